@@ -1,0 +1,39 @@
+use crate::domain::{AppError, AuditPage};
+use leptos::prelude::*;
+
+/// One page of the audit log, newest first. Dates are `YYYY-MM-DD` (UTC, `to` inclusive).
+#[server(prefix = "/rpc", endpoint = "list_audit")]
+pub async fn list_audit(
+    actor: Option<String>,
+    action: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+    before: Option<String>,
+) -> Result<AuditPage, AppError> {
+    use crate::domain::Role;
+    use crate::server::db::audit::{self, AuditFilter};
+    super::guard::guarded(Role::Admin, |ctx| async move {
+        let filter = AuditFilter {
+            actor: non_empty(actor).map(|a| a.to_lowercase()),
+            action: non_empty(action),
+            from_ms: non_empty(from).map(|d| day_start_ms("from", &d)).transpose()?,
+            to_ms: non_empty(to).map(|d| day_start_ms("to", &d).map(|ms| ms + 86_400_000)).transpose()?,
+            before: non_empty(before),
+            limit: 50,
+        };
+        Ok(audit::list(&ctx.state.db, &filter).await?)
+    })
+    .await
+}
+
+#[cfg(feature = "ssr")]
+fn non_empty(value: Option<String>) -> Option<String> {
+    value.map(|v| v.trim().to_string()).filter(|v| !v.is_empty())
+}
+
+#[cfg(feature = "ssr")]
+fn day_start_ms(field: &str, date: &str) -> Result<i64, AppError> {
+    let format = time::macros::format_description!("[year]-[month]-[day]");
+    let day = time::Date::parse(date, &format).map_err(|_| AppError::validation(field, "use a date like 2026-11-26"))?;
+    Ok(day.midnight().assume_utc().unix_timestamp() * 1000)
+}

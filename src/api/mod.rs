@@ -1,0 +1,9 @@
+//! Server functions: public HTTP endpoints under `/rpc/`, each thin. Every one goes through
+//! `guard`, which checks the session and the role on the server before any work is done.
+
+pub mod audit;
+pub mod auth;
+pub mod users;
+
+#[cfg(feature = "ssr")]
+mod guard;

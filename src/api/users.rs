@@ -1,0 +1,41 @@
+use crate::domain::{AppError, Role, UserView};
+use leptos::prelude::*;
+
+#[cfg(feature = "ssr")]
+use {super::guard::guarded, crate::server::auth::users};
+
+#[server(prefix = "/rpc", endpoint = "list_users")]
+pub async fn list_users() -> Result<Vec<UserView>, AppError> {
+    guarded(Role::Admin, |ctx| async move {
+        Ok(crate::server::db::users::list(&ctx.state.db).await?.iter().map(|u| u.view()).collect())
+    })
+    .await
+}
+
+#[server(prefix = "/rpc", endpoint = "create_user")]
+pub async fn create_user(email: String, name: String, role: String, password: String) -> Result<UserView, AppError> {
+    guarded(Role::Admin, |ctx| async move {
+        let input = users::NewUser::parse(&email, &name, &role, &password)?;
+        users::create(&ctx.state.db, &ctx.actor(), input).await
+    })
+    .await
+}
+
+#[server(prefix = "/rpc", endpoint = "set_user_role")]
+pub async fn set_user_role(id: String, role: String) -> Result<UserView, AppError> {
+    guarded(Role::Admin, |ctx| async move {
+        let role: Role = role.parse().map_err(|e: String| AppError::validation("role", e))?;
+        users::set_role(&ctx.state.db, &ctx.actor(), &id, role).await
+    })
+    .await
+}
+
+#[server(prefix = "/rpc", endpoint = "set_user_disabled")]
+pub async fn set_user_disabled(id: String, disabled: bool) -> Result<UserView, AppError> {
+    guarded(Role::Admin, |ctx| async move { users::set_disabled(&ctx.state.db, &ctx.actor(), &id, disabled).await }).await
+}
+
+#[server(prefix = "/rpc", endpoint = "reset_user_password")]
+pub async fn reset_user_password(id: String, password: String) -> Result<UserView, AppError> {
+    guarded(Role::Admin, |ctx| async move { users::reset_password(&ctx.state.db, &ctx.actor(), &id, &password).await }).await
+}

@@ -1,0 +1,51 @@
+use crate::components::shell::AppShell;
+use crate::pages::{audit::AuditLogPage, dashboard::DashboardPage, login::LoginPage, planned::PlannedPage, users::UsersPage};
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, Link, MetaTags, Stylesheet, Title};
+use leptos_router::components::{ParentRoute, Route, Router, Routes};
+use leptos_router::path;
+
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <meta name="color-scheme" content="light dark"/>
+                <AutoReload options=options.clone()/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    view! {
+        <Stylesheet id="leptos" href="/pkg/regio.css"/>
+        <Link rel="icon" type_="image/svg+xml" href="/favicon.svg"/>
+        <Title formatter=|page: String| if page.is_empty() { "Regio".to_string() } else { format!("{page} · Regio") }/>
+        <Router>
+            <Routes fallback=|| view! { <p class="page-message">"This page does not exist."</p> }>
+                <Route path=path!("/login") view=LoginPage/>
+                <ParentRoute path=path!("") view=AppShell>
+                    <Route path=path!("") view=DashboardPage/>
+                    <Route path=path!("users") view=UsersPage/>
+                    <Route path=path!("audit") view=AuditLogPage/>
+                    <Route path=path!("transactions") view=|| view! { <PlannedPage section="Transactions" about="Ledger transactions beside the Stripe Payment Records that mirror them."/> }/>
+                    <Route path=path!("reconciliation") view=|| view! { <PlannedPage section="Reconciliation" about="Every mismatch between the ledger and Stripe, as cases to fix with an audit trail."/> }/>
+                    <Route path=path!("refunds") view=|| view! { <PlannedPage section="Refunds" about="Partial and full refunds that reverse the ledger and are reported to Stripe."/> }/>
+                    <Route path=path!("billing") view=|| view! { <PlannedPage section="Billing" about="Stripe invoices and subscriptions that members pay in local currency."/> }/>
+                    <Route path=path!("accounts") view=|| view! { <PlannedPage section="Accounts" about="Members, merchants and operator accounts with their balances and statements."/> }/>
+                    <Route path=path!("settings") view=|| view! { <PlannedPage section="Settings" about="The currency, its peg to fiat, API keys and the Stripe connection."/> }/>
+                </ParentRoute>
+            </Routes>
+        </Router>
+    }
+}

@@ -1,0 +1,37 @@
+use crate::domain::AppError;
+use leptos::prelude::*;
+
+/// Shows an error the way a person can act on it; access errors get a page of their own.
+#[component]
+pub fn ErrorNotice(error: AppError) -> impl IntoView {
+    match error {
+        AppError::Forbidden => view! {
+            <section class="page-message refused" role="alert">
+                <h2>"Access refused"</h2>
+                <p>"Your role does not allow this page. Ask an admin if you need it."</p>
+            </section>
+        }
+        .into_any(),
+        AppError::Unauthenticated => view! {
+            <section class="page-message" role="alert">
+                <h2>"Signed out"</h2>
+                <p>"Your session has ended. " <a href="/login">"Sign in again"</a></p>
+            </section>
+        }
+        .into_any(),
+        other => view! { <p class="notice error" role="alert">{other.to_string()}</p> }.into_any(),
+    }
+}
+
+/// The outcome of the last submission of an action: its error, or `done` once it succeeded.
+#[component]
+pub fn ActionOutcome<T: Clone + Send + Sync + 'static>(
+    #[prop(into)] value: Signal<Option<Result<T, AppError>>>,
+    #[prop(into)] done: String,
+) -> impl IntoView {
+    move || match value.get() {
+        Some(Ok(_)) => view! { <p class="notice ok" role="status">{done.clone()}</p> }.into_any(),
+        Some(Err(e)) => view! { <p class="notice error" role="alert">{e.to_string()}</p> }.into_any(),
+        None => ().into_any(),
+    }
+}

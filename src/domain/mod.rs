@@ -1,0 +1,9 @@
+//! Types shared by the server and the browser: errors, roles, and the DTOs that cross the wire.
+
+mod error;
+mod role;
+mod users;
+
+pub use error::AppError;
+pub use role::Role;
+pub use users::{AuditEventView, AuditPage, UserView};

@@ -1,0 +1,83 @@
+use crate::api::audit::list_audit;
+use crate::components::notice::ErrorNotice;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+
+/// The audit log, filtered by a plain GET form so every view has a URL to share.
+#[component]
+pub fn AuditLogPage() -> impl IntoView {
+    let query = use_query_map();
+    let param = move |name: &str| query.read().get(name);
+    let page = Resource::new(
+        move || (param("actor"), param("action"), param("from"), param("to"), param("before")),
+        |(actor, action, from, to, before)| list_audit(actor, action, from, to, before),
+    );
+    view! {
+        <Title text="Audit"/>
+        <h1>"Audit log"</h1>
+        <form method="get" class="filters">
+            <label>"User" <input type="text" name="actor" placeholder="email" prop:value=move || param("actor").unwrap_or_default()/></label>
+            <label>"Action" <input type="text" name="action" placeholder="e.g. user." prop:value=move || param("action").unwrap_or_default()/></label>
+            <label>"From" <input type="date" name="from" prop:value=move || param("from").unwrap_or_default()/></label>
+            <label>"To" <input type="date" name="to" prop:value=move || param("to").unwrap_or_default()/></label>
+            <button type="submit">"Filter"</button>
+            <a href="/audit">"Clear"</a>
+        </form>
+        <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match page.await {
+                    Err(e) => view! { <ErrorNotice error=e/> }.into_any(),
+                    Ok(page) if page.events.is_empty() => view! {
+                        <p class="empty-state">"No audit events match these filters."</p>
+                    }.into_any(),
+                    Ok(page) => {
+                        let older = page.next_cursor.map(|cursor| older_link(&query.read_untracked(), &cursor));
+                        view! {
+                            <table class="data">
+                                <thead><tr><th>"When (UTC)"</th><th>"Who"</th><th>"Action"</th><th>"Target"</th><th>"Before"</th><th>"After"</th><th>"IP"</th></tr></thead>
+                                <tbody>
+                                    {page.events.into_iter().map(|e| view! {
+                                        <tr>
+                                            <td class="nowrap">{e.at}</td>
+                                            <td>{e.actor}</td>
+                                            <td><code>{e.action}</code></td>
+                                            <td>{e.target}</td>
+                                            <td><code class="json">{e.before.unwrap_or_default()}</code></td>
+                                            <td><code class="json">{e.after.unwrap_or_default()}</code></td>
+                                            <td>{e.ip.unwrap_or_default()}</td>
+                                        </tr>
+                                    }).collect_view()}
+                                </tbody>
+                            </table>
+                            <nav class="pager">
+                                {older.map(|href| view! { <a href=href>"Older →"</a> })}
+                                <a href="/audit">"Newest"</a>
+                            </nav>
+                        }.into_any()
+                    }
+                }
+            })}
+        </Suspense>
+    }
+}
+
+fn older_link(query: &leptos_router::params::ParamsMap, cursor: &str) -> String {
+    let mut pairs: Vec<(String, String)> = ["actor", "action", "from", "to"]
+        .iter()
+        .filter_map(|k| query.get(k).map(|v| (k.to_string(), v)))
+        .collect();
+    pairs.push(("before".into(), cursor.to_string()));
+    let encoded: Vec<String> = pairs.iter().map(|(k, v)| format!("{k}={}", encode(v))).collect();
+    format!("/audit?{}", encoded.join("&"))
+}
+
+fn encode(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}

@@ -1,0 +1,9 @@
+//! People and access: credentials, password hashing, sessions, throttling, user management.
+
+pub mod credentials;
+pub mod password;
+pub mod session;
+pub mod throttle;
+pub mod users;
+
+pub use session::CurrentUser;

@@ -1,0 +1,116 @@
+//! Managing users: the one implementation behind the Users page and `regio user ...`.
+
+use super::credentials::{parse_name, Email, Password};
+use super::password;
+use crate::domain::{AppError, Role, UserView};
+use crate::server::db::audit::{self, Actor, AuditEvent};
+use crate::server::db::users::{self, UserRow};
+use crate::server::db::{new_id, Db, DbTx};
+use crate::server::error::internal;
+use serde_json::{json, Value};
+
+pub struct NewUser {
+    pub email: Email,
+    pub name: String,
+    pub role: Role,
+    pub password: Password,
+}
+
+impl NewUser {
+    pub fn parse(email: &str, name: &str, role: &str, password: &str) -> Result<Self, AppError> {
+        Ok(Self {
+            email: Email::parse(email)?,
+            name: parse_name(name)?,
+            role: role.parse().map_err(|e: String| AppError::validation("role", e))?,
+            password: Password::parse(password)?,
+        })
+    }
+}
+
+fn snapshot(user: &UserRow) -> Value {
+    json!({ "email": user.email, "name": user.name, "role": user.role, "disabled": user.disabled })
+}
+
+pub async fn create(db: &Db, actor: &Actor, input: NewUser) -> Result<UserView, AppError> {
+    if users::find_by_email(db, input.email.as_str()).await?.is_some() {
+        return Err(AppError::validation("email", "a user with this email already exists"));
+    }
+    let password_hash = password::hash(&input.password).await.map_err(|e| internal("hashing a password", e))?;
+    let user = UserRow {
+        id: new_id(),
+        email: input.email.as_str().to_string(),
+        name: input.name,
+        role: input.role,
+        password_hash,
+        disabled: false,
+    };
+    let mut tx = db.begin().await?;
+    users::insert(&mut tx, &user).await?;
+    let event = AuditEvent { action: "user.create", target: &target(&user), before: None, after: Some(snapshot(&user)) };
+    audit::record(&mut tx, actor, event).await?;
+    tx.commit().await?;
+    Ok(user.view())
+}
+
+pub async fn set_role(db: &Db, actor: &Actor, user_id: &str, role: Role) -> Result<UserView, AppError> {
+    change(db, actor, user_id, "user.set_role", |user| user.role = role)
+    .await
+}
+
+pub async fn set_disabled(db: &Db, actor: &Actor, user_id: &str, disabled: bool) -> Result<UserView, AppError> {
+    let action = if disabled { "user.disable" } else { "user.enable" };
+    change(db, actor, user_id, action, |user| user.disabled = disabled)
+    .await
+}
+
+pub async fn reset_password(db: &Db, actor: &Actor, user_id: &str, new_password: &str) -> Result<UserView, AppError> {
+    let new_password = Password::parse(new_password)?;
+    let hash = password::hash(&new_password).await.map_err(|e| internal("hashing a password", e))?;
+    change(db, actor, user_id, "user.reset_password", move |user| user.password_hash = hash)
+    .await
+}
+
+pub async fn find_by_email(db: &Db, email: &str) -> Result<UserRow, AppError> {
+    let email = Email::parse(email)?;
+    users::find_by_email(db, email.as_str()).await?.ok_or_else(|| AppError::not_found(format!("user {}", email.as_str())))
+}
+
+fn target(user: &UserRow) -> String {
+    format!("user:{}", user.email)
+}
+
+/// Loads the user, applies `edit`, enforces the last-admin rule, writes and audits, all in one
+/// transaction.
+async fn change(
+    db: &Db,
+    actor: &Actor,
+    user_id: &str,
+    action: &str,
+    edit: impl FnOnce(&mut UserRow),
+) -> Result<UserView, AppError> {
+    let mut tx = db.begin().await?;
+    let before = users::find_by_id_tx(&mut tx, user_id).await?.ok_or_else(|| AppError::not_found("user"))?;
+    let mut after = before.clone();
+    edit(&mut after);
+    let was_active_admin = before.role == Role::Admin && !before.disabled;
+    let stays_active_admin = after.role == Role::Admin && !after.disabled;
+    if was_active_admin && !stays_active_admin {
+        ensure_another_admin(&mut tx, db, user_id).await?;
+    }
+    users::update(&mut tx, &after).await?;
+    let mut after_snapshot = snapshot(&after);
+    if after.password_hash != before.password_hash {
+        after_snapshot["password"] = json!("changed");
+    }
+    let event = AuditEvent { action, target: &target(&after), before: Some(snapshot(&before)), after: Some(after_snapshot) };
+    audit::record(&mut tx, actor, event).await?;
+    tx.commit().await?;
+    Ok(after.view())
+}
+
+async fn ensure_another_admin(tx: &mut DbTx, db: &Db, user_id: &str) -> Result<(), AppError> {
+    if users::other_active_admins(tx, db.kind, user_id).await? == 0 {
+        return Err(AppError::conflict("This is the last active admin: make someone else an admin first."));
+    }
+    Ok(())
+}

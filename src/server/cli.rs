@@ -1,0 +1,134 @@
+//! The `regio` command: `serve` (the default), `migrate`, and user administration.
+
+use super::auth::users::{self, NewUser};
+use super::config::Config;
+use super::db::audit::Actor;
+use super::db::Db;
+use super::{demo, http};
+use clap::{Parser, Subcommand};
+use std::io::BufRead;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(name = "regio", version, about = "Admin console for local currencies, mirrored into Stripe")]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the web app (the default).
+    Serve,
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Manage users.
+    #[command(subcommand)]
+    User(UserCommand),
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create a user; the password is read from standard input.
+    Add {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long, value_parser = ["admin", "support", "viewer"])]
+        role: String,
+    },
+    /// Change a user's role.
+    SetRole {
+        #[arg(long)]
+        email: String,
+        #[arg(long, value_parser = ["admin", "support", "viewer"])]
+        role: String,
+    },
+    /// Disable a user's sign-in.
+    Disable {
+        #[arg(long)]
+        email: String,
+    },
+    /// Enable a disabled user again.
+    Enable {
+        #[arg(long)]
+        email: String,
+    },
+}
+
+pub async fn run() -> ExitCode {
+    let _ = dotenvy::dotenv();
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,sqlx=warn".into()))
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    match execute(cli.command.unwrap_or(Command::Serve)).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("regio: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn execute(command: Command) -> Result<(), String> {
+    let config = Config::from_env().map_err(|e| e.to_string())?;
+    let db = Db::connect(&config.database_url).await.map_err(|e| format!("database: {e}"))?;
+    match command {
+        Command::Serve => serve(config, db).await,
+        Command::Migrate => {
+            println!("migrations applied");
+            Ok(())
+        }
+        Command::User(cmd) => user(&db, cmd).await,
+    }
+}
+
+async fn serve(config: Config, db: Db) -> Result<(), String> {
+    let demo_login = if config.demo { Some(demo::prepare(&db).await.map_err(|e| e.to_string())?) } else { None };
+    let listener = tokio::net::TcpListener::bind(config.addr).await.map_err(|e| format!("REGIO_ADDR {}: {e}", config.addr))?;
+    let public_url = config.public_url.clone();
+    let state = http::app_state(config, db);
+    super::db::sessions::spawn_expired_cleanup(state.db.clone());
+    println!("Regio is listening on {public_url}");
+    if let Some(login) = demo_login {
+        println!("Demo mode. Sign in as {} with password {}", login.email, login.password);
+    }
+    http::serve(listener, http::router(state)).await.map_err(|e| e.to_string())
+}
+
+async fn user(db: &Db, cmd: UserCommand) -> Result<(), String> {
+    let actor = Actor::cli();
+    let done = match cmd {
+        UserCommand::Add { email, name, role } => {
+            let password = read_password()?;
+            let input = NewUser::parse(&email, &name, &role, &password).map_err(|e| e.to_string())?;
+            users::create(db, &actor, input).await
+        }
+        UserCommand::SetRole { email, role } => {
+            let role = role.parse()?;
+            let user = users::find_by_email(db, &email).await.map_err(|e| e.to_string())?;
+            users::set_role(db, &actor, &user.id, role).await
+        }
+        UserCommand::Disable { email } => toggle(db, &actor, &email, true).await,
+        UserCommand::Enable { email } => toggle(db, &actor, &email, false).await,
+    };
+    let user = done.map_err(|e| e.to_string())?;
+    println!("{} <{}> role={} disabled={}", user.name, user.email, user.role, user.disabled);
+    Ok(())
+}
+
+async fn toggle(db: &Db, actor: &Actor, email: &str, disabled: bool) -> Result<crate::domain::UserView, crate::domain::AppError> {
+    let user = users::find_by_email(db, email).await?;
+    users::set_disabled(db, actor, &user.id, disabled).await
+}
+
+/// The password comes from standard input (one line), never from the command line, where
+/// other users of the machine could read it in the process list.
+fn read_password() -> Result<String, String> {
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line).map_err(|e| format!("reading the password from stdin: {e}"))?;
+    Ok(line.trim_end_matches(['\r', '\n']).to_string())
+}

@@ -1,0 +1,77 @@
+use std::net::SocketAddr;
+use std::time::Duration;
+use url::Url;
+
+/// Everything Regio reads from its environment (and an optional `.env`), parsed once at start.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub database_url: String,
+    pub addr: SocketAddr,
+    /// The origin browsers use; CSRF checks compare against it and it decides `Secure` cookies.
+    pub public_url: Url,
+    pub demo: bool,
+    /// Bearer token that opens `/metrics` to non-loopback callers.
+    pub metrics_token: Option<String>,
+    pub session_idle: Duration,
+    pub session_absolute: Duration,
+    /// Where cargo-leptos put the compiled site (`pkg/`, CSS, public files).
+    pub site_root: String,
+}
+
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/regio.db?mode=rwc";
+
+#[derive(Debug, thiserror::Error)]
+#[error("{name}: {message}")]
+pub struct ConfigError {
+    pub name: &'static str,
+    pub message: String,
+}
+
+impl Config {
+    pub fn from_env() -> Result<Self, ConfigError> {
+        let addr: SocketAddr = parse_var("REGIO_ADDR", "127.0.0.1:3000")?;
+        let public_url: Url = parse_var("REGIO_PUBLIC_URL", &format!("http://{addr}"))?;
+        if !matches!(public_url.scheme(), "http" | "https") {
+            return Err(ConfigError { name: "REGIO_PUBLIC_URL", message: "must be an http or https URL".into() });
+        }
+        Ok(Self {
+            database_url: var("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.into()),
+            addr,
+            public_url,
+            demo: parse_flag("REGIO_DEMO")?,
+            metrics_token: var("REGIO_METRICS_TOKEN"),
+            session_idle: Duration::from_secs(60 * parse_var::<u64>("REGIO_SESSION_IDLE_MINUTES", "30")?),
+            session_absolute: Duration::from_secs(3600 * parse_var::<u64>("REGIO_SESSION_MAX_HOURS", "12")?),
+            site_root: var("LEPTOS_SITE_ROOT").unwrap_or_else(|| "target/site".into()),
+        })
+    }
+
+    /// `scheme://host[:port]` of the public URL, as browsers send it in `Origin`.
+    pub fn public_origin(&self) -> String {
+        self.public_url.origin().ascii_serialization()
+    }
+
+    pub fn secure_cookies(&self) -> bool {
+        self.public_url.scheme() == "https"
+    }
+}
+
+fn var(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+fn parse_var<T: std::str::FromStr>(name: &'static str, default: &str) -> Result<T, ConfigError>
+where
+    T::Err: std::fmt::Display,
+{
+    let raw = var(name).unwrap_or_else(|| default.to_string());
+    raw.parse().map_err(|e: T::Err| ConfigError { name, message: format!("'{raw}' is not valid: {e}") })
+}
+
+fn parse_flag(name: &'static str) -> Result<bool, ConfigError> {
+    match var(name).as_deref() {
+        None | Some("0" | "false" | "no") => Ok(false),
+        Some("1" | "true" | "yes") => Ok(true),
+        Some(other) => Err(ConfigError { name, message: format!("'{other}' is not a flag (use 1 or 0)") }),
+    }
+}

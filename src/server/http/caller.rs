@@ -1,0 +1,69 @@
+//! Who is calling: resolved once per request from the session and put in the request's
+//! extensions, where server functions and pages read it.
+
+use crate::server::auth::{session, CurrentUser};
+use crate::server::AppState;
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::{Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+use std::net::SocketAddr;
+use tower_sessions::Session;
+
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub user: Option<CurrentUser>,
+    pub ip: String,
+}
+
+/// Paths anyone may load.
+const PUBLIC_PAGES: &[&str] = &["/login", "/healthz", "/metrics"];
+
+fn is_static_asset(path: &str) -> bool {
+    path.starts_with("/pkg/") || path.rsplit('/').next().is_some_and(|last| last.contains('.'))
+}
+
+fn is_page(method: &Method, path: &str) -> bool {
+    (method == Method::GET || method == Method::HEAD)
+        && !PUBLIC_PAGES.contains(&path)
+        && !path.starts_with("/rpc/")
+        && !path.starts_with("/api/")
+        && !is_static_asset(path)
+}
+
+pub async fn identify(State(state): State<AppState>, session: Session, mut req: Request, next: Next) -> Response {
+    if is_static_asset(req.uri().path()) {
+        return next.run(req).await;
+    }
+    let user = match session::load(&session, &state.db, &state.config).await {
+        Ok(user) => user,
+        Err(_) => return StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+    };
+    if user.is_none() && is_page(req.method(), req.uri().path()) {
+        let wanted = req.uri().path_and_query().map(|pq| pq.as_str()).unwrap_or("/");
+        let next_param: String = url::form_urlencoded::byte_serialize(wanted.as_bytes()).collect();
+        return Redirect::to(&format!("/login?next={next_param}")).into_response();
+    }
+    let ip = req
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(addr)| addr.ip().to_string())
+        .unwrap_or_else(|| "unknown".into());
+    req.extensions_mut().insert(Caller { user, ip });
+    next.run(req).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pages_are_gated_but_assets_rpc_and_login_are_not() {
+        assert!(is_page(&Method::GET, "/"));
+        assert!(is_page(&Method::GET, "/users"));
+        for open in ["/login", "/healthz", "/pkg/regio.js", "/favicon.ico", "/rpc/login", "/api/v1/transactions"] {
+            assert!(!is_page(&Method::GET, open), "{open}");
+        }
+        assert!(!is_page(&Method::POST, "/users"));
+    }
+}

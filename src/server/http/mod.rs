@@ -1,0 +1,75 @@
+//! The HTTP face of Regio: one router with the Leptos app, server functions, health and
+//! metrics, wrapped in metrics → CSRF → session → authentication.
+
+pub mod caller;
+pub mod csrf;
+pub mod health;
+pub mod metrics;
+
+use super::config::Config;
+use super::db::sessions::DbSessionStore;
+use super::db::Db;
+use super::AppState;
+use crate::app::{shell, App};
+use axum::middleware::from_fn_with_state;
+use axum::routing::get;
+use axum::Router;
+use leptos::config::LeptosOptions;
+use leptos::prelude::provide_context;
+use leptos_axum::{file_and_error_handler_with_context, generate_route_list, LeptosRoutes};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use tower_sessions::cookie::SameSite;
+use tower_sessions::{Expiry, SessionManagerLayer};
+
+pub fn leptos_options(config: &Config) -> LeptosOptions {
+    LeptosOptions::builder()
+        .output_name("regio")
+        .site_root(config.site_root.as_str())
+        .site_pkg_dir("pkg")
+        .site_addr(config.addr)
+        .build()
+}
+
+pub fn app_state(config: Config, db: Db) -> AppState {
+    let leptos_options = leptos_options(&config);
+    AppState { db, config: Arc::new(config), metrics: Arc::new(metrics::Metrics::default()), leptos_options }
+}
+
+pub fn router(state: AppState) -> Router {
+    let context = {
+        let state = state.clone();
+        move || provide_context(state.clone())
+    };
+    let render = {
+        let options = state.leptos_options.clone();
+        move || shell(options.clone())
+    };
+    let idle = time::Duration::seconds(state.config.session_idle.as_secs() as i64);
+    let sessions = SessionManagerLayer::new(DbSessionStore::new(state.db.clone()))
+        .with_name("regio_session")
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_secure(state.config.secure_cookies())
+        .with_expiry(Expiry::OnInactivity(idle));
+
+    Router::new()
+        .route("/healthz", get(health::healthz))
+        .route("/metrics", get(metrics::export))
+        .leptos_routes_with_context(&state, generate_route_list(App), context.clone(), render)
+        .fallback(file_and_error_handler_with_context::<AppState, _>(context, shell))
+        .layer(from_fn_with_state(state.clone(), caller::identify))
+        .layer(sessions)
+        .layer(from_fn_with_state(state.config.clone(), csrf::refuse_cross_site))
+        .layer(from_fn_with_state(state.metrics.clone(), metrics::track))
+        .with_state(state)
+}
+
+/// Serves `router` on `listener` until the process is asked to stop.
+pub async fn serve(listener: tokio::net::TcpListener, router: Router) -> std::io::Result<()> {
+    axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await
+}

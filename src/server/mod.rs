@@ -1,0 +1,13 @@
+//! Server-only code: configuration, database, authentication, HTTP plumbing and the
+//! domain services that the thin `api` layer calls.
+
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod demo;
+pub mod http;
+pub mod state;
+
+pub use state::AppState;

@@ -1,0 +1,15 @@
+use super::config::Config;
+use super::db::Db;
+use super::http::metrics::Metrics;
+use axum::extract::FromRef;
+use leptos::config::LeptosOptions;
+use std::sync::Arc;
+
+/// Process-wide state, shared by axum handlers and (through Leptos context) server functions.
+#[derive(Clone, FromRef)]
+pub struct AppState {
+    pub db: Db,
+    pub config: Arc<Config>,
+    pub metrics: Arc<Metrics>,
+    pub leptos_options: LeptosOptions,
+}
