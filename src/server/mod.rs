@@ -9,5 +9,6 @@ pub mod error;
 pub mod demo;
 pub mod http;
 pub mod state;
+pub mod stripe;
 
 pub use state::AppState;

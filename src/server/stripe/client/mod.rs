@@ -1,0 +1,1 @@
+//! Typed Stripe client (reqwest).

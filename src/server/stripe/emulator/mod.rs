@@ -1,0 +1,1 @@
+//! Stateful in-memory Stripe emulator.
