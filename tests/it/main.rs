@@ -1,2 +1,5 @@
-//! One integration-test binary: each module starts what it needs (the app, the Stripe emulator)
-//! on random loopback ports with its own fresh database.
+//! One integration-test binary: each test starts the real server on a random loopback port with
+//! its own fresh database, once on SQLite and once on PostgreSQL.
+
+mod auth;
+mod support;

@@ -1,0 +1,190 @@
+//! Spawning the app for a test: a fresh SQLite file or a fresh PostgreSQL database, the real
+//! router on 127.0.0.1:0, and a cookie-keeping client that does not follow redirects.
+
+use regio::server::auth::users::{self, NewUser};
+use regio::server::config::Config;
+use regio::server::db::audit::Actor;
+use regio::server::db::Db;
+use regio::server::http;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+pub const PASSWORD: &str = "correct horse battery";
+const POSTGRES_ADMIN_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
+
+#[derive(Debug, Clone, Copy)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Runs a scenario once per database: `both_databases!(name)` makes `name::sqlite` and
+/// `name::postgres` tests from `async fn name(backend: Backend)`.
+#[macro_export]
+macro_rules! both_databases {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                super::$name($crate::support::Backend::Sqlite).await
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                if $crate::support::postgres_skipped() {
+                    return;
+                }
+                super::$name($crate::support::Backend::Postgres).await
+            }
+        }
+    )*};
+}
+
+/// `REGIO_SKIP_POSTGRES=1` is the escape hatch for machines without PostgreSQL; CI never sets it.
+pub fn postgres_skipped() -> bool {
+    std::env::var("REGIO_SKIP_POSTGRES").is_ok_and(|v| v == "1")
+}
+
+/// A database that exists for one test and is dropped after it.
+pub struct TestDatabase {
+    pub url: String,
+    drop_postgres: Option<String>,
+    _dir: Option<tempdir::Dir>,
+}
+
+mod tempdir {
+    /// A folder under the system temp dir, removed on drop.
+    pub struct Dir(pub std::path::PathBuf);
+    impl Drop for Dir {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+}
+
+impl TestDatabase {
+    pub async fn create(backend: Backend) -> Self {
+        let name = format!("regio_test_{}", uuid_simple());
+        match backend {
+            Backend::Sqlite => {
+                let dir = std::env::temp_dir().join(&name);
+                std::fs::create_dir_all(&dir).expect("temp dir");
+                let url = format!("sqlite://{}/regio.db?mode=rwc", dir.display());
+                Self { url, drop_postgres: None, _dir: Some(tempdir::Dir(dir)) }
+            }
+            Backend::Postgres => {
+                admin_sql(&format!("CREATE DATABASE {name}")).await;
+                Self { url: format!("postgres://postgres@127.0.0.1:5432/{name}"), drop_postgres: Some(name), _dir: None }
+            }
+        }
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        if let Some(name) = self.drop_postgres.take() {
+            // Drop runs outside async; a short-lived runtime on its own thread does the cleanup.
+            let _ = std::thread::spawn(move || {
+                if let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() {
+                    rt.block_on(admin_sql(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")));
+                }
+            })
+            .join();
+        }
+    }
+}
+
+async fn admin_sql(sql: &str) {
+    use sqlx::Connection;
+    let mut conn = sqlx::PgConnection::connect(POSTGRES_ADMIN_URL).await.unwrap_or_else(|e| {
+        panic!(
+            "PostgreSQL is not reachable at {POSTGRES_ADMIN_URL} ({e}). The tests need it; \
+             start it, or set REGIO_SKIP_POSTGRES=1 on a machine without it (CI never does)."
+        )
+    });
+    sqlx::raw_sql(sql).execute(&mut conn).await.expect(sql);
+}
+
+fn uuid_simple() -> String {
+    uuid::Uuid::now_v7().simple().to_string()
+}
+
+pub struct TestApp {
+    pub base: String,
+    pub db: Db,
+    _database: TestDatabase,
+}
+
+pub fn test_config(database_url: &str, addr: SocketAddr) -> Config {
+    Config {
+        database_url: database_url.to_string(),
+        addr,
+        public_url: format!("http://{addr}").parse().expect("url"),
+        demo: false,
+        metrics_token: Some("metrics-secret".into()),
+        session_idle: Duration::from_secs(1800),
+        session_absolute: Duration::from_secs(12 * 3600),
+        site_root: "target/site".into(),
+    }
+}
+
+pub async fn spawn_app(backend: Backend) -> TestApp {
+    let database = TestDatabase::create(backend).await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let db = Db::connect(&database.url).await.expect("connect and migrate");
+    let state = http::app_state(test_config(&database.url, addr), db.clone());
+    tokio::spawn(http::serve(listener, http::router(state)));
+        TestApp { base: format!("http://{addr}"), db, _database: database }
+}
+
+/// A client that keeps cookies, does not follow redirects, and sends `origin` as `Origin`.
+pub fn browser(origin: &str) -> reqwest::Client {
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(reqwest::header::ORIGIN, origin.parse().expect("origin header"));
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .default_headers(headers)
+        .build()
+        .expect("client")
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub async fn add_user(&self, email: &str, role: &str) -> String {
+        let input = NewUser::parse(email, email, role, PASSWORD).expect("valid user");
+        users::create(&self.db, &Actor::cli(), input).await.expect("create user").id
+    }
+
+    /// Calls a server function as a form post from `client`.
+    pub async fn call(&self, client: &reqwest::Client, endpoint: &str, form: &[(&str, &str)]) -> reqwest::Response {
+        client.post(self.url(&format!("/rpc/{endpoint}"))).form(form).send().await.expect("request")
+    }
+
+    pub async fn login(&self, client: &reqwest::Client, email: &str, password: &str) -> reqwest::Response {
+        self.call(client, "login", &[("email", email), ("password", password)]).await
+    }
+
+    /// A fresh browser signed in as `email`.
+    pub async fn signed_in(&self, email: &str) -> reqwest::Client {
+        let client = browser(&self.base);
+        let response = self.login(&client, email, PASSWORD).await;
+        assert_eq!(response.status(), 200, "login as {email}: {}", response.text().await.unwrap_or_default());
+        client
+    }
+
+    /// Audit actions recorded so far, oldest first.
+    pub async fn audit_actions(&self) -> Vec<(String, String)> {
+        use sqlx::Row;
+        sqlx::query("SELECT action, target FROM audit_events ORDER BY id")
+            .fetch_all(&self.db.pool)
+            .await
+            .expect("audit rows")
+            .iter()
+            .map(|r| (r.get("action"), r.get("target")))
+            .collect()
+    }
+}
