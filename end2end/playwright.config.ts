@@ -1,0 +1,39 @@
+import { defineConfig } from '@playwright/test';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+// Each run gets a fresh demo database, so the tests start from the state `make run` shows.
+const port = process.env.E2E_PORT ?? '3917';
+const baseURL = `http://127.0.0.1:${port}`;
+const databaseDir = mkdtempSync(join(tmpdir(), 'regio-e2e-'));
+
+export default defineConfig({
+  testDir: './tests',
+  timeout: 30_000,
+  retries: 0,
+  workers: 1,
+  reporter: [['list']],
+  use: {
+    baseURL,
+    launchOptions: {
+      executablePath: '/usr/bin/chromium',
+      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+        '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    },
+    trace: 'retain-on-failure',
+  },
+  webServer: {
+    command: '../target/debug/regio serve',
+    cwd: '..',
+    url: `${baseURL}/healthz`,
+    reuseExistingServer: false,
+    timeout: 60_000,
+    env: {
+      REGIO_DEMO: '1',
+      REGIO_ADDR: `127.0.0.1:${port}`,
+      DATABASE_URL: `sqlite://${databaseDir}/regio.db?mode=rwc`,
+      LEPTOS_SITE_ROOT: 'target/site',
+    },
+  },
+});

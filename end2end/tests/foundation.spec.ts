@@ -1,0 +1,49 @@
+import { expect, test, type Page } from '@playwright/test';
+
+const admin = { email: 'admin@regio.local', password: 'regio-demo-password' };
+const viewer = { email: `viewer-${Date.now()}@example.org`, name: 'Vera Viewer', password: 'a viewer passphrase' };
+
+async function signIn(page: Page, email: string, password: string) {
+  await page.goto('/');
+  await expect(page).toHaveURL(/\/login\?next=%2F$/);
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page.getByRole('heading', { name: 'Dashboard' })).toBeVisible();
+}
+
+test('admin creates a viewer, who is then refused the admin pages', async ({ page }) => {
+  await signIn(page, admin.email, admin.password);
+  await expect(page.getByRole('navigation', { name: 'Sections' })).toBeVisible();
+  await expect(page.locator('.who')).toContainText('Demo Admin');
+  await expect(page.locator('.who .badge')).toHaveText('admin');
+
+  await page.getByRole('link', { name: 'Users' }).click();
+  await expect(page.getByRole('heading', { name: 'Users' })).toBeVisible();
+  const form = page.locator('section.panel form');
+  await form.getByLabel('Email').fill(viewer.email);
+  await form.getByLabel('Name').fill(viewer.name);
+  await form.getByLabel('Role').selectOption('viewer');
+  await form.getByLabel('Password').fill(viewer.password);
+  await form.getByRole('button', { name: 'Add user' }).click();
+  await expect(page.locator(`tr[data-email="${viewer.email}"]`)).toContainText(viewer.name);
+
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await expect(page).toHaveURL(/\/login/);
+
+  await signIn(page, viewer.email, viewer.password);
+  await expect(page.locator('.who .badge')).toHaveText('viewer');
+  for (const path of ['/users', '/audit']) {
+    await page.goto(path);
+    await expect(page.getByRole('heading', { name: 'Access refused' })).toBeVisible();
+  }
+});
+
+test('a wrong password is refused with a clear message', async ({ page }) => {
+  await page.goto('/login');
+  await page.getByLabel('Email').fill(admin.email);
+  await page.getByLabel('Password').fill('not the password');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page.getByRole('alert')).toContainText('The email or password is not right.');
+  await expect(page).toHaveURL(/\/login/);
+});
