@@ -1,0 +1,175 @@
+//! Money: integer minor units plus a currency, and the one conversion rule between a local
+//! currency and the fiat it is pegged to.
+
+use rust_decimal::prelude::ToPrimitive;
+use rust_decimal::{Decimal, RoundingStrategy};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// The largest exponent Regio accepts for any currency (minor units per major unit = 10^exp).
+pub const MAX_EXPONENT: u32 = 6;
+
+/// An amount in a currency's minor units (e.g. yen for JPY, cents for USD).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Money {
+    pub minor: i64,
+    pub currency: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AmountError {
+    #[error("enter a number like 1500 or 12.50")]
+    NotANumber,
+    #[error("use at most {0} decimal place(s) for this currency")]
+    TooManyDecimals(u32),
+    #[error("the amount must be greater than zero")]
+    NotPositive,
+    #[error("the amount is too large")]
+    TooLarge,
+}
+
+/// Parses a decimal string (`"1500"`, `"12.50"`) into minor units of a currency with `exponent`
+/// decimal places. Refuses signs, exponents, separators and anything that would round.
+pub fn parse_amount(raw: &str, exponent: u32) -> Result<i64, AmountError> {
+    let raw = raw.trim();
+    let (whole, fraction) = raw.split_once('.').unwrap_or((raw, ""));
+    let digits_only = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+    if whole.is_empty() || !digits_only(whole) || !digits_only(fraction) || (raw.contains('.') && fraction.is_empty()) {
+        return Err(AmountError::NotANumber);
+    }
+    let significant = fraction.trim_end_matches('0');
+    if significant.len() as u32 > exponent {
+        return Err(AmountError::TooManyDecimals(exponent));
+    }
+    let scale = 10i64.checked_pow(exponent).ok_or(AmountError::TooLarge)?;
+    let whole: i64 = whole.parse().map_err(|_| AmountError::TooLarge)?;
+    let padded = format!("{significant:0<width$}", width = exponent as usize);
+    let fraction: i64 = if padded.is_empty() { 0 } else { padded.parse().map_err(|_| AmountError::TooLarge)? };
+    let minor = whole.checked_mul(scale).and_then(|w| w.checked_add(fraction)).ok_or(AmountError::TooLarge)?;
+    if minor <= 0 {
+        return Err(AmountError::NotPositive);
+    }
+    Ok(minor)
+}
+
+/// Formats minor units with `exponent` decimal places: `format_amount(1250, 2) == "12.50"`.
+pub fn format_amount(minor: i64, exponent: u32) -> String {
+    let exponent = exponent.min(MAX_EXPONENT);
+    let sign = if minor < 0 { "-" } else { "" };
+    let abs = minor.unsigned_abs();
+    let scale = 10u64.pow(exponent);
+    if exponent == 0 {
+        return format!("{sign}{abs}");
+    }
+    format!("{sign}{}.{:0width$}", abs / scale, abs % scale, width = exponent as usize)
+}
+
+/// How a local amount becomes fiat: `fiat = local × rate`, in major units, rounded to the fiat's
+/// minor unit **half away from zero** (¥0.5 → ¥1). This is the one rounding rule in Regio.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Peg {
+    pub local_exponent: u32,
+    pub fiat_exponent: u32,
+    /// Fiat major units per local major unit.
+    pub rate: Decimal,
+}
+
+impl Peg {
+    /// Converts local minor units to fiat minor units; `None` if the result does not fit `i64`.
+    pub fn to_fiat(&self, local_minor: i64) -> Option<i64> {
+        let local = Decimal::from_i128_with_scale(local_minor as i128, self.local_exponent);
+        let fiat_major = local.checked_mul(self.rate)?;
+        let fiat_minor = fiat_major.checked_mul(Decimal::from(10i64.checked_pow(self.fiat_exponent)?))?;
+        fiat_minor.round_dp_with_strategy(0, RoundingStrategy::MidpointAwayFromZero).to_i64()
+    }
+
+    /// The fiat amount of the refund that brings a payment's refunded total from
+    /// `refunded_before` to `refunded_before + refund` (local minor units). Converting the running
+    /// total rather than each refund means the refunds of a whole payment add up to exactly the
+    /// payment's fiat amount, never a yen more.
+    pub fn refund_to_fiat(&self, refunded_before: i64, refund: i64) -> Option<i64> {
+        let after = self.to_fiat(refunded_before.checked_add(refund)?)?;
+        Some(after - self.to_fiat(refunded_before)?)
+    }
+}
+
+impl fmt::Display for Money {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}", self.minor, self.currency)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use std::str::FromStr;
+
+    #[test]
+    fn parses_the_shapes_people_type() {
+        assert_eq!(parse_amount("1500", 0), Ok(1500));
+        assert_eq!(parse_amount("12.50", 2), Ok(1250));
+        assert_eq!(parse_amount("12.5", 2), Ok(1250));
+        assert_eq!(parse_amount("12.00", 0), Ok(12));
+        assert_eq!(parse_amount("0.01", 2), Ok(1));
+        assert_eq!(parse_amount("12.345", 2), Err(AmountError::TooManyDecimals(2)));
+        assert_eq!(parse_amount("0", 0), Err(AmountError::NotPositive));
+        for bad in ["", "-5", "+5", "1e3", "1,000", "12.", ".5", "١٢", "NaN", "12 .5"] {
+            assert_eq!(parse_amount(bad, 2), Err(AmountError::NotANumber), "{bad:?}");
+        }
+        assert_eq!(parse_amount("99999999999999999999", 0), Err(AmountError::TooLarge));
+    }
+
+    #[test]
+    fn converts_with_half_away_from_zero() {
+        let half = Peg { local_exponent: 0, fiat_exponent: 0, rate: Decimal::from_str("0.5").unwrap_or_default() };
+        assert_eq!(half.to_fiat(3), Some(2));
+        assert_eq!(half.to_fiat(1), Some(1));
+        let cents = Peg { local_exponent: 2, fiat_exponent: 2, rate: Decimal::from_str("1.005").unwrap_or_default() };
+        assert_eq!(cents.to_fiat(100), Some(101));
+    }
+
+    #[test]
+    fn refunds_of_a_whole_payment_add_up_to_its_fiat_amount() {
+        let half = Peg { local_exponent: 0, fiat_exponent: 0, rate: Decimal::from_str("0.5").unwrap_or_default() };
+        let refunds: Vec<i64> = (0..3).map(|i| half.refund_to_fiat(i, 1).unwrap_or(-1)).collect();
+        assert_eq!(refunds.iter().sum::<i64>(), half.to_fiat(3).unwrap_or(0));
+    }
+
+    proptest! {
+        #[test]
+        fn parsing_never_panics(raw in ".{0,40}", exponent in 0u32..=MAX_EXPONENT) {
+            let _ = parse_amount(&raw, exponent);
+        }
+
+        #[test]
+        fn formatting_then_parsing_round_trips(minor in 1i64..=i64::MAX / 10, exponent in 0u32..=MAX_EXPONENT) {
+            prop_assert_eq!(parse_amount(&format_amount(minor, exponent), exponent), Ok(minor));
+        }
+
+        #[test]
+        fn conversion_never_panics(minor in any::<i64>(), rate_units in any::<i64>(), scale in 0u32..=12, le in 0u32..=MAX_EXPONENT, fe in 0u32..=3) {
+            let peg = Peg { local_exponent: le, fiat_exponent: fe, rate: Decimal::new(rate_units, scale) };
+            let _ = peg.to_fiat(minor);
+            let _ = peg.refund_to_fiat(minor, minor);
+        }
+
+        #[test]
+        fn a_one_to_one_peg_round_trips(minor in 0i64..=1_000_000_000_000) {
+            let peg = Peg { local_exponent: 0, fiat_exponent: 0, rate: Decimal::ONE };
+            prop_assert_eq!(peg.to_fiat(minor), Some(minor));
+        }
+
+        #[test]
+        fn split_refunds_sum_to_the_payment(parts in proptest::collection::vec(1i64..10_000, 1..20), rate_units in 1i64..100_000, scale in 0u32..6) {
+            let peg = Peg { local_exponent: 0, fiat_exponent: 0, rate: Decimal::new(rate_units, scale) };
+            let mut before = 0;
+            let mut fiat = 0;
+            for part in &parts {
+                fiat += peg.refund_to_fiat(before, *part).unwrap_or(0);
+                before += part;
+            }
+            prop_assert_eq!(Some(fiat), peg.to_fiat(before));
+        }
+    }
+}
