@@ -14,6 +14,8 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 SSR := --no-default-features --features ssr
 REGIO := target/debug/regio
 export LEPTOS_SITE_ROOT := target/site
+# cargo-leptos compiles with this set; `cargo test` sets it too so both share one build.
+export LEPTOS_OUTPUT_NAME := regio
 
 .PHONY: run test build tools rust-tools system-tools e2e-tools unit-and-integration e2e conformance postgres-check clean-data
 

@@ -24,7 +24,7 @@ export default defineConfig({
     trace: 'retain-on-failure',
   },
   webServer: {
-    command: '../target/debug/regio serve',
+    command: 'target/debug/regio serve',
     cwd: '..',
     url: `${baseURL}/healthz`,
     reuseExistingServer: false,
