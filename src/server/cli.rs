@@ -1,5 +1,6 @@
 //! The `regio` command: `serve` (the default), `migrate`, and user administration.
 
+use super::auth::api_keys;
 use super::auth::users::{self, NewUser};
 use super::config::Config;
 use super::db::audit::Actor;
@@ -25,6 +26,23 @@ enum Command {
     /// Manage users.
     #[command(subcommand)]
     User(UserCommand),
+    /// Manage API keys for the payment system.
+    #[command(subcommand)]
+    ApiKey(ApiKeyCommand),
+}
+
+#[derive(Subcommand)]
+enum ApiKeyCommand {
+    /// Create a key and print it (the only time it is shown).
+    Create {
+        #[arg(long)]
+        name: String,
+    },
+    /// Revoke a key by name or id.
+    Revoke {
+        #[arg(long)]
+        name: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -83,6 +101,7 @@ async fn execute(command: Command) -> Result<(), String> {
             Ok(())
         }
         Command::User(cmd) => user(&db, cmd).await,
+        Command::ApiKey(cmd) => api_key(&db, cmd).await,
     }
 }
 
@@ -117,6 +136,20 @@ async fn user(db: &Db, cmd: UserCommand) -> Result<(), String> {
     };
     let user = done.map_err(|e| e.to_string())?;
     println!("{} <{}> role={} disabled={}", user.name, user.email, user.role, user.disabled);
+    Ok(())
+}
+
+async fn api_key(db: &Db, cmd: ApiKeyCommand) -> Result<(), String> {
+    match cmd {
+        ApiKeyCommand::Create { name } => {
+            let (_, key) = api_keys::create(db, &Actor::cli(), &name).await.map_err(|e| e.to_string())?;
+            println!("{key}");
+        }
+        ApiKeyCommand::Revoke { name } => {
+            api_keys::revoke(db, &Actor::cli(), &name).await.map_err(|e| e.to_string())?;
+            println!("revoked {name}");
+        }
+    }
     Ok(())
 }
 

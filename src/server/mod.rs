@@ -8,6 +8,7 @@ pub mod db;
 pub mod error;
 pub mod demo;
 pub mod http;
+pub mod ledger;
 pub mod state;
 pub mod stripe;
 

@@ -2,4 +2,5 @@
 //! its own fresh database, once on SQLite and once on PostgreSQL.
 
 mod auth;
+mod ledger;
 mod support;

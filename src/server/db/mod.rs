@@ -1,14 +1,20 @@
 //! The data-access layer. One `AnyPool` serves SQLite and PostgreSQL with the same SQL;
 //! every query of the product lives in a module here.
 
+pub mod accounts;
+pub mod api_keys;
 pub mod audit;
+pub mod currencies;
+pub mod ledger;
 pub mod login_attempts;
+pub mod outbox;
 pub mod sessions;
 pub mod users;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, Executor};
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 pub type DbTx = sqlx::Transaction<'static, sqlx::Any>;
@@ -23,6 +29,21 @@ pub enum DbKind {
 pub struct Db {
     pub pool: AnyPool,
     pub kind: DbKind,
+    /// SQLite allows one writer at a time and a deferred transaction that reads before it writes
+    /// can fail to upgrade; ledger writers queue here instead (PostgreSQL uses row locks).
+    write_lock: Arc<tokio::sync::Mutex<()>>,
+}
+
+/// A write transaction, holding SQLite's in-process writer lock for as long as it lives.
+pub struct WriteTx {
+    pub tx: DbTx,
+    _guard: Option<tokio::sync::OwnedMutexGuard<()>>,
+}
+
+impl WriteTx {
+    pub async fn commit(self) -> Result<(), sqlx::Error> {
+        self.tx.commit().await
+    }
 }
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
@@ -56,7 +77,7 @@ impl Db {
             })
             .connect_with(options)
             .await?;
-        let db = Self { pool, kind };
+        let db = Self { pool, kind, write_lock: Arc::default() };
         db.migrate().await?;
         Ok(db)
     }
@@ -67,6 +88,23 @@ impl Db {
 
     pub async fn begin(&self) -> Result<DbTx, sqlx::Error> {
         self.pool.begin().await
+    }
+
+    /// Begins a transaction that will write ledger rows (see `write_lock`).
+    pub async fn begin_write(&self) -> Result<WriteTx, sqlx::Error> {
+        let guard = match self.kind {
+            DbKind::Sqlite => Some(self.write_lock.clone().lock_owned().await),
+            DbKind::Postgres => None,
+        };
+        Ok(WriteTx { tx: self.pool.begin().await?, _guard: guard })
+    }
+
+    /// ` FOR UPDATE` on PostgreSQL, nothing on SQLite (whose writers are already serialised).
+    pub fn for_update(&self) -> &'static str {
+        match self.kind {
+            DbKind::Postgres => " FOR UPDATE",
+            DbKind::Sqlite => "",
+        }
     }
 
     pub async fn ping(&self) -> Result<(), sqlx::Error> {
@@ -108,6 +146,58 @@ pub fn format_ms(ms: i64) -> String {
 pub enum Param {
     Text(String),
     Int(i64),
+    OptText(Option<String>),
+    OptInt(Option<i64>),
+}
+
+type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>;
+
+fn bind_param(query: AnyQuery<'_>, param: Param) -> AnyQuery<'_> {
+    match param {
+        Param::Text(v) => query.bind(v),
+        Param::Int(v) => query.bind(v),
+        Param::OptText(v) => query.bind(v),
+        Param::OptInt(v) => query.bind(v),
+    }
+}
+
+/// `$1, $2, …` for `count` placeholders starting after `offset`.
+fn placeholders(offset: usize, count: usize) -> String {
+    (offset + 1..=offset + count).map(|n| format!("${n}")).collect::<Vec<_>>().join(", ")
+}
+
+/// Inserts many rows with multi-row `INSERT … VALUES (…), (…)`, in chunks that stay under both
+/// databases' limit on bound parameters.
+pub async fn insert_rows(tx: &mut DbTx, table: &str, columns: &[&str], rows: Vec<Vec<Param>>) -> Result<(), sqlx::Error> {
+    const MAX_PARAMS: usize = 30_000;
+    let per_chunk = (MAX_PARAMS / columns.len().max(1)).clamp(1, 500);
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let chunk: Vec<Vec<Param>> = rows.by_ref().take(per_chunk).collect();
+        let values: Vec<String> =
+            (0..chunk.len()).map(|i| format!("({})", placeholders(i * columns.len(), columns.len()))).collect();
+        let sql = format!("INSERT INTO {table} ({}) VALUES {}", columns.join(", "), values.join(", "));
+        let mut query = sqlx::query(&sql);
+        for param in chunk.into_iter().flatten() {
+            query = bind_param(query, param);
+        }
+        query.execute(&mut **tx).await?;
+    }
+    Ok(())
+}
+
+/// Runs `SELECT … WHERE column IN (…)` over `values` in chunks, returning all rows.
+pub async fn select_in(tx: &mut DbTx, select: &str, values: &[String]) -> Result<Vec<sqlx::any::AnyRow>, sqlx::Error> {
+    let mut rows = Vec::new();
+    for chunk in values.chunks(500) {
+        let sql = select.replace("{in}", &placeholders(0, chunk.len()));
+        let mut query = sqlx::query(&sql);
+        for value in chunk {
+            query = query.bind(value.clone());
+        }
+        rows.extend(query.fetch_all(&mut **tx).await?);
+    }
+    Ok(rows)
 }
 
 /// A `SELECT` whose `WHERE` grows with the filters a person chose. Placeholders are numbered
@@ -133,13 +223,19 @@ impl SqlFilter {
         self.sql.push_str(sql);
     }
 
+    /// Binds one more parameter for a placeholder the caller wrote with `push`.
+    pub fn bind(&mut self, param: Param) {
+        self.params.push(param);
+    }
+
+    pub fn param_count(&self) -> usize {
+        self.params.len()
+    }
+
     pub async fn fetch_all(&self, db: &Db) -> Result<Vec<sqlx::any::AnyRow>, sqlx::Error> {
         let mut query = sqlx::query(&self.sql);
         for param in &self.params {
-            query = match param {
-                Param::Text(v) => query.bind(v.clone()),
-                Param::Int(v) => query.bind(*v),
-            };
+            query = bind_param(query, param.clone());
         }
         query.fetch_all(&db.pool).await
     }

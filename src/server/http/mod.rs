@@ -1,6 +1,7 @@
 //! The HTTP face of Regio: one router with the Leptos app, server functions, health and
 //! metrics, wrapped in metrics → CSRF → session → authentication.
 
+pub mod api_v1;
 pub mod caller;
 pub mod csrf;
 pub mod health;
@@ -56,6 +57,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(health::healthz))
         .route("/metrics", get(metrics::export))
+        .merge(api_v1::routes())
         .leptos_routes_with_context(&state, generate_route_list(App), context.clone(), render)
         .fallback(file_and_error_handler_with_context::<AppState, _>(context, shell))
         .layer(from_fn_with_state(state.clone(), caller::identify))

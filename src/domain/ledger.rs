@@ -1,0 +1,169 @@
+//! Ledger vocabulary shared by the server, the API and the pages.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+
+macro_rules! text_enum {
+    ($(#[$meta:meta])* $name:ident { $($variant:ident => $text:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[serde(rename_all = "snake_case")]
+        pub enum $name { $($variant),+ }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $text),+ }
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = String;
+
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                match s {
+                    $($text => Ok($name::$variant),)+
+                    other => Err(format!(
+                        "'{other}' is not one of: {}",
+                        [$($text),+].join(", ")
+                    )),
+                }
+            }
+        }
+    };
+}
+
+text_enum!(
+    /// What a ledger transaction is. Payments, invoice payments and refunds are mirrored to Stripe.
+    TransactionKind {
+        TopUp => "top_up",
+        Payment => "payment",
+        Refund => "refund",
+        Redemption => "redemption",
+        Adjustment => "adjustment",
+        InvoicePayment => "invoice_payment",
+    }
+);
+
+text_enum!(AccountKind { Member => "member", Merchant => "merchant", Operator => "operator" });
+
+text_enum!(AccountStatus { Active => "active", Frozen => "frozen", Closed => "closed" });
+
+text_enum!(
+    /// Where a transaction's Stripe mirror stands.
+    MirrorState {
+        NotMirrored => "not_mirrored",
+        Pending => "pending",
+        Delivered => "delivered",
+        Failed => "failed",
+    }
+);
+
+text_enum!(
+    /// Where a transaction entered Regio; external references are unique per source.
+    Source { Api => "api", Csv => "csv", Demo => "demo", Console => "console" }
+);
+
+impl TransactionKind {
+    /// Whether Regio reports this kind to Stripe as a Payment Record (or a refund of one).
+    pub fn is_mirrored(self) -> bool {
+        matches!(self, Self::Payment | Self::InvoicePayment | Self::Refund)
+    }
+
+    /// The account kinds money may leave and enter for this kind of transaction.
+    pub fn allowed_flow(self) -> (&'static [AccountKind], &'static [AccountKind]) {
+        use AccountKind::*;
+        match self {
+            Self::TopUp => (&[Operator], &[Member, Merchant]),
+            Self::Payment => (&[Member], &[Merchant]),
+            Self::Refund => (&[Merchant, Operator], &[Member]),
+            Self::Redemption => (&[Merchant], &[Operator]),
+            Self::Adjustment => (&[Member, Merchant, Operator], &[Member, Merchant, Operator]),
+            Self::InvoicePayment => (&[Member], &[Operator]),
+        }
+    }
+}
+
+impl AccountKind {
+    /// Only the operator (the issuer) may hold a negative balance: that is where coins come from.
+    pub fn may_go_negative(self) -> bool {
+        self == Self::Operator
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CurrencyView {
+    pub code: String,
+    pub name: String,
+    pub exponent: u32,
+    pub fiat_currency: String,
+    pub fiat_exponent: u32,
+    pub peg_rate: String,
+    pub payment_method_type: String,
+    pub payment_method_name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountView {
+    pub id: String,
+    pub kind: AccountKind,
+    pub display_name: String,
+    pub external_ref: String,
+    pub status: AccountStatus,
+    pub stripe_customer_id: Option<String>,
+    /// `(currency, balance in minor units)`.
+    pub balances: Vec<(String, i64)>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kinds_round_trip_through_text() {
+        for kind in TransactionKind::ALL {
+            assert_eq!(kind.as_str().parse::<TransactionKind>(), Ok(*kind));
+        }
+        assert!("gift".parse::<TransactionKind>().is_err());
+    }
+
+    #[test]
+    fn only_payments_and_refunds_are_mirrored() {
+        let mirrored: Vec<_> = TransactionKind::ALL.iter().filter(|k| k.is_mirrored()).collect();
+        assert_eq!(mirrored, [&TransactionKind::Payment, &TransactionKind::Refund, &TransactionKind::InvoicePayment]);
+    }
+}
+
+/// A ledger transaction as people and API clients see it: accounts by reference, amounts in
+/// minor units and as text, and where its Stripe mirror stands.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TransactionView {
+    pub id: String,
+    pub external_ref: String,
+    pub source: String,
+    pub kind: TransactionKind,
+    pub currency: String,
+    pub amount_minor: i64,
+    pub amount: String,
+    pub from_account: String,
+    pub to_account: String,
+    /// RFC 3339, UTC.
+    pub occurred_at: String,
+    pub description: String,
+    /// The refunded payment (refunds) or corrected transaction (adjustments).
+    pub corrects_id: Option<String>,
+    pub fiat_currency: Option<String>,
+    pub fiat_amount_minor: Option<i64>,
+    pub mirror_state: MirrorState,
+    /// The Payment Record (`pr_…`) this transaction reported or refunded.
+    pub stripe_payment_record: Option<String>,
+    pub mirror_error: Option<String>,
+}

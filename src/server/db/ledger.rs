@@ -1,0 +1,228 @@
+//! Ledger transactions and their entries.
+
+use super::{format_ms, insert_rows, select_in, Db, DbTx, Param, SqlFilter};
+use crate::domain::ledger::{MirrorState, TransactionView};
+use crate::domain::money::format_amount;
+use crate::domain::ledger::{Source, TransactionKind};
+use sqlx::Row;
+use sqlx::any::AnyRow;
+use std::collections::HashMap;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LedgerTransaction {
+    pub id: String,
+    pub kind: TransactionKind,
+    pub currency: String,
+    pub amount: i64,
+    pub from_account: String,
+    pub to_account: String,
+    pub fiat_amount: Option<i64>,
+    pub peg_rate: Option<String>,
+    pub occurred_at: i64,
+    pub recorded_at: i64,
+    pub description: String,
+    pub source: String,
+    pub external_ref: String,
+    pub corrects_id: Option<String>,
+}
+
+pub const COLUMNS: &str = "id, kind, currency, amount, from_account, to_account, fiat_amount, peg_rate, occurred_at, \
+                           recorded_at, description, source, external_ref, corrects_id";
+
+pub fn from_row(row: &AnyRow) -> Result<LedgerTransaction, sqlx::Error> {
+    let kind: String = row.try_get("kind")?;
+    Ok(LedgerTransaction {
+        id: row.try_get("id")?,
+        kind: kind.parse().map_err(|e: String| sqlx::Error::Decode(e.into()))?,
+        currency: row.try_get("currency")?,
+        amount: row.try_get("amount")?,
+        from_account: row.try_get("from_account")?,
+        to_account: row.try_get("to_account")?,
+        fiat_amount: row.try_get("fiat_amount")?,
+        peg_rate: row.try_get("peg_rate")?,
+        occurred_at: row.try_get("occurred_at")?,
+        recorded_at: row.try_get("recorded_at")?,
+        description: row.try_get("description")?,
+        source: row.try_get("source")?,
+        external_ref: row.try_get("external_ref")?,
+        corrects_id: row.try_get("corrects_id")?,
+    })
+}
+
+/// Writes transactions with their two entries each: the amount leaves `from_account` (leg 0)
+/// and enters `to_account` (leg 1), so every transaction sums to zero.
+pub async fn insert(tx: &mut DbTx, transactions: &[LedgerTransaction]) -> Result<(), sqlx::Error> {
+    let rows = transactions
+        .iter()
+        .map(|t| {
+            vec![
+                Param::Text(t.id.clone()),
+                Param::Text(t.kind.as_str().into()),
+                Param::Text(t.currency.clone()),
+                Param::Int(t.amount),
+                Param::Text(t.from_account.clone()),
+                Param::Text(t.to_account.clone()),
+                Param::OptInt(t.fiat_amount),
+                Param::OptText(t.peg_rate.clone()),
+                Param::Int(t.occurred_at),
+                Param::Int(t.recorded_at),
+                Param::Text(t.description.clone()),
+                Param::Text(t.source.clone()),
+                Param::Text(t.external_ref.clone()),
+                Param::OptText(t.corrects_id.clone()),
+            ]
+        })
+        .collect();
+    let columns: Vec<&str> = COLUMNS.split(',').map(str::trim).collect();
+    insert_rows(tx, "transactions", &columns, rows).await?;
+    let entries = transactions
+        .iter()
+        .flat_map(|t| {
+            [(0, &t.from_account, -t.amount), (1, &t.to_account, t.amount)].map(|(leg, account, amount)| {
+                vec![
+                    Param::Text(t.id.clone()),
+                    Param::Int(leg),
+                    Param::Text(account.clone()),
+                    Param::Text(t.currency.clone()),
+                    Param::Int(amount),
+                ]
+            })
+        })
+        .collect();
+    insert_rows(tx, "entries", &["transaction_id", "leg", "account_id", "currency", "amount"], entries).await
+}
+
+/// Transactions of `source` whose external references are in `refs`, keyed by reference.
+pub async fn by_external_refs(tx: &mut DbTx, source: Source, refs: &[String]) -> Result<HashMap<String, LedgerTransaction>, sqlx::Error> {
+    // `Source` is a closed set of words, so it can stand in the SQL text.
+    let select = format!("SELECT {COLUMNS} FROM transactions WHERE source = '{source}' AND external_ref IN ({{in}})");
+    let rows = select_in(tx, &select, refs).await?;
+    rows.iter().map(|r| from_row(r).map(|t| (t.external_ref.clone(), t))).collect()
+}
+
+/// Local and fiat amounts already refunded, per refunded transaction id.
+pub async fn refunded_totals(tx: &mut DbTx, ids: &[String]) -> Result<HashMap<String, (i64, i64)>, sqlx::Error> {
+    let select = "SELECT corrects_id, CAST(SUM(amount) AS BIGINT) AS local_total, CAST(SUM(fiat_amount) AS BIGINT) AS fiat_total \
+                  FROM transactions WHERE kind = 'refund' AND corrects_id IN ({in}) GROUP BY corrects_id";
+    let rows = select_in(tx, select, ids).await?;
+    rows.iter()
+        .map(|r| {
+            let fiat: Option<i64> = r.try_get("fiat_total")?;
+            Ok((r.try_get("corrects_id")?, (r.try_get("local_total")?, fiat.unwrap_or(0))))
+        })
+        .collect()
+}
+
+pub async fn find(db: &Db, id: &str) -> Result<Option<LedgerTransaction>, sqlx::Error> {
+    let sql = format!("SELECT {COLUMNS} FROM transactions WHERE id = $1");
+    sqlx::query(&sql).bind(id).fetch_optional(&db.pool).await?.as_ref().map(from_row).transpose()
+}
+
+pub async fn find_tx(tx: &mut DbTx, id: &str) -> Result<Option<LedgerTransaction>, sqlx::Error> {
+    let sql = format!("SELECT {COLUMNS} FROM transactions WHERE id = $1");
+    sqlx::query(&sql).bind(id).fetch_optional(&mut **tx).await?.as_ref().map(from_row).transpose()
+}
+
+/// Filters of the transactions list; every one is optional.
+#[derive(Debug, Default, Clone)]
+pub struct TransactionFilter {
+    pub from_ms: Option<i64>,
+    pub to_ms: Option<i64>,
+    pub kind: Option<TransactionKind>,
+    pub account_id: Option<String>,
+    pub min_amount: Option<i64>,
+    pub max_amount: Option<i64>,
+    pub mirror_state: Option<MirrorState>,
+    /// Keyset cursor: only transactions with a smaller (older) id.
+    pub before: Option<String>,
+    pub limit: i64,
+}
+
+const VIEW_SELECT: &str = "SELECT t.id, t.external_ref, t.source, t.kind, t.currency, t.amount, t.occurred_at, t.description, \
+    t.corrects_id, t.fiat_amount, c.exponent, c.fiat_currency, fa.external_ref AS from_ref, ta.external_ref AS to_ref, \
+    o.state AS mirror_state, o.last_error, \
+    COALESCE(o.stripe_id, (SELECT po.stripe_id FROM outbox po WHERE po.transaction_id = t.corrects_id AND po.operation = 'report_payment')) AS stripe_id \
+    FROM transactions t JOIN currencies c ON c.code = t.currency \
+    JOIN accounts fa ON fa.id = t.from_account JOIN accounts ta ON ta.id = t.to_account \
+    LEFT JOIN outbox o ON o.transaction_id = t.id WHERE 1 = 1";
+
+fn view_from_row(row: &AnyRow) -> Result<TransactionView, sqlx::Error> {
+    let kind: String = row.try_get("kind")?;
+    let kind: TransactionKind = kind.parse().map_err(|e: String| sqlx::Error::Decode(e.into()))?;
+    let exponent = row.try_get::<i64, _>("exponent")? as u32;
+    let amount: i64 = row.try_get("amount")?;
+    let state: Option<String> = row.try_get("mirror_state")?;
+    let mirror_state = match state.as_deref() {
+        None => MirrorState::NotMirrored,
+        Some(s) => s.parse().map_err(|e: String| sqlx::Error::Decode(e.into()))?,
+    };
+    let fiat_amount: Option<i64> = row.try_get("fiat_amount")?;
+    Ok(TransactionView {
+        id: row.try_get("id")?,
+        external_ref: row.try_get("external_ref")?,
+        source: row.try_get("source")?,
+        kind,
+        currency: row.try_get("currency")?,
+        amount_minor: amount,
+        amount: format_amount(amount, exponent),
+        from_account: row.try_get("from_ref")?,
+        to_account: row.try_get("to_ref")?,
+        occurred_at: format_ms(row.try_get("occurred_at")?),
+        description: row.try_get("description")?,
+        corrects_id: row.try_get("corrects_id")?,
+        fiat_currency: fiat_amount.map(|_| row.try_get("fiat_currency")).transpose()?,
+        fiat_amount_minor: fiat_amount,
+        mirror_state,
+        stripe_payment_record: row.try_get("stripe_id")?,
+        mirror_error: row.try_get("last_error")?,
+    })
+}
+
+/// One page of transactions, newest first, and the cursor of the next page.
+pub async fn list_views(db: &Db, filter: &TransactionFilter) -> Result<(Vec<TransactionView>, Option<String>), sqlx::Error> {
+    let mut query = SqlFilter::new(VIEW_SELECT);
+    if let Some(from) = filter.from_ms {
+        query.and("t.occurred_at >=", Param::Int(from));
+    }
+    if let Some(to) = filter.to_ms {
+        query.and("t.occurred_at <", Param::Int(to));
+    }
+    if let Some(kind) = filter.kind {
+        query.and("t.kind =", Param::Text(kind.as_str().into()));
+    }
+    if let Some(account) = &filter.account_id {
+        query.and("(t.from_account =", Param::Text(account.clone()));
+        query.push(&format!(" OR t.to_account = ${})", query.param_count() + 1));
+        query.bind(Param::Text(account.clone()));
+    }
+    if let Some(min) = filter.min_amount {
+        query.and("t.amount >=", Param::Int(min));
+    }
+    if let Some(max) = filter.max_amount {
+        query.and("t.amount <=", Param::Int(max));
+    }
+    match filter.mirror_state {
+        None => {}
+        Some(MirrorState::NotMirrored) => query.push(" AND o.id IS NULL"),
+        Some(state) => query.and("o.state =", Param::Text(state.as_str().into())),
+    }
+    if let Some(before) = &filter.before {
+        query.and("t.id <", Param::Text(before.clone()));
+    }
+    let limit = filter.limit.clamp(1, 1000);
+    query.push(&format!(" ORDER BY t.id DESC LIMIT {}", limit + 1));
+    let mut views: Vec<TransactionView> = query.fetch_all(db).await?.iter().map(view_from_row).collect::<Result<_, _>>()?;
+    let next = if views.len() as i64 > limit {
+        views.truncate(limit as usize);
+        views.last().map(|v| v.id.clone())
+    } else {
+        None
+    };
+    Ok((views, next))
+}
+
+pub async fn view(db: &Db, id: &str) -> Result<Option<TransactionView>, sqlx::Error> {
+    let mut query = SqlFilter::new(VIEW_SELECT);
+    query.and("t.id =", Param::Text(id.to_string()));
+    query.fetch_all(db).await?.first().map(view_from_row).transpose()
+}

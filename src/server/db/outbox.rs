@@ -1,0 +1,193 @@
+//! The durable outbox: work that must reach Stripe, claimed by workers, retried until it lands.
+
+use super::{insert_rows, new_id, now_ms, Db, DbKind, DbTx, Param};
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Operation {
+    ReportPayment,
+    ReportRefund,
+}
+
+impl Operation {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Operation::ReportPayment => "report_payment",
+            Operation::ReportRefund => "report_refund",
+        }
+    }
+}
+
+impl std::str::FromStr for Operation {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "report_payment" => Ok(Operation::ReportPayment),
+            "report_refund" => Ok(Operation::ReportRefund),
+            other => Err(format!("unknown outbox operation '{other}'")),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct OutboxItem {
+    pub id: String,
+    pub transaction_id: String,
+    pub operation: Operation,
+    pub idempotency_key: String,
+    pub state: String,
+    pub attempts: i64,
+    pub next_attempt_at: i64,
+    pub last_error: Option<String>,
+    pub stripe_id: Option<String>,
+}
+
+const COLUMNS: &str = "id, transaction_id, operation, idempotency_key, state, attempts, next_attempt_at, last_error, stripe_id";
+
+fn from_row(row: &AnyRow) -> Result<OutboxItem, sqlx::Error> {
+    let operation: String = row.try_get("operation")?;
+    Ok(OutboxItem {
+        id: row.try_get("id")?,
+        transaction_id: row.try_get("transaction_id")?,
+        operation: operation.parse().map_err(|e: String| sqlx::Error::Decode(e.into()))?,
+        idempotency_key: row.try_get("idempotency_key")?,
+        state: row.try_get("state")?,
+        attempts: row.try_get("attempts")?,
+        next_attempt_at: row.try_get("next_attempt_at")?,
+        last_error: row.try_get("last_error")?,
+        stripe_id: row.try_get("stripe_id")?,
+    })
+}
+
+/// The idempotency key of an operation on a transaction: derived, never random, so every retry
+/// and every restart sends the same key and Stripe makes the object once.
+pub fn idempotency_key(transaction_id: &str, operation: Operation) -> String {
+    format!("regio-{}-{transaction_id}", operation.as_str())
+}
+
+/// Queues `operation` for each transaction, inside the caller's transaction.
+pub async fn enqueue(tx: &mut DbTx, items: &[(String, Operation)]) -> Result<(), sqlx::Error> {
+    let now = now_ms();
+    let rows = items
+        .iter()
+        .map(|(transaction_id, operation)| {
+            vec![
+                Param::Text(new_id()),
+                Param::Text(transaction_id.clone()),
+                Param::Text(operation.as_str().into()),
+                Param::Text(idempotency_key(transaction_id, *operation)),
+                Param::Text("pending".into()),
+                Param::Int(now),
+                Param::Int(now),
+                Param::Int(now),
+            ]
+        })
+        .collect();
+    let columns = ["id", "transaction_id", "operation", "idempotency_key", "state", "next_attempt_at", "created_at", "updated_at"];
+    insert_rows(tx, "outbox", &columns, rows).await
+}
+
+/// Claims up to `limit` due items for `worker` until `claim_ms` from now. On PostgreSQL rows
+/// another worker holds are skipped (`FOR UPDATE SKIP LOCKED`); a claim whose holder died
+/// expires and the row becomes due again.
+pub async fn claim_due(db: &Db, worker: &str, limit: i64, claim_ms: i64) -> Result<Vec<OutboxItem>, sqlx::Error> {
+    let now = now_ms();
+    let mut tx = db.begin_write().await?;
+    let lock = if db.kind == DbKind::Postgres { " FOR UPDATE SKIP LOCKED" } else { "" };
+    // Refunds wait for their payment's record: ordering by id (time-ordered) keeps a refund
+    // behind the payment it refunds, and delivery checks it anyway.
+    let sql = format!(
+        "SELECT {COLUMNS} FROM outbox WHERE state = 'pending' AND next_attempt_at <= $1 \
+         AND (claimed_until IS NULL OR claimed_until < $1) ORDER BY next_attempt_at, id LIMIT {limit}{lock}"
+    );
+    let items: Vec<OutboxItem> = sqlx::query(&sql).bind(now).fetch_all(&mut *tx.tx).await?.iter().map(from_row).collect::<Result<_, _>>()?;
+    for item in &items {
+        sqlx::query("UPDATE outbox SET claimed_by = $2, claimed_until = $3 WHERE id = $1")
+            .bind(&item.id)
+            .bind(worker)
+            .bind(now + claim_ms)
+            .execute(&mut *tx.tx)
+            .await?;
+    }
+    tx.commit().await?;
+    Ok(items)
+}
+
+pub enum Outcome<'a> {
+    Delivered { stripe_id: &'a str },
+    /// Try again at `retry_at` (ms).
+    Retry { error: &'a str, http_status: Option<u16>, retry_at: i64 },
+    Failed { error: &'a str, http_status: Option<u16> },
+}
+
+/// Records an attempt's outcome and releases the claim, in one transaction.
+pub async fn finish(db: &Db, item: &OutboxItem, outcome: Outcome<'_>) -> Result<(), sqlx::Error> {
+    let now = now_ms();
+    let mut tx = db.begin_write().await?;
+    let (label, status, error) = match &outcome {
+        Outcome::Delivered { .. } => ("delivered", None, None),
+        Outcome::Retry { error, http_status, .. } => ("retry", *http_status, Some(*error)),
+        Outcome::Failed { error, http_status } => ("failed", *http_status, Some(*error)),
+    };
+    match outcome {
+        Outcome::Delivered { stripe_id } => {
+            sqlx::query("UPDATE outbox SET state = 'delivered', stripe_id = $2, attempts = attempts + 1, claimed_by = NULL, claimed_until = NULL, last_error = NULL, updated_at = $3 WHERE id = $1")
+                .bind(&item.id).bind(stripe_id).bind(now).execute(&mut *tx.tx).await?;
+        }
+        Outcome::Retry { error, retry_at, .. } => {
+            sqlx::query("UPDATE outbox SET attempts = attempts + 1, next_attempt_at = $2, last_error = $3, claimed_by = NULL, claimed_until = NULL, updated_at = $4 WHERE id = $1")
+                .bind(&item.id).bind(retry_at).bind(error).bind(now).execute(&mut *tx.tx).await?;
+        }
+        Outcome::Failed { error, .. } => {
+            sqlx::query("UPDATE outbox SET state = 'failed', attempts = attempts + 1, last_error = $2, claimed_by = NULL, claimed_until = NULL, updated_at = $3 WHERE id = $1")
+                .bind(&item.id).bind(error).bind(now).execute(&mut *tx.tx).await?;
+        }
+    }
+    sqlx::query("INSERT INTO outbox_attempts (id, outbox_id, at, outcome, http_status, error) VALUES ($1, $2, $3, $4, $5, $6)")
+        .bind(new_id())
+        .bind(&item.id)
+        .bind(now)
+        .bind(label)
+        .bind(status.map(i64::from))
+        .bind(error.map(str::to_string))
+        .execute(&mut *tx.tx)
+        .await?;
+    tx.commit().await
+}
+
+/// Puts a failed item back in the queue (the "retry" action); `false` if it was not failed.
+pub async fn requeue_failed(tx: &mut DbTx, id: &str) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query("UPDATE outbox SET state = 'pending', next_attempt_at = $2, updated_at = $2 WHERE id = $1 AND state = 'failed'")
+        .bind(id)
+        .bind(now_ms())
+        .execute(&mut **tx)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+pub async fn find(db: &Db, id: &str) -> Result<Option<OutboxItem>, sqlx::Error> {
+    let sql = format!("SELECT {COLUMNS} FROM outbox WHERE id = $1");
+    sqlx::query(&sql).bind(id).fetch_optional(&db.pool).await?.as_ref().map(from_row).transpose()
+}
+
+pub async fn for_transaction(db: &Db, transaction_id: &str) -> Result<Vec<OutboxItem>, sqlx::Error> {
+    let sql = format!("SELECT {COLUMNS} FROM outbox WHERE transaction_id = $1 ORDER BY id");
+    sqlx::query(&sql).bind(transaction_id).fetch_all(&db.pool).await?.iter().map(from_row).collect()
+}
+
+/// The Payment Record id delivered for a payment transaction, if it has been.
+pub async fn payment_record_of(db: &Db, transaction_id: &str) -> Result<Option<String>, sqlx::Error> {
+    let row = sqlx::query("SELECT stripe_id FROM outbox WHERE transaction_id = $1 AND operation = 'report_payment' AND state = 'delivered'")
+        .bind(transaction_id)
+        .fetch_optional(&db.pool)
+        .await?;
+    row.map(|r| r.try_get("stripe_id")).transpose().map(Option::flatten)
+}
+
+/// Items by state, for dashboards and tests.
+pub async fn count_by_state(db: &Db) -> Result<Vec<(String, i64)>, sqlx::Error> {
+    let rows = sqlx::query("SELECT state, COUNT(*) AS n FROM outbox GROUP BY state ORDER BY state").fetch_all(&db.pool).await?;
+    rows.iter().map(|r| Ok((r.try_get("state")?, r.try_get("n")?))).collect()
+}

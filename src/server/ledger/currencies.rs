@@ -1,0 +1,90 @@
+//! Setting up a local currency and its peg.
+
+use crate::domain::money::MAX_EXPONENT;
+use crate::domain::AppError;
+use crate::server::db::audit::{self, Actor, AuditEvent};
+use crate::server::db::currencies::{self, Currency};
+use crate::server::db::Db;
+use rust_decimal::Decimal;
+use serde_json::json;
+use std::str::FromStr;
+
+/// Stripe's zero-decimal currencies (docs.stripe.com/currencies#zero-decimal); others use 2.
+const ZERO_DECIMAL: [&str; 16] = ["bif", "clp", "djf", "gnf", "jpy", "kmf", "krw", "mga", "pyg", "rwf", "ugx", "vnd", "vuv", "xaf", "xof", "xpf"];
+
+pub fn fiat_exponent(fiat: &str) -> u32 {
+    if ZERO_DECIMAL.contains(&fiat) { 0 } else { 2 }
+}
+
+pub struct CurrencyInput<'a> {
+    pub code: &'a str,
+    pub name: &'a str,
+    pub exponent: &'a str,
+    pub fiat_currency: &'a str,
+    pub peg_rate: &'a str,
+    pub payment_method_type: &'a str,
+    pub payment_method_name: &'a str,
+}
+
+pub fn parse(input: &CurrencyInput<'_>) -> Result<Currency, AppError> {
+    let code = input.code.trim().to_uppercase();
+    if !(2..=8).contains(&code.len()) || !code.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        return Err(AppError::validation("code", "use 2 to 8 letters or digits, like SRB"));
+    }
+    let name = input.name.trim();
+    if name.is_empty() || name.chars().count() > 100 {
+        return Err(AppError::validation("name", "enter a name of at most 100 characters"));
+    }
+    let exponent: u32 = input.exponent.trim().parse().ok().filter(|e| *e <= MAX_EXPONENT).ok_or_else(|| {
+        AppError::validation("exponent", format!("enter a whole number from 0 to {MAX_EXPONENT}"))
+    })?;
+    let fiat = input.fiat_currency.trim().to_lowercase();
+    if fiat.len() != 3 || !fiat.bytes().all(|b| b.is_ascii_lowercase()) {
+        return Err(AppError::validation("fiat_currency", "use a three-letter ISO code Stripe supports, like jpy"));
+    }
+    let rate = Decimal::from_str(input.peg_rate.trim())
+        .ok()
+        .filter(|r| r.is_sign_positive() && !r.is_zero())
+        .ok_or_else(|| AppError::validation("peg_rate", "enter a positive decimal number, like 1 or 0.95"))?;
+    let cpmt = input.payment_method_type.trim();
+    if !cpmt.starts_with("cpmt_") || cpmt.len() < 6 {
+        return Err(AppError::validation("payment_method_type", "use the custom payment method type id from Stripe, like cpmt_123"));
+    }
+    let display = input.payment_method_name.trim();
+    if display.is_empty() {
+        return Err(AppError::validation("payment_method_name", "enter the name shown on Payment Records"));
+    }
+    Ok(Currency {
+        code,
+        name: name.to_string(),
+        exponent,
+        fiat_exponent: fiat_exponent(&fiat),
+        fiat_currency: fiat,
+        peg_rate: rate.normalize(),
+        payment_method_type: cpmt.to_string(),
+        payment_method_name: display.to_string(),
+    })
+}
+
+/// Creates or changes a currency, audited. Its exponent is fixed once transactions use it.
+pub async fn save(db: &Db, actor: &Actor, currency: Currency) -> Result<Currency, AppError> {
+    let mut tx = db.begin_write().await?;
+    let before = currencies::find_tx(&mut tx.tx, &currency.code).await?;
+    if let Some(old) = &before
+        && old.exponent != currency.exponent
+        && currencies::in_use(&mut tx.tx, &currency.code).await?
+    {
+        return Err(AppError::validation("exponent", "cannot change once transactions use this currency"));
+    }
+    currencies::upsert(&mut tx.tx, &currency).await?;
+    let snapshot = |c: &Currency| json!(c.view());
+    let event = AuditEvent {
+        action: if before.is_some() { "currency.update" } else { "currency.create" },
+        target: &format!("currency:{}", currency.code),
+        before: before.as_ref().map(snapshot),
+        after: Some(snapshot(&currency)),
+    };
+    audit::record(&mut tx.tx, actor, event).await?;
+    tx.commit().await?;
+    Ok(currency)
+}

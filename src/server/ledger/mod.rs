@@ -1,0 +1,10 @@
+//! The currency's double-entry ledger: currencies, accounts, and posting transactions with
+//! their rules (flows by account kind, no overdrafts, frozen accounts, refund limits).
+
+pub mod accounts;
+pub mod currencies;
+pub mod input;
+pub mod posting;
+
+pub use input::{ItemError, TransferInput};
+pub use posting::{post_batch, BatchError, Posted};

@@ -1,0 +1,361 @@
+//! Posting a batch of transfers: all of them or none, each checked against the ledger's rules,
+//! each payment and refund queued for Stripe in the same database transaction.
+
+use super::input::{ItemError, TransferInput};
+use crate::domain::ledger::{AccountStatus, Source, TransactionKind};
+use crate::domain::money::parse_amount;
+use crate::server::db::accounts::{self, Account};
+use crate::server::db::audit::{self, Actor, AuditEvent};
+use serde_json::json;
+use crate::server::db::currencies::{self, Currency};
+use crate::server::db::ledger::{self, LedgerTransaction};
+use crate::server::db::outbox::{self, Operation};
+use crate::server::db::{new_id, now_ms, Db, DbTx};
+use crate::domain::money::Peg;
+use rust_decimal::Decimal;
+use std::collections::{HashMap, HashSet};
+use std::str::FromStr;
+
+pub const MAX_BATCH: usize = 1_000;
+const MAX_REF_LEN: usize = 128;
+const MAX_DESCRIPTION_LEN: usize = 500;
+/// How far in the future `occurred_at` may be (clock skew between systems).
+const MAX_FUTURE_MS: i64 = 5 * 60 * 1000;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Posted {
+    pub index: usize,
+    pub id: String,
+    pub external_ref: String,
+    /// False when the transaction existed already (the batch was sent before).
+    pub created: bool,
+}
+
+#[derive(Debug)]
+pub enum BatchError {
+    /// Nothing was written; every bad item is listed.
+    Invalid(Vec<ItemError>),
+    Database(sqlx::Error),
+}
+
+impl From<sqlx::Error> for BatchError {
+    fn from(e: sqlx::Error) -> Self {
+        BatchError::Database(e)
+    }
+}
+
+/// Posts `inputs` from `source` atomically. Sending the same batch again creates nothing and
+/// answers with the same ids.
+pub async fn post_batch(db: &Db, source: Source, inputs: Vec<TransferInput>, actor: &Actor) -> Result<Vec<Posted>, BatchError> {
+    if inputs.len() > MAX_BATCH {
+        return Err(BatchError::Invalid(vec![ItemError::new(0, "transactions", format!("send at most {MAX_BATCH} per batch"))]));
+    }
+    let mut tx = db.begin_write().await?;
+    let result = post_in(&mut tx.tx, db, source, inputs, actor).await;
+    match result {
+        Ok(posted) => {
+            tx.commit().await?;
+            Ok(posted)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// An item whose fields parsed; what remains is checking it against the ledger.
+struct Parsed {
+    index: usize,
+    input: TransferInput,
+    kind: TransactionKind,
+    currency: Currency,
+    amount: i64,
+    occurred_at: i64,
+}
+
+fn parse_item(index: usize, input: TransferInput, currencies: &HashMap<String, Currency>, now: i64) -> Result<Parsed, ItemError> {
+    let err = |field: &str, message: String| ItemError::new(index, field, message);
+    let external_ref = input.external_ref.trim();
+    if external_ref.is_empty() || external_ref.len() > MAX_REF_LEN || external_ref.chars().any(char::is_control) {
+        return Err(err("external_ref", format!("must be 1 to {MAX_REF_LEN} printable characters")));
+    }
+    let kind: TransactionKind = input.kind.trim().parse().map_err(|e| err("kind", e))?;
+    let currency = currencies
+        .get(input.currency.trim())
+        .cloned()
+        .ok_or_else(|| err("currency", format!("'{}' is not a currency set up in Regio", input.currency)))?;
+    let amount = parse_amount(&input.amount, currency.exponent).map_err(|e| err("amount", e.to_string()))?;
+    let occurred_at = match input.occurred_at.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        None => now,
+        Some(text) => parse_time(text).ok_or_else(|| err("occurred_at", "use RFC 3339, like 2026-11-26T09:30:00Z".into()))?,
+    };
+    if occurred_at > now + MAX_FUTURE_MS {
+        return Err(err("occurred_at", "is in the future".into()));
+    }
+    if input.description.as_ref().is_some_and(|d| d.chars().count() > MAX_DESCRIPTION_LEN) {
+        return Err(err("description", format!("use at most {MAX_DESCRIPTION_LEN} characters")));
+    }
+    if kind == TransactionKind::Adjustment && input.description.as_deref().is_none_or(|d| d.trim().is_empty()) {
+        return Err(err("description", "an adjustment needs the reason for it".into()));
+    }
+    if kind == TransactionKind::Refund && input.refund_of.as_deref().is_none_or(|r| r.trim().is_empty()) {
+        return Err(err("refund_of", "a refund names the payment it refunds".into()));
+    }
+    if kind != TransactionKind::Refund {
+        for (field, value) in [("from", &input.from), ("to", &input.to)] {
+            if value.as_deref().is_none_or(|v| v.trim().is_empty()) {
+                return Err(err(field, "is required".into()));
+            }
+        }
+    }
+    Ok(Parsed { index, input, kind, currency, amount, occurred_at })
+}
+
+pub fn parse_time(text: &str) -> Option<i64> {
+    let t = time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339).ok()?;
+    i64::try_from(t.unix_timestamp_nanos() / 1_000_000).ok()
+}
+
+fn trimmed(value: &Option<String>) -> Option<String> {
+    value.as_deref().map(str::trim).filter(|v| !v.is_empty()).map(str::to_string)
+}
+
+/// Everything about the ledger the batch touches, read once (and locked on PostgreSQL).
+struct Snapshot {
+    existing: HashMap<String, LedgerTransaction>,
+    accounts_by_ref: HashMap<String, Account>,
+    balances: HashMap<(String, String), i64>,
+    /// Already refunded (local, fiat) per original transaction id.
+    refunded: HashMap<String, (i64, i64)>,
+}
+
+async fn snapshot(tx: &mut DbTx, db: &Db, source: Source, parsed: &[Parsed]) -> Result<Snapshot, sqlx::Error> {
+    let account_refs: Vec<String> = parsed
+        .iter()
+        .flat_map(|p| [trimmed(&p.input.from), trimmed(&p.input.to)])
+        .flatten()
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
+    let mut accounts_by_ref = accounts::by_external_refs(tx, &account_refs).await?;
+    let tx_refs: Vec<String> = parsed
+        .iter()
+        .flat_map(|p| [Some(p.input.external_ref.trim().to_string()), trimmed(&p.input.refund_of), trimmed(&p.input.corrects)])
+        .flatten()
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
+    // Refunds may leave out their accounts: they are the refunded payment's, so load those too.
+    let existing_first = ledger::by_external_refs(tx, source, &tx_refs).await?;
+    let mut account_ids: Vec<String> = accounts_by_ref.values().map(|a| a.id.clone()).collect();
+    account_ids.extend(existing_first.values().flat_map(|t| [t.from_account.clone(), t.to_account.clone()]));
+    account_ids.sort();
+    account_ids.dedup();
+    // Lock, then read again what a concurrent writer may have changed before we held the lock.
+    let locked = accounts::lock_by_ids(tx, db, &account_ids).await?;
+    for account in locked.values() {
+        accounts_by_ref.insert(account.external_ref.clone(), account.clone());
+    }
+    let existing = ledger::by_external_refs(tx, source, &tx_refs).await?;
+    let balances = accounts::balances(tx, &account_ids).await?;
+    let original_ids: Vec<String> = existing.values().map(|t| t.id.clone()).collect();
+    let refunded = ledger::refunded_totals(tx, &original_ids).await?;
+    Ok(Snapshot { existing, accounts_by_ref, balances, refunded })
+}
+
+async fn post_in(tx: &mut DbTx, db: &Db, source: Source, inputs: Vec<TransferInput>, actor: &Actor) -> Result<Vec<Posted>, BatchError> {
+    let now = now_ms();
+    let currencies: HashMap<String, Currency> =
+        currencies::list_tx(tx).await?.into_iter().map(|c| (c.code.clone(), c)).collect();
+    let mut errors = Vec::new();
+    let mut parsed = Vec::with_capacity(inputs.len());
+    let mut seen = HashSet::new();
+    for (index, input) in inputs.into_iter().enumerate() {
+        if !seen.insert(input.external_ref.trim().to_string()) {
+            errors.push(ItemError::new(index, "external_ref", "appears more than once in this batch"));
+            continue;
+        }
+        match parse_item(index, input, &currencies, now) {
+            Ok(p) => parsed.push(p),
+            Err(e) => errors.push(e),
+        }
+    }
+    let mut snap = snapshot(tx, db, source, &parsed).await?;
+    let accounts_by_id: HashMap<String, Account> = snap.accounts_by_ref.values().map(|a| (a.id.clone(), a.clone())).collect();
+
+    let mut posted = Vec::new();
+    let mut new_transactions: Vec<LedgerTransaction> = Vec::new();
+    let mut new_by_ref: HashMap<String, usize> = HashMap::new();
+    let mut deltas: HashMap<(String, String), i64> = HashMap::new();
+    for item in &parsed {
+        let external_ref = item.input.external_ref.trim().to_string();
+        if let Some(existing) = snap.existing.get(&external_ref) {
+            match same_transfer(existing, item, &snap.accounts_by_ref, &accounts_by_id) {
+                true => posted.push(Posted { index: item.index, id: existing.id.clone(), external_ref, created: false }),
+                false => errors.push(ItemError::new(item.index, "external_ref", "was already used for a different transaction")),
+            }
+            continue;
+        }
+        match check(item, source, now, &mut snap, &accounts_by_id, &new_transactions, &new_by_ref) {
+            Err(e) => errors.push(e),
+            Ok(transaction) => {
+                for (account, delta) in [(&transaction.from_account, -transaction.amount), (&transaction.to_account, transaction.amount)] {
+                    let key = (account.clone(), transaction.currency.clone());
+                    *deltas.entry(key.clone()).or_default() += delta;
+                    *snap.balances.entry(key).or_default() += delta;
+                }
+                posted.push(Posted { index: item.index, id: transaction.id.clone(), external_ref: external_ref.clone(), created: true });
+                new_by_ref.insert(external_ref, new_transactions.len());
+                new_transactions.push(transaction);
+            }
+        }
+    }
+    if !errors.is_empty() {
+        errors.sort_by_key(|e| e.index);
+        return Err(BatchError::Invalid(errors));
+    }
+
+    ledger::insert(tx, &new_transactions).await?;
+    let mut touched: Vec<_> = deltas.into_iter().filter(|(_, d)| *d != 0).collect();
+    touched.sort();
+    for ((account, currency), delta) in touched {
+        accounts::add_to_balance(tx, &account, &currency, delta).await?;
+    }
+    let queued: Vec<(String, Operation)> = new_transactions
+        .iter()
+        .filter_map(|t| match t.kind {
+            TransactionKind::Payment | TransactionKind::InvoicePayment => Some((t.id.clone(), Operation::ReportPayment)),
+            TransactionKind::Refund => Some((t.id.clone(), Operation::ReportRefund)),
+            _ => None,
+        })
+        .collect();
+    outbox::enqueue(tx, &queued).await?;
+    if !new_transactions.is_empty() {
+        // One audit row per batch: the transactions themselves are the immutable record.
+        let after = json!({ "created": new_transactions.len(), "already_recorded": posted.len() - new_transactions.len() });
+        let event = AuditEvent { action: "ledger.post", target: &format!("source:{source}"), before: None, after: Some(after) };
+        audit::record(tx, actor, event).await?;
+    }
+    posted.sort_by_key(|p| p.index);
+    Ok(posted)
+}
+
+/// Whether a resent item describes the transaction already recorded under its reference.
+fn same_transfer(existing: &LedgerTransaction, item: &Parsed, by_ref: &HashMap<String, Account>, by_id: &HashMap<String, Account>) -> bool {
+    let account_matches = |given: &Option<String>, recorded: &str| match trimmed(given) {
+        None => true,
+        Some(r) => by_ref.get(&r).map(|a| a.id.as_str()) == Some(recorded) || by_id.get(recorded).is_some_and(|a| a.external_ref == r),
+    };
+    existing.kind == item.kind
+        && existing.currency == item.currency.code
+        && existing.amount == item.amount
+        && account_matches(&item.input.from, &existing.from_account)
+        && account_matches(&item.input.to, &existing.to_account)
+}
+
+/// Checks one new item against the ledger as it stands after the batch's earlier items.
+fn check(
+    item: &Parsed,
+    source: Source,
+    now: i64,
+    snap: &mut Snapshot,
+    accounts_by_id: &HashMap<String, Account>,
+    batch: &[LedgerTransaction],
+    batch_by_ref: &HashMap<String, usize>,
+) -> Result<LedgerTransaction, ItemError> {
+    let err = |field: &str, message: String| ItemError::new(item.index, field, message);
+    let find_transaction = |reference: &str| -> Option<LedgerTransaction> {
+        batch_by_ref.get(reference).map(|i| batch[*i].clone()).or_else(|| snap.existing.get(reference).cloned())
+    };
+    let original = match trimmed(&item.input.refund_of) {
+        Some(reference) if item.kind == TransactionKind::Refund => {
+            let original = find_transaction(&reference).ok_or_else(|| err("refund_of", format!("no transaction '{reference}' from this source")))?;
+            if !matches!(original.kind, TransactionKind::Payment | TransactionKind::InvoicePayment) {
+                return Err(err("refund_of", format!("'{reference}' is a {}, not a payment", original.kind)));
+            }
+            Some(original)
+        }
+        _ => None,
+    };
+    let account = |field: &str, given: &Option<String>, derived: Option<&String>| -> Result<Account, ItemError> {
+        match (trimmed(given), derived) {
+            (Some(reference), _) => snap.accounts_by_ref.get(&reference).cloned().ok_or_else(|| err(field, format!("no account '{reference}'"))),
+            (None, Some(id)) => accounts_by_id.get(id).cloned().ok_or_else(|| err(field, "the refunded payment's account is missing".into())),
+            (None, None) => Err(err(field, "is required".into())),
+        }
+    };
+    let from = account("from", &item.input.from, original.as_ref().map(|o| &o.to_account))?;
+    let to = account("to", &item.input.to, original.as_ref().map(|o| &o.from_account))?;
+    if from.id == to.id {
+        return Err(err("to", "must differ from 'from'".into()));
+    }
+    let (from_kinds, to_kinds) = item.kind.allowed_flow();
+    if !from_kinds.contains(&from.kind) {
+        return Err(err("from", format!("a {} cannot come from a {} account", item.kind, from.kind)));
+    }
+    if !to_kinds.contains(&to.kind) {
+        return Err(err("to", format!("a {} cannot go to a {} account", item.kind, to.kind)));
+    }
+    if from.status != AccountStatus::Active {
+        return Err(err("from", format!("account '{}' is {} and cannot be debited", from.external_ref, from.status)));
+    }
+    if to.status == AccountStatus::Closed {
+        return Err(err("to", format!("account '{}' is closed", to.external_ref)));
+    }
+    let currency = &item.currency.code;
+    let mut refund_total = None;
+    let (fiat_amount, peg_rate, corrects_id) = match item.kind {
+        TransactionKind::Payment | TransactionKind::InvoicePayment => {
+            let fiat = item.currency.peg().to_fiat(item.amount).ok_or_else(|| err("amount", "is too large to convert".into()))?;
+            (Some(fiat), Some(item.currency.peg_rate.to_string()), None)
+        }
+        TransactionKind::Refund => {
+            let original = original.ok_or_else(|| err("refund_of", "is required".into()))?;
+            if original.currency != *currency {
+                return Err(err("currency", format!("the payment was in {}", original.currency)));
+            }
+            if from.id != original.to_account || to.id != original.from_account {
+                return Err(err("from", "a refund goes back from the payee to the payer of the payment".into()));
+            }
+            let (refunded_local, refunded_fiat) = snap.refunded.get(&original.id).copied().unwrap_or((0, 0));
+            let remaining = original.amount - refunded_local;
+            if item.amount > remaining {
+                return Err(err("amount", format!("only {remaining} of the payment is left to refund")));
+            }
+            // Refunds convert at the payment's own rate, whatever the peg is today.
+            let rate = original.peg_rate.as_deref().and_then(|r| Decimal::from_str(r).ok()).unwrap_or(item.currency.peg_rate);
+            let peg = Peg { rate, ..item.currency.peg() };
+            let fiat = peg.refund_to_fiat(refunded_local, item.amount).ok_or_else(|| err("amount", "is too large to convert".into()))?;
+            refund_total = Some((original.id.clone(), (refunded_local + item.amount, refunded_fiat + fiat)));
+            (Some(fiat), Some(rate.to_string()), Some(original.id))
+        }
+        _ => {
+            let corrects = match trimmed(&item.input.corrects) {
+                None => None,
+                Some(reference) => Some(find_transaction(&reference).ok_or_else(|| err("corrects", format!("no transaction '{reference}' from this source")))?.id),
+            };
+            (None, None, corrects)
+        }
+    };
+    let balance = snap.balances.get(&(from.id.clone(), currency.clone())).copied().unwrap_or(0);
+    if !from.kind.may_go_negative() && balance < item.amount {
+        return Err(err("amount", format!("account '{}' holds {balance} and cannot pay {}", from.external_ref, item.amount)));
+    }
+    if let Some((original_id, totals)) = refund_total {
+        snap.refunded.insert(original_id, totals);
+    }
+    Ok(LedgerTransaction {
+        id: new_id(),
+        kind: item.kind,
+        currency: currency.clone(),
+        amount: item.amount,
+        from_account: from.id,
+        to_account: to.id,
+        fiat_amount,
+        peg_rate,
+        occurred_at: item.occurred_at,
+        recorded_at: now,
+        description: item.input.description.clone().unwrap_or_default().trim().to_string(),
+        source: source.as_str().to_string(),
+        external_ref: item.input.external_ref.trim().to_string(),
+        corrects_id,
+    })
+}
