@@ -107,6 +107,7 @@ CREATE TABLE outbox_attempts (
     outbox_id   TEXT NOT NULL REFERENCES outbox (id),
     at          BIGINT NOT NULL,
     outcome     TEXT NOT NULL,
+    worker      TEXT NOT NULL,
     http_status BIGINT,
     error       TEXT
 );

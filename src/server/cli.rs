@@ -5,6 +5,7 @@ use super::auth::users::{self, NewUser};
 use super::config::Config;
 use super::db::audit::Actor;
 use super::db::Db;
+use super::mirror::{MirrorWorker, WorkerOptions};
 use super::{demo, http};
 use clap::{Parser, Subcommand};
 use std::io::BufRead;
@@ -26,6 +27,11 @@ enum Command {
     /// Manage users.
     #[command(subcommand)]
     User(UserCommand),
+    /// Run the Stripe emulator alone.
+    StripeEmulator {
+        #[arg(long, default_value = "127.0.0.1:12111")]
+        addr: std::net::SocketAddr,
+    },
     /// Manage API keys for the payment system.
     #[command(subcommand)]
     ApiKey(ApiKeyCommand),
@@ -92,6 +98,11 @@ pub async fn run() -> ExitCode {
 }
 
 async fn execute(command: Command) -> Result<(), String> {
+    if let Command::StripeEmulator { addr } = command {
+        let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| format!("{addr}: {e}"))?;
+        println!("Stripe emulator listening on http://{addr}");
+        return super::stripe::emulator::serve(listener).await.map_err(|e| e.to_string());
+    }
     let config = Config::from_env().map_err(|e| e.to_string())?;
     let db = Db::connect(&config.database_url).await.map_err(|e| format!("database: {e}"))?;
     match command {
@@ -102,15 +113,28 @@ async fn execute(command: Command) -> Result<(), String> {
         }
         Command::User(cmd) => user(&db, cmd).await,
         Command::ApiKey(cmd) => api_key(&db, cmd).await,
+        Command::StripeEmulator { .. } => Ok(()),
     }
 }
 
 async fn serve(config: Config, db: Db) -> Result<(), String> {
+    let stripe = super::stripe::setup::connect(&config).await?;
     let demo_login = if config.demo { Some(demo::prepare(&db).await.map_err(|e| e.to_string())?) } else { None };
     let listener = tokio::net::TcpListener::bind(config.addr).await.map_err(|e| format!("REGIO_ADDR {}: {e}", config.addr))?;
     let public_url = config.public_url.clone();
     let state = http::app_state(config, db);
     super::db::sessions::spawn_expired_cleanup(state.db.clone());
+    let (_stop_worker, stop) = tokio::sync::watch::channel(false);
+    match stripe {
+        Some(connection) => {
+            if let Some(url) = &connection.emulator_url {
+                println!("Stripe emulator (demo) on {url}");
+            }
+            let worker = MirrorWorker::new(state.db.clone(), connection.client, WorkerOptions::default());
+            tokio::spawn(worker.run(stop));
+        }
+        None => println!("No STRIPE_SECRET_KEY: payments wait in the outbox until one is set."),
+    }
     println!("Regio is listening on {public_url}");
     if let Some(login) = demo_login {
         println!("Demo mode. Sign in as {} with password {}", login.email, login.password);

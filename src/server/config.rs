@@ -16,6 +16,13 @@ pub struct Config {
     pub session_absolute: Duration,
     /// Where cargo-leptos put the compiled site (`pkg/`, CSS, public files).
     pub site_root: String,
+    /// `sk_test_…` or `sk_live_…`: mirror into that Stripe account. Without one, demo mode runs
+    /// the emulator and anything else leaves the outbox waiting.
+    pub stripe_secret_key: Option<String>,
+    /// Override of `https://api.stripe.com` (an emulator elsewhere, a proxy).
+    pub stripe_api_base: Option<String>,
+    /// Where demo mode serves its Stripe emulator.
+    pub emulator_addr: SocketAddr,
 }
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/regio.db?mode=rwc";
@@ -43,6 +50,9 @@ impl Config {
             session_idle: Duration::from_secs(60 * parse_var::<u64>("REGIO_SESSION_IDLE_MINUTES", "30")?),
             session_absolute: Duration::from_secs(3600 * parse_var::<u64>("REGIO_SESSION_MAX_HOURS", "12")?),
             site_root: var("LEPTOS_SITE_ROOT").unwrap_or_else(|| "target/site".into()),
+            stripe_secret_key: var("STRIPE_SECRET_KEY"),
+            stripe_api_base: var("STRIPE_API_BASE"),
+            emulator_addr: parse_var("REGIO_EMULATOR_ADDR", "127.0.0.1:12111")?,
         })
     }
 

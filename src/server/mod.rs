@@ -9,6 +9,7 @@ pub mod error;
 pub mod demo;
 pub mod http;
 pub mod ledger;
+pub mod mirror;
 pub mod state;
 pub mod stripe;
 

@@ -3,4 +3,5 @@
 
 mod auth;
 mod ledger;
+mod mirror;
 mod support;

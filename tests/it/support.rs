@@ -124,6 +124,9 @@ pub fn test_config(database_url: &str, addr: SocketAddr) -> Config {
         session_idle: Duration::from_secs(1800),
         session_absolute: Duration::from_secs(12 * 3600),
         site_root: "target/site".into(),
+        stripe_secret_key: None,
+        stripe_api_base: None,
+        emulator_addr: "127.0.0.1:0".parse().expect("addr"),
     }
 }
 

@@ -1,6 +1,7 @@
 //! The durable outbox: work that must reach Stripe, claimed by workers, retried until it lands.
 
 use super::{insert_rows, new_id, now_ms, Db, DbKind, DbTx, Param};
+use crate::server::stripe::client::IdempotencyKey;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
@@ -64,7 +65,12 @@ fn from_row(row: &AnyRow) -> Result<OutboxItem, sqlx::Error> {
 /// The idempotency key of an operation on a transaction: derived, never random, so every retry
 /// and every restart sends the same key and Stripe makes the object once.
 pub fn idempotency_key(transaction_id: &str, operation: Operation) -> String {
-    format!("regio-{}-{transaction_id}", operation.as_str())
+    match IdempotencyKey::derive(transaction_id, operation.as_str()) {
+        Ok(key) => key.as_str().to_string(),
+        // Operation names are fixed lower-case words and ids are UUIDs, so this cannot happen;
+        // the same formula keeps the key stable even so.
+        Err(_) => format!("{}/{transaction_id}", operation.as_str()),
+    }
 }
 
 /// Queues `operation` for each transaction, inside the caller's transaction.
@@ -123,7 +129,7 @@ pub enum Outcome<'a> {
 }
 
 /// Records an attempt's outcome and releases the claim, in one transaction.
-pub async fn finish(db: &Db, item: &OutboxItem, outcome: Outcome<'_>) -> Result<(), sqlx::Error> {
+pub async fn finish(db: &Db, worker: &str, item: &OutboxItem, outcome: Outcome<'_>) -> Result<(), sqlx::Error> {
     let now = now_ms();
     let mut tx = db.begin_write().await?;
     let (label, status, error) = match &outcome {
@@ -145,11 +151,12 @@ pub async fn finish(db: &Db, item: &OutboxItem, outcome: Outcome<'_>) -> Result<
                 .bind(&item.id).bind(error).bind(now).execute(&mut *tx.tx).await?;
         }
     }
-    sqlx::query("INSERT INTO outbox_attempts (id, outbox_id, at, outcome, http_status, error) VALUES ($1, $2, $3, $4, $5, $6)")
+    sqlx::query("INSERT INTO outbox_attempts (id, outbox_id, at, outcome, worker, http_status, error) VALUES ($1, $2, $3, $4, $5, $6, $7)")
         .bind(new_id())
         .bind(&item.id)
         .bind(now)
         .bind(label)
+        .bind(worker)
         .bind(status.map(i64::from))
         .bind(error.map(str::to_string))
         .execute(&mut *tx.tx)

@@ -1,0 +1,119 @@
+//! One outbox item to one Stripe call.
+
+use crate::server::db::accounts;
+use crate::server::db::currencies::{self, Currency};
+use crate::server::db::ledger::{self, LedgerTransaction};
+use crate::server::db::outbox::{self, Operation, OutboxItem};
+use crate::server::db::Db;
+use crate::domain::money::format_amount;
+use crate::server::stripe::client::payment_details::{CustomPaymentMethod, CustomProcessor, CustomerDetails, PaymentOutcome};
+use crate::server::stripe::client::payment_records::{ReportPayment, ReportRefund};
+use crate::server::stripe::client::{Amount, IdempotencyKey, Metadata, StripeClient, StripeError};
+
+/// What became of one delivery attempt.
+#[derive(Debug)]
+pub enum Delivery {
+    Delivered { stripe_id: String },
+    /// Not yet possible or a passing failure: try again later.
+    Retry { error: String, http_status: Option<u16> },
+    /// Stripe refused for good; a person has to look.
+    Failed { error: String, http_status: Option<u16> },
+}
+
+pub async fn deliver(db: &Db, stripe: &StripeClient, item: &OutboxItem) -> Delivery {
+    match attempt(db, stripe, item).await {
+        Ok(delivery) => delivery,
+        Err(e) => {
+            tracing::error!(error = %e, outbox = %item.id, "mirror: database error");
+            Delivery::Retry { error: "database error while preparing the request".into(), http_status: None }
+        }
+    }
+}
+
+async fn attempt(db: &Db, stripe: &StripeClient, item: &OutboxItem) -> Result<Delivery, sqlx::Error> {
+    let Some(transaction) = ledger::find(db, &item.transaction_id).await? else {
+        return Ok(Delivery::Failed { error: "the ledger transaction is missing".into(), http_status: None });
+    };
+    let mut tx = db.pool.begin().await?;
+    let currency = currencies::find_tx(&mut tx, &transaction.currency).await?;
+    tx.commit().await?;
+    let Some(currency) = currency else {
+        return Ok(Delivery::Failed { error: format!("currency {} is not set up", transaction.currency), http_status: None });
+    };
+    let key = match IdempotencyKey::new(item.idempotency_key.clone()) {
+        Ok(key) => key,
+        Err(e) => return Ok(Delivery::Failed { error: format!("idempotency key: {e}"), http_status: None }),
+    };
+    Ok(match item.operation {
+        Operation::ReportPayment => report_payment(db, stripe, &transaction, &currency, &key).await?,
+        Operation::ReportRefund => report_refund(db, stripe, &transaction, &currency, &key).await?,
+    })
+}
+
+fn metadata(transaction: &LedgerTransaction, currency: &Currency) -> Metadata {
+    Metadata::from([
+        ("regio_transaction_id".to_string(), transaction.id.clone()),
+        ("regio_kind".to_string(), transaction.kind.as_str().to_string()),
+        ("local_amount".to_string(), format_amount(transaction.amount, currency.exponent)),
+        ("local_currency".to_string(), currency.code.clone()),
+        ("regio_external_ref".to_string(), transaction.external_ref.chars().take(500).collect()),
+    ])
+}
+
+async fn report_payment(db: &Db, stripe: &StripeClient, t: &LedgerTransaction, currency: &Currency, key: &IdempotencyKey) -> Result<Delivery, sqlx::Error> {
+    let Some(fiat) = t.fiat_amount else {
+        return Ok(Delivery::Failed { error: "the transaction has no fiat amount".into(), http_status: None });
+    };
+    let payer = accounts::find(db, &t.from_account).await?;
+    let at = t.occurred_at / 1000;
+    let request = ReportPayment {
+        amount_requested: Amount::new(currency.fiat_currency.clone(), fiat),
+        initiated_at: at,
+        payment_method: CustomPaymentMethod {
+            custom_type: currency.payment_method_type.clone(),
+            display_name: Some(currency.payment_method_name.clone()),
+            billing_details: None,
+        },
+        outcome: Some(PaymentOutcome::Guaranteed { guaranteed_at: at }),
+        processor: Some(CustomProcessor { payment_reference: t.id.clone() }),
+        customer_details: payer.and_then(|p| p.stripe_customer_id).map(|customer| CustomerDetails { customer: Some(customer), ..CustomerDetails::default() }),
+        customer_presence: None,
+        description: Some(t.description.clone()).filter(|d| !d.is_empty()),
+        shipping_details: None,
+        metadata: metadata(t, currency),
+    };
+    Ok(outcome(stripe.payment_records().report_payment(&request, key).await.map(|r| r.id)))
+}
+
+async fn report_refund(db: &Db, stripe: &StripeClient, t: &LedgerTransaction, currency: &Currency, key: &IdempotencyKey) -> Result<Delivery, sqlx::Error> {
+    let Some(payment_id) = &t.corrects_id else {
+        return Ok(Delivery::Failed { error: "the refund names no payment".into(), http_status: None });
+    };
+    let Some(record) = outbox::payment_record_of(db, payment_id).await? else {
+        return Ok(Delivery::Retry { error: "waiting for the payment's Payment Record".into(), http_status: None });
+    };
+    let fiat = t.fiat_amount.unwrap_or(0);
+    if fiat == 0 {
+        // Rounding can leave a small refund worth nothing in fiat: Stripe takes no zero refund,
+        // and the record already shows the right refunded total.
+        return Ok(Delivery::Delivered { stripe_id: record });
+    }
+    let request = ReportRefund {
+        amount: Some(Amount::new(currency.fiat_currency.clone(), fiat)),
+        refund_reference: t.id.clone(),
+        refunded_at: t.occurred_at / 1000,
+        initiated_at: None,
+        // Metadata given with a refund lands on the record and would overwrite the payment's;
+        // the refund reference already names the refund transaction.
+        metadata: Metadata::new(),
+    };
+    Ok(outcome(stripe.payment_records().report_refund(&record, &request, key).await.map(|r| r.id)))
+}
+
+fn outcome(result: Result<String, StripeError>) -> Delivery {
+    match result {
+        Ok(stripe_id) => Delivery::Delivered { stripe_id },
+        Err(e) if e.is_retryable() => Delivery::Retry { error: e.to_string(), http_status: e.status() },
+        Err(e) => Delivery::Failed { error: e.to_string(), http_status: e.status() },
+    }
+}
