@@ -55,7 +55,7 @@ CREATE TABLE transactions (
     corrects_id  TEXT REFERENCES transactions (id),
     UNIQUE (source, external_ref)
 );
-CREATE INDEX transactions_occurred ON transactions (occurred_at, id);
+CREATE INDEX transactions_occurred ON transactions (occurred_at DESC, id DESC);
 CREATE INDEX transactions_kind ON transactions (kind, id);
 CREATE INDEX transactions_from ON transactions (from_account, id);
 CREATE INDEX transactions_to ON transactions (to_account, id);

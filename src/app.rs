@@ -1,5 +1,8 @@
 use crate::components::shell::AppShell;
-use crate::pages::{audit::AuditLogPage, dashboard::DashboardPage, login::LoginPage, planned::PlannedPage, users::UsersPage};
+use crate::pages::{
+    audit::AuditLogPage, dashboard::DashboardPage, login::LoginPage, planned::PlannedPage, transaction::TransactionPage,
+    transactions::TransactionsPage, users::UsersPage,
+};
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, Link, MetaTags, Stylesheet, Title};
 use leptos_router::components::{ParentRoute, Route, Router, Routes};
@@ -38,7 +41,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("") view=DashboardPage/>
                     <Route path=path!("users") view=UsersPage/>
                     <Route path=path!("audit") view=AuditLogPage/>
-                    <Route path=path!("transactions") view=|| view! { <PlannedPage section="Transactions" about="Ledger transactions beside the Stripe Payment Records that mirror them."/> }/>
+                    <Route path=path!("transactions") view=TransactionsPage/>
+                    <Route path=path!("transactions/:id") view=TransactionPage/>
                     <Route path=path!("reconciliation") view=|| view! { <PlannedPage section="Reconciliation" about="Every mismatch between the ledger and Stripe, as cases to fix with an audit trail."/> }/>
                     <Route path=path!("refunds") view=|| view! { <PlannedPage section="Refunds" about="Partial and full refunds that reverse the ledger and are reported to Stripe."/> }/>
                     <Route path=path!("billing") view=|| view! { <PlannedPage section="Billing" about="Stripe invoices and subscriptions that members pay in local currency."/> }/>

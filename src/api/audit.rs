@@ -12,6 +12,7 @@ pub async fn list_audit(
 ) -> Result<AuditPage, AppError> {
     use crate::domain::Role;
     use crate::server::db::audit::{self, AuditFilter};
+    use crate::server::ledger::queries::day_start_ms;
     super::guard::guarded(Role::Admin, |ctx| async move {
         let filter = AuditFilter {
             actor: non_empty(actor).map(|a| a.to_lowercase()),
@@ -29,11 +30,4 @@ pub async fn list_audit(
 #[cfg(feature = "ssr")]
 fn non_empty(value: Option<String>) -> Option<String> {
     value.map(|v| v.trim().to_string()).filter(|v| !v.is_empty())
-}
-
-#[cfg(feature = "ssr")]
-fn day_start_ms(field: &str, date: &str) -> Result<i64, AppError> {
-    let format = time::macros::format_description!("[year]-[month]-[day]");
-    let day = time::Date::parse(date, &format).map_err(|_| AppError::validation(field, "use a date like 2026-11-26"))?;
-    Ok(day.midnight().assume_utc().unix_timestamp() * 1000)
 }

@@ -167,3 +167,84 @@ pub struct TransactionView {
     pub stripe_payment_record: Option<String>,
     pub mirror_error: Option<String>,
 }
+
+/// One leg of a transaction.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EntryView {
+    pub account_id: String,
+    pub account_ref: String,
+    pub account_name: String,
+    pub amount_minor: i64,
+    pub amount: String,
+}
+
+/// One delivery attempt of a transaction's outbox item.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeliveryAttemptView {
+    pub at: String,
+    pub outcome: String,
+    pub worker: String,
+    pub http_status: Option<i64>,
+    pub error: Option<String>,
+}
+
+/// The outbox item that mirrors a transaction, with its attempts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MirrorView {
+    pub outbox_id: String,
+    pub operation: String,
+    pub idempotency_key: String,
+    pub state: MirrorState,
+    pub attempts: Vec<DeliveryAttemptView>,
+}
+
+/// A Payment Record (or one of its attempts) as Stripe reports it, reduced to what people read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StripeRecordView {
+    pub id: String,
+    pub created: String,
+    pub livemode: bool,
+    pub currency: String,
+    pub amount_requested: i64,
+    pub amount_guaranteed: i64,
+    pub amount_refunded: i64,
+    pub amount_failed: i64,
+    pub amount_canceled: i64,
+    pub payment_reference: Option<String>,
+    pub payment_method: Option<String>,
+    pub customer: Option<String>,
+    pub reported_by: Option<String>,
+    pub description: Option<String>,
+    pub metadata: Vec<(String, String)>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TimelineEvent {
+    pub at: String,
+    pub what: String,
+}
+
+/// Everything the transaction page shows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TransactionDetail {
+    pub transaction: TransactionView,
+    pub entries: Vec<EntryView>,
+    pub mirror: Option<MirrorView>,
+    /// Refunds of this payment.
+    pub refunds: Vec<TransactionView>,
+    pub stripe_record: Option<StripeRecordView>,
+    pub stripe_attempts: Vec<StripeRecordView>,
+    /// Why Stripe's side could not be shown (not configured, unreachable…).
+    pub stripe_note: Option<String>,
+    /// Link to the record in the Stripe Dashboard (live keys only).
+    pub dashboard_url: Option<String>,
+    pub timeline: Vec<TimelineEvent>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TransactionPage {
+    pub rows: Vec<TransactionView>,
+    pub next_cursor: Option<String>,
+    /// Whether Regio mirrors into a live Stripe account (links go to its Dashboard).
+    pub live: bool,
+}

@@ -52,6 +52,19 @@ pub fn parse_amount(raw: &str, exponent: u32) -> Result<i64, AmountError> {
     Ok(minor)
 }
 
+/// Stripe's zero-decimal currencies (docs.stripe.com/currencies#zero-decimal); others use 2.
+const ZERO_DECIMAL: [&str; 16] = ["bif", "clp", "djf", "gnf", "jpy", "kmf", "krw", "mga", "pyg", "rwf", "ugx", "vnd", "vuv", "xaf", "xof", "xpf"];
+
+/// Decimal places of a Stripe currency's minor unit.
+pub fn fiat_exponent(fiat: &str) -> u32 {
+    if ZERO_DECIMAL.contains(&fiat.to_ascii_lowercase().as_str()) { 0 } else { 2 }
+}
+
+/// A fiat amount for people: `format_fiat(1200, "jpy") == "1200 JPY"`.
+pub fn format_fiat(minor: i64, fiat: &str) -> String {
+    format!("{} {}", format_amount(minor, fiat_exponent(fiat)), fiat.to_uppercase())
+}
+
 /// Formats minor units with `exponent` decimal places: `format_amount(1250, 2) == "12.50"`.
 pub fn format_amount(minor: i64, exponent: u32) -> String {
     let exponent = exponent.min(MAX_EXPONENT);

@@ -68,16 +68,5 @@ fn older_link(query: &leptos_router::params::ParamsMap, cursor: &str) -> String 
         .filter_map(|k| query.get(k).map(|v| (k.to_string(), v)))
         .collect();
     pairs.push(("before".into(), cursor.to_string()));
-    let encoded: Vec<String> = pairs.iter().map(|(k, v)| format!("{k}={}", encode(v))).collect();
-    format!("/audit?{}", encoded.join("&"))
-}
-
-fn encode(value: &str) -> String {
-    value
-        .bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
+    format!("/audit?{}", crate::components::query_string(&pairs))
 }

@@ -4,4 +4,6 @@ pub mod audit;
 pub mod dashboard;
 pub mod login;
 pub mod planned;
+pub mod transaction;
+pub mod transactions;
 pub mod users;

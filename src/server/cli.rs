@@ -122,7 +122,7 @@ async fn serve(config: Config, db: Db) -> Result<(), String> {
     let demo_login = if config.demo { Some(demo::prepare(&db).await.map_err(|e| e.to_string())?) } else { None };
     let listener = tokio::net::TcpListener::bind(config.addr).await.map_err(|e| format!("REGIO_ADDR {}: {e}", config.addr))?;
     let public_url = config.public_url.clone();
-    let state = http::app_state(config, db);
+    let state = http::app_state(config, db, stripe.as_ref().map(|c| c.client.clone()));
     super::db::sessions::spawn_expired_cleanup(state.db.clone());
     let (_stop_worker, stop) = tokio::sync::watch::channel(false);
     match stripe {

@@ -1,24 +1,137 @@
-//! Demo mode (`REGIO_DEMO=1`, what `make run` starts): a ready-to-use admin on a fresh database.
+//! Demo mode (`REGIO_DEMO=1`, what `make run` starts): a ready-to-use admin, a currency, and a
+//! living ledger of the last 60 days, so a new user has something real to look at.
 
 use super::auth::users::{self, NewUser};
 use super::db::audit::Actor;
-use super::db::Db;
+use super::db::{currencies as currency_rows, now_ms, Db};
+use super::ledger::currencies::{self, CurrencyInput};
+use super::ledger::{accounts, post_batch, BatchError, TransferInput};
+use crate::domain::ledger::Source;
 use crate::domain::AppError;
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
 
 pub const DEMO_ADMIN_EMAIL: &str = "admin@regio.local";
 /// Printed at start-up; demo data only, never used outside demo mode.
 pub const DEMO_ADMIN_PASSWORD: &str = "regio-demo-password";
+
+const MEMBERS: [&str; 12] = [
+    "Aiko Tanaka", "Haruto Suzuki", "Yui Takahashi", "Sota Watanabe", "Mei Ito", "Ren Yamamoto",
+    "Hina Nakamura", "Riku Kobayashi", "Sakura Kato", "Yuto Yoshida", "Aoi Yamada", "Kaito Sasaki",
+];
+const MERCHANTS: [&str; 6] = ["Takayama Soba", "Miyagawa Morning Market", "Hida Beef Grill", "Sanmachi Sake", "Old Town Bakery", "Jinya Crafts"];
+const DAY_MS: i64 = 86_400_000;
 
 pub struct DemoLogin {
     pub email: &'static str,
     pub password: &'static str,
 }
 
-/// Creates the demo admin unless it exists, and says how to sign in.
+/// Creates the demo admin, currency and ledger unless they exist, and says how to sign in.
 pub async fn prepare(db: &Db) -> Result<DemoLogin, AppError> {
+    let actor = Actor::system();
     if super::db::users::find_by_email(db, DEMO_ADMIN_EMAIL).await?.is_none() {
         let admin = NewUser::parse(DEMO_ADMIN_EMAIL, "Demo Admin", "admin", DEMO_ADMIN_PASSWORD)?;
-        users::create(db, &Actor::system(), admin).await?;
+        users::create(db, &actor, admin).await?;
+    }
+    if currency_rows::list(db).await?.is_empty() {
+        let input = CurrencyInput {
+            code: "SRB",
+            name: "さるぼぼコイン (demo)",
+            exponent: "0",
+            fiat_currency: "jpy",
+            peg_rate: "1",
+            payment_method_type: "cpmt_regio_demo_sarubobo",
+            payment_method_name: "さるぼぼコイン",
+        };
+        currencies::save(db, &actor, currencies::parse(&input)?).await?;
+        seed_ledger(db, &actor).await?;
     }
     Ok(DemoLogin { email: DEMO_ADMIN_EMAIL, password: DEMO_ADMIN_PASSWORD })
+}
+
+fn member_ref(i: usize) -> String {
+    format!("member-{:03}", i + 1)
+}
+
+fn merchant_ref(i: usize) -> String {
+    format!("shop-{:02}", i + 1)
+}
+
+fn transfer(reference: String, kind: &str, amount: i64, from: String, to: String, at_ms: i64, description: &str) -> TransferInput {
+    TransferInput {
+        external_ref: reference,
+        kind: kind.into(),
+        currency: "SRB".into(),
+        amount: amount.to_string(),
+        from: Some(from),
+        to: Some(to),
+        occurred_at: Some(super::db::format_ms(at_ms)),
+        description: Some(description.into()),
+        ..TransferInput::default()
+    }
+}
+
+/// Sixty days of top-ups, shop payments, a few refunds and merchant redemptions, the same on
+/// every fresh demo database (seeded randomness).
+async fn seed_ledger(db: &Db, actor: &Actor) -> Result<(), AppError> {
+    let mut open = vec![accounts::NewAccount::parse("operator", "Hida Issuer", "issuer")?];
+    open.extend(MEMBERS.iter().enumerate().map(|(i, n)| accounts::NewAccount::parse("member", n, &member_ref(i))).collect::<Result<Vec<_>, _>>()?);
+    open.extend(MERCHANTS.iter().enumerate().map(|(i, n)| accounts::NewAccount::parse("merchant", n, &merchant_ref(i))).collect::<Result<Vec<_>, _>>()?);
+    accounts::open_many(db, actor, open).await?;
+
+    let mut rng = StdRng::seed_from_u64(2026);
+    let start = now_ms() - 60 * DAY_MS;
+    let mut items = Vec::new();
+    let mut payments: Vec<(String, i64, i64)> = Vec::new();
+    // Members spend only what they hold, as the ledger demands.
+    let mut wallets = [0i64; MEMBERS.len()];
+    for day in 0..60i64 {
+        let day_start = start + day * DAY_MS;
+        if day % 10 == 0 {
+            for m in 0..MEMBERS.len() {
+                let amount = [5_000, 10_000, 20_000][rng.gen_range(0..3)];
+                wallets[m] += amount;
+                items.push(transfer(format!("topup-{day}-{m}"), "top_up", amount, "issuer".into(), member_ref(m), day_start + 9 * 3_600_000, "Top-up at the credit union"));
+            }
+        }
+        for n in 0..rng.gen_range(3..8) {
+            let (m, s) = (rng.gen_range(0..MEMBERS.len()), rng.gen_range(0..MERCHANTS.len()));
+            let amount = rng.gen_range(3..60) * 50;
+            if wallets[m] < amount {
+                continue;
+            }
+            wallets[m] -= amount;
+            let reference = format!("pos-{day}-{n}");
+            let at = day_start + rng.gen_range(10..20) * 3_600_000 + rng.gen_range(0..3_600_000);
+            items.push(transfer(reference.clone(), "payment", amount, member_ref(m), merchant_ref(s), at, MERCHANTS[s]));
+            payments.push((reference, amount, at));
+        }
+        if day % 15 == 14 {
+            for s in 0..MERCHANTS.len() {
+                items.push(transfer(format!("redeem-{day}-{s}"), "redemption", 1_000, merchant_ref(s), "issuer".into(), day_start + 17 * 3_600_000, "Monthly redemption"));
+            }
+        }
+    }
+    for (i, (payment, amount, paid_at)) in payments.iter().enumerate().filter(|(i, _)| i % 23 == 5) {
+        let partial = if i % 2 == 0 { *amount } else { amount / 2 };
+        let at = (paid_at + DAY_MS).min(now_ms() - 60_000);
+        let mut refund = transfer(format!("refund-{payment}"), "refund", partial, String::new(), String::new(), at, "Returned item");
+        (refund.from, refund.to, refund.refund_of) = (None, None, Some(payment.clone()));
+        items.push(refund);
+    }
+    // Payments come before their refunds in time and in batch order, so a batch never refers
+    // to a later one.
+    for batch in items.chunks(500) {
+        match post_batch(db, Source::Demo, batch.to_vec(), actor).await {
+            Ok(_) => {}
+            Err(BatchError::Database(e)) => return Err(e.into()),
+            Err(BatchError::Invalid(errors)) => {
+                let first = errors.first().map(|e| format!("item {}: {} {}", e.index, e.field, e.message)).unwrap_or_default();
+                tracing::error!(count = errors.len(), %first, "demo ledger refused");
+                return Err(AppError::Internal);
+            }
+        }
+    }
+    Ok(())
 }

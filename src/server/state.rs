@@ -1,6 +1,7 @@
 use super::config::Config;
 use super::db::Db;
 use super::http::metrics::Metrics;
+use super::stripe::client::StripeClient;
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 use std::sync::Arc;
@@ -12,4 +13,6 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub metrics: Arc<Metrics>,
     pub leptos_options: LeptosOptions,
+    /// The Stripe Regio mirrors into; `None` when neither a key nor demo mode gives one.
+    pub stripe: Option<StripeClient>,
 }

@@ -5,3 +5,4 @@ mod auth;
 mod ledger;
 mod mirror;
 mod support;
+mod transactions;

@@ -6,6 +6,7 @@ use regio::server::config::Config;
 use regio::server::db::audit::Actor;
 use regio::server::db::Db;
 use regio::server::http;
+use regio::server::stripe::client::{ClientConfig, SecretKey, StripeClient};
 use std::net::SocketAddr;
 use std::time::Duration;
 
@@ -131,11 +132,25 @@ pub fn test_config(database_url: &str, addr: SocketAddr) -> Config {
 }
 
 pub async fn spawn_app(backend: Backend) -> TestApp {
+    spawn_app_with(backend, None).await
+}
+
+/// A Stripe emulator of its own on a loopback port, and a client for it.
+pub async fn spawn_emulator() -> (String, StripeClient) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("addr"));
+    tokio::spawn(regio::server::stripe::emulator::serve(listener));
+    let key = SecretKey::new("sk_test_regio_tests").expect("key");
+    let client = StripeClient::new(ClientConfig::new(key).with_base_url(url.as_str())).expect("client");
+    (url, client)
+}
+
+pub async fn spawn_app_with(backend: Backend, stripe: Option<StripeClient>) -> TestApp {
     let database = TestDatabase::create(backend).await;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let addr = listener.local_addr().expect("addr");
     let db = Db::connect(&database.url).await.expect("connect and migrate");
-    let state = http::app_state(test_config(&database.url, addr), db.clone());
+    let state = http::app_state(test_config(&database.url, addr), db.clone(), stripe);
     tokio::spawn(http::serve(listener, http::router(state)));
         TestApp { base: format!("http://{addr}"), db, _database: database }
 }

@@ -1,7 +1,7 @@
 //! Ledger transactions and their entries.
 
 use super::{format_ms, insert_rows, select_in, Db, DbTx, Param, SqlFilter};
-use crate::domain::ledger::{MirrorState, TransactionView};
+use crate::domain::ledger::{EntryView, MirrorState, TransactionView};
 use crate::domain::money::format_amount;
 use crate::domain::ledger::{Source, TransactionKind};
 use sqlx::Row;
@@ -133,7 +133,7 @@ pub struct TransactionFilter {
     pub min_amount: Option<i64>,
     pub max_amount: Option<i64>,
     pub mirror_state: Option<MirrorState>,
-    /// Keyset cursor: only transactions with a smaller (older) id.
+    /// Keyset cursor (`next_cursor` of the previous page): only older transactions.
     pub before: Option<String>,
     pub limit: i64,
 }
@@ -178,7 +178,14 @@ fn view_from_row(row: &AnyRow) -> Result<TransactionView, sqlx::Error> {
     })
 }
 
-/// One page of transactions, newest first, and the cursor of the next page.
+/// A page cursor: `<occurred_at ms>_<id>` of the last row shown.
+fn parse_cursor(cursor: &str) -> Option<(i64, &str)> {
+    let (at, id) = cursor.split_once('_')?;
+    Some((at.parse().ok()?, id))
+}
+
+/// One page of transactions, most recent first (by when they occurred), and the cursor of the
+/// next page. Keyset paging on `(occurred_at, id)` stays fast however deep one pages.
 pub async fn list_views(db: &Db, filter: &TransactionFilter) -> Result<(Vec<TransactionView>, Option<String>), sqlx::Error> {
     let mut query = SqlFilter::new(VIEW_SELECT);
     if let Some(from) = filter.from_ms {
@@ -206,15 +213,21 @@ pub async fn list_views(db: &Db, filter: &TransactionFilter) -> Result<(Vec<Tran
         Some(MirrorState::NotMirrored) => query.push(" AND o.id IS NULL"),
         Some(state) => query.and("o.state =", Param::Text(state.as_str().into())),
     }
-    if let Some(before) = &filter.before {
-        query.and("t.id <", Param::Text(before.clone()));
+    if let Some((at, id)) = filter.before.as_deref().and_then(parse_cursor) {
+        query.and("(t.occurred_at <", Param::Int(at));
+        let n = query.param_count();
+        query.push(&format!(" OR (t.occurred_at = ${} AND t.id < ${}))", n + 1, n + 2));
+        query.bind(Param::Int(at));
+        query.bind(Param::Text(id.to_string()));
     }
     let limit = filter.limit.clamp(1, 1000);
-    query.push(&format!(" ORDER BY t.id DESC LIMIT {}", limit + 1));
-    let mut views: Vec<TransactionView> = query.fetch_all(db).await?.iter().map(view_from_row).collect::<Result<_, _>>()?;
+    query.push(&format!(" ORDER BY t.occurred_at DESC, t.id DESC LIMIT {}", limit + 1));
+    let rows = query.fetch_all(db).await?;
+    let mut views: Vec<TransactionView> = rows.iter().map(view_from_row).collect::<Result<_, _>>()?;
     let next = if views.len() as i64 > limit {
         views.truncate(limit as usize);
-        views.last().map(|v| v.id.clone())
+        let last = &rows[views.len() - 1];
+        Some(format!("{}_{}", last.try_get::<i64, _>("occurred_at")?, last.try_get::<String, _>("id")?))
     } else {
         None
     };
@@ -225,4 +238,35 @@ pub async fn view(db: &Db, id: &str) -> Result<Option<TransactionView>, sqlx::Er
     let mut query = SqlFilter::new(VIEW_SELECT);
     query.and("t.id =", Param::Text(id.to_string()));
     query.fetch_all(db).await?.first().map(view_from_row).transpose()
+}
+
+pub async fn entries(db: &Db, transaction_id: &str) -> Result<Vec<EntryView>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT e.account_id, a.external_ref, a.display_name, e.amount, c.exponent FROM entries e \
+         JOIN accounts a ON a.id = e.account_id JOIN currencies c ON c.code = e.currency \
+         WHERE e.transaction_id = $1 ORDER BY e.leg",
+    )
+    .bind(transaction_id)
+    .fetch_all(&db.pool)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            let amount: i64 = r.try_get("amount")?;
+            Ok(EntryView {
+                account_id: r.try_get("account_id")?,
+                account_ref: r.try_get("external_ref")?,
+                account_name: r.try_get("display_name")?,
+                amount_minor: amount,
+                amount: format_amount(amount, r.try_get::<i64, _>("exponent")? as u32),
+            })
+        })
+        .collect()
+}
+
+/// Refunds (and corrections) that reference `transaction_id`, oldest first.
+pub async fn corrections_of(db: &Db, transaction_id: &str) -> Result<Vec<TransactionView>, sqlx::Error> {
+    let mut query = SqlFilter::new(VIEW_SELECT);
+    query.and("t.corrects_id =", Param::Text(transaction_id.to_string()));
+    query.push(" ORDER BY t.id");
+    query.fetch_all(db).await?.iter().map(view_from_row).collect()
 }

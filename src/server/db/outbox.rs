@@ -1,6 +1,7 @@
 //! The durable outbox: work that must reach Stripe, claimed by workers, retried until it lands.
 
-use super::{insert_rows, new_id, now_ms, Db, DbKind, DbTx, Param};
+use super::{format_ms, insert_rows, new_id, now_ms, Db, DbKind, DbTx, Param};
+use crate::domain::ledger::{DeliveryAttemptView, MirrorView};
 use crate::server::stripe::client::IdempotencyKey;
 use sqlx::Row;
 use sqlx::any::AnyRow;
@@ -197,4 +198,32 @@ pub async fn payment_record_of(db: &Db, transaction_id: &str) -> Result<Option<S
 pub async fn count_by_state(db: &Db) -> Result<Vec<(String, i64)>, sqlx::Error> {
     let rows = sqlx::query("SELECT state, COUNT(*) AS n FROM outbox GROUP BY state ORDER BY state").fetch_all(&db.pool).await?;
     rows.iter().map(|r| Ok((r.try_get("state")?, r.try_get("n")?))).collect()
+}
+
+/// The outbox item of a transaction with its attempts, oldest attempt first.
+pub async fn mirror_of(db: &Db, transaction_id: &str) -> Result<Option<MirrorView>, sqlx::Error> {
+    let Some(item) = for_transaction(db, transaction_id).await?.into_iter().next() else { return Ok(None) };
+    let rows = sqlx::query("SELECT at, outcome, worker, http_status, error FROM outbox_attempts WHERE outbox_id = $1 ORDER BY at, id")
+        .bind(&item.id)
+        .fetch_all(&db.pool)
+        .await?;
+    let attempts = rows
+        .iter()
+        .map(|r| {
+            Ok(DeliveryAttemptView {
+                at: format_ms(r.try_get("at")?),
+                outcome: r.try_get("outcome")?,
+                worker: r.try_get("worker")?,
+                http_status: r.try_get("http_status")?,
+                error: r.try_get("error")?,
+            })
+        })
+        .collect::<Result<Vec<_>, sqlx::Error>>()?;
+    Ok(Some(MirrorView {
+        outbox_id: item.id,
+        operation: item.operation.as_str().to_string(),
+        idempotency_key: item.idempotency_key,
+        state: item.state.parse().map_err(|e: String| sqlx::Error::Decode(e.into()))?,
+        attempts,
+    }))
 }

@@ -10,6 +10,7 @@ pub mod metrics;
 use super::config::Config;
 use super::db::sessions::DbSessionStore;
 use super::db::Db;
+use super::stripe::client::StripeClient;
 use super::AppState;
 use crate::app::{shell, App};
 use axum::middleware::from_fn_with_state;
@@ -32,9 +33,9 @@ pub fn leptos_options(config: &Config) -> LeptosOptions {
         .build()
 }
 
-pub fn app_state(config: Config, db: Db) -> AppState {
+pub fn app_state(config: Config, db: Db, stripe: Option<StripeClient>) -> AppState {
     let leptos_options = leptos_options(&config);
-    AppState { db, config: Arc::new(config), metrics: Arc::new(metrics::Metrics::default()), leptos_options }
+    AppState { db, config: Arc::new(config), metrics: Arc::new(metrics::Metrics::default()), leptos_options, stripe }
 }
 
 pub fn router(state: AppState) -> Router {

@@ -1,6 +1,6 @@
 //! Setting up a local currency and its peg.
 
-use crate::domain::money::MAX_EXPONENT;
+use crate::domain::money::{fiat_exponent, MAX_EXPONENT};
 use crate::domain::AppError;
 use crate::server::db::audit::{self, Actor, AuditEvent};
 use crate::server::db::currencies::{self, Currency};
@@ -8,13 +8,6 @@ use crate::server::db::Db;
 use rust_decimal::Decimal;
 use serde_json::json;
 use std::str::FromStr;
-
-/// Stripe's zero-decimal currencies (docs.stripe.com/currencies#zero-decimal); others use 2.
-const ZERO_DECIMAL: [&str; 16] = ["bif", "clp", "djf", "gnf", "jpy", "kmf", "krw", "mga", "pyg", "rwf", "ugx", "vnd", "vuv", "xaf", "xof", "xpf"];
-
-pub fn fiat_exponent(fiat: &str) -> u32 {
-    if ZERO_DECIMAL.contains(&fiat) { 0 } else { 2 }
-}
 
 pub struct CurrencyInput<'a> {
     pub code: &'a str,

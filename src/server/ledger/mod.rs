@@ -3,8 +3,10 @@
 
 pub mod accounts;
 pub mod currencies;
+pub mod detail;
 pub mod input;
 pub mod posting;
+pub mod queries;
 
 pub use input::{ItemError, TransferInput};
 pub use posting::{post_batch, BatchError, Posted};

@@ -7,3 +7,27 @@ mod worker;
 
 pub use delivery::{deliver, Delivery};
 pub use worker::{MirrorWorker, WorkerOptions};
+
+use crate::domain::AppError;
+use crate::server::db::audit::{self, Actor, AuditEvent};
+use crate::server::db::{outbox, Db};
+use serde_json::json;
+
+/// Puts a failed delivery back in the queue, audited. Safe to repeat: the idempotency key is
+/// the same, so Stripe will not make a second object.
+pub async fn retry(db: &Db, actor: &Actor, outbox_id: &str) -> Result<(), AppError> {
+    let item = outbox::find(db, outbox_id).await?.ok_or_else(|| AppError::not_found("delivery"))?;
+    let mut tx = db.begin_write().await?;
+    if !outbox::requeue_failed(&mut tx.tx, outbox_id).await? {
+        return Err(AppError::conflict("Only a failed delivery can be retried."));
+    }
+    let event = AuditEvent {
+        action: "mirror.retry",
+        target: &format!("transaction:{}", item.transaction_id),
+        before: Some(json!({ "state": item.state, "attempts": item.attempts, "last_error": item.last_error })),
+        after: Some(json!({ "state": "pending" })),
+    };
+    audit::record(&mut tx.tx, actor, event).await?;
+    tx.commit().await?;
+    Ok(())
+}

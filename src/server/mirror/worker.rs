@@ -1,7 +1,7 @@
 //! The outbox worker: claims due items, delivers them concurrently, records each outcome.
 
 use super::delivery::{deliver, Delivery};
-use crate::server::db::outbox::{self, OutboxItem, Outcome};
+use crate::server::db::outbox::{self, Operation, OutboxItem, Outcome};
 use crate::server::db::{new_id, now_ms, Db};
 use crate::server::stripe::client::StripeClient;
 use std::sync::Arc;
@@ -63,15 +63,19 @@ impl MirrorWorker {
                 }
                 continue;
             }
-            let mut deliveries = JoinSet::new();
-            for item in claimed {
-                let (this, slots) = (this.clone(), slots.clone());
-                deliveries.spawn(async move {
-                    let Ok(_slot) = slots.acquire_owned().await else { return };
-                    this.process(&item).await;
-                });
+            // Payments first: a refund claimed in the same round needs its payment's record.
+            let (payments, refunds): (Vec<_>, Vec<_>) = claimed.into_iter().partition(|i| i.operation == Operation::ReportPayment);
+            for wave in [payments, refunds] {
+                let mut deliveries = JoinSet::new();
+                for item in wave {
+                    let (this, slots) = (this.clone(), slots.clone());
+                    deliveries.spawn(async move {
+                        let Ok(_slot) = slots.acquire_owned().await else { return };
+                        this.process(&item).await;
+                    });
+                }
+                while deliveries.join_next().await.is_some() {}
             }
-            while deliveries.join_next().await.is_some() {}
         }
     }
 

@@ -1,0 +1,107 @@
+//! The transactions pages' server functions: the ledger beside Stripe, and the retry action.
+
+use crate::both_databases;
+use crate::ledger::{item, ledger_fixture, post};
+use crate::support::{spawn_app_with, spawn_emulator, Backend};
+use regio::server::mirror::{MirrorWorker, WorkerOptions};
+use serde_json::{json, Value};
+use std::time::Duration;
+use tokio::sync::watch;
+
+both_databases!(the_ledger_is_shown_beside_stripe, a_failed_delivery_can_be_retried_by_support_only);
+
+async fn the_ledger_is_shown_beside_stripe(backend: Backend) {
+    let (_url, stripe) = spawn_emulator().await;
+    let app = spawn_app_with(backend, Some(stripe.clone())).await;
+    let key = ledger_fixture(&app).await;
+    let batch = vec![item("t-1", "top_up", "5000", "op-1", "m-1"), item("p-1", "payment", "1200", "m-1", "shop-1")];
+    assert_eq!(post(&app, &key, batch).await.0, 200);
+    let refund = json!({ "external_ref": "r-1", "kind": "refund", "currency": "SRB", "amount": "200", "refund_of": "p-1" });
+    assert_eq!(post(&app, &key, vec![refund]).await.0, 200);
+
+    let (stop, stopped) = watch::channel(false);
+    let worker = MirrorWorker::new(app.db.clone(), stripe, WorkerOptions { idle_poll: Duration::from_millis(20), ..WorkerOptions::default() });
+    let running = tokio::spawn(worker.run(stopped));
+
+    app.add_user("vic@example.org", "viewer").await;
+    let viewer = app.signed_in("vic@example.org").await;
+    let anonymous = crate::support::browser(&app.base);
+    assert_eq!(app.call(&anonymous, "list_transactions", &[]).await.status(), 401);
+
+    let mut page = Value::Null;
+    for _ in 0..100 {
+        page = app.call(&viewer, "list_transactions", &[("kind", "payment")]).await.json().await.expect("page");
+        let all: Value = app.call(&viewer, "list_transactions", &[("mirror_state", "pending")]).await.json().await.expect("page");
+        if page["rows"][0]["mirror_state"] == "delivered" && all["rows"].as_array().is_some_and(Vec::is_empty) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let _ = stop.send(true);
+    let _ = running.await;
+    let rows = page["rows"].as_array().expect("rows");
+    assert_eq!(rows.len(), 1, "filtered to payments: {page}");
+    assert_eq!(rows[0]["mirror_state"], "delivered");
+    let record = rows[0]["stripe_payment_record"].as_str().expect("pr id").to_string();
+    assert!(record.starts_with("pr_"));
+
+    let filtered: Value = app.call(&viewer, "list_transactions", &[("min_amount", "1000"), ("account", "m-1")]).await.json().await.expect("page");
+    let refs: Vec<&str> = filtered["rows"].as_array().expect("rows").iter().filter_map(|r| r["external_ref"].as_str()).collect();
+    assert_eq!(refs, vec!["p-1", "t-1"]);
+    let bad = app.call(&viewer, "list_transactions", &[("from", "yesterday")]).await;
+    assert_eq!(bad.status(), 422);
+    assert_eq!(bad.json::<Value>().await.expect("error")["field"], "from");
+
+    let id = rows[0]["id"].as_str().expect("id");
+    let detail: Value = app.call(&viewer, "transaction_detail", &[("id", id)]).await.json().await.expect("detail");
+    assert_eq!(detail["stripe_record"]["id"], record.as_str());
+    assert_eq!(detail["stripe_record"]["amount_guaranteed"], 1200);
+    assert_eq!(detail["stripe_record"]["amount_refunded"], 200, "the refund reached Stripe: {detail}");
+    assert_eq!(detail["stripe_record"]["payment_reference"], id);
+    assert_eq!(detail["stripe_attempts"].as_array().map(Vec::len), Some(1));
+    assert_eq!(detail["entries"][0]["amount_minor"], -1200);
+    assert_eq!(detail["refunds"][0]["external_ref"], "r-1");
+    assert!(detail["dashboard_url"].is_null(), "test keys have no Dashboard link");
+    assert!(detail["timeline"].as_array().map(Vec::len).unwrap_or(0) >= 3);
+}
+
+async fn a_failed_delivery_can_be_retried_by_support_only(backend: Backend) {
+    let (url, stripe) = spawn_emulator().await;
+    let app = spawn_app_with(backend, Some(stripe.clone())).await;
+    let key = ledger_fixture(&app).await;
+    assert_eq!(post(&app, &key, vec![item("t-1", "top_up", "5000", "op-1", "m-1"), item("p-1", "payment", "1200", "m-1", "shop-1")]).await.0, 200);
+
+    // Stripe refuses every request while the fault lasts: the item parks as failed.
+    let http = reqwest::Client::new();
+    http.post(format!("{url}/_emulator/faults")).json(&json!({ "error_rate": 1 })).send().await.expect("faults");
+    let options = WorkerOptions { idle_poll: Duration::from_millis(20), max_attempts: 1, ..WorkerOptions::default() };
+    let (stop, stopped) = watch::channel(false);
+    let running = tokio::spawn(MirrorWorker::new(app.db.clone(), stripe.clone(), options.clone()).run(stopped.clone()));
+    let outbox_id = wait_for_state(&app, "failed").await;
+
+    app.add_user("vic@example.org", "viewer").await;
+    app.add_user("sue@example.org", "support").await;
+    let viewer = app.signed_in("vic@example.org").await;
+    let support = app.signed_in("sue@example.org").await;
+    assert_eq!(app.call(&viewer, "retry_delivery", &[("outbox_id", &outbox_id)]).await.status(), 403);
+
+    http.post(format!("{url}/_emulator/faults")).json(&json!({ "error_rate": 0 })).send().await.expect("faults");
+    assert_eq!(app.call(&support, "retry_delivery", &[("outbox_id", &outbox_id)]).await.status(), 200);
+    wait_for_state(&app, "delivered").await;
+    assert_eq!(app.call(&support, "retry_delivery", &[("outbox_id", &outbox_id)]).await.status(), 409, "only failed items are retried");
+    let _ = stop.send(true);
+    let _ = running.await;
+    assert!(app.audit_actions().await.iter().any(|(a, t)| a == "mirror.retry" && t.starts_with("transaction:")));
+}
+
+async fn wait_for_state(app: &crate::support::TestApp, state: &str) -> String {
+    use sqlx::Row;
+    for _ in 0..400 {
+        let row = sqlx::query("SELECT id, state FROM outbox WHERE operation = 'report_payment'").fetch_one(&app.db.pool).await.expect("outbox");
+        if row.get::<String, _>("state") == state {
+            return row.get("id");
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    panic!("the delivery never became {state}");
+}
