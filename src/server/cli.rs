@@ -32,9 +32,31 @@ enum Command {
         #[arg(long, default_value = "127.0.0.1:12111")]
         addr: std::net::SocketAddr,
     },
+    /// Measure throughput (prints figures; see the README).
+    #[command(subcommand)]
+    Bench(BenchCommand),
     /// Manage API keys for the payment system.
     #[command(subcommand)]
     ApiKey(ApiKeyCommand),
+}
+
+#[derive(Subcommand)]
+enum BenchCommand {
+    /// Transactions/s through the ingestion API into SQLite (and PostgreSQL with --postgres).
+    Ingest {
+        #[arg(long, default_value_t = 100_000)]
+        rows: usize,
+        /// Admin URL of a PostgreSQL server to bench on too (a database is created and dropped).
+        #[arg(long)]
+        postgres: Option<String>,
+    },
+    /// Payment Records/s delivered to the emulator limited to `rate` requests/s.
+    Mirror {
+        #[arg(long, default_value_t = 2_000)]
+        rows: usize,
+        #[arg(long, default_value_t = 100)]
+        rate: u32,
+    },
 }
 
 #[derive(Subcommand)]
@@ -98,23 +120,33 @@ pub async fn run() -> ExitCode {
 }
 
 async fn execute(command: Command) -> Result<(), String> {
-    if let Command::StripeEmulator { addr } = command {
-        let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| format!("{addr}: {e}"))?;
-        println!("Stripe emulator listening on http://{addr}");
-        return super::stripe::emulator::serve(listener).await.map_err(|e| e.to_string());
-    }
-    let config = Config::from_env().map_err(|e| e.to_string())?;
-    let db = Db::connect(&config.database_url).await.map_err(|e| format!("database: {e}"))?;
     match command {
-        Command::Serve => serve(config, db).await,
+        Command::StripeEmulator { addr } => {
+            let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| format!("{addr}: {e}"))?;
+            println!("Stripe emulator listening on http://{addr}");
+            super::stripe::emulator::serve(listener).await.map_err(|e| e.to_string())
+        }
+        Command::Bench(BenchCommand::Ingest { rows, postgres }) => super::bench::ingest(rows, postgres).await,
+        Command::Bench(BenchCommand::Mirror { rows, rate }) => super::bench::mirror(rows, rate).await,
+        Command::Serve => {
+            let (config, db) = open().await?;
+            serve(config, db).await
+        }
         Command::Migrate => {
+            open().await?;
             println!("migrations applied");
             Ok(())
         }
-        Command::User(cmd) => user(&db, cmd).await,
-        Command::ApiKey(cmd) => api_key(&db, cmd).await,
-        Command::StripeEmulator { .. } => Ok(()),
+        Command::User(cmd) => user(&open().await?.1, cmd).await,
+        Command::ApiKey(cmd) => api_key(&open().await?.1, cmd).await,
     }
+}
+
+/// Reads the configuration and opens (and migrates) the database.
+async fn open() -> Result<(Config, Db), String> {
+    let config = Config::from_env().map_err(|e| e.to_string())?;
+    let db = Db::connect(&config.database_url).await.map_err(|e| format!("database: {e}"))?;
+    Ok((config, db))
 }
 
 async fn serve(config: Config, db: Db) -> Result<(), String> {

@@ -56,6 +56,23 @@ impl Config {
         })
     }
 
+    /// Defaults for a server started inside `regio bench`.
+    pub fn for_bench(database_url: &str, addr: SocketAddr) -> Self {
+        Self {
+            database_url: database_url.to_string(),
+            addr,
+            public_url: Url::parse(&format!("http://{addr}")).unwrap_or_else(|_| Url::parse("http://127.0.0.1").expect("static URL")),
+            demo: false,
+            metrics_token: None,
+            session_idle: Duration::from_secs(1800),
+            session_absolute: Duration::from_secs(43_200),
+            site_root: "target/site".into(),
+            stripe_secret_key: None,
+            stripe_api_base: None,
+            emulator_addr: addr,
+        }
+    }
+
     /// `scheme://host[:port]` of the public URL, as browsers send it in `Origin`.
     pub fn public_origin(&self) -> String {
         self.public_url.origin().ascii_serialization()

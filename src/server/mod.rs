@@ -2,6 +2,7 @@
 //! domain services that the thin `api` layer calls.
 
 pub mod auth;
+pub mod bench;
 pub mod cli;
 pub mod config;
 pub mod db;

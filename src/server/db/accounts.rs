@@ -1,4 +1,4 @@
-use super::{now_ms, select_in, Db, DbTx, Param, SqlFilter};
+use super::{insert_rows_then, now_ms, select_in, Db, DbTx, Param, SqlFilter};
 use crate::domain::ledger::{AccountKind, AccountStatus, AccountView};
 use sqlx::Row;
 use sqlx::any::AnyRow;
@@ -103,18 +103,18 @@ pub async fn balances(tx: &mut DbTx, ids: &[String]) -> Result<HashMap<(String, 
         .collect()
 }
 
-/// Adds `delta` to a balance, creating it at `delta` when the account has none in the currency.
-pub async fn add_to_balance(tx: &mut DbTx, account_id: &str, currency: &str, delta: i64) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "INSERT INTO account_balances (account_id, currency, balance) VALUES ($1, $2, $3) \
-         ON CONFLICT (account_id, currency) DO UPDATE SET balance = account_balances.balance + excluded.balance",
+/// Adds each `(account, currency, delta)` to its balance, creating missing balances at `delta`.
+/// The triples must name each balance once.
+pub async fn add_to_balances(tx: &mut DbTx, deltas: &[(String, String, i64)]) -> Result<(), sqlx::Error> {
+    let rows = deltas.iter().map(|(a, c, d)| vec![Param::Text(a.clone()), Param::Text(c.clone()), Param::Int(*d)]).collect();
+    insert_rows_then(
+        tx,
+        "account_balances",
+        &["account_id", "currency", "balance"],
+        rows,
+        "ON CONFLICT (account_id, currency) DO UPDATE SET balance = account_balances.balance + excluded.balance",
     )
-    .bind(account_id)
-    .bind(currency)
-    .bind(delta)
-    .execute(&mut **tx)
     .await
-    .map(|_| ())
 }
 
 #[derive(Debug, Default, Clone)]

@@ -51,6 +51,13 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 impl Db {
     /// Connects (creating the SQLite file and its folder when needed) and applies migrations.
     pub async fn connect(url: &str) -> Result<Self, sqlx::Error> {
+        let db = Self::connect_without_migrations(url).await?;
+        db.migrate().await?;
+        Ok(db)
+    }
+
+    /// Connects to a database Regio does not own (e.g. PostgreSQL's `postgres` database).
+    pub async fn connect_without_migrations(url: &str) -> Result<Self, sqlx::Error> {
         sqlx::any::install_default_drivers();
         let kind = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             DbKind::Postgres
@@ -77,9 +84,7 @@ impl Db {
             })
             .connect_with(options)
             .await?;
-        let db = Self { pool, kind, write_lock: Arc::default() };
-        db.migrate().await?;
-        Ok(db)
+        Ok(Self { pool, kind, write_lock: Arc::default() })
     }
 
     pub async fn migrate(&self) -> Result<(), sqlx::Error> {
@@ -169,6 +174,11 @@ fn placeholders(offset: usize, count: usize) -> String {
 /// Inserts many rows with multi-row `INSERT … VALUES (…), (…)`, in chunks that stay under both
 /// databases' limit on bound parameters.
 pub async fn insert_rows(tx: &mut DbTx, table: &str, columns: &[&str], rows: Vec<Vec<Param>>) -> Result<(), sqlx::Error> {
+    insert_rows_then(tx, table, columns, rows, "").await
+}
+
+/// `insert_rows` with a clause after `VALUES …`, such as `ON CONFLICT … DO UPDATE …`.
+pub async fn insert_rows_then(tx: &mut DbTx, table: &str, columns: &[&str], rows: Vec<Vec<Param>>, then: &str) -> Result<(), sqlx::Error> {
     const MAX_PARAMS: usize = 30_000;
     let per_chunk = (MAX_PARAMS / columns.len().max(1)).clamp(1, 500);
     let mut rows = rows.into_iter().peekable();
@@ -176,7 +186,7 @@ pub async fn insert_rows(tx: &mut DbTx, table: &str, columns: &[&str], rows: Vec
         let chunk: Vec<Vec<Param>> = rows.by_ref().take(per_chunk).collect();
         let values: Vec<String> =
             (0..chunk.len()).map(|i| format!("({})", placeholders(i * columns.len(), columns.len()))).collect();
-        let sql = format!("INSERT INTO {table} ({}) VALUES {}", columns.join(", "), values.join(", "));
+        let sql = format!("INSERT INTO {table} ({}) VALUES {} {then}", columns.join(", "), values.join(", "));
         let mut query = sqlx::query(&sql);
         for param in chunk.into_iter().flatten() {
             query = bind_param(query, param);

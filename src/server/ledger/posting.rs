@@ -143,10 +143,11 @@ async fn snapshot(tx: &mut DbTx, db: &Db, source: Source, parsed: &[Parsed]) -> 
         .collect::<HashSet<_>>()
         .into_iter()
         .collect();
-    // Refunds may leave out their accounts: they are the refunded payment's, so load those too.
-    let existing_first = ledger::by_external_refs(tx, source, &tx_refs).await?;
+    // Refunds may leave out their accounts: they are the refunded payment's, so lock those too.
+    let refunded_refs: Vec<String> = parsed.iter().filter_map(|p| trimmed(&p.input.refund_of)).collect::<HashSet<_>>().into_iter().collect();
+    let refunded = ledger::by_external_refs(tx, source, &refunded_refs).await?;
     let mut account_ids: Vec<String> = accounts_by_ref.values().map(|a| a.id.clone()).collect();
-    account_ids.extend(existing_first.values().flat_map(|t| [t.from_account.clone(), t.to_account.clone()]));
+    account_ids.extend(refunded.values().flat_map(|t| [t.from_account.clone(), t.to_account.clone()]));
     account_ids.sort();
     account_ids.dedup();
     // Lock, then read again what a concurrent writer may have changed before we held the lock.
@@ -214,11 +215,10 @@ async fn post_in(tx: &mut DbTx, db: &Db, source: Source, inputs: Vec<TransferInp
     }
 
     ledger::insert(tx, &new_transactions).await?;
-    let mut touched: Vec<_> = deltas.into_iter().filter(|(_, d)| *d != 0).collect();
+    let mut touched: Vec<(String, String, i64)> = deltas.into_iter().filter(|(_, d)| *d != 0).map(|((a, c), d)| (a, c, d)).collect();
+    // A fixed order keeps concurrent writers on PostgreSQL from deadlocking on balance rows.
     touched.sort();
-    for ((account, currency), delta) in touched {
-        accounts::add_to_balance(tx, &account, &currency, delta).await?;
-    }
+    accounts::add_to_balances(tx, &touched).await?;
     let queued: Vec<(String, Operation)> = new_transactions
         .iter()
         .filter_map(|t| match t.kind {
