@@ -1,6 +1,6 @@
 use crate::components::shell::AppShell;
 use crate::pages::{
-    audit::AuditLogPage, dashboard::DashboardPage, login::LoginPage, planned::PlannedPage, transaction::TransactionPage,
+    audit::AuditLogPage, dashboard::DashboardPage, import::{ImportDetailPage, ImportPage}, login::LoginPage, planned::PlannedPage, transaction::TransactionPage,
     transactions::TransactionsPage, users::UsersPage,
 };
 use leptos::prelude::*;
@@ -43,6 +43,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("audit") view=AuditLogPage/>
                     <Route path=path!("transactions") view=TransactionsPage/>
                     <Route path=path!("transactions/:id") view=TransactionPage/>
+                    <Route path=path!("import") view=ImportPage/>
+                    <Route path=path!("imports/:id") view=ImportDetailPage/>
                     <Route path=path!("reconciliation") view=|| view! { <PlannedPage section="Reconciliation" about="Every mismatch between the ledger and Stripe, as cases to fix with an audit trail."/> }/>
                     <Route path=path!("refunds") view=|| view! { <PlannedPage section="Refunds" about="Partial and full refunds that reverse the ledger and are reported to Stripe."/> }/>
                     <Route path=path!("billing") view=|| view! { <PlannedPage section="Billing" about="Stripe invoices and subscriptions that members pay in local currency."/> }/>

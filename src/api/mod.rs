@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod imports;
 pub mod transactions;
 pub mod users;
 

@@ -2,9 +2,10 @@ use crate::api::auth::{me, Logout};
 use leptos::prelude::*;
 use leptos_router::components::{Outlet, A};
 
-const SECTIONS: [(&str, &str); 9] = [
+const SECTIONS: [(&str, &str); 10] = [
     ("/", "Dashboard"),
     ("/transactions", "Transactions"),
+    ("/import", "Import"),
     ("/reconciliation", "Reconciliation"),
     ("/refunds", "Refunds"),
     ("/billing", "Billing"),

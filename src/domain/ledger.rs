@@ -248,3 +248,29 @@ pub struct TransactionPage {
     /// Whether Regio mirrors into a live Stripe account (links go to its Dashboard).
     pub live: bool,
 }
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportRowError {
+    /// 1-based data row number in the file (the header is row 0).
+    pub row: usize,
+    pub field: String,
+    pub message: String,
+}
+
+/// A CSV import, its check results, and its progress while work is running.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportView {
+    pub id: String,
+    pub filename: String,
+    pub created_by: String,
+    pub created_at: String,
+    pub status: String,
+    pub rows: i64,
+    pub valid: i64,
+    pub error_count: i64,
+    pub errors: Vec<ImportRowError>,
+    /// `(kind, rows, total amount as written in the file)`.
+    pub summary: Vec<(String, i64, String)>,
+    /// `(rows done, rows in all)` while checking or committing.
+    pub progress: Option<(usize, usize)>,
+}

@@ -2,6 +2,7 @@
 
 pub mod audit;
 pub mod dashboard;
+pub mod import;
 pub mod login;
 pub mod planned;
 pub mod transaction;

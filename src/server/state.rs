@@ -1,6 +1,7 @@
 use super::config::Config;
 use super::db::Db;
 use super::http::metrics::Metrics;
+use super::ledger::import::ImportJobs;
 use super::stripe::client::StripeClient;
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
@@ -15,4 +16,5 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
     /// The Stripe Regio mirrors into; `None` when neither a key nor demo mode gives one.
     pub stripe: Option<StripeClient>,
+    pub imports: ImportJobs,
 }

@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod api_keys;
 pub mod audit;
 pub mod currencies;
+pub mod imports;
 pub mod ledger;
 pub mod login_attempts;
 pub mod outbox;

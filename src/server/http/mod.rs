@@ -5,6 +5,7 @@ pub mod api_v1;
 pub mod caller;
 pub mod csrf;
 pub mod health;
+pub mod imports;
 pub mod metrics;
 
 use super::config::Config;
@@ -35,7 +36,7 @@ pub fn leptos_options(config: &Config) -> LeptosOptions {
 
 pub fn app_state(config: Config, db: Db, stripe: Option<StripeClient>) -> AppState {
     let leptos_options = leptos_options(&config);
-    AppState { db, config: Arc::new(config), metrics: Arc::new(metrics::Metrics::default()), leptos_options, stripe }
+    AppState { db, config: Arc::new(config), metrics: Arc::new(metrics::Metrics::default()), leptos_options, stripe, imports: Default::default() }
 }
 
 pub fn router(state: AppState) -> Router {
@@ -59,6 +60,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(health::healthz))
         .route("/metrics", get(metrics::export))
         .merge(api_v1::routes())
+        .merge(imports::routes())
         .leptos_routes_with_context(&state, generate_route_list(App), context.clone(), render)
         .fallback(file_and_error_handler_with_context::<AppState, _>(context, shell))
         .layer(from_fn_with_state(state.clone(), caller::identify))

@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod currencies;
 pub mod detail;
+pub mod import;
 pub mod input;
 pub mod posting;
 pub mod queries;

@@ -51,14 +51,12 @@ pub async fn post_batch(db: &Db, source: Source, inputs: Vec<TransferInput>, act
         return Err(BatchError::Invalid(vec![ItemError::new(0, "transactions", format!("send at most {MAX_BATCH} per batch"))]));
     }
     let mut tx = db.begin_write().await?;
-    let result = post_in(&mut tx.tx, db, source, inputs, actor).await;
-    match result {
-        Ok(posted) => {
-            tx.commit().await?;
-            Ok(posted)
-        }
-        Err(e) => Err(e),
+    let (posted, errors) = post_in(&mut tx.tx, db, source, inputs, actor, 0).await?;
+    if !errors.is_empty() {
+        return Err(BatchError::Invalid(errors));
     }
+    tx.commit().await?;
+    Ok(posted)
 }
 
 /// An item whose fields parsed; what remains is checking it against the ledger.
@@ -162,14 +160,24 @@ async fn snapshot(tx: &mut DbTx, db: &Db, source: Source, parsed: &[Parsed]) -> 
     Ok(Snapshot { existing, accounts_by_ref, balances, refunded })
 }
 
-async fn post_in(tx: &mut DbTx, db: &Db, source: Source, inputs: Vec<TransferInput>, actor: &Actor) -> Result<Vec<Posted>, BatchError> {
+/// Checks `inputs` and writes the ones that pass, inside the caller's transaction, returning
+/// what was posted and what was refused (indexes counted from `first_index`). Callers that
+/// need all-or-nothing roll back when anything was refused.
+pub(super) async fn post_in(
+    tx: &mut DbTx,
+    db: &Db,
+    source: Source,
+    inputs: Vec<TransferInput>,
+    actor: &Actor,
+    first_index: usize,
+) -> Result<(Vec<Posted>, Vec<ItemError>), sqlx::Error> {
     let now = now_ms();
     let currencies: HashMap<String, Currency> =
         currencies::list_tx(tx).await?.into_iter().map(|c| (c.code.clone(), c)).collect();
     let mut errors = Vec::new();
     let mut parsed = Vec::with_capacity(inputs.len());
     let mut seen = HashSet::new();
-    for (index, input) in inputs.into_iter().enumerate() {
+    for (index, input) in (first_index..).zip(inputs) {
         if !seen.insert(input.external_ref.trim().to_string()) {
             errors.push(ItemError::new(index, "external_ref", "appears more than once in this batch"));
             continue;
@@ -209,11 +217,7 @@ async fn post_in(tx: &mut DbTx, db: &Db, source: Source, inputs: Vec<TransferInp
             }
         }
     }
-    if !errors.is_empty() {
-        errors.sort_by_key(|e| e.index);
-        return Err(BatchError::Invalid(errors));
-    }
-
+    errors.sort_by_key(|e| e.index);
     ledger::insert(tx, &new_transactions).await?;
     let mut touched: Vec<(String, String, i64)> = deltas.into_iter().filter(|(_, d)| *d != 0).map(|((a, c), d)| (a, c, d)).collect();
     // A fixed order keeps concurrent writers on PostgreSQL from deadlocking on balance rows.
@@ -235,7 +239,7 @@ async fn post_in(tx: &mut DbTx, db: &Db, source: Source, inputs: Vec<TransferInp
         audit::record(tx, actor, event).await?;
     }
     posted.sort_by_key(|p| p.index);
-    Ok(posted)
+    Ok((posted, errors))
 }
 
 /// Whether a resent item describes the transaction already recorded under its reference.

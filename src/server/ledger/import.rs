@@ -1,0 +1,175 @@
+//! CSV import: upload, a check of every row (a dry run of posting, rolled back), then a commit
+//! of the whole file in one database transaction. Work runs in the background with progress.
+
+use super::input::{ItemError, TransferInput};
+use super::posting::post_in;
+use crate::domain::ledger::{ImportRowError, Source};
+use crate::domain::AppError;
+use crate::server::db::audit::{self, Actor, AuditEvent};
+use crate::server::db::imports::{self, NewImport};
+use crate::server::db::{new_id, Db};
+use serde_json::json;
+use rust_decimal::Decimal;
+use std::collections::{BTreeMap, HashMap};
+use std::str::FromStr;
+use std::sync::{Arc, Mutex, PoisonError};
+
+pub const MAX_ROWS: usize = 200_000;
+const CHUNK: usize = 1_000;
+/// Errors kept for the preview; the count covers all of them.
+const ERRORS_SHOWN: usize = 1_000;
+const COLUMNS: [&str; 10] = ["external_ref", "kind", "currency", "amount", "from", "to", "occurred_at", "description", "refund_of", "corrects"];
+const REQUIRED: [&str; 4] = ["external_ref", "kind", "currency", "amount"];
+
+/// Progress of running imports, per import id (this instance's work only).
+#[derive(Debug, Default, Clone)]
+pub struct ImportJobs(Arc<Mutex<HashMap<String, (usize, usize)>>>);
+
+impl ImportJobs {
+    fn set(&self, id: &str, done: usize, total: usize) {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner).insert(id.to_string(), (done, total));
+    }
+
+    fn finish(&self, id: &str) {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner).remove(id);
+    }
+
+    pub fn progress(&self, id: &str) -> Option<(usize, usize)> {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner).get(id).copied()
+    }
+}
+
+/// Reads a CSV whose header names the columns (any order; `external_ref, kind, currency, amount`
+/// required). Empty cells are absent values.
+pub fn parse_csv(text: &str) -> Result<Vec<TransferInput>, AppError> {
+    let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).flexible(false).from_reader(text.as_bytes());
+    let headers = reader.headers().map_err(|e| AppError::validation("file", format!("the header row cannot be read: {e}")))?.clone();
+    let mut position: HashMap<&str, usize> = HashMap::new();
+    for (i, name) in headers.iter().enumerate() {
+        let column = COLUMNS.iter().find(|c| **c == name.trim_start_matches('\u{feff}')).ok_or_else(|| {
+            AppError::validation("file", format!("unknown column '{name}' (expected: {})", COLUMNS.join(", ")))
+        })?;
+        position.insert(column, i);
+    }
+    if let Some(missing) = REQUIRED.iter().find(|c| !position.contains_key(**c)) {
+        return Err(AppError::validation("file", format!("the header has no '{missing}' column")));
+    }
+    let mut rows = Vec::new();
+    for (n, record) in reader.records().enumerate() {
+        let record = record.map_err(|e| AppError::validation("file", format!("row {}: {e}", n + 1)))?;
+        if rows.len() == MAX_ROWS {
+            return Err(AppError::validation("file", format!("import at most {MAX_ROWS} rows per file")));
+        }
+        let cell = |name: &str| position.get(name).and_then(|i| record.get(*i)).map(str::to_string).filter(|v| !v.is_empty());
+        rows.push(TransferInput {
+            external_ref: cell("external_ref").unwrap_or_default(),
+            kind: cell("kind").unwrap_or_default(),
+            currency: cell("currency").unwrap_or_default(),
+            amount: cell("amount").unwrap_or_default(),
+            from: cell("from"),
+            to: cell("to"),
+            occurred_at: cell("occurred_at"),
+            description: cell("description"),
+            refund_of: cell("refund_of"),
+            corrects: cell("corrects"),
+        });
+    }
+    if rows.is_empty() {
+        return Err(AppError::validation("file", "the file has a header but no rows"));
+    }
+    Ok(rows)
+}
+
+/// Stores an uploaded file and starts checking it; returns the import's id.
+pub async fn upload(db: &Db, jobs: &ImportJobs, actor: &Actor, filename: &str, text: String) -> Result<String, AppError> {
+    let rows = parse_csv(&text)?;
+    let id = new_id();
+    let name: String = filename.chars().filter(|c| !c.is_control()).take(200).collect();
+    imports::insert(db, &NewImport { id: &id, filename: &name, created_by: &actor.label, row_count: rows.len() as i64, content: &text }).await?;
+    jobs.set(&id, 0, rows.len());
+    tokio::spawn(run(db.clone(), jobs.clone(), actor.clone(), id.clone(), rows, false));
+    Ok(id)
+}
+
+/// Commits a checked import with no errors: the whole file or nothing.
+pub async fn commit(db: &Db, jobs: &ImportJobs, actor: &Actor, id: &str) -> Result<(), AppError> {
+    let import = imports::find(db, id).await?.ok_or_else(|| AppError::not_found("import"))?;
+    if import.error_count > 0 {
+        return Err(AppError::conflict("Fix the rows with errors and upload the file again: an import is committed whole."));
+    }
+    if !imports::transition(db, id, "checked", "committing").await? {
+        return Err(AppError::conflict(format!("This import is {} and cannot be committed.", import.status)));
+    }
+    let text = imports::content(db, id).await?.unwrap_or_default();
+    let rows = parse_csv(&text)?;
+    jobs.set(id, 0, rows.len());
+    tokio::spawn(run(db.clone(), jobs.clone(), actor.clone(), id.to_string(), rows, true));
+    Ok(())
+}
+
+async fn run(db: Db, jobs: ImportJobs, actor: Actor, id: String, rows: Vec<TransferInput>, commit: bool) {
+    let result = post_all(&db, &jobs, &actor, &id, rows, commit).await;
+    jobs.finish(&id);
+    if let Err(e) = result {
+        tracing::error!(error = %e, import = %id, "CSV import failed");
+        let failed = [ImportRowError { row: 0, field: "file".into(), message: "the import stopped on a server error; it has been logged".into() }];
+        let _ = imports::record_check(&db, &id, "failed", 0, &failed, 1, "[]").await;
+    }
+}
+
+/// Posts every row in chunks inside one transaction, so later rows see earlier ones, then
+/// commits (when asked and nothing was refused) or rolls back.
+async fn post_all(db: &Db, jobs: &ImportJobs, actor: &Actor, id: &str, rows: Vec<TransferInput>, commit: bool) -> Result<(), sqlx::Error> {
+    let total = rows.len();
+    let mut summary: BTreeMap<String, (i64, Decimal)> = BTreeMap::new();
+    for row in &rows {
+        let entry = summary.entry(row.kind.trim().to_string()).or_default();
+        entry.0 += 1;
+        entry.1 = entry.1.saturating_add(Decimal::from_str(row.amount.trim()).unwrap_or_default());
+    }
+    let mut tx = db.begin_write().await?;
+    let (mut valid, mut errors): (usize, Vec<ItemError>) = (0, Vec::new());
+    for (n, chunk) in rows.chunks(CHUNK).enumerate() {
+        let (posted, refused) = post_in(&mut tx.tx, db, Source::Csv, chunk.to_vec(), actor, n * CHUNK).await?;
+        valid += posted.len();
+        errors.extend(refused);
+        jobs.set(id, (n * CHUNK + chunk.len()).min(total), total);
+    }
+    let error_count = errors.len() as i64;
+    let shown: Vec<ImportRowError> =
+        errors.into_iter().take(ERRORS_SHOWN).map(|e| ImportRowError { row: e.index + 1, field: e.field, message: e.message }).collect();
+    let summary: Vec<(String, i64, String)> = summary.into_iter().map(|(k, (c, a))| (k, c, a.normalize().to_string())).collect();
+    let summary = serde_json::to_string(&summary).unwrap_or_else(|_| "[]".into());
+    if commit && error_count == 0 {
+        let event = AuditEvent { action: "import.commit", target: &format!("import:{id}"), before: Some(json!({ "status": "checked" })), after: Some(json!({ "status": "committed", "rows": valid })) };
+        audit::record(&mut tx.tx, actor, event).await?;
+        tx.commit().await?;
+        imports::record_check(db, id, "committed", valid as i64, &shown, 0, &summary).await
+    } else {
+        drop(tx);
+        imports::record_check(db, id, "checked", valid as i64, &shown, error_count, &summary).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_columns_by_header_in_any_order() {
+        let rows = parse_csv("amount,kind,external_ref,currency,from,to\n1500,payment,p-1,SRB,m-1,shop-1\n20,top_up,t-1,SRB,op,m-1\n").unwrap_or_default();
+        assert_eq!(rows.len(), 2);
+        assert_eq!((rows[0].external_ref.as_str(), rows[0].amount.as_str(), rows[0].to.as_deref()), ("p-1", "1500", Some("shop-1")));
+        assert_eq!(rows[1].description, None);
+    }
+
+    #[test]
+    fn refuses_unknown_and_missing_columns_naming_the_file() {
+        for bad in ["external_ref,kind,currency,amount,colour\nx,payment,SRB,1,red\n", "external_ref,kind,currency\nx,payment,SRB\n", "external_ref,kind,currency,amount\n"] {
+            match parse_csv(bad) {
+                Err(AppError::Validation { field, .. }) => assert_eq!(field, "file"),
+                other => panic!("{bad:?}: {other:?}"),
+            }
+        }
+    }
+}
