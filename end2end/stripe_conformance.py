@@ -15,11 +15,14 @@ import sys
 import threading
 import time
 import traceback
+import uuid
 
 import stripe
 
 EXPECTED_SDK = "16.1.0"
 EXPECTED_API_VERSION = "2026-10-28.endive"
+# Idempotency keys and refund references are unique per run, so runs can share an emulator.
+RUN = uuid.uuid4().hex[:12]
 
 
 class Capture(http.server.BaseHTTPRequestHandler):
@@ -95,7 +98,7 @@ class Scenario:
             processor_details={"type": "custom", "custom": {"payment_reference": "ledger-tx-1"}},
             metadata={"ledger_tx": "tx-1"},
         )
-        record = stripe.PaymentRecord.report_payment(**self.s["report"], idempotency_key="conformance-report-1")
+        record = stripe.PaymentRecord.report_payment(**self.s["report"], idempotency_key=f"conformance-{RUN}")
         check(record.object == "payment_record", record.object)
         check(record.id.startswith("pr_"), record.id)
         check(record.amount_guaranteed.value == 5000, record.amount_guaranteed)
@@ -106,12 +109,12 @@ class Scenario:
         return record.id
 
     def idempotent_replay(self):
-        again = stripe.PaymentRecord.report_payment(**self.s["report"], idempotency_key="conformance-report-1")
+        again = stripe.PaymentRecord.report_payment(**self.s["report"], idempotency_key=f"conformance-{RUN}")
         check(again.id == self.s["record"], f"replay returned {again.id}, expected {self.s['record']}")
         check(again.last_response.headers.get("Idempotent-Replayed") == "true", "no Idempotent-Replayed header")
         changed = dict(self.s["report"], metadata={"ledger_tx": "tx-2"})
         try:
-            stripe.PaymentRecord.report_payment(**changed, idempotency_key="conformance-report-1")
+            stripe.PaymentRecord.report_payment(**changed, idempotency_key=f"conformance-{RUN}")
         except stripe.IdempotencyError:
             return "replayed; other parameters refused"
         raise AssertionError("the same key with other parameters was accepted")
@@ -138,7 +141,7 @@ class Scenario:
             self.s["record"],
             outcome="refunded",
             amount={"currency": "jpy", "value": 1000},
-            processor_details={"type": "custom", "custom": {"refund_reference": "refund-1"}},
+            processor_details={"type": "custom", "custom": {"refund_reference": f"refund-{RUN}"}},
             refunded={"refunded_at": now},
         )
         check(record.amount_refunded.value == 1000, record.amount_refunded)
@@ -150,7 +153,7 @@ class Scenario:
                 self.s["record"],
                 outcome="refunded",
                 amount={"currency": "jpy", "value": 4001},
-                processor_details={"type": "custom", "custom": {"refund_reference": "refund-2"}},
+                processor_details={"type": "custom", "custom": {"refund_reference": f"refund-{RUN}-2"}},
                 refunded={"refunded_at": int(time.time())},
             )
         except stripe.InvalidRequestError as e:
@@ -216,7 +219,7 @@ class Scenario:
             refunds=[
                 {
                     "type": "payment_record_refund",
-                    "payment_record_refund": {"payment_record": self.s["record"], "refund_group": "refund-1"},
+                    "payment_record_refund": {"payment_record": self.s["record"], "refund_group": f"refund-{RUN}"},
                     "amount_refunded": 1000,
                 }
             ],
@@ -224,7 +227,7 @@ class Scenario:
         check(note.id.startswith("cn_"), note.id)
         check(note.amount == 1000, note.amount)
         check(note.post_payment_amount == 1000, note.post_payment_amount)
-        check(note.refunds[0].payment_record_refund.refund_group == "refund-1", note.refunds)
+        check(note.refunds[0].payment_record_refund.refund_group == f"refund-{RUN}", note.refunds)
         listed = stripe.CreditNote.list(invoice=self.s["invoice"])
         check([n.id for n in listed.data] == [note.id], listed)
         return note.id
