@@ -10,11 +10,13 @@ is non-zero when any step failed. Use a freshly started emulator.
 """
 
 import http.server
+import json
 import os
 import sys
 import threading
 import time
 import traceback
+import urllib.request
 import uuid
 
 import stripe
@@ -118,6 +120,23 @@ class Scenario:
         except stripe.IdempotencyError:
             return "replayed; other parameters refused"
         raise AssertionError("the same key with other parameters was accepted")
+
+    def lost_response(self):
+        # The emulator commits the next request and drops its connection; the SDK retries with
+        # the idempotency key it generated and must get the saved result back.
+        request = urllib.request.Request(
+            f"{stripe.api_base}/_emulator/faults",
+            data=json.dumps({"lose_next": 1}).encode(),
+            headers={"Content-Type": "application/json"},
+        )
+        urllib.request.urlopen(request).read()
+        tag = f"lost-{RUN}"
+        record = stripe.PaymentRecord.report_payment(**dict(self.s["report"], metadata={"ledger_tx": tag}))
+        check(record.last_response.headers.get("Idempotent-Replayed") == "true", "the retry was not a replay")
+        page = stripe.PaymentRecord.list(limit=100, created_after=int(time.time()) - 3600)
+        copies = [r.id for r in page.data if r.metadata.to_dict().get("ledger_tx") == tag]
+        check(copies == [record.id], f"recorded {len(copies)} times")
+        return "applied once"
 
     def retrieve(self):
         record = stripe.PaymentRecord.retrieve(self.s["record"], expand=["latest_payment_attempt_record"])
@@ -278,6 +297,7 @@ def main():
     s.step("webhook endpoint", s.webhook_endpoint)
     s.step("report payment", s.report_payment)
     s.step("idempotent replay", s.idempotent_replay)
+    s.step("lost response retried once", s.lost_response)
     s.step("retrieve payment record", s.retrieve)
     s.step("list payment records", s.list_records)
     s.step("report refund", s.report_refund)
