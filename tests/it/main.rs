@@ -4,5 +4,6 @@
 mod auth;
 mod ledger;
 mod mirror;
+mod stripe_emulator;
 mod support;
 mod transactions;

@@ -12,6 +12,9 @@ pub type Metadata = BTreeMap<String, String>;
 const METADATA_MAX_KEYS: usize = 50;
 const METADATA_MAX_KEY_LEN: usize = 40;
 const METADATA_MAX_VALUE_LEN: usize = 500;
+/// Far above any real amount in minor units, and low enough that sums of amounts cannot
+/// overflow.
+pub const MAX_AMOUNT: i64 = 1_000_000_000_000;
 /// 9999-12-31T23:59:59Z, the largest time Stripe accepts.
 const MAX_TIMESTAMP: i64 = 253_402_300_799;
 
@@ -91,12 +94,7 @@ impl<'a> Fields<'a> {
 
     /// An amount in minor units: a non-negative integer.
     pub fn amount(&self, key: &str) -> Result<Option<i64>, ApiError> {
-        match self.i64(key)? {
-            Some(n) if n < 0 => {
-                Err(ApiError::invalid_value(&self.name(key), "This value must be greater than or equal to 0."))
-            }
-            other => Ok(other),
-        }
+        self.bounded(key, 0, MAX_AMOUNT)
     }
 
     pub fn required_amount(&self, key: &str) -> Result<i64, ApiError> {

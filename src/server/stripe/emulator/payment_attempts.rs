@@ -4,7 +4,7 @@
 
 use super::details;
 use super::errors::{ApiError, ApiResult};
-use super::list::{list_json, paginate, ListQuery};
+use super::list::{list_json, paginate_ids, ListQuery};
 use super::params::Metadata;
 use super::payment_records::{check_customer, render_payment, reported_outcome, Details, Outcome, Payment};
 use super::request::Req;
@@ -186,10 +186,8 @@ pub async fn list(State(emu): State<Emulator>, req: Req) -> ApiResult {
             .payment_records
             .get(&record)
             .ok_or_else(|| ApiError::no_such_param("payment_record", &record, "payment_record"))?;
-        let attempts: Vec<&PaymentAttempt> = r.attempts.iter().filter_map(|a| store.payment_attempts.get(a)).collect();
-        let at = |id: &str| r.attempts.iter().position(|a| a == id).map(|p| p as i64);
-        let page = paginate(&attempts, &query, at, |_| true, "payment_attempt_record")?;
-        let data = page.items.into_iter().map(|a| a.render()).collect();
+        let page = paginate_ids(&store.payment_attempts, &r.attempts, &query, |_| true, "payment_attempt_record")?;
+        let data = page.items.into_iter().map(PaymentAttempt::render).collect();
         req.respond(store, list_json("/v1/payment_attempt_records", data, page.has_more))
     })
     .await

@@ -3,7 +3,7 @@
 //! and a failed delivery is retried with doubling delays a bounded number of times.
 
 use super::errors::{ApiError, ApiResult};
-use super::list::{list_json, paginate, ListQuery, PAGINATION};
+use super::list::{list_json, paginate_table, ListQuery, PAGINATION};
 use super::params::Metadata;
 use super::request::Req;
 use super::store::Row;
@@ -15,7 +15,7 @@ use sha2::Sha256;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-pub const MAX_ATTEMPTS: u32 = 5;
+const MAX_ATTEMPTS: u32 = 5;
 const FIRST_RETRY: Duration = Duration::from_millis(500);
 
 pub struct WebhookEndpoint {
@@ -78,8 +78,8 @@ pub async fn deliver(emu: Emulator, delivery: Delivery) {
     for attempt in 1..=MAX_ATTEMPTS {
         emu.stats().webhook_attempts.add();
         if send(&emu, &delivery).await {
-            emu.stats().webhook_deliveries.add();
             events::delivered(&mut *emu.store().await, &delivery.event);
+            emu.stats().webhook_deliveries.add();
             return;
         }
         if attempt < MAX_ATTEMPTS {
@@ -158,9 +158,7 @@ pub async fn retrieve(State(emu): State<Emulator>, Path(id): Path<String>, req: 
 pub async fn list(State(emu): State<Emulator>, req: Req) -> ApiResult {
     let query = ListQuery::parse(&req.fields(&PAGINATION)?)?;
     emu.read(|store| {
-        let table = &store.webhook_endpoints;
-        let at = |id: &str| table.position(id).map(|p| p as i64);
-        let page = paginate(table.rows(), &query, at, |e| !e.deleted, "webhook_endpoint")?;
+        let page = paginate_table(&store.webhook_endpoints, &query, |e| !e.deleted, "webhook_endpoint")?;
         let data = page.items.into_iter().map(WebhookEndpoint::render).collect();
         req.respond(store, list_json("/v1/webhook_endpoints", data, page.has_more))
     })

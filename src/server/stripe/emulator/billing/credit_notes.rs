@@ -276,7 +276,7 @@ pub async fn create(State(emu): State<Emulator>, req: Req) -> ApiResult {
                 invoice_line_item: l.invoice_line_item.clone(),
             });
         }
-        let lines_total: i64 = note_lines.iter().map(|l| l.amount).sum();
+        let lines_total = note_lines.iter().fold(0i64, |sum, l| sum.saturating_add(l.amount));
         let total = match amount {
             Some(a) if !note_lines.is_empty() && a != lines_total => {
                 return Err(ApiError::invalid_value(
@@ -301,7 +301,7 @@ pub async fn create(State(emu): State<Emulator>, req: Req) -> ApiResult {
         let pre = total.min(owed);
         let post = total - pre;
         let resolved = resolve_refunds(store, &invoice_id, &refunds)?;
-        let accounted = resolved.iter().map(|r| r.amount_refunded).sum::<i64>() + out_of_band.unwrap_or(0);
+        let accounted = resolved.iter().fold(out_of_band.unwrap_or(0), |sum, r| sum.saturating_add(r.amount_refunded));
         if accounted != post {
             return Err(ApiError::state(format!(
                 "The refunds and out_of_band_amount ({accounted}) must add up to the part of the credit note after \

@@ -46,14 +46,14 @@ pub async fn send(State(emu): State<Emulator>, Path(id): Path<String>, req: Req)
 
 pub async fn void(State(emu): State<Emulator>, Path(id): Path<String>, req: Req) -> ApiResult {
     req.fields(&[])?;
+    let open = [Status::Open, Status::Uncollectible];
     emu.write(&req.meta, |store| {
         let invoice = invoices::get(store, &id)?;
-        require(invoice.status, &[Status::Open, Status::Uncollectible], &id, "voided")?;
+        require(invoice.status, &open, &id, "voided")?;
         if !invoice.payments.is_empty() {
             return Err(ApiError::state(format!("Invoice {id} has payments attached and cannot be voided.")));
         }
-        let at = store.time_for_customer(&invoices::get(store, &id)?.customer.clone());
-        let body = change(store, &id, "invoice.voided", |i| {
+        let body = change(store, &id, &open, "voided", "invoice.voided", |i, at| {
             i.status = Status::Void;
             i.voided_at = Some(at);
         })?;
@@ -65,9 +65,7 @@ pub async fn void(State(emu): State<Emulator>, Path(id): Path<String>, req: Req)
 pub async fn mark_uncollectible(State(emu): State<Emulator>, Path(id): Path<String>, req: Req) -> ApiResult {
     req.fields(&[])?;
     emu.write(&req.meta, |store| {
-        require(invoices::get(store, &id)?.status, &[Status::Open], &id, "marked uncollectible")?;
-        let at = store.time_for_customer(&invoices::get(store, &id)?.customer.clone());
-        let body = change(store, &id, "invoice.marked_uncollectible", |i| {
+        let body = change(store, &id, &[Status::Open], "marked uncollectible", "invoice.marked_uncollectible", |i, at| {
             i.status = Status::Uncollectible;
             i.marked_uncollectible_at = Some(at);
         })?;
@@ -180,10 +178,21 @@ fn require(status: Status, allowed: &[Status], id: &str, change: &str) -> Result
     )))
 }
 
-/// Applies `f` to the invoice and records `event` with the result.
-fn change(store: &mut Store, id: &str, event: &str, f: impl FnOnce(&mut invoices::Invoice)) -> Result<serde_json::Value, ApiError> {
+/// Applies `f` (given the customer's time) to an invoice whose status is in `allowed`, and
+/// records `event` with the result.
+fn change(
+    store: &mut Store,
+    id: &str,
+    allowed: &[Status],
+    verb: &str,
+    event: &str,
+    f: impl FnOnce(&mut invoices::Invoice, i64),
+) -> Result<serde_json::Value, ApiError> {
+    let invoice = invoices::get(store, id)?;
+    require(invoice.status, allowed, id, verb)?;
+    let at = store.time_for_customer(&invoice.customer.clone());
     let invoice = invoices::get_mut(store, id)?;
-    f(invoice);
+    f(invoice, at);
     let body = invoice.render();
     events::emit(store, event, body.clone(), None);
     Ok(body)

@@ -6,7 +6,7 @@ use super::catalog;
 use super::invoices::{self, pricing, Line, LineSource, Status};
 use crate::server::stripe::emulator::errors::{ApiError, ApiResult};
 use crate::server::stripe::emulator::list::{list_json, paginate_table, ListQuery, PAGINATION};
-use crate::server::stripe::emulator::params::Metadata;
+use crate::server::stripe::emulator::params::{Metadata, MAX_AMOUNT};
 use crate::server::stripe::emulator::request::Req;
 use crate::server::stripe::emulator::store::{Row, Store};
 use crate::server::stripe::emulator::{events, ids, Emulator};
@@ -114,7 +114,8 @@ pub async fn create(State(emu): State<Emulator>, req: Req) -> ApiResult {
         None => None,
     };
     let quantity = p.bounded("quantity", 1, i64::from(u32::MAX))?;
-    let charge = match (p.i64("amount")?, price) {
+    // A negative amount is a discount line, as Stripe allows.
+    let charge = match (p.bounded("amount", -MAX_AMOUNT, MAX_AMOUNT)?, price) {
         (Some(_), Some(_)) => {
             return Err(ApiError::invalid_value("pricing", "You may only specify one of these parameters: amount, pricing."));
         }

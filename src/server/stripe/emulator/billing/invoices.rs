@@ -160,7 +160,7 @@ impl Row for Invoice {
 
 impl Invoice {
     pub fn subtotal(&self) -> i64 {
-        self.lines.iter().map(|l| l.amount).sum()
+        self.lines.iter().fold(0, |sum, l| sum.saturating_add(l.amount))
     }
 
     pub fn amount_due(&self) -> i64 {
