@@ -17,14 +17,14 @@ export LEPTOS_SITE_ROOT := target/site
 # cargo-leptos compiles with this set; `cargo test` sets it too so both share one build.
 export LEPTOS_OUTPUT_NAME := regio
 
-.PHONY: run test build tools rust-tools system-tools e2e-tools unit-and-integration e2e conformance postgres-check clean-data
+.PHONY: run test build tools rust-tools system-tools e2e-tools unit-and-integration e2e conformance postgres-check clean-data bench
 
 ## Start Regio in demo mode on SQLite (data/regio.db) and print the URL and a login.
 run: build
 	REGIO_DEMO=1 $(REGIO) serve
 
 ## Every test: unit and integration on SQLite and PostgreSQL, the browser suite, Stripe conformance.
-test: tools postgres-check unit-and-integration build e2e
+test: tools postgres-check unit-and-integration build e2e conformance
 
 build: rust-tools
 	cargo leptos build
@@ -59,6 +59,19 @@ unit-and-integration:
 ## Browser tests: Playwright drives Debian's Chromium against a freshly started demo Regio.
 e2e:
 	cd end2end && npx playwright test
+
+## Stripe's own Python SDK (stripe==$(STRIPE_PYTHON_VERSION)) against a freshly started emulator.
+conformance:
+	@port=$$((20000 + RANDOM % 20000)); \
+	$(REGIO) stripe-emulator --addr 127.0.0.1:$$port > /dev/null & pid=$$!; \
+	trap "kill $$pid 2>/dev/null" EXIT; \
+	for i in $$(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/$$port) 2>/dev/null && break; sleep 0.1; done; \
+	end2end/.venv/bin/python end2end/stripe_conformance.py http://127.0.0.1:$$port
+
+## Throughput figures for the README (release build).
+bench:
+	cargo run --release $(SSR) -- bench ingest --rows 100000 --postgres postgres://postgres@127.0.0.1:5432/postgres
+	cargo run --release $(SSR) -- bench mirror --rows 2000 --rate 100
 
 clean-data:
 	rm -rf data
