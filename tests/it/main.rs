@@ -2,6 +2,7 @@
 //! its own fresh database, once on SQLite and once on PostgreSQL.
 
 mod auth;
+mod imports;
 mod ledger;
 mod mirror;
 mod stripe_emulator;

@@ -1,0 +1,96 @@
+//! CSV import over HTTP: upload, the check of every row, and the all-or-nothing commit.
+
+use crate::both_databases;
+use crate::ledger::ledger_fixture;
+use crate::support::{spawn_app, Backend, TestApp};
+use serde_json::Value;
+use std::time::Duration;
+
+both_databases!(a_checked_file_is_committed_whole, a_file_with_bad_rows_records_nothing);
+
+async fn upload(app: &TestApp, client: &reqwest::Client, csv: &str) -> reqwest::Response {
+    let part = reqwest::multipart::Part::text(csv.to_string()).file_name("export.csv").mime_str("text/csv").expect("mime");
+    client.post(app.url("/imports")).multipart(reqwest::multipart::Form::new().part("file", part)).send().await.expect("upload")
+}
+
+/// Waits until the import is no longer running and returns its status.
+async fn settled(app: &TestApp, client: &reqwest::Client, id: &str) -> Value {
+    for _ in 0..400 {
+        let status: Value = app.call(client, "import_status", &[("id", id)]).await.json().await.expect("status");
+        if !matches!(status["status"].as_str(), Some("checking" | "committing")) {
+            return status;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    panic!("the import never finished");
+}
+
+fn import_id(response: &reqwest::Response) -> String {
+    let location = response.headers()["location"].to_str().expect("location");
+    location.strip_prefix("/imports/").unwrap_or_else(|| panic!("redirected to {location}")).to_string()
+}
+
+async fn count(app: &TestApp) -> i64 {
+    use sqlx::Row;
+    sqlx::query("SELECT COUNT(*) FROM transactions").fetch_one(&app.db.pool).await.expect("count").get(0)
+}
+
+async fn a_checked_file_is_committed_whole(backend: Backend) {
+    let app = spawn_app(backend).await;
+    ledger_fixture(&app).await;
+    app.add_user("ann@example.org", "admin").await;
+    app.add_user("vic@example.org", "viewer").await;
+    let admin = app.signed_in("ann@example.org").await;
+    let mut csv = String::from("external_ref,kind,currency,amount,from,to,description,refund_of\n");
+    csv.push_str("t-1,top_up,SRB,100000,op-1,m-1,Top-up,\n");
+    for i in 0..2_500 {
+        csv.push_str(&format!("p-{i},payment,SRB,10,m-1,shop-1,\"Lunch, with a comma\",\n"));
+    }
+    csv.push_str("r-1,refund,SRB,5,,,Returned,p-7\n");
+
+    let viewer = app.signed_in("vic@example.org").await;
+    let refused = upload(&app, &viewer, &csv).await;
+    assert_eq!(refused.headers()["location"].to_str().unwrap_or(""), "/import?error=Your+role+does+not+allow+this.");
+
+    let uploaded = upload(&app, &admin, &csv).await;
+    assert_eq!(uploaded.status(), 303);
+    let id = import_id(&uploaded);
+    let checked = settled(&app, &admin, &id).await;
+    assert_eq!(checked["status"], "checked", "{checked}");
+    assert_eq!((checked["rows"].as_i64(), checked["valid"].as_i64(), checked["error_count"].as_i64()), (Some(2_502), Some(2_502), Some(0)));
+    assert_eq!(count(&app).await, 0, "checking writes nothing");
+
+    assert_eq!(app.call(&admin, "commit_import", &[("id", &id)]).await.status(), 422, "the commit must be confirmed");
+    assert_eq!(app.call(&viewer, "commit_import", &[("id", &id), ("confirm", "yes")]).await.status(), 403);
+    assert_eq!(app.call(&admin, "commit_import", &[("id", &id), ("confirm", "yes")]).await.status(), 200);
+    let committed = settled(&app, &admin, &id).await;
+    assert_eq!(committed["status"], "committed", "{committed}");
+    assert_eq!(count(&app).await, 2_502);
+    assert_eq!(app.call(&admin, "commit_import", &[("id", &id), ("confirm", "yes")]).await.status(), 409, "committed once only");
+    assert!(app.audit_actions().await.iter().any(|(a, _)| a == "import.commit"));
+    crate::ledger::assert_ledger_consistent(&app).await;
+}
+
+async fn a_file_with_bad_rows_records_nothing(backend: Backend) {
+    let app = spawn_app(backend).await;
+    ledger_fixture(&app).await;
+    app.add_user("ann@example.org", "admin").await;
+    let admin = app.signed_in("ann@example.org").await;
+    let csv = "external_ref,kind,currency,amount,from,to\nt-1,top_up,SRB,100,op-1,m-1\np-1,payment,SRB,500,m-1,shop-1\np-2,payment,SRB,1.5,m-1,shop-1\np-3,payment,SRB,50,m-1,shop-1\n";
+    let id = import_id(&upload(&app, &admin, csv).await);
+    let checked = settled(&app, &admin, &id).await;
+    assert_eq!(checked["status"], "checked");
+    let errors: Vec<(i64, String)> = checked["errors"]
+        .as_array()
+        .expect("errors")
+        .iter()
+        .map(|e| (e["row"].as_i64().unwrap_or(0), e["field"].as_str().unwrap_or("").to_string()))
+        .collect();
+    assert_eq!(errors, vec![(2, "amount".to_string()), (3, "amount".to_string())], "overdraft and decimals: {checked}");
+    assert_eq!(app.call(&admin, "commit_import", &[("id", &id), ("confirm", "yes")]).await.status(), 409);
+    assert_eq!(count(&app).await, 0);
+
+    let bad_header = upload(&app, &admin, "external_ref,kind,currency,amount,colour\nx,payment,SRB,1,red\n").await;
+    let location = bad_header.headers()["location"].to_str().unwrap_or("").to_string();
+    assert!(location.starts_with("/import?error=file%3A+unknown+column"), "{location}");
+}
