@@ -1,0 +1,90 @@
+//! Emulator-only routes under `/_emulator/`, outside Stripe's API and untouched by its faults:
+//! fault settings (JSON or form), reset, counters, and an edit a Dashboard user could make.
+
+use super::errors::{ApiError, ApiResult};
+use super::request::Req;
+use super::{form, Emulator};
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::header::CONTENT_TYPE;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+
+pub fn routes() -> Router<Emulator> {
+    Router::new()
+        .route("/faults", get(faults).post(set_faults))
+        .route("/reset", post(reset))
+        .route("/stats", get(stats))
+        .route("/payment_records/{id}", post(edit_payment_record))
+}
+
+async fn faults(State(emu): State<Emulator>) -> Response {
+    Json(emu.faults().config()).into_response()
+}
+
+/// Changes the given fault settings, e.g. `{"error_rate": 0.2, "seed": 7}` or `fail_next=2`.
+async fn set_faults(State(emu): State<Emulator>, headers: HeaderMap, body: Bytes) -> Response {
+    match settings(&headers, &body).and_then(|s| emu.faults().update(&s)) {
+        Ok(config) => Json(config).into_response(),
+        Err(message) => {
+            (StatusCode::BAD_REQUEST, Json(json!({ "error": { "type": "invalid_request_error", "message": message } })))
+                .into_response()
+        }
+    }
+}
+
+/// Flat settings from a JSON object or a form body.
+fn settings(headers: &HeaderMap, body: &[u8]) -> Result<BTreeMap<String, String>, String> {
+    let is_json = headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with("application/json"));
+    if !is_json {
+        return Ok(form::pairs(body).into_iter().collect());
+    }
+    let Ok(Value::Object(map)) = serde_json::from_slice::<Value>(body) else {
+        return Err("The body must be a JSON object.".to_string());
+    };
+    let mut out = BTreeMap::new();
+    for (key, value) in map {
+        let text = match value {
+            Value::Null => continue,
+            Value::String(s) => s,
+            Value::Bool(b) => b.to_string(),
+            Value::Number(n) => n.to_string(),
+            _ => return Err(format!("{key} must be a string, number or boolean.")),
+        };
+        out.insert(key, text);
+    }
+    Ok(out)
+}
+
+/// Forgets every object, saved idempotent result, fault setting and counter.
+async fn reset(State(emu): State<Emulator>) -> Json<Value> {
+    emu.reset().await;
+    Json(json!({ "reset": true }))
+}
+
+async fn stats(State(emu): State<Emulator>) -> Json<Value> {
+    let mut stats = emu.stats().snapshot();
+    stats["objects"] = emu.store().await.counts();
+    Json(stats)
+}
+
+/// Changes a payment record's description or metadata the way a Dashboard user can: directly,
+/// with no event and no API request behind it.
+async fn edit_payment_record(State(emu): State<Emulator>, Path(id): Path<String>, req: Req) -> ApiResult {
+    let p = req.fields(&["description", "metadata"])?;
+    let description = p.text_update("description")?;
+    let metadata = p.metadata("metadata")?;
+    let mut store = emu.store().await;
+    let record = store.payment_records.get_mut(&id).ok_or_else(|| ApiError::no_such("payment_record", &id))?;
+    if let Some(m) = metadata {
+        record.details.metadata = m.applied(&record.details.metadata)?;
+    }
+    if let Some(d) = description {
+        record.details.description = d;
+    }
+    Ok(Json(record.render()))
+}
