@@ -1,2 +1,3 @@
 //! One integration-test binary: each module starts what it needs (the app, the Stripe emulator)
 //! on random loopback ports with its own fresh database.
+mod stripe_emulator;

@@ -10,18 +10,23 @@ use serde_json::Value;
 
 const MAX_DEPTH: usize = 4;
 
-pub fn apply(store: &Store, value: &mut Value, paths: &[String]) -> Result<(), ApiError> {
+/// Refuses paths deeper than Stripe allows, before the request does anything.
+pub fn check_depth(paths: &[String]) -> Result<(), ApiError> {
     for (i, path) in paths.iter().enumerate() {
-        let segments: Vec<&str> = path.split('.').collect();
-        let param = format!("expand[{i}]");
-        let depth = segments.iter().filter(|s| **s != "data").count();
-        if depth > MAX_DEPTH {
+        if path.split('.').filter(|s| *s != "data").count() > MAX_DEPTH {
             return Err(ApiError::invalid_value(
-                &param,
+                &format!("expand[{i}]"),
                 format!("You cannot expand more than {MAX_DEPTH} levels of a property. Property: {path}"),
             ));
         }
-        expand_at(store, value, &segments, path, &param)?;
+    }
+    Ok(())
+}
+
+pub fn apply(store: &Store, value: &mut Value, paths: &[String]) -> Result<(), ApiError> {
+    for (i, path) in paths.iter().enumerate() {
+        let segments: Vec<&str> = path.split('.').collect();
+        expand_at(store, value, &segments, path, &format!("expand[{i}]"))?;
     }
     Ok(())
 }
@@ -37,10 +42,16 @@ fn expand_at(store: &Store, value: &mut Value, segments: &[&str], path: &str, pa
         }
         return Ok(());
     }
+    // Expansion runs after the request took effect, so its errors are saved for replay like the
+    // result they replace.
+    let cannot = || ApiError::state(format!("This property cannot be expanded ({path}).")).with_param(param);
     if let Some(included) = includable(store, object, first) {
         object.insert((*first).to_string(), included);
+        return match object.get_mut(*first) {
+            Some(field) => expand_at(store, field, rest, path, param),
+            None => Ok(()),
+        };
     }
-    let cannot = || ApiError::invalid_value(param, format!("This property cannot be expanded ({path})."));
     match object.get_mut(*first) {
         None => Err(cannot()),
         Some(Value::Null) => Ok(()),

@@ -49,7 +49,9 @@ impl<S: Send + Sync> FromRequest<S> for Req {
 fn expand_list(form: &Form) -> Result<Vec<String>, ApiError> {
     let Some(expand) = form.get("expand") else { return Ok(Vec::new()) };
     let alone: Form = [("expand".to_string(), expand.clone())].into();
-    Ok(Fields::root(&alone, &[])?.strings("expand")?.into_iter().map(str::to_string).collect())
+    let paths: Vec<String> = Fields::root(&alone, &[])?.strings("expand")?.into_iter().map(str::to_string).collect();
+    expand::check_depth(&paths)?;
+    Ok(paths)
 }
 
 impl Req {

@@ -78,8 +78,8 @@ pub async fn deliver(emu: Emulator, delivery: Delivery) {
     for attempt in 1..=MAX_ATTEMPTS {
         emu.stats().webhook_attempts.add();
         if send(&emu, &delivery).await {
-            emu.stats().webhook_deliveries.add();
             events::delivered(&mut *emu.store().await, &delivery.event);
+            emu.stats().webhook_deliveries.add();
             return;
         }
         if attempt < MAX_ATTEMPTS {

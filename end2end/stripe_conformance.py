@@ -1,0 +1,294 @@
+"""Real-client conformance: Stripe's own Python SDK (stripe==16.1.0, API version
+2026-10-28.endive) drives a running Regio Stripe emulator through the scenario Regio depends on.
+
+    regio stripe-emulator --addr 127.0.0.1:12111 &
+    end2end/.venv/bin/python end2end/stripe_conformance.py http://127.0.0.1:12111
+
+The base URL comes from the first argument, else STRIPE_API_BASE, else http://127.0.0.1:12111.
+Each step prints one line; the last line is `conformance: N passed, M failed`, and the exit status
+is non-zero when any step failed. Use a freshly started emulator.
+"""
+
+import http.server
+import os
+import sys
+import threading
+import time
+import traceback
+
+import stripe
+
+EXPECTED_SDK = "16.1.0"
+EXPECTED_API_VERSION = "2026-10-28.endive"
+
+
+class Capture(http.server.BaseHTTPRequestHandler):
+    """A webhook endpoint on loopback that keeps every delivery it receives."""
+
+    deliveries = []
+    lock = threading.Lock()
+
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        with Capture.lock:
+            Capture.deliveries.append((body, self.headers.get("Stripe-Signature")))
+        self.send_response(200)
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+def check(condition, message):
+    if not condition:
+        raise AssertionError(message)
+
+
+class Scenario:
+    def __init__(self):
+        self.passed = 0
+        self.failed = 0
+        self.s = {}
+
+    def step(self, name, action):
+        try:
+            detail = action()
+        except Exception as e:  # every failure is reported, then the run goes on
+            self.failed += 1
+            print(f"FAIL {name}: {type(e).__name__}: {e}")
+            if os.environ.get("CONFORMANCE_TRACE"):
+                traceback.print_exc()
+            return
+        self.passed += 1
+        print(f"ok   {name}" + (f" ({detail})" if detail else ""))
+
+    # -- setup -------------------------------------------------------------------------------
+
+    def sdk_version(self):
+        check(stripe.VERSION == EXPECTED_SDK, f"stripe {stripe.VERSION}, expected {EXPECTED_SDK}")
+        check(stripe.api_version == EXPECTED_API_VERSION, f"API version {stripe.api_version}")
+        return f"stripe {stripe.VERSION}, {stripe.api_version}"
+
+    def webhook_endpoint(self):
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Capture)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        url = f"http://127.0.0.1:{server.server_address[1]}/webhooks"
+        endpoint = stripe.WebhookEndpoint.create(url=url, enabled_events=["*"])
+        check(endpoint.id.startswith("we_"), endpoint.id)
+        check(endpoint.secret.startswith("whsec_"), "secret is not a whsec_ secret")
+        self.s["secret"] = endpoint.secret
+        return endpoint.id
+
+    # -- payment records ---------------------------------------------------------------------
+
+    def report_payment(self):
+        now = int(time.time())
+        self.s["report"] = dict(
+            amount_requested={"currency": "jpy", "value": 5000},
+            initiated_at=now,
+            outcome="guaranteed",
+            guaranteed={"guaranteed_at": now},
+            payment_method_details={
+                "type": "custom",
+                "custom": {"type": "cpmt_conformance", "display_name": "Regio coin"},
+            },
+            processor_details={"type": "custom", "custom": {"payment_reference": "ledger-tx-1"}},
+            metadata={"ledger_tx": "tx-1"},
+        )
+        record = stripe.PaymentRecord.report_payment(**self.s["report"], idempotency_key="conformance-report-1")
+        check(record.object == "payment_record", record.object)
+        check(record.id.startswith("pr_"), record.id)
+        check(record.amount_guaranteed.value == 5000, record.amount_guaranteed)
+        check(record.amount_guaranteed.currency == "jpy", record.amount_guaranteed)
+        check(record.metadata["ledger_tx"] == "tx-1", record.metadata)
+        check(record.processor_details.custom.payment_reference == "ledger-tx-1", record.processor_details)
+        self.s["record"] = record.id
+        return record.id
+
+    def idempotent_replay(self):
+        again = stripe.PaymentRecord.report_payment(**self.s["report"], idempotency_key="conformance-report-1")
+        check(again.id == self.s["record"], f"replay returned {again.id}, expected {self.s['record']}")
+        check(again.last_response.headers.get("Idempotent-Replayed") == "true", "no Idempotent-Replayed header")
+        changed = dict(self.s["report"], metadata={"ledger_tx": "tx-2"})
+        try:
+            stripe.PaymentRecord.report_payment(**changed, idempotency_key="conformance-report-1")
+        except stripe.IdempotencyError:
+            return "replayed; other parameters refused"
+        raise AssertionError("the same key with other parameters was accepted")
+
+    def retrieve(self):
+        record = stripe.PaymentRecord.retrieve(self.s["record"], expand=["latest_payment_attempt_record"])
+        attempt = record.latest_payment_attempt_record
+        check(attempt.object == "payment_attempt_record", attempt)
+        check(attempt.payment_record == self.s["record"], attempt.payment_record)
+        check(attempt.amount_guaranteed.value == 5000, attempt.amount_guaranteed)
+        return attempt.id
+
+    def list_records(self):
+        page = stripe.PaymentRecord.list(limit=10, created_after=int(time.time()) - 3600)
+        ids = [r.id for r in page.data]
+        check(self.s["record"] in ids, f"{self.s['record']} not in {ids}")
+        attempts = stripe.PaymentAttemptRecord.list(payment_record=self.s["record"])
+        check(len(attempts.data) == 1, attempts)
+        return f"{len(ids)} record(s)"
+
+    def report_refund(self):
+        now = int(time.time())
+        record = stripe.PaymentRecord.report_refund(
+            self.s["record"],
+            outcome="refunded",
+            amount={"currency": "jpy", "value": 1000},
+            processor_details={"type": "custom", "custom": {"refund_reference": "refund-1"}},
+            refunded={"refunded_at": now},
+        )
+        check(record.amount_refunded.value == 1000, record.amount_refunded)
+        return "amount_refunded 1000"
+
+    def refund_over_remaining(self):
+        try:
+            stripe.PaymentRecord.report_refund(
+                self.s["record"],
+                outcome="refunded",
+                amount={"currency": "jpy", "value": 4001},
+                processor_details={"type": "custom", "custom": {"refund_reference": "refund-2"}},
+                refunded={"refunded_at": int(time.time())},
+            )
+        except stripe.InvalidRequestError as e:
+            check(e.http_status == 400, e.http_status)
+            check(e.param == "amount[value]", e.param)
+            return "refused"
+        raise AssertionError("a refund over the remaining amount was accepted")
+
+    # -- invoices ----------------------------------------------------------------------------
+
+    def customer_and_invoice(self):
+        customer = stripe.Customer.create(name="Conformance", email="conformance@example.com")
+        check(customer.id.startswith("cus_"), customer.id)
+        invoice = stripe.Invoice.create(
+            customer=customer.id, collection_method="send_invoice", days_until_due=30, currency="jpy"
+        )
+        check(invoice.status == "draft", invoice.status)
+        item = stripe.InvoiceItem.create(customer=customer.id, invoice=invoice.id, amount=3000, currency="jpy")
+        check(item.id.startswith("ii_"), item.id)
+        check(item.invoice == invoice.id, item.invoice)
+        self.s["customer"], self.s["invoice"] = customer.id, invoice.id
+        return invoice.id
+
+    def finalize(self):
+        invoice = stripe.Invoice.finalize_invoice(self.s["invoice"])
+        check(invoice.status == "open", invoice.status)
+        check(invoice.amount_due == 3000, invoice.amount_due)
+        check(invoice.amount_remaining == 3000, invoice.amount_remaining)
+        check(invoice.due_date is not None, "no due date")
+        return f"number {invoice.number}"
+
+    def attach_payment(self):
+        invoice = stripe.Invoice.attach_payment(
+            self.s["invoice"], payment_record=self.s["record"], expand=["payments", "amount_paid_off_stripe"]
+        )
+        check(invoice.status == "paid", invoice.status)
+        check(invoice.amount_paid == 3000, invoice.amount_paid)
+        check(invoice.amount_remaining == 0, invoice.amount_remaining)
+        check(invoice.amount_paid_off_stripe == 3000, invoice.amount_paid_off_stripe)
+        check(len(invoice.payments.data) == 1, invoice.payments)
+        return "invoice paid"
+
+    def invoice_payments(self):
+        by_invoice = stripe.InvoicePayment.list(invoice=self.s["invoice"])
+        by_record = stripe.InvoicePayment.list(
+            payment={"type": "payment_record", "payment_record": self.s["record"]}
+        )
+        check(len(by_invoice.data) == 1, by_invoice)
+        payment = by_invoice.data[0]
+        check(payment.id.startswith("inpay_"), payment.id)
+        check(payment.status == "paid", payment.status)
+        check(payment.amount_paid == 3000, payment.amount_paid)
+        check(payment.payment.type == "payment_record", payment.payment)
+        check(payment.payment.payment_record == self.s["record"], payment.payment)
+        check([p.id for p in by_record.data] == [payment.id], by_record)
+        check(stripe.InvoicePayment.retrieve(payment.id).invoice == self.s["invoice"], "retrieve")
+        return payment.id
+
+    def credit_note(self):
+        note = stripe.CreditNote.create(
+            invoice=self.s["invoice"],
+            amount=1000,
+            refunds=[
+                {
+                    "type": "payment_record_refund",
+                    "payment_record_refund": {"payment_record": self.s["record"], "refund_group": "refund-1"},
+                    "amount_refunded": 1000,
+                }
+            ],
+        )
+        check(note.id.startswith("cn_"), note.id)
+        check(note.amount == 1000, note.amount)
+        check(note.post_payment_amount == 1000, note.post_payment_amount)
+        check(note.refunds[0].payment_record_refund.refund_group == "refund-1", note.refunds)
+        listed = stripe.CreditNote.list(invoice=self.s["invoice"])
+        check([n.id for n in listed.data] == [note.id], listed)
+        return note.id
+
+    # -- events and webhooks -----------------------------------------------------------------
+
+    def events(self):
+        wanted = ["invoice.created", "invoice.finalized", "invoice_payment.paid", "invoice.paid", "credit_note.created"]
+        found = {t: stripe.Event.list(type=t, limit=5).data for t in wanted}
+        missing = [t for t, events in found.items() if not events]
+        check(not missing, f"no events of type {missing}")
+        paid = found["invoice.paid"][0]
+        check(paid.data.object.id == self.s["invoice"], paid.data.object.id)
+        recent = stripe.Event.list(created={"gte": int(time.time()) - 3600}, limit=100)
+        check(not any(e.type.startswith("payment_record") for e in recent.data), "payment_record events exist")
+        check(stripe.Event.retrieve(paid.id).type == "invoice.paid", "retrieve")
+        return f"{len(recent.data)} event(s)"
+
+    def webhook_signature(self):
+        deadline = time.time() + 15
+        while time.time() < deadline:
+            with Capture.lock:
+                if any(b'"invoice.paid"' in body for body, _ in Capture.deliveries):
+                    break
+            time.sleep(0.1)
+        with Capture.lock:
+            deliveries = list(Capture.deliveries)
+        check(deliveries, "no webhook was delivered")
+        for body, signature in deliveries:
+            event = stripe.Webhook.construct_event(body.decode("utf-8"), signature, self.s["secret"])
+            check(event.id.startswith("evt_"), event.id)
+        types = {stripe.Webhook.construct_event(b.decode(), s, self.s["secret"]).type for b, s in deliveries}
+        check("invoice.paid" in types, types)
+        try:
+            stripe.Webhook.construct_event(deliveries[0][0].decode() + " ", deliveries[0][1], self.s["secret"])
+        except stripe.SignatureVerificationError:
+            return f"{len(deliveries)} verified"
+        raise AssertionError("a tampered payload passed verification")
+
+
+def main():
+    base = sys.argv[1] if len(sys.argv) > 1 else os.environ.get("STRIPE_API_BASE", "http://127.0.0.1:12111")
+    stripe.api_base = base.rstrip("/")
+    stripe.api_key = "sk_test_regio_conformance"
+    stripe.max_network_retries = 2
+    s = Scenario()
+    s.step("sdk version", s.sdk_version)
+    s.step("webhook endpoint", s.webhook_endpoint)
+    s.step("report payment", s.report_payment)
+    s.step("idempotent replay", s.idempotent_replay)
+    s.step("retrieve payment record", s.retrieve)
+    s.step("list payment records", s.list_records)
+    s.step("report refund", s.report_refund)
+    s.step("refund over remaining refused", s.refund_over_remaining)
+    s.step("customer, invoice, invoice item", s.customer_and_invoice)
+    s.step("finalize invoice", s.finalize)
+    s.step("attach payment record", s.attach_payment)
+    s.step("list invoice payments", s.invoice_payments)
+    s.step("create credit note", s.credit_note)
+    s.step("list events", s.events)
+    s.step("verify webhook signature", s.webhook_signature)
+    print(f"conformance: {s.passed} passed, {s.failed} failed")
+    return 1 if s.failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
