@@ -263,6 +263,17 @@ async fn lists_page_through_every_record_newest_first() {
     }
     assert_eq!(items, newest_first);
 
+    // Backwards from the oldest: pages of newer records, each page newest first.
+    let backwards = ListOptions { limit: Some(2), ending_before: Some(created[0].clone()), ..Default::default() };
+    let mut pager = stripe.payment_records().list(&ListPaymentRecords { page: backwards, ..Default::default() });
+    let mut pages = Vec::new();
+    while let Some(page) = pager.next_page().await.unwrap() {
+        pages.push(page.into_iter().map(|r| r.id).collect::<Vec<_>>());
+    }
+    let expected: Vec<Vec<String>> =
+        [[2, 1], [4, 3], [6, 5]].iter().map(|p| p.map(|i| created[i].clone()).to_vec()).collect();
+    assert_eq!(pages, expected);
+
     let window = |after: i64, before: i64| ListPaymentRecords {
         created_after: Some(after),
         created_before: Some(before),
@@ -695,4 +706,45 @@ async fn a_payment_record_is_read_back_identically() {
         .await
         .unwrap();
     assert_eq!(stripe.payment_records().retrieve(&record.id, &[]).await.unwrap(), record);
+}
+
+#[tokio::test]
+async fn a_concurrent_duplicate_gets_409_and_its_retry_replays_the_first_result() {
+    let emu = Emulator::start().await;
+    let patient = emu.client(RetryPolicy {
+        max_retries: 200,
+        initial_backoff: Duration::from_millis(5),
+        max_backoff: Duration::from_millis(10),
+    });
+    emu.faults(&[("hold", "true")]).await;
+    let request = payment(700, guaranteed(), None);
+    let first = tokio::spawn({
+        let (stripe, request) = (patient.clone(), request.clone());
+        async move { stripe.payment_records().report_payment(&request, &key("tx_10", "report_payment")).await }
+    });
+    wait_for(&emu, "in_flight", 1).await;
+    let duplicate = tokio::spawn({
+        let (stripe, request) = (patient.clone(), request.clone());
+        async move { stripe.payment_records().report_payment(&request, &key("tx_10", "report_payment")).await }
+    });
+    wait_for(&emu, "idempotency_conflicts", 1).await;
+    emu.faults(&[("hold", "false")]).await;
+
+    let first = first.await.unwrap().unwrap();
+    let duplicate = duplicate.await.unwrap().unwrap();
+    assert_eq!(duplicate, first);
+    assert!(emu.stat("idempotent_replays").await >= 1);
+    let all = patient.payment_records().list(&ListPaymentRecords::default()).collect_all().await.unwrap();
+    assert_eq!(all.len(), 1);
+}
+
+/// Waits until an emulator counter reaches `at_least`; the cap only guards against a hang.
+async fn wait_for(emu: &Emulator, counter: &str, at_least: u64) {
+    for _ in 0..10_000 {
+        if emu.stat(counter).await >= at_least {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    panic!("{counter} never reached {at_least}");
 }
