@@ -1,10 +1,11 @@
-//! One integration-test binary: each test starts the real server on a random loopback port with
-//! its own fresh database, once on SQLite and once on PostgreSQL.
+//! One integration-test binary: each test starts what it needs (the app, the Stripe emulator) on
+//! random loopback ports with its own fresh database, on SQLite and on PostgreSQL.
 
 mod auth;
 mod imports;
 mod ledger;
 mod mirror;
+mod stripe_client;
 mod stripe_emulator;
 mod support;
 mod transactions;
