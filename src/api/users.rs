@@ -1,8 +1,8 @@
-use crate::domain::{AppError, Role, UserView};
+use crate::domain::{AppError, UserView};
 use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
-use {super::guard::guarded, crate::server::auth::users};
+use {super::guard::guarded, crate::domain::Role, crate::server::auth::users};
 
 #[server(prefix = "/rpc", endpoint = "list_users")]
 pub async fn list_users() -> Result<Vec<UserView>, AppError> {
