@@ -1,6 +1,6 @@
 use crate::components::shell::AppShell;
 use crate::pages::{
-    account::AccountPage, accounts::AccountsPage, audit::AuditLogPage, dashboard::DashboardPage, login::LoginPage, planned::PlannedPage,
+    account::AccountDetailPage, accounts::AccountsPage, audit::AuditLogPage, dashboard::DashboardPage, login::LoginPage, planned::PlannedPage,
     settings::SettingsPage, users::UsersPage,
 };
 use leptos::prelude::*;
@@ -46,7 +46,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("refunds") view=|| view! { <PlannedPage section="Refunds" about="Partial and full refunds that reverse the ledger and are reported to Stripe."/> }/>
                     <Route path=path!("billing") view=|| view! { <PlannedPage section="Billing" about="Stripe invoices and subscriptions that members pay in local currency."/> }/>
                     <Route path=path!("accounts") view=AccountsPage/>
-                    <Route path=path!("accounts/:id") view=AccountPage/>
+                    <Route path=path!("accounts/:id") view=AccountDetailPage/>
                     <Route path=path!("settings") view=SettingsPage/>
                 </ParentRoute>
             </Routes>

@@ -12,7 +12,7 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 
 /// One account: who it is, what it holds, its statement, and (for admins) freezing.
 #[component]
-pub fn AccountPage() -> impl IntoView {
+pub fn AccountDetailPage() -> impl IntoView {
     let params = use_params_map();
     let query = use_query_map();
     let id = move || params.read().get("id").unwrap_or_default();
@@ -20,10 +20,7 @@ pub fn AccountPage() -> impl IntoView {
     let user = Resource::new(|| (), |_| me());
     let currencies = Resource::new(|| (), |_| list_currencies());
     let account = Resource::new(move || (id(), set_status.version().get()), |(id, _)| account_detail(id));
-    let statement = Resource::new(
-        move || (id(), query.read().get("before"), set_status.version().get()),
-        |(id, before, _)| account_statement(id, before),
-    );
+    let statement = Resource::new(move || (id(), query.read().get("before")), |(id, before)| account_statement(id, before));
     view! {
         <p class="muted"><a href="/accounts">"← Accounts"</a></p>
         <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
