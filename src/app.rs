@@ -1,7 +1,8 @@
 use crate::components::shell::AppShell;
 use crate::pages::{
-    audit::AuditLogPage, dashboard::DashboardPage, import::{ImportDetailPage, ImportPage}, login::LoginPage, planned::PlannedPage, transaction::TransactionPage,
-    transactions::TransactionsPage, users::UsersPage,
+    account::AccountDetailPage, accounts::AccountsPage, audit::AuditLogPage, dashboard::DashboardPage,
+    import::{ImportDetailPage, ImportPage}, login::LoginPage, planned::PlannedPage, settings::SettingsPage,
+    transaction::TransactionPage, transactions::TransactionsPage, users::UsersPage,
 };
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, Link, MetaTags, Stylesheet, Title};
@@ -48,8 +49,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("reconciliation") view=|| view! { <PlannedPage section="Reconciliation" about="Every mismatch between the ledger and Stripe, as cases to fix with an audit trail."/> }/>
                     <Route path=path!("refunds") view=|| view! { <PlannedPage section="Refunds" about="Partial and full refunds that reverse the ledger and are reported to Stripe."/> }/>
                     <Route path=path!("billing") view=|| view! { <PlannedPage section="Billing" about="Stripe invoices and subscriptions that members pay in local currency."/> }/>
-                    <Route path=path!("accounts") view=|| view! { <PlannedPage section="Accounts" about="Members, merchants and operator accounts with their balances and statements."/> }/>
-                    <Route path=path!("settings") view=|| view! { <PlannedPage section="Settings" about="The currency, its peg to fiat, API keys and the Stripe connection."/> }/>
+                    <Route path=path!("accounts") view=AccountsPage/>
+                    <Route path=path!("accounts/:id") view=AccountDetailPage/>
+                    <Route path=path!("settings") view=SettingsPage/>
                 </ParentRoute>
             </Routes>
         </Router>

@@ -1,16 +1,7 @@
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test } from '@playwright/test';
+import { admin, signIn } from './session';
 
-const admin = { email: 'admin@regio.local', password: 'regio-demo-password' };
 const viewer = { email: `viewer-${Date.now()}@example.org`, name: 'Vera Viewer', password: 'a viewer passphrase' };
-
-async function signIn(page: Page, email: string, password: string) {
-  await page.goto('/');
-  await expect(page).toHaveURL(/\/login\?next=%2F$/);
-  await page.getByLabel('Email').fill(email);
-  await page.getByLabel('Password').fill(password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await expect(page.getByRole('heading', { name: 'Dashboard' })).toBeVisible();
-}
 
 test('admin creates a viewer, who is then refused the admin pages', async ({ page }) => {
   await signIn(page, admin.email, admin.password);

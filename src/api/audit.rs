@@ -11,6 +11,7 @@ pub async fn list_audit(
     before: Option<String>,
 ) -> Result<AuditPage, AppError> {
     use crate::domain::Role;
+    use super::form::non_empty;
     use crate::server::db::audit::{self, AuditFilter};
     use crate::server::ledger::queries::day_start_ms;
     super::guard::guarded(Role::Admin, |ctx| async move {
@@ -25,9 +26,4 @@ pub async fn list_audit(
         Ok(audit::list(&ctx.state.db, &filter).await?)
     })
     .await
-}
-
-#[cfg(feature = "ssr")]
-fn non_empty(value: Option<String>) -> Option<String> {
-    value.map(|v| v.trim().to_string()).filter(|v| !v.is_empty())
 }

@@ -1,11 +1,15 @@
 //! Server functions: public HTTP endpoints under `/rpc/`, each thin. Every one goes through
 //! `guard`, which checks the session and the role on the server before any work is done.
 
+pub mod accounts;
 pub mod audit;
 pub mod auth;
 pub mod imports;
 pub mod transactions;
+pub mod settings;
 pub mod users;
 
+#[cfg(feature = "ssr")]
+mod form;
 #[cfg(feature = "ssr")]
 mod guard;

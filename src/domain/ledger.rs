@@ -274,3 +274,36 @@ pub struct ImportView {
     /// `(rows done, rows in all)` while checking or committing.
     pub progress: Option<(usize, usize)>,
 }
+
+/// One page of the accounts list and the cursor (`display_name`, `id`) of the next.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountPage {
+    pub accounts: Vec<AccountView>,
+    pub next_after: Option<(String, String)>,
+}
+
+/// One entry of an account's statement: what moved, with whom, and the balance it left.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StatementLine {
+    pub transaction_id: String,
+    /// RFC 3339, UTC.
+    pub occurred_at: String,
+    pub kind: TransactionKind,
+    pub counterparty_ref: String,
+    pub counterparty_name: String,
+    pub description: String,
+    pub currency: String,
+    /// Signed: negative when money left the account.
+    pub amount_minor: i64,
+    pub amount: String,
+    /// The account's balance in `currency` right after this entry.
+    pub balance_minor: i64,
+    pub balance: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StatementPage {
+    pub lines: Vec<StatementLine>,
+    /// Pass back as `before` to get the next (older) page.
+    pub next_cursor: Option<String>,
+}

@@ -1,5 +1,6 @@
 //! Types shared by the server and the browser: errors, roles, and the DTOs that cross the wire.
 
+pub mod api_keys;
 mod error;
 pub mod ledger;
 pub mod money;

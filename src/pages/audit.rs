@@ -1,8 +1,11 @@
 use crate::api::audit::list_audit;
 use crate::components::notice::ErrorNotice;
+use crate::components::pager::page_href;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
+
+const FILTERS: [&str; 4] = ["actor", "action", "from", "to"];
 
 /// The audit log, filtered by a plain GET form so every view has a URL to share.
 #[component]
@@ -32,7 +35,7 @@ pub fn AuditLogPage() -> impl IntoView {
                         <p class="empty-state">"No audit events match these filters."</p>
                     }.into_any(),
                     Ok(page) => {
-                        let older = page.next_cursor.map(|cursor| older_link(&query.read_untracked(), &cursor));
+                        let older = page.next_cursor.map(|cursor| page_href("/audit", &query.read_untracked(), &FILTERS, &[("before", &cursor)]));
                         view! {
                             <table class="data">
                                 <thead><tr><th>"When (UTC)"</th><th>"Who"</th><th>"Action"</th><th>"Target"</th><th>"Before"</th><th>"After"</th><th>"IP"</th></tr></thead>
@@ -60,13 +63,4 @@ pub fn AuditLogPage() -> impl IntoView {
             })}
         </Suspense>
     }
-}
-
-fn older_link(query: &leptos_router::params::ParamsMap, cursor: &str) -> String {
-    let mut pairs: Vec<(String, String)> = ["actor", "action", "from", "to"]
-        .iter()
-        .filter_map(|k| query.get(k).map(|v| (k.to_string(), v)))
-        .collect();
-    pairs.push(("before".into(), cursor.to_string()));
-    format!("/audit?{}", crate::components::query_string(&pairs))
 }

@@ -1,5 +1,7 @@
 //! One module per page.
 
+pub mod account;
+pub mod accounts;
 pub mod audit;
 pub mod dashboard;
 pub mod import;
@@ -7,4 +9,5 @@ pub mod login;
 pub mod planned;
 pub mod transaction;
 pub mod transactions;
+pub mod settings;
 pub mod users;

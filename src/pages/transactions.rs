@@ -1,5 +1,6 @@
 use crate::api::transactions::list_transactions;
 use crate::components::notice::ErrorNotice;
+use crate::components::pager::page_href;
 use crate::components::mirror::MirrorBadge;
 use crate::domain::ledger::{MirrorState, TransactionKind, TransactionView};
 use crate::domain::money::format_fiat;
@@ -53,12 +54,7 @@ pub fn TransactionsPage() -> impl IntoView {
                         <p class="empty-state">"No transactions match these filters."</p>
                     }.into_any(),
                     Ok(page) => {
-                        let older = page.next_cursor.map(|cursor| {
-                            let q = query.read_untracked();
-                            let mut pairs: Vec<(String, String)> = FILTERS.iter().filter_map(|k| q.get(k).map(|v| (k.to_string(), v))).collect();
-                            pairs.push(("before".into(), cursor));
-                            format!("/transactions?{}", crate::components::query_string(&pairs))
-                        });
+                        let older = page.next_cursor.map(|cursor| page_href("/transactions", &query.read_untracked(), &FILTERS, &[("before", &cursor)]));
                         view! {
                             <table class="data side-by-side">
                                 <thead>

@@ -1,6 +1,7 @@
 //! One integration-test binary: each test starts what it needs (the app, the Stripe emulator) on
 //! random loopback ports with its own fresh database, on SQLite and on PostgreSQL.
 
+mod accounts;
 mod auth;
 mod imports;
 mod ledger;

@@ -1,5 +1,6 @@
-use super::{insert_rows_then, now_ms, select_in, Db, DbTx, Param, SqlFilter};
-use crate::domain::ledger::{AccountKind, AccountStatus, AccountView};
+use super::{format_ms, insert_rows_then, now_ms, select_in, Db, DbTx, Param, SqlFilter};
+use crate::domain::ledger::{AccountKind, AccountStatus, AccountView, StatementLine, StatementPage, TransactionKind};
+use crate::domain::money::format_amount;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 use std::collections::HashMap;
@@ -79,6 +80,28 @@ pub async fn update(tx: &mut DbTx, a: &Account) -> Result<(), sqlx::Error> {
 pub async fn find(db: &Db, id: &str) -> Result<Option<Account>, sqlx::Error> {
     let sql = format!("SELECT {COLUMNS} FROM accounts WHERE id = $1");
     sqlx::query(&sql).bind(id).fetch_optional(&db.pool).await?.as_ref().map(from_row).transpose()
+}
+
+pub async fn find_by_external_ref(db: &Db, external_ref: &str) -> Result<Option<Account>, sqlx::Error> {
+    let sql = format!("SELECT {COLUMNS} FROM accounts WHERE external_ref = $1");
+    sqlx::query(&sql).bind(external_ref).fetch_optional(&db.pool).await?.as_ref().map(from_row).transpose()
+}
+
+/// The account with its balances, by currency.
+pub async fn view(db: &Db, id: &str) -> Result<Option<AccountView>, sqlx::Error> {
+    let mut tx = db.begin_snapshot().await?;
+    let sql = format!("SELECT {COLUMNS} FROM accounts WHERE id = $1");
+    let Some(account) = sqlx::query(&sql).bind(id).fetch_optional(&mut *tx).await?.as_ref().map(from_row).transpose()? else {
+        return Ok(None);
+    };
+    let mut own: Vec<(String, i64)> = own_balances(&mut tx, id).await?.into_iter().collect();
+    tx.commit().await?;
+    own.sort();
+    Ok(Some(account.view(own)))
+}
+
+async fn own_balances(tx: &mut DbTx, id: &str) -> Result<HashMap<String, i64>, sqlx::Error> {
+    Ok(balances(tx, &[id.to_string()]).await?.into_iter().map(|((_, currency), balance)| (currency, balance)).collect())
 }
 
 /// Loads accounts by id inside `tx`, locking them on PostgreSQL so that balance checks and the
@@ -177,4 +200,78 @@ pub async fn list(db: &Db, filter: &AccountFilter) -> Result<AccountListing, sql
         })
         .collect();
     Ok(AccountListing { accounts: views, next })
+}
+
+/// One page of an account's statement, newest first, each line with the balance it left.
+///
+/// Lines are in recording order (transaction ids are time-ordered), the order in which the
+/// ledger applied them and checked balances. The balance after a line is the current balance
+/// minus everything recorded after it: one sum over the entries newer than the cursor, then a
+/// walk down the page, all in one snapshot so the figures agree with each other.
+pub async fn statement(db: &Db, account_id: &str, before: Option<&str>, limit: i64) -> Result<StatementPage, sqlx::Error> {
+    let limit = limit.clamp(1, 500);
+    let mut tx = db.begin_snapshot().await?;
+    let mut running = own_balances(&mut tx, account_id).await?;
+    if let Some(before) = before {
+        let newer = sqlx::query(
+            "SELECT currency, CAST(SUM(amount) AS BIGINT) AS total FROM entries \
+             WHERE account_id = $1 AND transaction_id >= $2 GROUP BY currency",
+        )
+        .bind(account_id)
+        .bind(before)
+        .fetch_all(&mut *tx)
+        .await?;
+        for row in &newer {
+            let balance = running.entry(row.try_get("currency")?).or_default();
+            *balance = checked(balance.checked_sub(row.try_get("total")?))?;
+        }
+    }
+    let mut query = SqlFilter::new(
+        "SELECT e.transaction_id, e.currency, e.amount, t.kind, t.occurred_at, t.description, c.exponent, \
+         cp.external_ref AS counterparty_ref, cp.display_name AS counterparty_name \
+         FROM entries e JOIN transactions t ON t.id = e.transaction_id JOIN currencies c ON c.code = e.currency \
+         JOIN accounts cp ON cp.id = CASE WHEN t.from_account = e.account_id THEN t.to_account ELSE t.from_account END \
+         WHERE 1 = 1",
+    );
+    query.and("e.account_id =", Param::Text(account_id.to_string()));
+    if let Some(before) = before {
+        query.and("e.transaction_id <", Param::Text(before.to_string()));
+    }
+    query.push(&format!(" ORDER BY e.transaction_id DESC LIMIT {}", limit + 1));
+    let mut rows = query.fetch_all_tx(&mut tx).await?;
+    tx.commit().await?;
+    let next_cursor = if rows.len() as i64 > limit {
+        rows.truncate(limit as usize);
+        rows.last().map(|r| r.try_get("transaction_id")).transpose()?
+    } else {
+        None
+    };
+    let mut lines = Vec::with_capacity(rows.len());
+    for row in &rows {
+        let currency: String = row.try_get("currency")?;
+        let exponent = row.try_get::<i64, _>("exponent")? as u32;
+        let amount: i64 = row.try_get("amount")?;
+        let balance = running.entry(currency.clone()).or_default();
+        let after = *balance;
+        *balance = checked(after.checked_sub(amount))?;
+        lines.push(StatementLine {
+            transaction_id: row.try_get("transaction_id")?,
+            occurred_at: format_ms(row.try_get("occurred_at")?),
+            kind: decode::<TransactionKind>(row, "kind")?,
+            counterparty_ref: row.try_get("counterparty_ref")?,
+            counterparty_name: row.try_get("counterparty_name")?,
+            description: row.try_get("description")?,
+            currency,
+            amount_minor: amount,
+            amount: format_amount(amount, exponent),
+            balance_minor: after,
+            balance: format_amount(after, exponent),
+        });
+    }
+    Ok(StatementPage { lines, next_cursor })
+}
+
+/// Every balance the walk produces was once a stored `BIGINT`, so overflow means a corrupt ledger.
+fn checked(value: Option<i64>) -> Result<i64, sqlx::Error> {
+    value.ok_or_else(|| sqlx::Error::Protocol("account balance out of range: the ledger is inconsistent".into()))
 }

@@ -1,4 +1,5 @@
-use super::{now_ms, Db, DbTx};
+use super::{format_ms, now_ms, Db, DbTx};
+use crate::domain::api_keys::ApiKeyView;
 use sqlx::Row;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -9,6 +10,19 @@ pub struct ApiKeyRow {
     pub created_by: String,
     pub created_at: i64,
     pub revoked_at: Option<i64>,
+}
+
+impl ApiKeyRow {
+    pub fn view(&self) -> ApiKeyView {
+        ApiKeyView {
+            id: self.id.clone(),
+            name: self.name.clone(),
+            prefix: self.key_prefix.clone(),
+            created_by: self.created_by.clone(),
+            created_at: format_ms(self.created_at),
+            revoked_at: self.revoked_at.map(format_ms),
+        }
+    }
 }
 
 pub async fn insert(tx: &mut DbTx, row: &ApiKeyRow, key_hash: &str) -> Result<(), sqlx::Error> {

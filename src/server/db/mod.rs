@@ -96,6 +96,17 @@ impl Db {
         self.pool.begin().await
     }
 
+    /// Begins a read-only transaction whose statements all see one snapshot, so that figures
+    /// read by separate queries agree (PostgreSQL's default gives each statement its own; a
+    /// SQLite read transaction in WAL mode already keeps the snapshot of its first read).
+    pub async fn begin_snapshot(&self) -> Result<DbTx, sqlx::Error> {
+        let mut tx = self.pool.begin().await?;
+        if self.kind == DbKind::Postgres {
+            sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY").execute(&mut *tx).await?;
+        }
+        Ok(tx)
+    }
+
     /// Begins a transaction that will write ledger rows (see `write_lock`).
     pub async fn begin_write(&self) -> Result<WriteTx, sqlx::Error> {
         let guard = match self.kind {
@@ -244,10 +255,18 @@ impl SqlFilter {
     }
 
     pub async fn fetch_all(&self, db: &Db) -> Result<Vec<sqlx::any::AnyRow>, sqlx::Error> {
+        self.query().fetch_all(&db.pool).await
+    }
+
+    pub async fn fetch_all_tx(&self, tx: &mut DbTx) -> Result<Vec<sqlx::any::AnyRow>, sqlx::Error> {
+        self.query().fetch_all(&mut **tx).await
+    }
+
+    fn query(&self) -> AnyQuery<'_> {
         let mut query = sqlx::query(&self.sql);
         for param in &self.params {
             query = bind_param(query, param.clone());
         }
-        query.fetch_all(&db.pool).await
+        query
     }
 }

@@ -1,0 +1,91 @@
+//! Accounts: the list, one account with its statement, opening, freezing and unfreezing.
+
+use crate::domain::ledger::{AccountPage, AccountView, StatementPage};
+use crate::domain::AppError;
+use leptos::prelude::*;
+
+#[cfg(feature = "ssr")]
+use {
+    super::form::{choice, confirmed, non_empty},
+    super::guard::guarded,
+    crate::domain::ledger::AccountStatus,
+    crate::domain::Role,
+    crate::server::db::accounts::{self as account_rows, AccountFilter},
+    crate::server::error::internal,
+    crate::server::ledger::accounts,
+};
+
+#[cfg(feature = "ssr")]
+const PAGE_SIZE: i64 = 50;
+
+/// Accounts by name, filtered; `after_name` and `after_id` are the previous page's `next_after`.
+#[server(prefix = "/rpc", endpoint = "list_accounts")]
+pub async fn list_accounts(
+    search: Option<String>,
+    kind: Option<String>,
+    status: Option<String>,
+    after_name: Option<String>,
+    after_id: Option<String>,
+) -> Result<AccountPage, AppError> {
+    guarded(Role::Viewer, |ctx| async move {
+        let filter = AccountFilter {
+            search: non_empty(search),
+            kind: choice("kind", kind)?,
+            status: choice("status", status)?,
+            after: non_empty(after_name).zip(non_empty(after_id)),
+            limit: PAGE_SIZE,
+        };
+        let listing = account_rows::list(&ctx.state.db, &filter).await?;
+        Ok(AccountPage { accounts: listing.accounts, next_after: listing.next })
+    })
+    .await
+}
+
+#[server(prefix = "/rpc", endpoint = "account_detail")]
+pub async fn account_detail(id: String) -> Result<AccountView, AppError> {
+    guarded(Role::Viewer, |ctx| async move {
+        account_rows::view(&ctx.state.db, &id).await?.ok_or_else(|| AppError::not_found("account"))
+    })
+    .await
+}
+
+/// The account's entries, newest first; `before` is the previous page's `next_cursor`.
+#[server(prefix = "/rpc", endpoint = "account_statement")]
+pub async fn account_statement(id: String, before: Option<String>) -> Result<StatementPage, AppError> {
+    guarded(Role::Viewer, |ctx| async move {
+        if account_rows::find(&ctx.state.db, &id).await?.is_none() {
+            return Err(AppError::not_found("account"));
+        }
+        Ok(account_rows::statement(&ctx.state.db, &id, non_empty(before).as_deref(), PAGE_SIZE).await?)
+    })
+    .await
+}
+
+#[server(prefix = "/rpc", endpoint = "open_account")]
+pub async fn open_account(kind: String, display_name: String, external_ref: String) -> Result<AccountView, AppError> {
+    guarded(Role::Admin, |ctx| async move {
+        let input = accounts::NewAccount::parse(&kind, &display_name, &external_ref)?;
+        // `open_many` leaves existing references alone so the payment system can resend its
+        // list; a person typing a reference that is taken needs to hear it instead.
+        if account_rows::find_by_external_ref(&ctx.state.db, &input.external_ref).await?.is_some() {
+            return Err(AppError::validation("external_ref", "an account with this reference exists already"));
+        }
+        let mut opened = accounts::open_many(&ctx.state.db, &ctx.actor(), vec![input]).await?;
+        opened.pop().ok_or_else(|| internal("open_account", "open_many returned no account"))
+    })
+    .await
+}
+
+/// Freezes (`status=frozen`) or unfreezes (`status=active`) an account; `confirm=yes` is required.
+#[server(prefix = "/rpc", endpoint = "set_account_status")]
+pub async fn set_account_status(id: String, status: String, confirm: Option<String>) -> Result<AccountView, AppError> {
+    guarded(Role::Admin, |ctx| async move {
+        let status: AccountStatus = status.trim().parse().map_err(|e: String| AppError::validation("status", e))?;
+        if status == AccountStatus::Closed {
+            return Err(AppError::validation("status", "accounts are frozen or unfrozen here, not closed"));
+        }
+        confirmed(confirm)?;
+        accounts::set_status(&ctx.state.db, &ctx.actor(), &id, status).await
+    })
+    .await
+}

@@ -1,0 +1,23 @@
+use crate::domain::ledger::CurrencyView;
+use crate::domain::money::format_amount;
+use leptos::prelude::*;
+
+/// `minor` units of `currency` as people read them, e.g. `12.50 EUK`, using the currency's
+/// exponent (a currency missing from `currencies` shows its minor units).
+pub fn money_text(minor: i64, currency: &str, currencies: &[CurrencyView]) -> String {
+    let exponent = currencies.iter().find(|c| c.code == currency).map_or(0, |c| c.exponent);
+    format!("{} {currency}", format_amount(minor, exponent))
+}
+
+/// An account's balances, one per line; a dash when it holds none.
+#[component]
+pub fn Balances(balances: Vec<(String, i64)>, currencies: Vec<CurrencyView>) -> impl IntoView {
+    if balances.is_empty() {
+        return view! { <span class="muted">"—"</span> }.into_any();
+    }
+    balances
+        .into_iter()
+        .map(|(code, minor)| view! { <span class="amount" data-currency=code.clone()>{money_text(minor, &code, &currencies)}</span> })
+        .collect_view()
+        .into_any()
+}

@@ -1,0 +1,146 @@
+use crate::api::accounts::{account_detail, account_statement, SetAccountStatus};
+use crate::api::auth::me;
+use crate::api::settings::list_currencies;
+use crate::components::money::Balances;
+use crate::components::notice::ErrorNotice;
+use crate::components::pager::page_href;
+use crate::domain::ledger::{AccountStatus, AccountView, CurrencyView, StatementLine, StatementPage};
+use crate::domain::{AppError, Role};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::{use_params_map, use_query_map};
+
+/// One account: who it is, what it holds, its statement, and (for admins) freezing.
+#[component]
+pub fn AccountDetailPage() -> impl IntoView {
+    let params = use_params_map();
+    let query = use_query_map();
+    let id = move || params.read().get("id").unwrap_or_default();
+    let set_status = ServerAction::<SetAccountStatus>::new();
+    let user = Resource::new(|| (), |_| me());
+    let currencies = Resource::new(|| (), |_| list_currencies());
+    let account = Resource::new(move || (id(), set_status.version().get()), |(id, _)| account_detail(id));
+    let statement = Resource::new(move || (id(), query.read().get("before")), |(id, before)| account_statement(id, before));
+    view! {
+        <p class="muted"><a href="/accounts">"← Accounts"</a></p>
+        <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                let admin = user.await.ok().flatten().is_some_and(|u| u.role.includes(Role::Admin));
+                let (account, currencies) = (account.await, currencies.await);
+                match account.and_then(|a| currencies.map(|c| (a, c))) {
+                    Err(e) => view! { <Title text="Account"/> <ErrorNotice error=e/> }.into_any(),
+                    Ok((account, currencies)) => view! {
+                        <Title text=account.display_name.clone()/>
+                        <h1>{account.display_name.clone()}</h1>
+                        <AccountFacts account=account.clone() currencies/>
+                        {admin.then(|| view! { <StatusChange account set_status/> })}
+                    }.into_any(),
+                }
+            })}
+        </Suspense>
+        <h2>"Statement"</h2>
+        <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match statement.await {
+                    Err(AppError::NotFound { .. }) => ().into_any(),
+                    Err(e) => view! { <ErrorNotice error=e/> }.into_any(),
+                    Ok(page) => view! { <Statement page path=format!("/accounts/{}", id())/> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn AccountFacts(account: AccountView, currencies: Vec<CurrencyView>) -> impl IntoView {
+    let AccountView { kind, external_ref, status, stripe_customer_id, balances, .. } = account;
+    view! {
+        <dl class="facts">
+            <div><dt>"Reference"</dt><dd><code>{external_ref}</code></dd></div>
+            <div><dt>"Kind"</dt><dd>{kind.as_str()}</dd></div>
+            <div><dt>"Status"</dt><dd><span class="badge" data-status=status.as_str()>{status.as_str()}</span></dd></div>
+            <div><dt>"Balance"</dt><dd class="num"><Balances balances currencies/></dd></div>
+            <div><dt>"Stripe customer"</dt><dd>{stripe_customer_id.map_or_else(
+                || view! { <span class="muted">"none"</span> }.into_any(),
+                |c| view! { <code>{c}</code> }.into_any(),
+            )}</dd></div>
+        </dl>
+    }
+}
+
+/// Freeze or unfreeze, confirmed by a box the server also insists on, so the confirmation holds
+/// before the page's scripts load.
+#[component]
+fn StatusChange(account: AccountView, set_status: ServerAction<SetAccountStatus>) -> impl IntoView {
+    let (target, button, consequence) = match account.status {
+        AccountStatus::Active => (AccountStatus::Frozen, "Freeze account", "no payment, redemption or other debit will leave this account until it is unfrozen."),
+        AccountStatus::Frozen => (AccountStatus::Active, "Unfreeze account", "this account can be debited again."),
+        AccountStatus::Closed => return view! { <p class="muted">"This account is closed; its status cannot change."</p> }.into_any(),
+    };
+    view! {
+        <section class="panel">
+            <ActionForm action=set_status attr:class="form-row">
+                <input type="hidden" name="id" value=account.id/>
+                <input type="hidden" name="status" value=target.as_str()/>
+                <label class="check">
+                    <input type="checkbox" name="confirm" value="yes" required/>
+                    "I understand: " {consequence}
+                </label>
+                <button type="submit" class="danger">{button}</button>
+            </ActionForm>
+            {move || match set_status.value().get() {
+                Some(Ok(changed)) => view! { <p class="notice ok" role="status">"The account is now " {changed.status.as_str()} "."</p> }.into_any(),
+                Some(Err(e)) => view! { <p class="notice error" role="alert">{e.to_string()}</p> }.into_any(),
+                None => ().into_any(),
+            }}
+        </section>
+    }
+    .into_any()
+}
+
+#[component]
+fn Statement(page: StatementPage, path: String) -> impl IntoView {
+    if page.lines.is_empty() {
+        return view! { <p class="empty-state">"No entries on this account yet."</p> }.into_any();
+    }
+    let query = use_query_map().get_untracked();
+    let older = page.next_cursor.map(|cursor| page_href(&path, &query, &[], &[("before", &cursor)]));
+    let newest = query.get("before").map(|_| path.clone());
+    view! {
+        <table class="data statement">
+            <thead>
+                <tr>
+                    <th>"When (UTC)"</th><th>"Transaction"</th><th>"Kind"</th><th>"Counterparty"</th><th>"Description"</th>
+                    <th class="num">"Amount"</th><th class="num">"Balance"</th>
+                </tr>
+            </thead>
+            <tbody>
+                {page.lines.into_iter().map(|line| view! { <StatementRow line/> }).collect_view()}
+            </tbody>
+        </table>
+        <nav class="pager">
+            {older.map(|href| view! { <a href=href>"Older →"</a> })}
+            {newest.map(|href| view! { <a href=href>"Newest"</a> })}
+        </nav>
+    }
+    .into_any()
+}
+
+#[component]
+fn StatementRow(line: StatementLine) -> impl IntoView {
+    let StatementLine { transaction_id, occurred_at, kind, counterparty_ref, counterparty_name, description, currency, amount_minor, amount, balance, .. } = line;
+    let direction = if amount_minor < 0 { "out" } else { "in" };
+    // Time-ordered ids share their first digits; the tail tells neighbours apart.
+    let short_id = transaction_id.get(transaction_id.len().saturating_sub(8)..).unwrap_or_default().to_string();
+    view! {
+        <tr data-transaction=transaction_id.clone()>
+            <td class="nowrap">{occurred_at}</td>
+            <td><code title=transaction_id.clone()>{format!("…{short_id}")}</code></td>
+            <td>{kind.as_str()}</td>
+            <td>{counterparty_name} " " <code class="muted">{counterparty_ref}</code></td>
+            <td>{description}</td>
+            <td class="num nowrap" data-direction=direction>{format!("{amount} {currency}")}</td>
+            <td class="num nowrap">{format!("{balance} {currency}")}</td>
+        </tr>
+    }
+}
