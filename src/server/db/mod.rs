@@ -178,8 +178,13 @@ fn bind_param(query: AnyQuery<'_>, param: Param) -> AnyQuery<'_> {
     }
 }
 
-/// `$1, $2, …` for `count` placeholders starting after `offset`.
-fn placeholders(offset: usize, count: usize) -> String {
+/// `count` placeholders for the parameters after the first `offset`: `$1, $2, …` on
+/// PostgreSQL, plain `?` on SQLite, where looking up a numbered parameter's name is linear in
+/// the number of parameters and makes a statement with thousands of them quadratic.
+fn placeholders(tx: &DbTx, offset: usize, count: usize) -> String {
+    if tx.backend_name() == "SQLite" {
+        return vec!["?"; count].join(", ");
+    }
     (offset + 1..=offset + count).map(|n| format!("${n}")).collect::<Vec<_>>().join(", ")
 }
 
@@ -197,7 +202,7 @@ pub async fn insert_rows_then(tx: &mut DbTx, table: &str, columns: &[&str], rows
     while rows.peek().is_some() {
         let chunk: Vec<Vec<Param>> = rows.by_ref().take(per_chunk).collect();
         let values: Vec<String> =
-            (0..chunk.len()).map(|i| format!("({})", placeholders(i * columns.len(), columns.len()))).collect();
+            (0..chunk.len()).map(|i| format!("({})", placeholders(tx, i * columns.len(), columns.len()))).collect();
         let sql = format!("INSERT INTO {table} ({}) VALUES {} {then}", columns.join(", "), values.join(", "));
         let mut query = sqlx::query(&sql);
         for param in chunk.into_iter().flatten() {
@@ -212,7 +217,7 @@ pub async fn insert_rows_then(tx: &mut DbTx, table: &str, columns: &[&str], rows
 pub async fn select_in(tx: &mut DbTx, select: &str, values: &[String]) -> Result<Vec<sqlx::any::AnyRow>, sqlx::Error> {
     let mut rows = Vec::new();
     for chunk in values.chunks(500) {
-        let sql = select.replace("{in}", &placeholders(0, chunk.len()));
+        let sql = select.replace("{in}", &placeholders(tx, 0, chunk.len()));
         let mut query = sqlx::query(&sql);
         for value in chunk {
             query = query.bind(value.clone());
