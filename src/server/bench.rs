@@ -153,13 +153,13 @@ async fn ingest_once(url: &str, rows: usize, clients: usize) -> Result<f64, Stri
 }
 
 pub async fn ingest(rows: usize, postgres: Option<String>) -> Result<(), String> {
-    println!("bench ingest: {rows} payments through POST /api/v1/transactions, batches of {BATCH}");
+    println!("bench ingest: {rows} payments through POST /api/v1/transactions, batches of {BATCH}, 4 clients");
     let mut targets = vec![("sqlite", BenchDb::sqlite().await)];
     if let Some(admin_url) = postgres {
         targets.push(("postgres", BenchDb::postgres(&admin_url).await?));
     }
     for (name, database) in targets {
-        let result = ingest_once(&database.url, rows, 2).await;
+        let result = ingest_once(&database.url, rows, 4).await;
         database.drop().await;
         println!("{name:>8}: {:>10.0} transactions/s", result?);
     }

@@ -10,7 +10,7 @@ use serde_json::json;
 use crate::server::db::currencies::{self, Currency};
 use crate::server::db::ledger::{self, LedgerTransaction};
 use crate::server::db::outbox::{self, Operation};
-use crate::server::db::{new_id, now_ms, Db, DbTx};
+use crate::server::db::{new_id, now_ms, Db, DbKind, DbTx};
 use crate::domain::money::Peg;
 use rust_decimal::Decimal;
 use std::collections::{HashMap, HashSet};
@@ -148,10 +148,13 @@ async fn snapshot(tx: &mut DbTx, db: &Db, source: Source, parsed: &[Parsed]) -> 
     account_ids.extend(refunded.values().flat_map(|t| [t.from_account.clone(), t.to_account.clone()]));
     account_ids.sort();
     account_ids.dedup();
-    // Lock, then read again what a concurrent writer may have changed before we held the lock.
-    let locked = accounts::lock_by_ids(tx, db, &account_ids).await?;
-    for account in locked.values() {
-        accounts_by_ref.insert(account.external_ref.clone(), account.clone());
+    // On PostgreSQL: lock, then read again what a concurrent writer may have changed before we
+    // held the lock. SQLite's writers are serialised already, so what was read stands.
+    if db.kind == DbKind::Postgres {
+        let locked = accounts::lock_by_ids(tx, db, &account_ids).await?;
+        for account in locked.values() {
+            accounts_by_ref.insert(account.external_ref.clone(), account.clone());
+        }
     }
     let existing = ledger::by_external_refs(tx, source, &tx_refs).await?;
     let balances = accounts::balances(tx, &account_ids).await?;
