@@ -31,6 +31,9 @@ enum Command {
     StripeEmulator {
         #[arg(long, default_value = "127.0.0.1:12111")]
         addr: std::net::SocketAddr,
+        /// Keep the emulator's state in this JSON file (loaded at start, saved after changes).
+        #[arg(long, value_name = "PATH")]
+        snapshot: Option<std::path::PathBuf>,
     },
     /// Measure throughput (prints figures; see the README).
     #[command(subcommand)]
@@ -121,10 +124,14 @@ pub async fn run() -> ExitCode {
 
 async fn execute(command: Command) -> Result<(), String> {
     match command {
-        Command::StripeEmulator { addr } => {
+        Command::StripeEmulator { addr, snapshot } => {
             let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| format!("{addr}: {e}"))?;
             println!("Stripe emulator listening on http://{addr}");
-            super::stripe::emulator::serve(listener).await.map_err(|e| e.to_string())
+            let served = match snapshot {
+                Some(path) => super::stripe::emulator::serve_with_snapshot(listener, path).await,
+                None => super::stripe::emulator::serve(listener).await,
+            };
+            served.map_err(|e| e.to_string())
         }
         Command::Bench(BenchCommand::Ingest { rows, postgres }) => super::bench::ingest(rows, postgres).await,
         Command::Bench(BenchCommand::Mirror { rows, rate }) => super::bench::mirror(rows, rate).await,

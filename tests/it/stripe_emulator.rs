@@ -10,6 +10,8 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::sync::mpsc;
 
+mod snapshot;
+
 const KEY: &str = "sk_test_emulator_tests";
 /// Long enough for any delivery; the tests wait for events, they do not time anything.
 const PATIENCE: Duration = Duration::from_secs(30);

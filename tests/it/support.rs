@@ -52,9 +52,19 @@ pub struct TestDatabase {
     _dir: Option<tempdir::Dir>,
 }
 
-mod tempdir {
+pub mod tempdir {
     /// A folder under the system temp dir, removed on drop.
     pub struct Dir(pub std::path::PathBuf);
+
+    impl Dir {
+        /// A new empty folder named `name`, which must be unique.
+        pub fn create(name: &str) -> Self {
+            let dir = std::env::temp_dir().join(name);
+            std::fs::create_dir_all(&dir).expect("temp dir");
+            Dir(dir)
+        }
+    }
+
     impl Drop for Dir {
         fn drop(&mut self) {
             let _ = std::fs::remove_dir_all(&self.0);
@@ -67,10 +77,9 @@ impl TestDatabase {
         let name = format!("regio_test_{}", uuid_simple());
         match backend {
             Backend::Sqlite => {
-                let dir = std::env::temp_dir().join(&name);
-                std::fs::create_dir_all(&dir).expect("temp dir");
-                let url = format!("sqlite://{}/regio.db?mode=rwc", dir.display());
-                Self { url, drop_postgres: None, _dir: Some(tempdir::Dir(dir)) }
+                let dir = tempdir::Dir::create(&name);
+                let url = format!("sqlite://{}/regio.db?mode=rwc", dir.0.display());
+                Self { url, drop_postgres: None, _dir: Some(dir) }
             }
             Backend::Postgres => {
                 admin_sql(&format!("CREATE DATABASE {name}")).await;
@@ -105,7 +114,7 @@ async fn admin_sql(sql: &str) {
     sqlx::raw_sql(sql).execute(&mut conn).await.expect(sql);
 }
 
-fn uuid_simple() -> String {
+pub fn uuid_simple() -> String {
     uuid::Uuid::now_v7().simple().to_string()
 }
 

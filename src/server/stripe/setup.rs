@@ -1,9 +1,12 @@
 //! Which Stripe Regio talks to: the real one with a secret key, or in demo mode the emulator,
-//! started in-process on a loopback port.
+//! started in-process on a loopback port. On SQLite the demo emulator keeps its state in
+//! `stripe-emulator.json` beside the database file, so the payment records Regio delivered are
+//! still there after a restart.
 
 use super::client::{ClientConfig, SecretKey, StripeClient};
-use super::emulator;
+use super::emulator::{self, Emulator};
 use crate::server::config::Config;
+use std::path::{Path, PathBuf};
 
 /// The key demo mode uses against its own emulator.
 pub const DEMO_KEY: &str = "sk_test_regio_demo";
@@ -31,12 +34,46 @@ pub async fn connect(config: &Config) -> Result<Option<StripeConnection>, String
         .await
         .map_err(|e| format!("REGIO_EMULATOR_ADDR {}: {e}", config.emulator_addr))?;
     let url = format!("http://{}", listener.local_addr().map_err(|e| e.to_string())?);
+    // Made before it is served, so an unreadable snapshot stops Regio instead of being lost.
+    let emulator = match demo_snapshot(&config.database_url) {
+        Some(path) => Emulator::with_snapshot(path),
+        None => Emulator::new(),
+    }
+    .map_err(|e| format!("Stripe emulator: {e}"))?;
     tokio::spawn(async move {
-        if let Err(e) = emulator::serve(listener).await {
+        if let Err(e) = axum::serve(listener, emulator::router(emulator)).await {
             tracing::error!(error = %e, "Stripe emulator stopped");
         }
     });
     let key = SecretKey::new(DEMO_KEY).map_err(|e| e.to_string())?;
     let client = StripeClient::new(ClientConfig::new(key).with_base_url(url.as_str())).map_err(|e| e.to_string())?;
     Ok(Some(StripeConnection { client, emulator_url: Some(url) }))
+}
+
+/// The demo emulator's snapshot: `stripe-emulator.json` in the folder of a SQLite database file.
+/// PostgreSQL and in-memory SQLite keep nothing on disk here, so neither does the emulator.
+fn demo_snapshot(database_url: &str) -> Option<PathBuf> {
+    let rest = database_url.strip_prefix("sqlite:")?;
+    let file = rest.strip_prefix("//").unwrap_or(rest).split('?').next().unwrap_or_default();
+    if file.is_empty() || file == ":memory:" {
+        return None;
+    }
+    Some(Path::new(file).parent().unwrap_or(Path::new("")).join("stripe-emulator.json"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::server::config::DEFAULT_DATABASE_URL;
+
+    #[test]
+    fn the_snapshot_sits_beside_the_sqlite_file() {
+        let snapshot = |url| demo_snapshot(url).map(|p| p.to_string_lossy().into_owned());
+        assert_eq!(snapshot(DEFAULT_DATABASE_URL).as_deref(), Some("data/stripe-emulator.json"));
+        assert_eq!(snapshot("sqlite:///tmp/demo/regio.db").as_deref(), Some("/tmp/demo/stripe-emulator.json"));
+        assert_eq!(snapshot("sqlite:regio.db").as_deref(), Some("stripe-emulator.json"));
+        assert_eq!(snapshot("sqlite::memory:"), None);
+        assert_eq!(snapshot("sqlite://:memory:?cache=shared"), None);
+        assert_eq!(snapshot("postgres://postgres@127.0.0.1:5432/regio"), None);
+    }
 }

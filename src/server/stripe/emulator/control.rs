@@ -86,5 +86,6 @@ async fn edit_payment_record(State(emu): State<Emulator>, Path(id): Path<String>
     if let Some(d) = description {
         record.details.description = d;
     }
+    emu.changed();
     Ok(Json(record.render()))
 }

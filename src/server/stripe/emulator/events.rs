@@ -9,12 +9,14 @@ use super::store::{Row, Store};
 use super::webhooks::Delivery;
 use super::{ids, Emulator, API_VERSION};
 use axum::extract::{Path, State};
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use std::sync::Arc;
 
 /// Stripe's limit on `types[]`.
 const MAX_TYPES: usize = 20;
 
+#[derive(Serialize, Deserialize)]
 pub struct Event {
     pub id: String,
     pub created: i64,

@@ -1,14 +1,16 @@
 //! Idempotent POSTs as Stripe documents them: the first result for a key (scoped to the API key)
 //! is saved for 24 hours and replayed for the same parameters, other parameters get an
 //! `idempotency_error`, and a duplicate arriving while the first still runs gets 409. A request
-//! that failed validation saves nothing, so a corrected retry may reuse its key.
+//! that failed validation saves nothing, so a corrected retry may reuse its key. Finished results
+//! go into a snapshot, so a retry after a restart is still replayed.
 
 use super::lock;
 use axum::body::Bytes;
 use axum::http::{HeaderValue, StatusCode};
+use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 const RETENTION: Duration = Duration::from_secs(24 * 60 * 60);
 pub const MAX_KEY_LEN: usize = 255;
@@ -17,7 +19,7 @@ pub const MAX_KEY_LEN: usize = 255;
 type Scope = (String, String);
 
 /// What makes two requests "the same": method, path and parameters in any order.
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Fingerprint {
     method: String,
     path: String,
@@ -89,6 +91,65 @@ impl Idempotency {
     pub fn clear(&self) {
         *lock(&self.state) = State::default();
     }
+
+    /// The finished results, oldest first, as a snapshot keeps them.
+    pub fn kept(&self) -> Vec<Kept> {
+        let state = lock(&self.state);
+        let (now, wall) = (Instant::now(), unix_now());
+        let kept = state.done_at.iter().filter_map(|(at, scope)| {
+            let Some(Entry::Done(request, saved)) = state.entries.get(scope) else { return None };
+            Some(Kept {
+                api_key: scope.0.clone(),
+                key: scope.1.clone(),
+                request: request.clone(),
+                status: saved.status.as_u16(),
+                content_type: saved.content_type.as_ref().and_then(|v| v.to_str().ok()).map(str::to_string),
+                // Every response is JSON, so always UTF-8.
+                body: String::from_utf8(saved.body.to_vec()).ok()?,
+                saved_at: wall.saturating_sub(i64::try_from(now.duration_since(*at).as_secs()).unwrap_or(i64::MAX)),
+            })
+        });
+        kept.collect()
+    }
+
+    /// The results a snapshot kept, less those past their 24 hours.
+    pub fn restored(mut kept: Vec<Kept>) -> Result<Self, String> {
+        kept.sort_by_key(|k| k.saved_at);
+        let mut state = State::default();
+        let (now, wall) = (Instant::now(), unix_now());
+        for k in kept {
+            let age = Duration::from_secs(u64::try_from(wall.saturating_sub(k.saved_at)).unwrap_or(0));
+            let Some(at) = now.checked_sub(age).filter(|_| age < RETENTION) else { continue };
+            let invalid = |what: &str| format!("idempotency key {}: invalid {what}", k.key);
+            let status = StatusCode::from_u16(k.status).map_err(|_| invalid("status"))?;
+            let content_type = k.content_type.as_deref().map(HeaderValue::from_str).transpose().map_err(|_| invalid("content type"))?;
+            let scope = (k.api_key, k.key);
+            if state.entries.contains_key(&scope) {
+                return Err(format!("idempotency key {} appears twice", scope.1));
+            }
+            let saved = Saved { status, content_type, body: Bytes::from(k.body) };
+            state.entries.insert(scope.clone(), Entry::Done(k.request, saved));
+            state.done_at.push_back((at, scope));
+        }
+        Ok(Idempotency { state: Mutex::new(state) })
+    }
+}
+
+/// A finished result as a snapshot keeps it.
+#[derive(Serialize, Deserialize)]
+pub struct Kept {
+    api_key: String,
+    key: String,
+    request: Fingerprint,
+    status: u16,
+    content_type: Option<String>,
+    body: String,
+    /// Unix seconds when the result was saved, so its 24 hours run on across a restart.
+    saved_at: i64,
+}
+
+fn unix_now() -> i64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
 }
 
 /// The right to run a claimed key; dropped unfinished (validation failure, cancelled request),

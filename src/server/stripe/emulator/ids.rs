@@ -1,5 +1,6 @@
 //! Stripe-shaped identifiers: `<prefix>_` and 24 base62 characters. The first eight encode a
-//! process-wide counter so ids never repeat; the rest are random, as Stripe's look.
+//! process-wide counter so ids never repeat (a snapshot carries it across restarts); the rest are
+//! random, as Stripe's look.
 
 use rand::Rng;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -21,6 +22,16 @@ pub fn new_id(prefix: &str) -> String {
     out.extend(counter.iter().map(|b| *b as char));
     push_random(&mut out, 16);
     out
+}
+
+/// The counter value the next id will use, for a snapshot.
+pub fn next_counter() -> u64 {
+    COUNTER.load(Ordering::Relaxed)
+}
+
+/// Moves the counter to at least `next`, so ids made after a restart never repeat saved ones.
+pub fn continue_from(next: u64) {
+    COUNTER.fetch_max(next, Ordering::Relaxed);
 }
 
 /// A secret such as a webhook signing secret: `<prefix>_` and 32 random base62 characters.
@@ -57,6 +68,19 @@ mod tests {
         assert!(a.starts_with("pr_") && a.len() == 27, "{a}");
         assert_ne!(a, b);
         assert_eq!(prefix(&a), "pr");
+    }
+
+    #[test]
+    fn the_counter_continues_from_a_saved_value() {
+        let saved = next_counter() + 1_000_000;
+        continue_from(saved);
+        continue_from(1);
+        let id = new_id("cus");
+        let counter = id["cus_".len()..]
+            .bytes()
+            .take(8)
+            .fold(0, |n, b| n * 62 + ALPHABET.iter().position(|a| *a == b).unwrap() as u64);
+        assert!(counter >= saved, "{id} counts {counter}, below {saved}");
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Stateful in-memory Stripe emulator speaking Stripe's wire format, for demo mode, tests and
 //! benchmarks. `serve` runs it alone (`regio stripe-emulator`); `router` mounts it. Everything
 //! under `/v1/` behaves as Stripe does; `/_emulator/` holds fault injection, reset and stats.
+//! With a snapshot file (`serve_with_snapshot`) its state outlives the process.
 
 mod auth;
 mod billing;
@@ -22,11 +23,13 @@ mod pipeline;
 mod refunds;
 mod render;
 mod request;
+mod snapshot;
 mod stats;
 mod store;
 mod subscriptions;
 mod test_clocks;
 mod webhooks;
+mod words;
 
 use axum::extract::OriginalUri;
 use axum::http::Method;
@@ -39,7 +42,10 @@ use errors::ApiError;
 use faults::Faults;
 use idempotency::Idempotency;
 use request::RequestMeta;
+use snapshot::{Restored, Saver};
 use stats::Stats;
+use std::io;
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 use store::Store;
@@ -62,20 +68,53 @@ struct Inner {
     faults: Faults,
     stats: Stats,
     http: reqwest::Client,
+    saver: Option<Saver>,
 }
 
 impl Emulator {
-    pub fn new() -> std::io::Result<Self> {
-        let http = reqwest::Client::builder().timeout(WEBHOOK_TIMEOUT).build().map_err(std::io::Error::other)?;
+    pub fn new() -> io::Result<Self> {
+        Self::build(Restored::default(), None)
+    }
+
+    /// An emulator that starts from the snapshot at `path` (empty if there is no file yet) and
+    /// keeps it saved: after changes, at most once a second, and on `flush`. It must be made
+    /// inside a Tokio runtime, which runs the saving.
+    pub fn with_snapshot(path: PathBuf) -> io::Result<Self> {
+        let runtime = tokio::runtime::Handle::try_current().map_err(io::Error::other)?;
+        let restored = snapshot::open(&path)?.unwrap_or_default();
+        let (saver, changes) = Saver::new(path);
+        let emulator = Self::build(restored, Some(saver))?;
+        runtime.spawn(snapshot::keep_saving(Arc::downgrade(&emulator.inner), changes));
+        Ok(emulator)
+    }
+
+    fn build(restored: Restored, saver: Option<Saver>) -> io::Result<Self> {
+        let http = reqwest::Client::builder().timeout(WEBHOOK_TIMEOUT).build().map_err(io::Error::other)?;
         Ok(Emulator {
             inner: Arc::new(Inner {
-                store: tokio::sync::Mutex::new(Store::default()),
-                idempotency: Idempotency::default(),
+                store: tokio::sync::Mutex::new(restored.store),
+                idempotency: restored.idempotency,
                 faults: Faults::new(),
                 stats: Stats::default(),
                 http,
+                saver,
             }),
         })
+    }
+
+    /// Saves the snapshot now; without one, does nothing.
+    pub async fn flush(&self) -> io::Result<()> {
+        match &self.inner.saver {
+            Some(saver) => saver.save(&self.inner.store, &self.inner.idempotency).await,
+            None => Ok(()),
+        }
+    }
+
+    /// Notes a change for the snapshot, if there is one.
+    fn changed(&self) {
+        if let Some(saver) = &self.inner.saver {
+            saver.changed();
+        }
     }
 
     fn stats(&self) -> &Stats {
@@ -111,6 +150,9 @@ impl Emulator {
             let result = f(&mut store);
             (result, std::mem::take(&mut store.outbox))
         };
+        if result.is_ok() {
+            self.changed();
+        }
         for delivery in outbox {
             tokio::spawn(webhooks::deliver(self.clone(), delivery));
         }
@@ -122,6 +164,7 @@ impl Emulator {
         self.idempotency().clear();
         self.faults().reset();
         self.stats().reset();
+        self.changed();
     }
 }
 
@@ -194,6 +237,11 @@ async fn unrecognized(OriginalUri(uri): OriginalUri, method: Method) -> Response
 }
 
 /// Serves a fresh emulator on `listener` until the process ends.
-pub async fn serve(listener: TcpListener) -> std::io::Result<()> {
+pub async fn serve(listener: TcpListener) -> io::Result<()> {
     axum::serve(listener, router(Emulator::new()?)).await
+}
+
+/// Serves the emulator kept in the snapshot at `path` (see `Emulator::with_snapshot`).
+pub async fn serve_with_snapshot(listener: TcpListener, path: PathBuf) -> io::Result<()> {
+    axum::serve(listener, router(Emulator::with_snapshot(path)?)).await
 }

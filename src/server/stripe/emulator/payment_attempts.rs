@@ -11,8 +11,10 @@ use super::request::Req;
 use super::store::{Row, Store};
 use super::{ids, Emulator};
 use axum::extract::{Path, State};
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
+#[derive(Serialize, Deserialize)]
 pub struct PaymentAttempt {
     pub id: String,
     pub created: i64,

@@ -9,8 +9,10 @@ use super::params::{Fields, Metadata};
 use super::payment_attempts::PaymentAttempt;
 use super::request::Req;
 use super::store::{Row, Store};
+use super::words::{self, Word, Words};
 use super::{ids, Emulator};
 use axum::extract::{Path, State};
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
 const REPORT_PAYMENT: &[&str] = &[
@@ -29,7 +31,8 @@ const REPORT_PAYMENT: &[&str] = &[
     "shipping_details",
 ];
 
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Outcome {
     /// Initiated, no outcome reported yet.
     Pending,
@@ -38,11 +41,18 @@ pub enum Outcome {
     Canceled,
 }
 
+pub struct CustomerPresence;
+
+impl Words for CustomerPresence {
+    const ALL: &'static [&'static str] = &["on_session", "off_session"];
+}
+
 /// What a record and each of its attempts show about the payment.
-#[derive(Clone)]
+#[derive(Clone, Serialize, Deserialize)]
 pub struct Details {
     pub customer_details: Option<Value>,
-    pub customer_presence: Option<&'static str>,
+    #[serde(deserialize_with = "words::optional::<CustomerPresence, _>")]
+    pub customer_presence: Option<Word>,
     pub description: Option<String>,
     pub metadata: Metadata,
     pub payment_method_details: Value,
@@ -50,6 +60,7 @@ pub struct Details {
     pub shipping_details: Option<Value>,
 }
 
+#[derive(Serialize, Deserialize)]
 pub struct Refund {
     pub reference: Option<String>,
     pub amount: i64,
@@ -57,6 +68,7 @@ pub struct Refund {
     pub credited: i64,
 }
 
+#[derive(Serialize, Deserialize)]
 pub struct PaymentRecord {
     pub id: String,
     pub created: i64,
@@ -205,7 +217,7 @@ pub async fn report_payment(State(emu): State<Emulator>, req: Req) -> ApiResult 
     let outcome = reported_outcome(&p)?;
     let details = Details {
         customer_details: details::customer_details(&p)?,
-        customer_presence: p.one_of("customer_presence", &["on_session", "off_session"])?,
+        customer_presence: p.one_of("customer_presence", CustomerPresence::ALL)?,
         description: p.text("description")?,
         metadata: p.new_metadata("metadata")?,
         payment_method_details: details::payment_method_details(&p)?

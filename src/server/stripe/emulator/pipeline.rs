@@ -100,6 +100,7 @@ async fn idempotent(emu: &Emulator, request: Request, next: Next, meta: RequestM
         return ApiError::internal().into_response();
     };
     ticket.save(Saved { status: parts.status, content_type: parts.headers.get(CONTENT_TYPE).cloned(), body: bytes.clone() });
+    emu.changed();
     if let Ok(k) = HeaderValue::from_str(key) {
         parts.headers.insert("idempotency-key", k);
     }

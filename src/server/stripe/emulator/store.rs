@@ -1,5 +1,6 @@
 //! The emulator's state: one table per object type, each in creation order with an index by id,
-//! so lookups are O(1) and lists walk backwards from a cursor without scanning.
+//! so lookups are O(1) and lists walk backwards from a cursor without scanning. It serializes
+//! to what a snapshot keeps: every object a client can see, without the request in progress.
 
 use super::billing::catalog::{Price, Product};
 use super::billing::credit_notes::CreditNote;
@@ -14,6 +15,8 @@ use super::request::RequestMeta;
 use super::subscriptions::Subscription;
 use super::test_clocks::TestClock;
 use super::webhooks::{Delivery, WebhookEndpoint};
+use serde::de::Error;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::collections::HashMap;
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -65,7 +68,27 @@ impl<T: Row> Table<T> {
     }
 }
 
-#[derive(Default)]
+/// A table serializes as its rows; the index is rebuilt on loading.
+impl<T: Serialize> Serialize for Table<T> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.rows.serialize(serializer)
+    }
+}
+
+impl<'de, T: Row + Deserialize<'de>> Deserialize<'de> for Table<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let mut table = Table::default();
+        for row in Vec::<T>::deserialize(deserializer)? {
+            if table.contains(row.id()) {
+                return Err(D::Error::custom(format!("{} appears twice", row.id())));
+            }
+            table.insert(row);
+        }
+        Ok(table)
+    }
+}
+
+#[derive(Default, Serialize, Deserialize)]
 pub struct Store {
     pub payment_records: Table<PaymentRecord>,
     pub payment_attempts: Table<PaymentAttempt>,
@@ -83,8 +106,10 @@ pub struct Store {
     pub events: Table<Event>,
     pub webhook_endpoints: Table<WebhookEndpoint>,
     /// Webhook deliveries queued by this request's events, sent once the store is unlocked.
+    #[serde(skip)]
     pub outbox: Vec<Delivery>,
     /// The request being served, for the `request` field of the events it causes.
+    #[serde(skip)]
     pub request: RequestMeta,
     last_now: i64,
 }

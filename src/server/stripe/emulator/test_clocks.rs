@@ -10,11 +10,13 @@ use super::store::Row;
 use super::subscriptions::{self, MAX_PERIODS_PER_ADVANCE};
 use super::{events, ids, Emulator};
 use axum::extract::{Path, State};
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 /// Stripe deletes a test clock 30 days after it is created.
 const LIFETIME: i64 = 30 * 86_400;
 
+#[derive(Serialize, Deserialize)]
 pub struct TestClock {
     pub id: String,
     pub frozen_time: i64,

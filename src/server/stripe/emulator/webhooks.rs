@@ -10,6 +10,7 @@ use super::store::Row;
 use super::{events, ids, Emulator};
 use axum::extract::{Path, State};
 use hmac::{Hmac, Mac};
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use sha2::Sha256;
 use std::sync::Arc;
@@ -18,6 +19,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 const MAX_ATTEMPTS: u32 = 5;
 const FIRST_RETRY: Duration = Duration::from_millis(500);
 
+#[derive(Serialize, Deserialize)]
 pub struct WebhookEndpoint {
     pub id: String,
     pub created: i64,
@@ -79,6 +81,7 @@ pub async fn deliver(emu: Emulator, delivery: Delivery) {
         emu.stats().webhook_attempts.add();
         if send(&emu, &delivery).await {
             events::delivered(&mut *emu.store().await, &delivery.event);
+            emu.changed();
             emu.stats().webhook_deliveries.add();
             return;
         }

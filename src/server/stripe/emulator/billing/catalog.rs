@@ -5,10 +5,13 @@ use crate::server::stripe::emulator::list::{list_json, paginate_table, ListQuery
 use crate::server::stripe::emulator::params::{Fields, Metadata};
 use crate::server::stripe::emulator::request::Req;
 use crate::server::stripe::emulator::store::{Row, Store};
+use crate::server::stripe::emulator::words::{self, Word, Words};
 use crate::server::stripe::emulator::{events, ids, Emulator};
 use axum::extract::{Path, State};
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
+#[derive(Serialize, Deserialize)]
 pub struct Product {
     pub id: String,
     pub name: String,
@@ -50,13 +53,21 @@ impl Product {
     }
 }
 
+pub struct Interval;
+
+impl Words for Interval {
+    const ALL: &'static [&'static str] = &["day", "week", "month", "year"];
+}
+
 /// A billing period: `interval_count` days, weeks, months or years.
-#[derive(Clone, Copy, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Recurring {
-    pub interval: &'static str,
+    #[serde(deserialize_with = "words::one::<Interval, _>")]
+    pub interval: Word,
     pub count: i64,
 }
 
+#[derive(Serialize, Deserialize)]
 pub struct Price {
     pub id: String,
     pub product: String,
@@ -166,7 +177,7 @@ pub async fn list_products(State(emu): State<Emulator>, req: Req) -> ApiResult {
 
 fn recurring(p: &Fields<'_>) -> Result<Option<Recurring>, ApiError> {
     let Some(r) = p.object("recurring", &["interval", "interval_count"])? else { return Ok(None) };
-    let interval = r.required_one_of("interval", &["day", "week", "month", "year"])?;
+    let interval = r.required_one_of("interval", Interval::ALL)?;
     // Stripe allows at most one year between bills.
     let max = match interval {
         "day" => 365,

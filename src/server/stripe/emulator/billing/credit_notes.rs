@@ -9,19 +9,36 @@ use crate::server::stripe::emulator::list::{embedded_list, list_json, paginate_t
 use crate::server::stripe::emulator::params::{Fields, Metadata};
 use crate::server::stripe::emulator::request::Req;
 use crate::server::stripe::emulator::store::{Row, Store};
+use crate::server::stripe::emulator::words::{self, Word, Words};
 use crate::server::stripe::emulator::{events, ids, Emulator};
 use axum::extract::{Path, State};
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
+struct LineType;
+
+impl Words for LineType {
+    const ALL: &'static [&'static str] = &["custom_line_item", "invoice_line_item"];
+}
+
+struct Reason;
+
+impl Words for Reason {
+    const ALL: &'static [&'static str] = &["duplicate", "fraudulent", "order_change", "product_unsatisfactory"];
+}
+
+#[derive(Serialize, Deserialize)]
 struct RecordRefund {
     payment_record: String,
     refund_group: String,
     amount_refunded: i64,
 }
 
+#[derive(Serialize, Deserialize)]
 struct NoteLine {
     id: String,
-    kind: &'static str,
+    #[serde(deserialize_with = "words::one::<LineType, _>")]
+    kind: Word,
     amount: i64,
     quantity: i64,
     unit_amount: Option<i64>,
@@ -52,6 +69,7 @@ impl NoteLine {
     }
 }
 
+#[derive(Serialize, Deserialize)]
 pub struct CreditNote {
     pub id: String,
     created: i64,
@@ -65,7 +83,8 @@ pub struct CreditNote {
     refunds: Vec<RecordRefund>,
     lines: Vec<NoteLine>,
     memo: Option<String>,
-    reason: Option<&'static str>,
+    #[serde(deserialize_with = "words::optional::<Reason, _>")]
+    reason: Option<Word>,
     metadata: Metadata,
     number: String,
 }
@@ -147,7 +166,7 @@ struct LineRequest {
 }
 
 fn line_request(l: &Fields<'_>) -> Result<LineRequest, ApiError> {
-    let kind = l.required_one_of("type", &["custom_line_item", "invoice_line_item"])?;
+    let kind = l.required_one_of("type", LineType::ALL)?;
     let quantity = l.bounded("quantity", 1, i64::from(u32::MAX))?.unwrap_or(1);
     let description = l.text("description")?;
     if kind == "custom_line_item" {
@@ -239,7 +258,7 @@ pub async fn create(State(emu): State<Emulator>, req: Req) -> ApiResult {
         .map(refund_request)
         .collect::<Result<_, _>>()?;
     let out_of_band = p.amount("out_of_band_amount")?;
-    let reason = p.one_of("reason", &["duplicate", "fraudulent", "order_change", "product_unsatisfactory"])?;
+    let reason = p.one_of("reason", Reason::ALL)?;
     let memo = p.text("memo")?;
     let metadata = p.new_metadata("metadata")?;
     emu.write(&req.meta, |store| {

@@ -8,8 +8,10 @@ use crate::server::stripe::emulator::request::Req;
 use crate::server::stripe::emulator::store::Row;
 use crate::server::stripe::emulator::{events, ids, Emulator};
 use axum::extract::{Path, State};
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
+#[derive(Serialize, Deserialize)]
 pub struct Customer {
     pub id: String,
     pub created: i64,

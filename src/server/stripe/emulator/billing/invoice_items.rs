@@ -11,8 +11,10 @@ use crate::server::stripe::emulator::request::Req;
 use crate::server::stripe::emulator::store::{Row, Store};
 use crate::server::stripe::emulator::{events, ids, Emulator};
 use axum::extract::{Path, State};
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
+#[derive(Serialize, Deserialize)]
 pub struct InvoiceItem {
     pub id: String,
     pub invoice: Option<String>,

@@ -7,8 +7,10 @@ use crate::server::stripe::emulator::request::Req;
 use crate::server::stripe::emulator::store::Row;
 use crate::server::stripe::emulator::Emulator;
 use axum::extract::{Path, State};
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
+#[derive(Serialize, Deserialize)]
 pub struct InvoicePayment {
     pub id: String,
     pub created: i64,

@@ -10,11 +10,28 @@ use crate::server::stripe::emulator::params::Metadata;
 use crate::server::stripe::emulator::render::merged;
 use crate::server::stripe::emulator::request::Req;
 use crate::server::stripe::emulator::store::{Row, Store};
+use crate::server::stripe::emulator::words::{self, Word, Words};
 use crate::server::stripe::emulator::{events, ids, subscriptions, Emulator};
 use axum::extract::{Path, State};
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+/// How invoices (and the subscriptions that make them) are collected.
+pub struct CollectionMethod;
+
+impl Words for CollectionMethod {
+    const ALL: &'static [&'static str] = &["charge_automatically", "send_invoice"];
+}
+
+/// Why an invoice was made: by hand, or by a subscription starting or renewing.
+pub struct BillingReason;
+
+impl Words for BillingReason {
+    const ALL: &'static [&'static str] = &["manual", "subscription_create", "subscription_cycle"];
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Status {
     Draft,
     Open,
@@ -35,11 +52,14 @@ impl Status {
     }
 }
 
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum LineSource {
     InvoiceItem(String),
     SubscriptionItem { subscription: String, item: String },
 }
 
+#[derive(Serialize, Deserialize)]
 pub struct Line {
     pub id: String,
     pub amount: i64,
@@ -120,12 +140,14 @@ pub fn pricing(price: &Option<(String, String)>, unit_amount: Option<i64>) -> Va
     }
 }
 
+#[derive(Serialize, Deserialize)]
 pub struct Invoice {
     pub id: String,
     pub created: i64,
     pub customer: String,
     pub currency: String,
-    pub collection_method: &'static str,
+    #[serde(deserialize_with = "words::one::<CollectionMethod, _>")]
+    pub collection_method: Word,
     pub days_until_due: Option<i64>,
     pub due_date: Option<i64>,
     pub status: Status,
@@ -134,7 +156,8 @@ pub struct Invoice {
     pub auto_advance: bool,
     pub lines: Vec<Line>,
     pub subscription: Option<String>,
-    pub billing_reason: &'static str,
+    #[serde(deserialize_with = "words::one::<BillingReason, _>")]
+    pub billing_reason: Word,
     pub amount_paid: i64,
     pub amount_paid_off_stripe: i64,
     pub pre_payment_credit: i64,
@@ -420,7 +443,7 @@ pub async fn create(State(emu): State<Emulator>, req: Req) -> ApiResult {
         "pending_invoice_items_behavior",
     ])?;
     let customer = p.required_str("customer")?.to_string();
-    let collection_method = p.one_of("collection_method", &["charge_automatically", "send_invoice"])?.unwrap_or("charge_automatically");
+    let collection_method = p.one_of("collection_method", CollectionMethod::ALL)?.unwrap_or("charge_automatically");
     let days_until_due = p.bounded("days_until_due", 0, 10_000)?;
     let due_date = p.timestamp("due_date")?;
     if collection_method == "send_invoice" && days_until_due.is_none() && due_date.is_none() {
@@ -476,7 +499,7 @@ pub async fn list(State(emu): State<Emulator>, req: Req) -> ApiResult {
     let customer = p.text("customer")?;
     let status = p.one_of("status", &["draft", "open", "paid", "uncollectible", "void"])?;
     let subscription = p.text("subscription")?;
-    let method = p.one_of("collection_method", &["charge_automatically", "send_invoice"])?;
+    let method = p.one_of("collection_method", CollectionMethod::ALL)?;
     emu.read(|store| {
         let keep = |i: &Invoice| {
             customer.as_ref().is_none_or(|c| i.customer == *c)

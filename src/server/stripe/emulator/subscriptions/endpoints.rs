@@ -1,13 +1,15 @@
 //! The subscription endpoints: create (billing the first period at once), retrieve, update,
 //! cancel and list.
 
-use super::{bill, end_subscription, period_lines, Subscription, SubscriptionItem};
+use super::{bill, end_subscription, period_lines, Cancellation, Feedback, Subscription, SubscriptionItem};
 use crate::server::stripe::emulator::billing::catalog::{self, Recurring};
+use crate::server::stripe::emulator::billing::invoices::CollectionMethod;
 use crate::server::stripe::emulator::errors::{ApiError, ApiResult};
 use crate::server::stripe::emulator::list::{list_json, paginate_table, ListQuery, PAGINATION};
 use crate::server::stripe::emulator::params::Metadata;
 use crate::server::stripe::emulator::request::Req;
 use crate::server::stripe::emulator::store::Store;
+use crate::server::stripe::emulator::words::Words;
 use crate::server::stripe::emulator::{events, ids, Emulator};
 use axum::extract::{Path, State};
 
@@ -42,7 +44,7 @@ pub async fn create(State(emu): State<Emulator>, req: Req) -> ApiResult {
     if items.is_empty() {
         return Err(ApiError::missing("items"));
     }
-    let collection_method = p.one_of("collection_method", &["charge_automatically", "send_invoice"])?.unwrap_or("charge_automatically");
+    let collection_method = p.one_of("collection_method", CollectionMethod::ALL)?.unwrap_or("charge_automatically");
     let days_until_due = p.bounded("days_until_due", 0, 10_000)?;
     check_due(collection_method, days_until_due)?;
     let cancel_at_period_end = p.bool("cancel_at_period_end")?.unwrap_or(false);
@@ -106,7 +108,7 @@ pub async fn create(State(emu): State<Emulator>, req: Req) -> ApiResult {
             cancel_at_period_end,
             canceled_at: None,
             ended_at: None,
-            cancellation: (None, None, None),
+            cancellation: Cancellation::default(),
             latest_invoice: None,
             description,
             metadata,
@@ -192,19 +194,7 @@ pub async fn cancel(State(emu): State<Emulator>, Path(id): Path<String>, req: Re
     let (comment, feedback) = match p.object("cancellation_details", &["comment", "feedback"])? {
         Some(d) => (
             d.text("comment")?,
-            d.one_of(
-                "feedback",
-                &[
-                    "customer_service",
-                    "low_quality",
-                    "missing_features",
-                    "other",
-                    "switched_service",
-                    "too_complex",
-                    "too_expensive",
-                    "unused",
-                ],
-            )?,
+            d.one_of("feedback", Feedback::ALL)?,
         ),
         None => (None, None),
     };
@@ -215,7 +205,7 @@ pub async fn cancel(State(emu): State<Emulator>, Path(id): Path<String>, req: Re
         }
         let at = store.time_for_customer(&sub.customer.clone());
         if let Some(s) = store.subscriptions.get_mut(&id) {
-            s.cancellation = (comment, feedback, None);
+            s.cancellation = Cancellation { comment, feedback, reason: None };
         }
         end_subscription(store, &id, at, "cancellation_requested");
         req.respond(store, get(store, &id)?.render(store))
@@ -229,7 +219,7 @@ pub async fn list(State(emu): State<Emulator>, req: Req) -> ApiResult {
     let customer = p.text("customer")?;
     let price = p.text("price")?;
     let clock = p.text("test_clock")?;
-    let method = p.one_of("collection_method", &["charge_automatically", "send_invoice"])?;
+    let method = p.one_of("collection_method", CollectionMethod::ALL)?;
     let status = p.one_of("status", &["active", "all", "canceled", "ended", "incomplete", "past_due"])?;
     emu.read(|store| {
         // As Stripe does: canceled subscriptions only when asked for, and subscriptions on a test

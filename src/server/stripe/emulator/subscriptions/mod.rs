@@ -9,19 +9,62 @@ mod endpoints;
 pub use endpoints::{cancel, create, list, retrieve, update};
 
 use super::billing::catalog::{self, Recurring};
-use super::billing::invoices::{self, Line, LineSource, NewInvoice};
+use super::billing::invoices::{self, CollectionMethod, Line, LineSource, NewInvoice};
 use super::errors::ApiError;
 use super::list::embedded_list;
 use super::params::Metadata;
 use super::render::merged;
 use super::store::{Row, Store};
+use super::words::{self, Word, Words};
 use super::{events, ids};
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use time::{Month, OffsetDateTime};
 
 /// Bounds the invoices one clock advance may create for one subscription.
 pub const MAX_PERIODS_PER_ADVANCE: u32 = 1_000;
 
+/// The statuses the emulator gives a subscription (it has no trials, pauses or failed charges).
+struct SubscriptionStatus;
+
+impl Words for SubscriptionStatus {
+    const ALL: &'static [&'static str] = &["active", "canceled", "incomplete"];
+}
+
+/// Why a customer says they cancel (`cancellation_details[feedback]`).
+struct Feedback;
+
+impl Words for Feedback {
+    const ALL: &'static [&'static str] = &[
+        "customer_service",
+        "low_quality",
+        "missing_features",
+        "other",
+        "switched_service",
+        "too_complex",
+        "too_expensive",
+        "unused",
+    ];
+}
+
+/// Why a subscription ended; the emulator ends one only when asked to.
+struct CancellationReason;
+
+impl Words for CancellationReason {
+    const ALL: &'static [&'static str] = &["cancellation_requested"];
+}
+
+/// `cancellation_details`: the customer's comment and feedback, and why it ended.
+#[derive(Default, Serialize, Deserialize)]
+struct Cancellation {
+    comment: Option<String>,
+    #[serde(deserialize_with = "words::optional::<Feedback, _>")]
+    feedback: Option<Word>,
+    #[serde(deserialize_with = "words::optional::<CancellationReason, _>")]
+    reason: Option<Word>,
+}
+
+#[derive(Serialize, Deserialize)]
 pub struct SubscriptionItem {
     id: String,
     created: i64,
@@ -30,14 +73,17 @@ pub struct SubscriptionItem {
     metadata: Metadata,
 }
 
+#[derive(Serialize, Deserialize)]
 pub struct Subscription {
     pub id: String,
     pub customer: String,
-    pub status: &'static str,
+    #[serde(deserialize_with = "words::one::<SubscriptionStatus, _>")]
+    pub status: Word,
     pub test_clock: Option<String>,
     created: i64,
     currency: String,
-    collection_method: &'static str,
+    #[serde(deserialize_with = "words::one::<CollectionMethod, _>")]
+    collection_method: Word,
     days_until_due: Option<i64>,
     items: Vec<SubscriptionItem>,
     recurring: Recurring,
@@ -47,7 +93,7 @@ pub struct Subscription {
     cancel_at_period_end: bool,
     canceled_at: Option<i64>,
     ended_at: Option<i64>,
-    cancellation: (Option<String>, Option<&'static str>, Option<&'static str>),
+    cancellation: Cancellation,
     latest_invoice: Option<String>,
     description: Option<String>,
     metadata: Metadata,
@@ -125,7 +171,7 @@ impl Subscription {
                 })
             })
             .collect();
-        let (comment, feedback, reason) = &self.cancellation;
+        let Cancellation { comment, feedback, reason } = &self.cancellation;
         let head = json!({
             "id": self.id,
             "object": "subscription",
@@ -272,7 +318,7 @@ fn end_subscription(store: &mut Store, id: &str, at: i64, reason: &'static str) 
         s.status = "canceled";
         s.canceled_at = s.canceled_at.or(Some(at));
         s.ended_at = Some(at);
-        s.cancellation.2 = Some(reason);
+        s.cancellation.reason = Some(reason);
     }
     if let Some(body) = store.subscriptions.get(id).map(|s| s.render(store)) {
         events::emit(store, "customer.subscription.deleted", body, None);
