@@ -34,6 +34,7 @@ export default defineConfig({
       REGIO_ADDR: `127.0.0.1:${port}`,
       DATABASE_URL: `sqlite://${databaseDir}/regio.db?mode=rwc`,
       LEPTOS_SITE_ROOT: 'target/site',
+      REGIO_EMULATOR_ADDR: '127.0.0.1:0',
     },
   },
 });

@@ -1,0 +1,35 @@
+import { expect, test } from '@playwright/test';
+import { admin, signIn } from './session';
+
+test('the demo ledger is shown beside Stripe, and a payment opens on its Payment Record', async ({ page }) => {
+  await signIn(page, admin.email, admin.password);
+  await page.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name: 'Transactions' }).click();
+  await page.getByLabel('Kind').selectOption('payment');
+  await page.getByLabel('Stripe').selectOption('delivered');
+  await page.getByRole('button', { name: 'Filter' }).click();
+  await expect(page).toHaveURL(/kind=payment/);
+  // Demo mode mirrors its ledger into the emulator in the background: wait for a delivery.
+  await expect(async () => {
+    await page.reload();
+    await expect(page.locator('table.side-by-side tbody tr').first()).toContainText('pr_');
+  }).toPass({ timeout: 20_000 });
+  await page.locator('table.side-by-side tbody tr td a').first().click();
+  await expect(page.getByRole('heading', { name: 'Stripe', exact: true })).toBeVisible();
+  await expect(page.locator('dl.facts').nth(1)).toContainText('Guaranteed');
+  await expect(page.getByRole('heading', { name: /Delivery to Stripe/ })).toContainText('delivered');
+  await expect(page.getByRole('heading', { name: 'Timeline' })).toBeVisible();
+});
+
+test('a CSV file with a bad row is checked and refused before anything is recorded', async ({ page }) => {
+  await signIn(page, admin.email, admin.password);
+  await page.goto('/import');
+  await page.getByLabel('CSV file').setInputFiles({
+    name: 'bad.csv',
+    mimeType: 'text/csv',
+    buffer: Buffer.from('external_ref,kind,currency,amount,from,to\ne2e-1,payment,SRB,12.5,member-001,shop-01\n'),
+  });
+  await page.getByRole('button', { name: 'Upload and check' }).click();
+  await expect(page.getByRole('heading', { name: '1 row(s) refused' })).toBeVisible({ timeout: 20_000 });
+  await expect(page.locator('table.data').last()).toContainText('amount');
+  await expect(page.getByRole('button', { name: 'Commit import' })).toHaveCount(0);
+});
