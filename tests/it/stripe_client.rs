@@ -36,6 +36,7 @@ use regio::server::stripe::client::{
     SecretKey, StripeClient, StripeError, TimeRange, Update, webhook,
 };
 use regio::server::stripe::emulator;
+use futures_util::{StreamExt, TryStreamExt};
 use serde_json::Value;
 use tokio::net::TcpListener;
 use tokio::sync::mpsc;
@@ -262,6 +263,16 @@ async fn lists_page_through_every_record_newest_first() {
         items.push(record.id);
     }
     assert_eq!(items, newest_first);
+
+    let streamed: Vec<String> = stripe
+        .payment_records()
+        .list(&ListPaymentRecords { page: ListOptions::limit(2), ..Default::default() })
+        .into_stream()
+        .map(|record| record.map(|r| r.id))
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(streamed, newest_first, "the stream walks every page");
 
     // Backwards from the oldest: pages of newer records, each page newest first.
     let backwards = ListOptions { limit: Some(2), ending_before: Some(created[0].clone()), ..Default::default() };

@@ -1,5 +1,6 @@
 //! Stripe lists (`{"object":"list","data":[...],"has_more":...}`) and auto-pagination.
 
+use futures_util::Stream;
 use std::collections::VecDeque;
 
 use serde::Deserialize;
@@ -114,6 +115,19 @@ impl<T: DeserializeOwned + StripeObject> Pager<T> {
             }
         }
         Ok(self.buffer.pop_front())
+    }
+
+    /// The remaining elements as a stream, fetching pages as it is polled; it ends after the
+    /// last element or the first error.
+    pub fn into_stream(self) -> impl Stream<Item = Result<T, StripeError>> {
+        futures_util::stream::unfold(Some(self), |pager| async move {
+            let mut pager = pager?;
+            match pager.next_item().await {
+                Ok(Some(item)) => Some((Ok(item), Some(pager))),
+                Ok(None) => None,
+                Err(e) => Some((Err(e), None)),
+            }
+        })
     }
 
     /// Every remaining element; mind the size of what you ask for.
