@@ -135,7 +135,7 @@ fn StatementRow(line: StatementLine) -> impl IntoView {
     view! {
         <tr data-transaction=transaction_id.clone()>
             <td class="nowrap">{occurred_at}</td>
-            <td><code title=transaction_id.clone()>{format!("…{short_id}")}</code></td>
+            <td><a href=format!("/transactions/{transaction_id}")><code title=transaction_id.clone()>{format!("…{short_id}")}</code></a></td>
             <td>{kind.as_str()}</td>
             <td>{counterparty_name} " " <code class="muted">{counterparty_ref}</code></td>
             <td>{description}</td>
