@@ -149,12 +149,17 @@ async fn snapshot(tx: &mut DbTx, db: &Db, source: Source, parsed: &[Parsed]) -> 
     account_ids.sort();
     account_ids.dedup();
     // On PostgreSQL: lock, then read again what a concurrent writer may have changed before we
-    // held the lock. SQLite's writers are serialised already, so what was read stands.
-    if db.kind == DbKind::Postgres {
-        let locked = accounts::lock_by_ids(tx, db, &account_ids).await?;
-        for account in locked.values() {
-            accounts_by_ref.insert(account.external_ref.clone(), account.clone());
+    // held the lock. SQLite's writers are serialised already, so only the refunded payments'
+    // accounts, not read yet, are read.
+    let to_read: Vec<String> = match db.kind {
+        DbKind::Postgres => account_ids.clone(),
+        DbKind::Sqlite => {
+            let known: HashSet<&String> = accounts_by_ref.values().map(|a| &a.id).collect();
+            account_ids.iter().filter(|id| !known.contains(id)).cloned().collect()
         }
+    };
+    for account in accounts::lock_by_ids(tx, db, &to_read).await?.into_values() {
+        accounts_by_ref.insert(account.external_ref.clone(), account);
     }
     let existing = ledger::by_external_refs(tx, source, &tx_refs).await?;
     let balances = accounts::balances(tx, &account_ids).await?;
