@@ -194,12 +194,6 @@ pub async fn payment_record_of(db: &Db, transaction_id: &str) -> Result<Option<S
     row.map(|r| r.try_get("stripe_id")).transpose().map(Option::flatten)
 }
 
-/// Items by state, for dashboards and tests.
-pub async fn count_by_state(db: &Db) -> Result<Vec<(String, i64)>, sqlx::Error> {
-    let rows = sqlx::query("SELECT state, COUNT(*) AS n FROM outbox GROUP BY state ORDER BY state").fetch_all(&db.pool).await?;
-    rows.iter().map(|r| Ok((r.try_get("state")?, r.try_get("n")?))).collect()
-}
-
 /// The outbox item of a transaction with its attempts, oldest attempt first.
 pub async fn mirror_of(db: &Db, transaction_id: &str) -> Result<Option<MirrorView>, sqlx::Error> {
     let Some(item) = for_transaction(db, transaction_id).await?.into_iter().next() else { return Ok(None) };
