@@ -89,9 +89,9 @@ async fn seed_ledger(db: &Db, actor: &Actor) -> Result<(), AppError> {
     for day in 0..60i64 {
         let day_start = start + day * DAY_MS;
         if day % 10 == 0 {
-            for m in 0..MEMBERS.len() {
+            for (m, wallet) in wallets.iter_mut().enumerate() {
                 let amount = [5_000, 10_000, 20_000][rng.gen_range(0..3)];
-                wallets[m] += amount;
+                *wallet += amount;
                 items.push(transfer(format!("topup-{day}-{m}"), "top_up", amount, "issuer".into(), member_ref(m), day_start + 9 * 3_600_000, "Top-up at the credit union"));
             }
         }
