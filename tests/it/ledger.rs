@@ -65,6 +65,16 @@ pub async fn post(app: &TestApp, key: &str, items: Vec<Value>) -> (u16, Value) {
     (status, response.json().await.unwrap_or(Value::Null))
 }
 
+/// `(index, field)` of every refused item in a 422 answer.
+fn item_errors(body: &Value) -> Vec<(i64, String)> {
+    body["error"]["errors"]
+        .as_array()
+        .expect("errors")
+        .iter()
+        .map(|e| (e["index"].as_i64().unwrap_or(-1), e["field"].as_str().unwrap_or("").to_string()))
+        .collect()
+}
+
 async fn scalar(app: &TestApp, sql: &str) -> i64 {
     sqlx::query(sql).fetch_one(&app.db.pool).await.expect(sql).get::<i64, _>(0)
 }
@@ -138,12 +148,7 @@ async fn one_bad_item_rejects_the_whole_batch_naming_every_bad_item(backend: Bac
     )
     .await;
     assert_eq!(status, 422, "{body}");
-    let errors: Vec<(i64, String)> = body["error"]["errors"]
-        .as_array()
-        .expect("errors")
-        .iter()
-        .map(|e| (e["index"].as_i64().unwrap_or(-1), e["field"].as_str().unwrap_or("").to_string()))
-        .collect();
+    let errors = item_errors(&body);
     // A JSON-shape error stops the batch before the ledger is read; the rest are found together.
     assert_eq!(errors, vec![(4, "amount".to_string())]);
 
@@ -161,12 +166,7 @@ async fn one_bad_item_rejects_the_whole_batch_naming_every_bad_item(backend: Bac
     )
     .await;
     assert_eq!(status, 422, "{body}");
-    let errors: Vec<(i64, String)> = body["error"]["errors"]
-        .as_array()
-        .expect("errors")
-        .iter()
-        .map(|e| (e["index"].as_i64().unwrap_or(-1), e["field"].as_str().unwrap_or("").to_string()))
-        .collect();
+    let errors = item_errors(&body);
     assert_eq!(
         errors,
         vec![(1, "amount".into()), (2, "kind".into()), (3, "to".into()), (4, "external_ref".into()), (5, "from".into())]
