@@ -61,6 +61,11 @@ pub async fn list_tx(tx: &mut DbTx) -> Result<Vec<Currency>, sqlx::Error> {
     sqlx::query(&format!("SELECT {COLUMNS} FROM currencies ORDER BY code")).fetch_all(&mut **tx).await?.iter().map(from_row).collect()
 }
 
+pub async fn find(db: &Db, code: &str) -> Result<Option<Currency>, sqlx::Error> {
+    let sql = format!("SELECT {COLUMNS} FROM currencies WHERE code = $1");
+    sqlx::query(&sql).bind(code).fetch_optional(&db.pool).await?.as_ref().map(from_row).transpose()
+}
+
 pub async fn find_tx(tx: &mut DbTx, code: &str) -> Result<Option<Currency>, sqlx::Error> {
     let sql = format!("SELECT {COLUMNS} FROM currencies WHERE code = $1");
     sqlx::query(&sql).bind(code).fetch_optional(&mut **tx).await?.as_ref().map(from_row).transpose()

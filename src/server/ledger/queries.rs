@@ -41,13 +41,8 @@ pub async fn transactions_page(db: &Db, q: TransactionQuery, live: bool) -> Resu
     };
     let account_id = match given(q.account) {
         None => None,
-        Some(reference) => {
-            let mut tx = db.pool.begin().await?;
-            let found = accounts::by_external_refs(&mut tx, std::slice::from_ref(&reference)).await?;
-            tx.commit().await?;
-            // An unknown account matches nothing, which the page shows as an empty result.
-            Some(found.get(&reference).map(|a| a.id.clone()).unwrap_or_default())
-        }
+        // An unknown account matches nothing, which the page shows as an empty result.
+        Some(reference) => Some(accounts::find_by_external_ref(db, &reference).await?.map(|a| a.id).unwrap_or_default()),
     };
     let filter = TransactionFilter {
         from_ms: given(q.from).map(|d| day_start_ms("from", &d)).transpose()?,

@@ -34,10 +34,7 @@ async fn attempt(db: &Db, stripe: &StripeClient, item: &OutboxItem) -> Result<De
     let Some(transaction) = ledger::find(db, &item.transaction_id).await? else {
         return Ok(Delivery::Failed { error: "the ledger transaction is missing".into(), http_status: None });
     };
-    let mut tx = db.pool.begin().await?;
-    let currency = currencies::find_tx(&mut tx, &transaction.currency).await?;
-    tx.commit().await?;
-    let Some(currency) = currency else {
+    let Some(currency) = currencies::find(db, &transaction.currency).await? else {
         return Ok(Delivery::Failed { error: format!("currency {} is not set up", transaction.currency), http_status: None });
     };
     let key = match IdempotencyKey::new(item.idempotency_key.clone()) {
