@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod audit;
 pub mod auth;
 pub mod imports;
+pub mod recon;
 pub mod transactions;
 pub mod settings;
 pub mod users;

@@ -40,6 +40,7 @@ macro_rules! text_enum {
         }
     };
 }
+pub(crate) use text_enum;
 
 text_enum!(
     /// What a ledger transaction is. Payments, invoice payments and refunds are mirrored to Stripe.

@@ -4,6 +4,7 @@ pub mod api_keys;
 mod error;
 pub mod ledger;
 pub mod money;
+pub mod recon;
 mod role;
 mod users;
 

@@ -11,6 +11,7 @@ pub mod demo;
 pub mod http;
 pub mod ledger;
 pub mod mirror;
+pub mod recon;
 pub mod state;
 pub mod stripe;
 
