@@ -96,6 +96,16 @@ impl Peg {
         fiat_minor.round_dp_with_strategy(0, RoundingStrategy::MidpointAwayFromZero).to_i64()
     }
 
+    /// Converts fiat minor units back to local minor units (`local = fiat ÷ rate`) with the same
+    /// half-away-from-zero rule: used for what Stripe holds that the ledger does not (an orphan
+    /// record, a difference to adjust). `None` for a zero rate or an amount that does not fit.
+    pub fn to_local(&self, fiat_minor: i64) -> Option<i64> {
+        let fiat = Decimal::from_i128_with_scale(fiat_minor as i128, self.fiat_exponent);
+        let local_major = fiat.checked_div(self.rate)?;
+        let local_minor = local_major.checked_mul(Decimal::from(10i64.checked_pow(self.local_exponent)?))?;
+        local_minor.round_dp_with_strategy(0, RoundingStrategy::MidpointAwayFromZero).to_i64()
+    }
+
     /// The fiat amount of the refund that brings a payment's refunded total from
     /// `refunded_before` to `refunded_before + refund` (local minor units). Converting the running
     /// total rather than each refund means the refunds of a whole payment add up to exactly the
@@ -171,6 +181,18 @@ mod tests {
         fn a_one_to_one_peg_round_trips(minor in 0i64..=1_000_000_000_000) {
             let peg = Peg { local_exponent: 0, fiat_exponent: 0, rate: Decimal::ONE };
             prop_assert_eq!(peg.to_fiat(minor), Some(minor));
+        }
+
+        #[test]
+        fn back_conversion_never_panics(minor in any::<i64>(), rate_units in any::<i64>(), scale in 0u32..=12, le in 0u32..=MAX_EXPONENT, fe in 0u32..=3) {
+            let peg = Peg { local_exponent: le, fiat_exponent: fe, rate: Decimal::new(rate_units, scale) };
+            let _ = peg.to_local(minor);
+        }
+
+        #[test]
+        fn a_one_to_one_peg_converts_back_exactly(minor in -1_000_000_000_000i64..=1_000_000_000_000) {
+            let peg = Peg { local_exponent: 0, fiat_exponent: 0, rate: Decimal::ONE };
+            prop_assert_eq!(peg.to_local(minor), Some(minor));
         }
 
         #[test]

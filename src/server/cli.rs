@@ -170,7 +170,11 @@ async fn serve(config: Config, db: Db) -> Result<(), String> {
                 println!("Stripe emulator (demo) on {url}");
             }
             let worker = MirrorWorker::new(state.db.clone(), connection.client, WorkerOptions::default());
-            tokio::spawn(worker.run(stop));
+            tokio::spawn(worker.run(stop.clone()));
+            if !state.config.recon_interval.is_zero() {
+                let reconciler = super::recon::Reconciler::from_state(&state);
+                tokio::spawn(reconciler.schedule(state.config.recon_interval, stop));
+            }
         }
         None => println!("No STRIPE_SECRET_KEY: payments wait in the outbox until one is set."),
     }

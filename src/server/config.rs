@@ -23,6 +23,10 @@ pub struct Config {
     pub stripe_api_base: Option<String>,
     /// Where demo mode serves its Stripe emulator.
     pub emulator_addr: SocketAddr,
+    /// Time between scheduled reconciliation runs; zero turns the schedule off.
+    pub recon_interval: Duration,
+    /// How long a mirrored payment may lack its Payment Record before it is a break.
+    pub recon_grace: Duration,
 }
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/regio.db?mode=rwc";
@@ -53,6 +57,8 @@ impl Config {
             stripe_secret_key: var("STRIPE_SECRET_KEY"),
             stripe_api_base: var("STRIPE_API_BASE"),
             emulator_addr: parse_var("REGIO_EMULATOR_ADDR", "127.0.0.1:12111")?,
+            recon_interval: Duration::from_secs(60 * parse_var::<u64>("REGIO_RECON_INTERVAL", "15")?),
+            recon_grace: Duration::from_secs(60 * parse_var::<u64>("REGIO_RECON_GRACE_MINUTES", "60")?),
         })
     }
 
@@ -70,6 +76,8 @@ impl Config {
             stripe_secret_key: None,
             stripe_api_base: None,
             emulator_addr: addr,
+            recon_interval: Duration::ZERO,
+            recon_grace: Duration::from_secs(3600),
         }
     }
 

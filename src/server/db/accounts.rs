@@ -275,3 +275,8 @@ pub async fn statement(db: &Db, account_id: &str, before: Option<&str>, limit: i
 fn checked(value: Option<i64>) -> Result<i64, sqlx::Error> {
     value.ok_or_else(|| sqlx::Error::Protocol("account balance out of range: the ledger is inconsistent".into()))
 }
+
+pub async fn find_tx(tx: &mut DbTx, id: &str) -> Result<Option<Account>, sqlx::Error> {
+    let sql = format!("SELECT {COLUMNS} FROM accounts WHERE id = $1");
+    sqlx::query(&sql).bind(id).fetch_optional(&mut **tx).await?.as_ref().map(from_row).transpose()
+}

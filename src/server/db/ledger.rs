@@ -141,10 +141,10 @@ pub struct TransactionFilter {
 const VIEW_SELECT: &str = "SELECT t.id, t.external_ref, t.source, t.kind, t.currency, t.amount, t.occurred_at, t.description, \
     t.corrects_id, t.fiat_amount, c.exponent, c.fiat_currency, fa.external_ref AS from_ref, ta.external_ref AS to_ref, \
     o.state AS mirror_state, o.last_error, \
-    COALESCE(o.stripe_id, (SELECT po.stripe_id FROM outbox po WHERE po.transaction_id = t.corrects_id AND po.operation = 'report_payment')) AS stripe_id \
+    COALESCE(o.stripe_id, (SELECT po.stripe_id FROM outbox po WHERE po.transaction_id = t.corrects_id AND po.operation = 'report_payment' AND po.case_id IS NULL)) AS stripe_id \
     FROM transactions t JOIN currencies c ON c.code = t.currency \
     JOIN accounts fa ON fa.id = t.from_account JOIN accounts ta ON ta.id = t.to_account \
-    LEFT JOIN outbox o ON o.transaction_id = t.id WHERE 1 = 1";
+    LEFT JOIN outbox o ON o.transaction_id = t.id AND o.case_id IS NULL WHERE 1 = 1";
 
 fn view_from_row(row: &AnyRow) -> Result<TransactionView, sqlx::Error> {
     let kind: String = row.try_get("kind")?;

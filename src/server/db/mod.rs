@@ -9,7 +9,11 @@ pub mod imports;
 pub mod ledger;
 pub mod login_attempts;
 pub mod outbox;
+pub mod recon_cases;
+pub mod recon_compare;
+pub mod recon_runs;
 pub mod sessions;
+pub mod stripe_records;
 pub mod users;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};

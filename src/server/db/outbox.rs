@@ -44,9 +44,21 @@ pub struct OutboxItem {
     pub next_attempt_at: i64,
     pub last_error: Option<String>,
     pub stripe_id: Option<String>,
+    /// Set on a reconciliation fix's refund: what to refund, instead of a ledger refund's.
+    pub fix: Option<FixTarget>,
 }
 
-const COLUMNS: &str = "id, transaction_id, operation, idempotency_key, state, attempts, next_attempt_at, last_error, stripe_id";
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FixTarget {
+    pub record_id: String,
+    pub amount: i64,
+    pub reference: String,
+    /// When the fix was queued: the refund's date, the same on every retry.
+    pub queued_at: i64,
+}
+
+const COLUMNS: &str =
+    "id, transaction_id, operation, idempotency_key, state, attempts, next_attempt_at, last_error, stripe_id, record_id, amount, reference, created_at";
 
 fn from_row(row: &AnyRow) -> Result<OutboxItem, sqlx::Error> {
     let operation: String = row.try_get("operation")?;
@@ -60,6 +72,12 @@ fn from_row(row: &AnyRow) -> Result<OutboxItem, sqlx::Error> {
         next_attempt_at: row.try_get("next_attempt_at")?,
         last_error: row.try_get("last_error")?,
         stripe_id: row.try_get("stripe_id")?,
+        fix: match (row.try_get("record_id")?, row.try_get("amount")?, row.try_get("reference")?) {
+            (Some(record_id), Some(amount), Some(reference)) => {
+                Some(FixTarget { record_id, amount, reference, queued_at: row.try_get("created_at")? })
+            }
+            _ => None,
+        },
     })
 }
 
@@ -220,4 +238,68 @@ pub async fn mirror_of(db: &Db, transaction_id: &str) -> Result<Option<MirrorVie
         state: item.state.parse().map_err(|e: String| sqlx::Error::Decode(e.into()))?,
         attempts,
     }))
+}
+
+/// The mirror's own deliveries of several transactions (not reconciliation fixes).
+pub async fn of_transactions(tx: &mut DbTx, transaction_ids: &[String]) -> Result<Vec<OutboxItem>, sqlx::Error> {
+    let sql = format!("SELECT {COLUMNS} FROM outbox WHERE case_id IS NULL AND transaction_id IN ({{in}}) ORDER BY id");
+    super::select_in(tx, &sql, transaction_ids).await?.iter().map(from_row).collect()
+}
+
+/// Sends a delivered payment again under a new key: its record is gone from Stripe, and the
+/// old key would only replay the old answer.
+pub async fn resend_with_key(tx: &mut DbTx, id: &str, key: &str) -> Result<bool, sqlx::Error> {
+    let now = now_ms();
+    let done = sqlx::query(
+        "UPDATE outbox SET state = 'pending', idempotency_key = $2, stripe_id = NULL, next_attempt_at = $3, updated_at = $3 \
+         WHERE id = $1 AND state = 'delivered'",
+    )
+    .bind(id)
+    .bind(key)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// A refund a reconciliation fix sends: its own record, amount and reference, not derived
+/// from a ledger refund.
+pub struct FixRefund {
+    pub case_id: String,
+    pub transaction_id: String,
+    pub record_id: String,
+    pub amount: i64,
+    pub reference: String,
+}
+
+/// Queues `refund` unless the same reference is already queued (the key is derived from it).
+pub async fn enqueue_fix_refund(tx: &mut DbTx, refund: &FixRefund) -> Result<(), sqlx::Error> {
+    let now = now_ms();
+    let key = idempotency_key(&refund.reference, Operation::ReportRefund);
+    sqlx::query(
+        "INSERT INTO outbox (id, transaction_id, operation, idempotency_key, state, next_attempt_at, created_at, updated_at, case_id, record_id, amount, reference) \
+         VALUES ($1, $2, 'report_refund', $3, 'pending', $4, $4, $4, $5, $6, $7, $8) ON CONFLICT (idempotency_key) DO NOTHING",
+    )
+    .bind(new_id())
+    .bind(&refund.transaction_id)
+    .bind(key)
+    .bind(now)
+    .bind(&refund.case_id)
+    .bind(&refund.record_id)
+    .bind(refund.amount)
+    .bind(&refund.reference)
+    .execute(&mut **tx)
+    .await
+    .map(|_| ())
+}
+
+/// Fix refunds queued or delivered for a case, by reference.
+pub async fn fix_refunds_of(tx: &mut DbTx, case_id: &str) -> Result<Vec<(String, String)>, sqlx::Error> {
+    sqlx::query("SELECT reference, state FROM outbox WHERE case_id = $1 ORDER BY id")
+        .bind(case_id)
+        .fetch_all(&mut **tx)
+        .await?
+        .iter()
+        .map(|row| Ok((row.try_get("reference")?, row.try_get("state")?)))
+        .collect()
 }

@@ -7,6 +7,7 @@ pub mod csrf;
 pub mod health;
 pub mod imports;
 pub mod metrics;
+mod recon_export;
 
 use super::config::Config;
 use super::db::sessions::DbSessionStore;
@@ -61,6 +62,7 @@ pub fn router(state: AppState) -> Router {
         .route("/metrics", get(metrics::export))
         .merge(api_v1::routes())
         .merge(imports::routes())
+        .merge(recon_export::routes())
         .leptos_routes_with_context(&state, generate_route_list(App), context.clone(), render)
         .fallback(file_and_error_handler_with_context::<AppState, _>(context, shell))
         .layer(from_fn_with_state(state.clone(), caller::identify))

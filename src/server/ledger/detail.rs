@@ -5,7 +5,7 @@ use crate::domain::AppError;
 use crate::server::db::{format_ms, ledger, outbox, Db};
 use crate::server::stripe::client::payment_attempt_records::ListPaymentAttemptRecords;
 use crate::server::stripe::client::payment_details::PaymentDetails;
-use crate::server::stripe::client::{KeyMode, Metadata, StripeClient};
+use crate::server::stripe::client::{Metadata, StripeClient};
 
 fn record_view(id: &str, created: i64, livemode: bool, metadata: &Metadata, p: &PaymentDetails) -> StripeRecordView {
     StripeRecordView {
@@ -51,9 +51,7 @@ pub async fn transaction_detail(db: &Db, stripe: Option<&StripeClient>, id: &str
             Err(e) => stripe_note = Some(format!("Stripe's side could not be read: {e}")),
             Ok(record) => {
                 stripe_record = Some(record_view(&record.id, record.created, record.livemode, &record.metadata, &record.payment));
-                if client.mode() == KeyMode::Live {
-                    dashboard_url = Some(format!("https://dashboard.stripe.com/payments/{}", record.id));
-                }
+                dashboard_url = crate::server::stripe::dashboard_url(Some(client), &record.id);
                 match client.payment_attempt_records().list(&ListPaymentAttemptRecords::of(record_id)).collect_all().await {
                     Ok(attempts) => stripe_attempts = attempts.iter().map(|a| record_view(&a.id, a.created, a.livemode, &a.metadata, &a.payment)).collect(),
                     Err(e) => stripe_note = Some(format!("Attempt records could not be read: {e}")),

@@ -171,7 +171,7 @@ async fn snapshot(tx: &mut DbTx, db: &Db, source: Source, parsed: &[Parsed]) -> 
 /// Checks `inputs` and writes the ones that pass, inside the caller's transaction, returning
 /// what was posted and what was refused (indexes counted from `first_index`). Callers that
 /// need all-or-nothing roll back when anything was refused.
-pub(super) async fn post_in(
+pub async fn post_in(
     tx: &mut DbTx,
     db: &Db,
     source: Source,

@@ -3,7 +3,7 @@
 use crate::server::db::accounts;
 use crate::server::db::currencies::{self, Currency};
 use crate::server::db::ledger::{self, LedgerTransaction};
-use crate::server::db::outbox::{self, Operation, OutboxItem};
+use crate::server::db::outbox::{self, FixTarget, Operation, OutboxItem};
 use crate::server::db::Db;
 use crate::domain::money::format_amount;
 use crate::server::stripe::client::payment_details::{CustomPaymentMethod, CustomProcessor, CustomerDetails, PaymentOutcome};
@@ -43,7 +43,10 @@ async fn attempt(db: &Db, stripe: &StripeClient, item: &OutboxItem) -> Result<De
     };
     Ok(match item.operation {
         Operation::ReportPayment => report_payment(db, stripe, &transaction, &currency, &key).await?,
-        Operation::ReportRefund => report_refund(db, stripe, &transaction, &currency, &key).await?,
+        Operation::ReportRefund => match &item.fix {
+            Some(fix) => report_fix_refund(stripe, fix, &currency, &key).await,
+            None => report_refund(db, stripe, &transaction, &currency, &key).await?,
+        },
     })
 }
 
@@ -105,6 +108,18 @@ async fn report_refund(db: &Db, stripe: &StripeClient, t: &LedgerTransaction, cu
         metadata: Metadata::new(),
     };
     Ok(outcome(stripe.payment_records().report_refund(&record, &request, key).await.map(|r| r.id)))
+}
+
+/// A refund a reconciliation fix asked for: on the record it names, for the amount it names.
+async fn report_fix_refund(stripe: &StripeClient, fix: &FixTarget, currency: &Currency, key: &IdempotencyKey) -> Delivery {
+    let request = ReportRefund {
+        amount: Some(Amount::new(currency.fiat_currency.clone(), fix.amount)),
+        refund_reference: fix.reference.clone(),
+        refunded_at: fix.queued_at / 1000,
+        initiated_at: None,
+        metadata: Metadata::new(),
+    };
+    outcome(stripe.payment_records().report_refund(&fix.record_id, &request, key).await.map(|r| r.id))
 }
 
 fn outcome(result: Result<String, StripeError>) -> Delivery {

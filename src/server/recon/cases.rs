@@ -1,21 +1,277 @@
-use crate::domain::recon::{CaseDetail, CaseFilter, CasePage};
-use crate::domain::AppError;
-use crate::server::db::audit::Actor;
-use crate::server::db::Db;
+//! The case queue and one case: the ledger and Stripe side by side, its history, candidates
+//! for an orphan record, and the fixes that apply.
+
+use super::fixes::applicable;
+use crate::domain::ledger::TransactionKind;
+use crate::domain::money::{format_amount, format_fiat, parse_amount};
+use crate::domain::recon::{
+    AgeBucket, BreakClass, Candidate, CaseDetail, CaseEventView, CaseFilter, CasePage, CaseRow, CaseState, FieldDiff, UserChoice,
+};
+use crate::domain::{AppError, Role};
+use crate::server::db::audit::{self, Actor, AuditEvent};
+use crate::server::db::recon_cases::{self, CaseQuery, CaseRecord};
+use crate::server::db::recon_compare::{self, Pair};
+use crate::server::db::stripe_records::{self, StoredRecord};
+use crate::server::db::{currencies, format_ms, now_ms, users, Db, DbTx, WriteTx};
 use crate::server::AppState;
+use serde_json::json;
 
-pub async fn page(_db: &Db, _filter: &CaseFilter, _after: Option<String>) -> Result<CasePage, AppError> {
-    Ok(CasePage { rows: vec![], next_cursor: None, total: 0 })
+const PAGE_SIZE: i64 = 50;
+
+fn choice<T: std::str::FromStr<Err = String>>(field: &str, value: &Option<String>) -> Result<Option<T>, AppError> {
+    let value = value.as_deref().map(str::trim).filter(|v| !v.is_empty());
+    value.map(|v| v.parse().map_err(|e: String| AppError::validation(field, e))).transpose()
 }
 
-pub async fn detail(_state: &AppState, _id: &str) -> Result<CaseDetail, AppError> {
-    Err(AppError::not_found("case"))
+/// Reads a queue filter as people fill it in; errors name the field.
+pub async fn parse_filter(db: &Db, filter: &CaseFilter) -> Result<CaseQuery, AppError> {
+    let text = |v: &Option<String>| v.as_ref().map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
+    let exponent = currencies::list(db).await?.first().map_or(0, |c| c.exponent);
+    let amount = |field: &str, v: &Option<String>| -> Result<Option<i64>, AppError> {
+        text(v).map(|s| parse_amount(&s, exponent).map_err(|e| AppError::validation(field, e.to_string()))).transpose()
+    };
+    let age: Option<AgeBucket> = choice("age", &filter.age)?;
+    Ok(CaseQuery {
+        class: choice("class", &filter.class)?,
+        age_days: age.map(AgeBucket::day_range),
+        state: choice("state", &filter.state)?,
+        assignee: text(&filter.assignee).map(|a| Some(a).filter(|a| a != "none")),
+        account_id: text(&filter.account),
+        min_amount: amount("min_amount", &filter.min_amount)?,
+        max_amount: amount("max_amount", &filter.max_amount)?,
+        now: now_ms(),
+    })
 }
 
-pub async fn assign(_db: &Db, _actor: &Actor, _id: &str, _user: Option<String>) -> Result<(), AppError> {
+pub fn row_of(case: &CaseRecord, exponent: u32, now: i64) -> CaseRow {
+    CaseRow {
+        id: case.id.clone(),
+        class: case.class,
+        state: case.state,
+        transaction_id: case.transaction_id.clone(),
+        record_id: case.record_id.clone(),
+        account_id: case.account_id.clone(),
+        account_name: case.account_name.clone(),
+        amount: format_amount(case.amount, exponent),
+        currency: case.currency.clone(),
+        summary: case.summary.clone(),
+        first_seen: format_ms(case.first_seen),
+        last_seen: format_ms(case.last_seen),
+        age: AgeBucket::of_age(now - case.first_seen),
+        assignee: case.assignee_name.clone(),
+    }
+}
+
+pub async fn exponent_of(db: &Db, code: &str) -> Result<u32, AppError> {
+    Ok(currencies::find(db, code).await?.map_or(0, |c| c.exponent))
+}
+
+pub async fn page(db: &Db, filter: &CaseFilter, after: Option<String>) -> Result<CasePage, AppError> {
+    let query = parse_filter(db, filter).await?;
+    let after = match after {
+        Some(cursor) => {
+            let parsed = cursor.split_once(':').and_then(|(at, id)| at.parse::<i64>().ok().map(|at| (at, id.to_string())));
+            Some(parsed.ok_or_else(|| AppError::validation("after", "is not a page cursor"))?)
+        }
+        None => None,
+    };
+    let mut tx = db.begin_snapshot().await?;
+    let cases = recon_cases::page(&mut tx, &query, after, PAGE_SIZE + 1).await?;
+    let total = recon_cases::count(&mut tx, &query).await?;
+    tx.commit().await?;
+    let more = cases.len() as i64 > PAGE_SIZE;
+    let shown = &cases[..cases.len().min(PAGE_SIZE as usize)];
+    let exponent = currencies::list(db).await?.first().map_or(0, |c| c.exponent);
+    let now = now_ms();
+    Ok(CasePage {
+        rows: shown.iter().map(|c| row_of(c, exponent, now)).collect(),
+        next_cursor: if more { shown.last().map(|c| format!("{}:{}", c.first_seen, c.id)) } else { None },
+        total,
+    })
+}
+
+fn field(label: &str, ledger: Option<String>, stripe: Option<String>, differs: bool) -> FieldDiff {
+    FieldDiff { label: label.into(), ledger, stripe, differs }
+}
+
+/// The compared fields of a transaction and its record (either may be absent).
+fn fields_of(pair: Option<&Pair>, record: Option<&StoredRecord>) -> Vec<FieldDiff> {
+    let ledger = pair.map(|p| &p.ledger);
+    let stripe = record.map(|r| &r.record);
+    let fiat_currency = ledger.map(|l| l.fiat_currency.clone()).or_else(|| stripe.map(|s| s.currency.clone())).unwrap_or_default();
+    let money = |v: i64| format_fiat(v, &fiat_currency);
+    let both = ledger.is_some() && stripe.is_some();
+    let expected = ledger.map(|l| l.expected_requested());
+    let status_differs = both && stripe.is_some_and(|s| s.status != "guaranteed") && expected.is_some_and(|e| e > 0);
+    vec![
+        field("Transaction", ledger.map(|l| l.transaction_id.clone()), record.and_then(|r| r.transaction_id.clone()), false),
+        field("Payment Record", record.map(|r| r.record.id.clone()), stripe.map(|s| s.id.clone()), false),
+        field(
+            "Currency",
+            ledger.map(|l| l.fiat_currency.to_uppercase()),
+            stripe.map(|s| s.currency.to_uppercase()),
+            both && ledger.map(|l| &l.fiat_currency) != stripe.map(|s| &s.currency),
+        ),
+        field(
+            "Amount",
+            expected.map(money),
+            stripe.map(|s| money(s.amount_requested)),
+            expected != stripe.map(|s| s.amount_requested) && (both || ledger.is_none() || stripe.is_none()),
+        ),
+        field(
+            "Refunded",
+            ledger.map(|l| money(l.refunded)),
+            stripe.map(|s| money(s.amount_refunded)),
+            both && ledger.map(|l| l.refunded) != stripe.map(|s| s.amount_refunded),
+        ),
+        field("Status", ledger.map(|_| "settled".to_string()), stripe.map(|s| s.status.clone()), status_differs),
+        field(
+            "Customer",
+            ledger.map(|l| l.account_customer.clone().unwrap_or_else(|| "—".into())),
+            stripe.map(|s| s.customer.clone().unwrap_or_else(|| "—".into())),
+            both && stripe.is_some_and(|s| s.customer.is_some() && s.customer != ledger.and_then(|l| l.account_customer.clone())),
+        ),
+        field(
+            "Payment reference",
+            ledger.map(|l| l.transaction_id.clone()),
+            stripe.map(|s| s.payment_reference.clone().unwrap_or_else(|| "—".into())),
+            false,
+        ),
+        field("Matched by", None, record.map(|r| r.match_source.clone().unwrap_or_else(|| "nothing".into())), false),
+    ]
+}
+
+/// Payments that could be what an orphan record mirrors: same fiat amount and currency,
+/// within a week of the record, with no record of their own; scored by closeness.
+async fn candidates(tx: &mut DbTx, record: &StoredRecord) -> Result<Vec<Candidate>, AppError> {
+    let r = &record.record;
+    let rows = recon_compare::payment_candidates(tx, &r.currency, r.amount_requested, r.created * 1000, 7 * 86_400_000).await?;
+    let mut out: Vec<Candidate> = rows
+        .into_iter()
+        .map(|c| {
+            let days = (c.occurred_at - r.created * 1000).abs() / 86_400_000;
+            let mut score = 60 - (days * 5).min(40);
+            let mut reasons = vec!["same amount and currency".to_string(), format!("{days} day(s) apart")];
+            if c.account_customer.is_some() && c.account_customer == r.customer {
+                score += 30;
+                reasons.push("same Stripe customer".into());
+            }
+            if r.description.as_deref().is_some_and(|d| !d.is_empty() && d == c.description) {
+                score += 10;
+                reasons.push("same description".into());
+            }
+            Candidate {
+                transaction_id: c.id,
+                occurred_at: format_ms(c.occurred_at),
+                amount: format!("{} {}", format_amount(c.amount, c.exponent), c.currency),
+                fiat_amount: format_fiat(c.fiat_amount, &r.currency),
+                account_name: c.account_name,
+                score: score.clamp(0, 100),
+                reasons,
+            }
+        })
+        .collect();
+    out.sort_by(|a, b| b.score.cmp(&a.score).then_with(|| a.transaction_id.cmp(&b.transaction_id)));
+    out.truncate(10);
+    Ok(out)
+}
+
+pub async fn detail(state: &AppState, id: &str) -> Result<CaseDetail, AppError> {
+    let db = &state.db;
+    let mut tx = db.begin_snapshot().await?;
+    let case = recon_cases::find(&mut tx, id).await?.ok_or_else(|| AppError::not_found("case"))?;
+    let pairs = match &case.transaction_id {
+        Some(t) => recon_compare::pairs_of(&mut tx, t).await?,
+        None => Vec::new(),
+    };
+    let pair = pairs.iter().find(|p| p.stripe.as_ref().map(|s| &s.record_id) == case.record_id.as_ref()).or(pairs.first());
+    let record_id = case.record_id.clone().or_else(|| pair.and_then(|p| p.stripe.as_ref()).map(|s| s.record_id.clone()));
+    let record = match record_id {
+        Some(r) => stripe_records::find(&mut tx, &r).await?,
+        None => None,
+    };
+    let candidates = match (&case.class, &record) {
+        (BreakClass::OrphanInStripe, Some(r)) if case.state != CaseState::Closed => candidates(&mut tx, r).await?,
+        _ => Vec::new(),
+    };
+    let history = recon_cases::events(&mut tx, id).await?;
+    tx.commit().await?;
+    let fixes = applicable(&case, pair, record.as_ref());
+    let assignable = users::list(db)
+        .await?
+        .into_iter()
+        .filter(|u| !u.disabled && u.role.includes(Role::Support))
+        .map(|u| UserChoice { id: u.id, name: u.name })
+        .collect();
+    let exponent = exponent_of(db, &case.currency).await?;
+    Ok(CaseDetail {
+        explanation: case.class.explanation().to_string(),
+        fields: fields_of(pair, record.as_ref()),
+        history: history
+            .into_iter()
+            .map(|e| CaseEventView { at: format_ms(e.at), actor: e.actor, what: e.what, detail: e.detail })
+            .collect(),
+        fixes,
+        candidates,
+        assignee_id: case.assignee_id.clone(),
+        assignable,
+        dashboard_url: record.as_ref().and_then(|r| crate::server::stripe::dashboard_url(state.stripe.as_ref(), &r.record.id)),
+        case: row_of(&case, exponent, now_ms()),
+    })
+}
+
+/// Opens the write transaction of a change to a case, with the case as it is.
+pub async fn begin_change(db: &Db, id: &str) -> Result<(WriteTx, CaseRecord), AppError> {
+    let mut tx = db.begin_write().await?;
+    let case = recon_cases::find(&mut tx.tx, id).await?.ok_or_else(|| AppError::not_found("case"))?;
+    Ok((tx, case))
+}
+
+/// Records the change in the case's history and the audit log, and commits it.
+pub async fn finish_change(
+    mut tx: WriteTx,
+    actor: &Actor,
+    case: &CaseRecord,
+    what: &str,
+    detail: &str,
+    before: serde_json::Value,
+    after: serde_json::Value,
+) -> Result<(), AppError> {
+    recon_cases::add_events(&mut tx.tx, &[(case.id.clone(), detail.to_string())], now_ms(), actor.user_id.as_deref(), &actor.label, what)
+        .await?;
+    let target = format!("recon_case:{}", case.id);
+    audit::record(&mut tx.tx, actor, AuditEvent { action: &format!("recon.{what}"), target: &target, before: Some(before), after: Some(after) })
+        .await?;
+    tx.commit().await?;
     Ok(())
 }
 
-pub async fn remark(_db: &Db, _actor: &Actor, _id: &str, _remark: &str) -> Result<(), AppError> {
-    Ok(())
+pub async fn assign(db: &Db, actor: &Actor, id: &str, user_id: Option<String>) -> Result<(), AppError> {
+    let assignee = match &user_id {
+        Some(u) => {
+            let user = users::find_by_id(db, u).await?.ok_or_else(|| AppError::validation("user_id", "no such user"))?;
+            if user.disabled || !user.role.includes(Role::Support) {
+                return Err(AppError::validation("user_id", "cases go to active support staff or admins"));
+            }
+            Some(user)
+        }
+        None => None,
+    };
+    let detail = assignee.as_ref().map_or("Unassigned".to_string(), |u| format!("Assigned to {}", u.name));
+    let (mut tx, case) = begin_change(db, id).await?;
+    recon_cases::set_assignee(&mut tx.tx, &case.id, user_id.as_deref(), now_ms()).await?;
+    finish_change(tx, actor, &case, "assigned", &detail, json!({ "assignee_id": case.assignee_id }), json!({ "assignee_id": user_id })).await
+}
+
+pub async fn remark(db: &Db, actor: &Actor, id: &str, remark: &str) -> Result<(), AppError> {
+    if remark.chars().count() > 2000 {
+        return Err(AppError::validation("remark", "keep it under 2,000 characters"));
+    }
+    let (tx, case) = begin_change(db, id).await?;
+    finish_change(tx, actor, &case, "remark", remark, json!(null), json!({ "remark": remark })).await
+}
+
+/// Whether `kind` may be what an orphan is linked to.
+pub fn linkable(kind: TransactionKind) -> bool {
+    matches!(kind, TransactionKind::Payment | TransactionKind::InvoicePayment)
 }

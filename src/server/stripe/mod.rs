@@ -3,3 +3,11 @@
 pub mod client;
 pub mod emulator;
 pub mod setup;
+
+use client::{KeyMode, StripeClient};
+
+/// Where a person opens a Payment Record in the Stripe Dashboard; only a live key's records
+/// are there (test mode and the emulator have no Dashboard page to link to).
+pub fn dashboard_url(client: Option<&StripeClient>, record_id: &str) -> Option<String> {
+    client.filter(|c| c.mode() == KeyMode::Live).map(|_| format!("https://dashboard.stripe.com/payments/{record_id}"))
+}

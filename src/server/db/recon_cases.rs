@@ -1,0 +1,324 @@
+//! Reconciliation cases and their history.
+
+use super::{insert_rows, new_id, select_in, DbTx, Param, SqlFilter};
+use crate::domain::recon::{BreakClass, CaseState};
+use sqlx::any::AnyRow;
+use sqlx::Row;
+use std::collections::HashMap;
+
+const DAY_MS: i64 = 86_400_000;
+
+/// A break as one run found it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sighting {
+    pub class: BreakClass,
+    pub subject: String,
+    pub transaction_id: Option<String>,
+    pub record_id: Option<String>,
+    pub account_id: Option<String>,
+    pub currency: String,
+    pub amount: i64,
+    pub summary: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseRecord {
+    pub id: String,
+    pub class: BreakClass,
+    pub subject: String,
+    pub transaction_id: Option<String>,
+    pub record_id: Option<String>,
+    pub account_id: Option<String>,
+    pub account_name: Option<String>,
+    pub currency: String,
+    pub amount: i64,
+    pub summary: String,
+    pub state: CaseState,
+    pub first_seen: i64,
+    pub last_seen: i64,
+    pub assignee_id: Option<String>,
+    pub assignee_name: Option<String>,
+}
+
+const SELECT: &str = "SELECT c.id, c.class, c.subject, c.transaction_id, c.record_id, c.account_id, a.display_name AS account_name, \
+    c.currency, c.amount, c.summary, c.state, c.first_seen, c.last_seen, c.assignee_id, u.name AS assignee_name \
+    FROM recon_cases c LEFT JOIN accounts a ON a.id = c.account_id LEFT JOIN users u ON u.id = c.assignee_id WHERE 1 = 1";
+
+fn parse<T: std::str::FromStr<Err = String>>(value: String) -> Result<T, sqlx::Error> {
+    value.parse().map_err(|e: String| sqlx::Error::Decode(e.into()))
+}
+
+fn from_row(row: &AnyRow) -> Result<CaseRecord, sqlx::Error> {
+    Ok(CaseRecord {
+        id: row.try_get("id")?,
+        class: parse(row.try_get("class")?)?,
+        subject: row.try_get("subject")?,
+        transaction_id: row.try_get("transaction_id")?,
+        record_id: row.try_get("record_id")?,
+        account_id: row.try_get("account_id")?,
+        account_name: row.try_get("account_name")?,
+        currency: row.try_get("currency")?,
+        amount: row.try_get("amount")?,
+        summary: row.try_get("summary")?,
+        state: parse(row.try_get("state")?)?,
+        first_seen: row.try_get("first_seen")?,
+        last_seen: row.try_get("last_seen")?,
+        assignee_id: row.try_get("assignee_id")?,
+        assignee_name: row.try_get("assignee_name")?,
+    })
+}
+
+/// Live (open or ignored) cases by `(class, subject)`: what a run compares its findings with.
+pub async fn live_keys(tx: &mut DbTx) -> Result<HashMap<(String, String), String>, sqlx::Error> {
+    sqlx::query("SELECT id, class, subject FROM recon_cases WHERE state <> 'closed'")
+        .fetch_all(&mut **tx)
+        .await?
+        .iter()
+        .map(|row| Ok(((row.try_get("class")?, row.try_get("subject")?), row.try_get("id")?)))
+        .collect()
+}
+
+/// Opens a case for each new sighting (with an "opened" event); returns the new ids.
+pub async fn open(tx: &mut DbTx, sightings: &[Sighting], now: i64) -> Result<Vec<String>, sqlx::Error> {
+    let ids: Vec<String> = sightings.iter().map(|_| new_id()).collect();
+    let rows = sightings
+        .iter()
+        .zip(&ids)
+        .map(|(s, id)| {
+            vec![
+                Param::Text(id.clone()),
+                Param::Text(s.class.as_str().into()),
+                Param::Text(s.subject.clone()),
+                Param::OptText(s.transaction_id.clone()),
+                Param::OptText(s.record_id.clone()),
+                Param::OptText(s.account_id.clone()),
+                Param::Text(s.currency.clone()),
+                Param::Int(s.amount),
+                Param::Text(s.summary.clone()),
+                Param::Text("open".into()),
+                Param::Int(now),
+                Param::Int(now),
+                Param::Int(now),
+            ]
+        })
+        .collect();
+    let columns = [
+        "id", "class", "subject", "transaction_id", "record_id", "account_id", "currency", "amount", "summary", "state",
+        "first_seen", "last_seen", "updated_at",
+    ];
+    insert_rows(tx, "recon_cases", &columns, rows).await?;
+    let events = sightings.iter().zip(&ids).map(|(s, id)| (id.clone(), s.summary.clone())).collect::<Vec<_>>();
+    add_events(tx, &events, now, None, "reconciliation", "opened").await?;
+    Ok(ids)
+}
+
+/// Marks live cases seen again, refreshing what they say.
+pub async fn seen(tx: &mut DbTx, updates: &[(String, &Sighting)], now: i64) -> Result<(), sqlx::Error> {
+    let ids: Vec<String> = updates.iter().map(|(id, _)| id.clone()).collect();
+    select_in(tx, &format!("UPDATE recon_cases SET last_seen = {now} WHERE id IN ({{in}})"), &ids).await?;
+    // Only a changed description is rewritten: most cases stay as they were between runs.
+    let current: HashMap<String, (String, Option<String>)> =
+        select_in(tx, "SELECT id, summary, record_id FROM recon_cases WHERE id IN ({in})", &ids)
+            .await?
+            .iter()
+            .map(|row| Ok((row.try_get("id")?, (row.try_get("summary")?, row.try_get("record_id")?))))
+            .collect::<Result<_, sqlx::Error>>()?;
+    for (id, sighting) in updates {
+        let changed = current.get(id).is_some_and(|(summary, record)| *summary != sighting.summary || *record != sighting.record_id);
+        if changed {
+            sqlx::query("UPDATE recon_cases SET summary = $2, record_id = $3, amount = $4, updated_at = $5 WHERE id = $1")
+                .bind(id)
+                .bind(&sighting.summary)
+                .bind(&sighting.record_id)
+                .bind(sighting.amount)
+                .bind(now)
+                .execute(&mut **tx)
+                .await?;
+            add_events(tx, &[(id.clone(), sighting.summary.clone())], now, None, "reconciliation", "changed").await?;
+        }
+    }
+    Ok(())
+}
+
+/// Closes live cases a run that started at `run_started` did not find; returns how many.
+pub async fn close_unseen(tx: &mut DbTx, run_started: i64, now: i64) -> Result<usize, sqlx::Error> {
+    let gone: Vec<String> = sqlx::query("SELECT id FROM recon_cases WHERE state <> 'closed' AND last_seen < $1")
+        .bind(run_started)
+        .fetch_all(&mut **tx)
+        .await?
+        .iter()
+        .map(|row| row.try_get("id"))
+        .collect::<Result<_, _>>()?;
+    select_in(tx, &format!("UPDATE recon_cases SET state = 'closed', closed_at = {now}, updated_at = {now} WHERE id IN ({{in}})"), &gone)
+        .await?;
+    let events: Vec<(String, String)> = gone.iter().map(|id| (id.clone(), "The break is gone.".to_string())).collect();
+    add_events(tx, &events, now, None, "reconciliation", "closed").await?;
+    Ok(gone.len())
+}
+
+pub async fn add_events(
+    tx: &mut DbTx,
+    events: &[(String, String)],
+    at: i64,
+    actor_id: Option<&str>,
+    actor: &str,
+    what: &str,
+) -> Result<(), sqlx::Error> {
+    let rows = events
+        .iter()
+        .map(|(case_id, detail)| {
+            vec![
+                Param::Text(new_id()),
+                Param::Text(case_id.clone()),
+                Param::Int(at),
+                Param::OptText(actor_id.map(str::to_string)),
+                Param::Text(actor.to_string()),
+                Param::Text(what.to_string()),
+                Param::OptText(Some(detail.clone()).filter(|d| !d.is_empty())),
+            ]
+        })
+        .collect();
+    insert_rows(tx, "recon_case_events", &["id", "case_id", "at", "actor_id", "actor", "what", "detail"], rows).await
+}
+
+pub struct EventRow {
+    pub at: i64,
+    pub actor: String,
+    pub what: String,
+    pub detail: Option<String>,
+}
+
+pub async fn events(tx: &mut DbTx, case_id: &str) -> Result<Vec<EventRow>, sqlx::Error> {
+    sqlx::query("SELECT at, actor, what, detail FROM recon_case_events WHERE case_id = $1 ORDER BY at, id")
+        .bind(case_id)
+        .fetch_all(&mut **tx)
+        .await?
+        .iter()
+        .map(|row| Ok(EventRow { at: row.try_get("at")?, actor: row.try_get("actor")?, what: row.try_get("what")?, detail: row.try_get("detail")? }))
+        .collect()
+}
+
+pub async fn find(tx: &mut DbTx, id: &str) -> Result<Option<CaseRecord>, sqlx::Error> {
+    let sql = format!("{SELECT} AND c.id = $1");
+    sqlx::query(&sql).bind(id).fetch_optional(&mut **tx).await?.as_ref().map(from_row).transpose()
+}
+
+/// The closed case a person's fix about `subject` ended most recently, to reopen it.
+pub async fn latest_closed(tx: &mut DbTx, class: BreakClass, subject: &str) -> Result<Option<String>, sqlx::Error> {
+    let row = sqlx::query("SELECT id FROM recon_cases WHERE class = $1 AND subject = $2 AND state = 'closed' ORDER BY closed_at DESC, id DESC LIMIT 1")
+        .bind(class.as_str())
+        .bind(subject)
+        .fetch_optional(&mut **tx)
+        .await?;
+    row.map(|r| r.try_get("id")).transpose()
+}
+
+/// Changes a case's state (and the closing time with it); `false` if it was not in `from`.
+pub async fn set_state(tx: &mut DbTx, id: &str, from: &[CaseState], to: CaseState, now: i64) -> Result<bool, sqlx::Error> {
+    let allowed = from.iter().map(|s| format!("'{}'", s.as_str())).collect::<Vec<_>>().join(", ");
+    let closed_at = if to == CaseState::Closed { Some(now) } else { None };
+    let sql = format!("UPDATE recon_cases SET state = $2, closed_at = $3, last_seen = $4, updated_at = $4 WHERE id = $1 AND state IN ({allowed})");
+    let done = sqlx::query(&sql).bind(id).bind(to.as_str()).bind(closed_at).bind(now).execute(&mut **tx).await?;
+    Ok(done.rows_affected() == 1)
+}
+
+pub async fn set_assignee(tx: &mut DbTx, id: &str, user_id: Option<&str>, now: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE recon_cases SET assignee_id = $2, updated_at = $3 WHERE id = $1")
+        .bind(id)
+        .bind(user_id)
+        .bind(now)
+        .execute(&mut **tx)
+        .await
+        .map(|_| ())
+}
+
+/// A parsed queue filter; amounts in local minor units.
+#[derive(Debug, Clone, Default)]
+pub struct CaseQuery {
+    pub class: Option<BreakClass>,
+    /// First seen within `(min_days, max_days)` ago, `max` inclusive.
+    pub age_days: Option<(i64, Option<i64>)>,
+    /// `None`: open and ignored.
+    pub state: Option<CaseState>,
+    /// `Some(None)`: unassigned.
+    pub assignee: Option<Option<String>>,
+    pub account_id: Option<String>,
+    pub min_amount: Option<i64>,
+    pub max_amount: Option<i64>,
+    pub now: i64,
+}
+
+impl CaseQuery {
+    fn apply(&self, filter: &mut SqlFilter) {
+        if let Some(class) = self.class {
+            filter.and("c.class =", Param::Text(class.as_str().into()));
+        }
+        match self.state {
+            Some(state) => filter.and("c.state =", Param::Text(state.as_str().into())),
+            None => filter.push(" AND c.state <> 'closed'"),
+        }
+        if let Some((min, max)) = self.age_days {
+            filter.and("c.first_seen <=", Param::Int(self.now - min * DAY_MS));
+            if let Some(max) = max {
+                filter.and("c.first_seen >", Param::Int(self.now - (max + 1) * DAY_MS));
+            }
+        }
+        match &self.assignee {
+            Some(Some(user)) => filter.and("c.assignee_id =", Param::Text(user.clone())),
+            Some(None) => filter.push(" AND c.assignee_id IS NULL"),
+            None => {}
+        }
+        if let Some(account) = &self.account_id {
+            filter.and("c.account_id =", Param::Text(account.clone()));
+        }
+        if let Some(min) = self.min_amount {
+            filter.and("c.amount >=", Param::Int(min));
+        }
+        if let Some(max) = self.max_amount {
+            filter.and("c.amount <=", Param::Int(max));
+        }
+    }
+}
+
+/// A page of the queue, oldest first; `after` is `(first_seen, id)` of the previous page's last.
+pub async fn page(tx: &mut DbTx, query: &CaseQuery, after: Option<(i64, String)>, limit: i64) -> Result<Vec<CaseRecord>, sqlx::Error> {
+    let mut filter = SqlFilter::new(SELECT);
+    query.apply(&mut filter);
+    if let Some((first_seen, id)) = after {
+        let n = filter.param_count();
+        filter.push(&format!(" AND (c.first_seen > ${} OR (c.first_seen = ${} AND c.id > ${}))", n + 1, n + 1, n + 2));
+        filter.bind(Param::Int(first_seen));
+        filter.bind(Param::Text(id));
+    }
+    filter.push(&format!(" ORDER BY c.first_seen, c.id LIMIT {limit}"));
+    filter.fetch_all_tx(tx).await?.iter().map(from_row).collect()
+}
+
+/// Every case the filter selects (for a bulk fix or an export).
+pub async fn all(tx: &mut DbTx, query: &CaseQuery) -> Result<Vec<CaseRecord>, sqlx::Error> {
+    let mut filter = SqlFilter::new(SELECT);
+    query.apply(&mut filter);
+    filter.push(" ORDER BY c.first_seen, c.id");
+    filter.fetch_all_tx(tx).await?.iter().map(from_row).collect()
+}
+
+pub async fn count(tx: &mut DbTx, query: &CaseQuery) -> Result<i64, sqlx::Error> {
+    let mut filter = SqlFilter::new("SELECT COUNT(*) AS n FROM recon_cases c WHERE 1 = 1");
+    query.apply(&mut filter);
+    let rows = filter.fetch_all_tx(tx).await?;
+    rows.first().map(|r| r.try_get("n")).transpose().map(|n| n.unwrap_or(0))
+}
+
+/// Live cases by class, state and day of first sighting (whole days ago).
+pub async fn live_counts(tx: &mut DbTx, now: i64) -> Result<Vec<(BreakClass, CaseState, i64, i64)>, sqlx::Error> {
+    let sql = format!(
+        "SELECT class, state, ({now} - first_seen) / {DAY_MS} AS days, COUNT(*) AS n FROM recon_cases \
+         WHERE state <> 'closed' GROUP BY class, state, ({now} - first_seen) / {DAY_MS}"
+    );
+    sqlx::query(&sql)
+        .fetch_all(&mut **tx)
+        .await?
+        .iter()
+        .map(|row| Ok((parse(row.try_get("class")?)?, parse(row.try_get("state")?)?, row.try_get("days")?, row.try_get("n")?)))
+        .collect()
+}

@@ -1,0 +1,184 @@
+//! The one query that lays each mirrored ledger transaction beside the Stripe record(s)
+//! matched to it, keeping only pairs that disagree (or transactions with no record).
+
+use super::DbTx;
+use sqlx::any::AnyRow;
+use sqlx::Row;
+
+/// The ledger's side of a mirrored payment, with what its corrections add up to in fiat.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LedgerSide {
+    pub transaction_id: String,
+    pub currency: String,
+    pub amount: i64,
+    pub fiat_amount: i64,
+    pub fiat_currency: String,
+    pub account_id: String,
+    pub account_customer: Option<String>,
+    pub recorded_at: i64,
+    /// Fiat refunded by ledger refunds of this payment.
+    pub refunded: i64,
+    /// Fiat added (+) or taken back (−) by adjustments correcting this payment.
+    pub adjusted: i64,
+}
+
+impl LedgerSide {
+    /// What Stripe should show as requested: the payment as reported, plus its adjustments.
+    pub fn expected_requested(&self) -> i64 {
+        self.fiat_amount + self.adjusted
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StripeSide {
+    pub record_id: String,
+    pub currency: String,
+    pub amount_requested: i64,
+    pub amount_refunded: i64,
+    pub status: String,
+    pub customer: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pair {
+    pub ledger: LedgerSide,
+    pub stripe: Option<StripeSide>,
+}
+
+/// Per corrected payment, in fiat: refunds (ledger refunds, plus reconciliation adjustments of
+/// the refunds, positive when they return money to the payer) and amount adjustments (positive
+/// when they add to the payment). Other adjustments do not concern Stripe.
+const CORRECTIONS: &str = "SELECT r.corrects_id AS payment_id, \
+    CAST(SUM(CASE WHEN r.kind = 'refund' THEN COALESCE(r.fiat_amount, 0) \
+                  WHEN ra.purpose = 'refund' AND r.from_account = p.to_account THEN ra.fiat_amount \
+                  WHEN ra.purpose = 'refund' THEN -ra.fiat_amount ELSE 0 END) AS BIGINT) AS refunded, \
+    CAST(SUM(CASE WHEN ra.purpose = 'amount' AND r.from_account = p.from_account THEN ra.fiat_amount \
+                  WHEN ra.purpose = 'amount' THEN -ra.fiat_amount ELSE 0 END) AS BIGINT) AS adjusted \
+    FROM transactions r JOIN transactions p ON p.id = r.corrects_id \
+    LEFT JOIN recon_adjustments ra ON ra.transaction_id = r.id \
+    WHERE r.corrects_id IS NOT NULL AND r.kind IN ('refund', 'adjustment') GROUP BY r.corrects_id";
+
+fn select(filter: &str) -> String {
+    format!(
+        "SELECT t.id, t.currency, t.amount, COALESCE(t.fiat_amount, 0) AS fiat_amount, t.from_account, t.recorded_at, \
+         c.fiat_currency, a.stripe_customer_id, COALESCE(x.refunded, 0) AS refunded, COALESCE(x.adjusted, 0) AS adjusted, \
+         s.id AS record_id, s.currency AS record_currency, s.amount_requested, s.amount_refunded, s.status, s.customer \
+         FROM transactions t \
+         JOIN currencies c ON c.code = t.currency \
+         JOIN accounts a ON a.id = t.from_account \
+         LEFT JOIN ({CORRECTIONS}) x ON x.payment_id = t.id \
+         LEFT JOIN stripe_records s ON s.transaction_id = t.id \
+         WHERE t.kind IN ('payment', 'invoice_payment') AND {filter}"
+    )
+}
+
+/// Pairs that disagree somewhere, and transactions recorded before `missing_before_ms` with no
+/// record. A superset: the caller decides which differences are breaks.
+pub async fn disagreeing(tx: &mut DbTx, missing_before_ms: i64) -> Result<Vec<Pair>, sqlx::Error> {
+    let sql = select(
+        "((s.id IS NULL AND t.recorded_at < $1) OR (s.id IS NOT NULL AND (s.currency <> c.fiat_currency \
+         OR s.status <> 'guaranteed' OR s.amount_requested <> COALESCE(t.fiat_amount, 0) + COALESCE(x.adjusted, 0) \
+         OR s.amount_refunded <> COALESCE(x.refunded, 0) \
+         OR (s.customer IS NOT NULL AND (a.stripe_customer_id IS NULL OR s.customer <> a.stripe_customer_id)))))",
+    );
+    sqlx::query(&sql).bind(missing_before_ms).fetch_all(&mut **tx).await?.iter().map(from_row).collect()
+}
+
+/// One transaction beside each record matched to it (for a case page), agreeing or not.
+pub async fn pairs_of(tx: &mut DbTx, transaction_id: &str) -> Result<Vec<Pair>, sqlx::Error> {
+    let sql = select("t.id = $1");
+    sqlx::query(&sql).bind(transaction_id).fetch_all(&mut **tx).await?.iter().map(from_row).collect()
+}
+
+fn from_row(row: &AnyRow) -> Result<Pair, sqlx::Error> {
+    let record_id: Option<String> = row.try_get("record_id")?;
+    let stripe = match record_id {
+        Some(record_id) => Some(StripeSide {
+            record_id,
+            currency: row.try_get("record_currency")?,
+            amount_requested: row.try_get("amount_requested")?,
+            amount_refunded: row.try_get("amount_refunded")?,
+            status: row.try_get("status")?,
+            customer: row.try_get("customer")?,
+        }),
+        None => None,
+    };
+    Ok(Pair {
+        ledger: LedgerSide {
+            transaction_id: row.try_get("id")?,
+            currency: row.try_get("currency")?,
+            amount: row.try_get("amount")?,
+            fiat_amount: row.try_get("fiat_amount")?,
+            fiat_currency: row.try_get("fiat_currency")?,
+            account_id: row.try_get("from_account")?,
+            account_customer: row.try_get("stripe_customer_id")?,
+            recorded_at: row.try_get("recorded_at")?,
+            refunded: row.try_get("refunded")?,
+            adjusted: row.try_get("adjusted")?,
+        },
+        stripe,
+    })
+}
+
+/// A payment that might be the one an orphan record mirrors.
+pub struct CandidateRow {
+    pub id: String,
+    pub occurred_at: i64,
+    pub currency: String,
+    pub exponent: u32,
+    pub amount: i64,
+    pub fiat_amount: i64,
+    pub description: String,
+    pub account_name: String,
+    pub account_customer: Option<String>,
+}
+
+/// Payments in `fiat_currency` worth `fiat_amount`, within `window_ms` of `around_ms`, that no
+/// record carrying money is matched to.
+pub async fn payment_candidates(
+    tx: &mut DbTx,
+    fiat_currency: &str,
+    fiat_amount: i64,
+    around_ms: i64,
+    window_ms: i64,
+) -> Result<Vec<CandidateRow>, sqlx::Error> {
+    let sql = "SELECT t.id, t.occurred_at, t.currency, c.exponent, t.amount, t.fiat_amount, t.description, a.display_name, a.stripe_customer_id \
+        FROM transactions t JOIN currencies c ON c.code = t.currency JOIN accounts a ON a.id = t.from_account \
+        WHERE t.kind IN ('payment', 'invoice_payment') AND c.fiat_currency = $1 AND t.fiat_amount = $2 \
+        AND t.occurred_at BETWEEN $3 AND $4 \
+        AND NOT EXISTS (SELECT 1 FROM stripe_records s WHERE s.transaction_id = t.id AND s.status = 'guaranteed' AND s.amount_refunded < s.amount_guaranteed) \
+        ORDER BY t.occurred_at LIMIT 50";
+    sqlx::query(sql)
+        .bind(fiat_currency)
+        .bind(fiat_amount)
+        .bind(around_ms - window_ms)
+        .bind(around_ms + window_ms)
+        .fetch_all(&mut **tx)
+        .await?
+        .iter()
+        .map(|row| {
+            Ok(CandidateRow {
+                id: row.try_get("id")?,
+                occurred_at: row.try_get("occurred_at")?,
+                currency: row.try_get("currency")?,
+                exponent: u32::try_from(row.try_get::<i64, _>("exponent")?).unwrap_or(0),
+                amount: row.try_get("amount")?,
+                fiat_amount: row.try_get("fiat_amount")?,
+                description: row.try_get("description")?,
+                account_name: row.try_get("display_name")?,
+                account_customer: row.try_get("stripe_customer_id")?,
+            })
+        })
+        .collect()
+}
+
+/// The ledger refunds of a payment.
+pub async fn refunds_of(tx: &mut DbTx, payment_id: &str) -> Result<Vec<String>, sqlx::Error> {
+    sqlx::query("SELECT id FROM transactions WHERE corrects_id = $1 AND kind = 'refund' ORDER BY id")
+        .bind(payment_id)
+        .fetch_all(&mut **tx)
+        .await?
+        .iter()
+        .map(|row| row.try_get("id"))
+        .collect()
+}

@@ -1,0 +1,154 @@
+//! Turning compared pairs and unmatched records into breaks. Pure: the rules live here and
+//! are unit-tested without a database.
+
+use crate::domain::money::format_fiat;
+use crate::domain::recon::BreakClass;
+use crate::server::db::recon_cases::Sighting;
+use crate::server::db::recon_compare::{LedgerSide, Pair, StripeSide};
+use crate::server::db::stripe_records::StoredRecord;
+
+/// The breaks one pair shows. A payment fully taken back by adjustments expects nothing from
+/// Stripe but a record that is not guaranteed (or none at all).
+pub fn breaks_of_pair(pair: &Pair) -> Vec<(BreakClass, String)> {
+    let ledger = &pair.ledger;
+    let fiat = |v: i64| format_fiat(v, &ledger.fiat_currency);
+    let expected = ledger.expected_requested();
+    let Some(stripe) = &pair.stripe else {
+        return if expected > 0 {
+            vec![(BreakClass::MissingInStripe, format!("{} in the ledger, no Payment Record in Stripe", fiat(expected)))]
+        } else {
+            vec![]
+        };
+    };
+    if stripe.currency != ledger.fiat_currency {
+        let text = format!("{} expected, {} in Stripe", ledger.fiat_currency.to_uppercase(), stripe.currency.to_uppercase());
+        return vec![(BreakClass::CurrencyMismatch, text)];
+    }
+    let mut found = Vec::new();
+    if stripe.status != "guaranteed" {
+        if expected > 0 {
+            found.push((BreakClass::StatusMismatch, format!("{} in Stripe, settled in the ledger ({})", stripe.status, fiat(expected))));
+        }
+    } else if stripe.amount_requested != expected {
+        found.push((BreakClass::AmountMismatch, format!("{} in the ledger, {} in Stripe", fiat(expected), fiat(stripe.amount_requested))));
+    }
+    if stripe.amount_refunded != ledger.refunded {
+        let text = format!("{} refunded in the ledger, {} in Stripe", fiat(ledger.refunded), fiat(stripe.amount_refunded));
+        found.push((BreakClass::RefundMismatch, text));
+    }
+    if let Some(customer) = &stripe.customer
+        && ledger.account_customer.as_ref() != Some(customer)
+    {
+        let ours = ledger.account_customer.as_deref().unwrap_or("no customer");
+        found.push((BreakClass::CustomerMismatch, format!("{ours} in the ledger, {customer} in Stripe")));
+    }
+    found
+}
+
+pub fn sighting(class: BreakClass, summary: String, ledger: &LedgerSide, stripe: Option<&StripeSide>) -> Sighting {
+    Sighting {
+        class,
+        subject: ledger.transaction_id.clone(),
+        transaction_id: Some(ledger.transaction_id.clone()),
+        record_id: stripe.map(|s| s.record_id.clone()),
+        account_id: Some(ledger.account_id.clone()),
+        currency: ledger.currency.clone(),
+        amount: ledger.amount,
+        summary,
+    }
+}
+
+/// Whether a record still stands for money received: guaranteed and not wholly refunded.
+pub fn carries_money(record: &StoredRecord) -> bool {
+    let r = &record.record;
+    r.status == "guaranteed" && r.amount_refunded < r.amount_guaranteed
+}
+
+/// Of the records matched to one transaction, the one that mirrors it: one that carries money,
+/// then the one Regio stored or a person linked, then the oldest.
+pub fn primary(records: &[&StoredRecord]) -> Option<String> {
+    records
+        .iter()
+        .min_by_key(|r| {
+            let chosen = matches!(r.match_source.as_deref(), Some("stored" | "manual"));
+            (!carries_money(r), !chosen, r.record.created, r.record.id.clone())
+        })
+        .map(|r| r.record.id.clone())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ledger() -> LedgerSide {
+        LedgerSide {
+            transaction_id: "t1".into(),
+            currency: "SRB".into(),
+            amount: 1200,
+            fiat_amount: 1200,
+            fiat_currency: "jpy".into(),
+            account_id: "a1".into(),
+            account_customer: None,
+            recorded_at: 0,
+            refunded: 0,
+            adjusted: 0,
+        }
+    }
+
+    fn stripe() -> StripeSide {
+        StripeSide {
+            record_id: "pr_1".into(),
+            currency: "jpy".into(),
+            amount_requested: 1200,
+            amount_refunded: 0,
+            status: "guaranteed".into(),
+            customer: None,
+        }
+    }
+
+    fn classes(pair: Pair) -> Vec<BreakClass> {
+        breaks_of_pair(&pair).into_iter().map(|(c, _)| c).collect()
+    }
+
+    #[test]
+    fn agreeing_sides_have_no_break() {
+        assert!(classes(Pair { ledger: ledger(), stripe: Some(stripe()) }).is_empty());
+    }
+
+    #[test]
+    fn a_missing_record_is_a_break_unless_the_payment_was_taken_back() {
+        assert_eq!(classes(Pair { ledger: ledger(), stripe: None }), [BreakClass::MissingInStripe]);
+        let reversed = LedgerSide { adjusted: -1200, ..ledger() };
+        assert!(classes(Pair { ledger: reversed, stripe: None }).is_empty());
+    }
+
+    #[test]
+    fn each_difference_is_its_own_break() {
+        let s = StripeSide { amount_requested: 1000, amount_refunded: 100, customer: Some("cus_x".into()), ..stripe() };
+        assert_eq!(
+            classes(Pair { ledger: ledger(), stripe: Some(s) }),
+            [BreakClass::AmountMismatch, BreakClass::RefundMismatch, BreakClass::CustomerMismatch]
+        );
+    }
+
+    #[test]
+    fn another_currency_hides_the_amount_comparisons() {
+        let s = StripeSide { currency: "usd".into(), amount_requested: 8, ..stripe() };
+        assert_eq!(classes(Pair { ledger: ledger(), stripe: Some(s) }), [BreakClass::CurrencyMismatch]);
+    }
+
+    #[test]
+    fn a_failed_record_is_a_status_break_only_while_the_ledger_keeps_the_money() {
+        let failed = StripeSide { status: "failed".into(), ..stripe() };
+        assert_eq!(classes(Pair { ledger: ledger(), stripe: Some(failed.clone()) }), [BreakClass::StatusMismatch]);
+        let reversed = LedgerSide { adjusted: -1200, ..ledger() };
+        assert!(classes(Pair { ledger: reversed, stripe: Some(failed) }).is_empty());
+    }
+
+    #[test]
+    fn adjustments_change_what_stripe_should_show() {
+        let adjusted = LedgerSide { adjusted: -200, ..ledger() };
+        let s = StripeSide { amount_requested: 1000, ..stripe() };
+        assert!(classes(Pair { ledger: adjusted, stripe: Some(s) }).is_empty());
+    }
+}

@@ -1,0 +1,102 @@
+//! Comparing the ledger with the snapshot and keeping the cases in step: new breaks open
+//! cases, breaks seen again refresh theirs, breaks gone close theirs.
+
+use super::classify::{breaks_of_pair, carries_money, primary, sighting};
+use super::ReconError;
+use crate::domain::money::format_fiat;
+use crate::domain::recon::BreakClass;
+use crate::server::db::recon_cases::{self, Sighting};
+use crate::server::db::recon_compare::{self, Pair};
+use crate::server::db::stripe_records::{self, StoredRecord};
+use crate::server::db::{currencies, now_ms, Db, DbTx};
+use std::collections::{BTreeMap, HashMap};
+
+/// Every break the ledger and the snapshot show now.
+pub async fn find_breaks(tx: &mut DbTx, grace_ms: i64) -> Result<Vec<Sighting>, ReconError> {
+    let pairs = recon_compare::disagreeing(tx, now_ms() - grace_ms).await?;
+    let shared = stripe_records::shared_transactions(tx).await?;
+    let mut by_transaction: HashMap<String, Vec<StoredRecord>> = HashMap::new();
+    for record in stripe_records::matched_to(tx, &shared).await? {
+        if let Some(t) = record.transaction_id.clone() {
+            by_transaction.entry(t).or_default().push(record);
+        }
+    }
+    let primaries: HashMap<&str, String> = by_transaction
+        .iter()
+        .filter_map(|(t, records)| primary(&records.iter().collect::<Vec<_>>()).map(|p| (t.as_str(), p)))
+        .collect();
+
+    let mut found = Vec::new();
+    for pair in &pairs {
+        let is_primary = match (primaries.get(pair.ledger.transaction_id.as_str()), &pair.stripe) {
+            (Some(p), Some(s)) => *p == s.record_id,
+            _ => true,
+        };
+        if is_primary {
+            for (class, summary) in breaks_of_pair(pair) {
+                found.push(sighting(class, summary, &pair.ledger, pair.stripe.as_ref()));
+            }
+        }
+    }
+    for (transaction_id, records) in &by_transaction {
+        let live: Vec<&StoredRecord> = records.iter().filter(|r| carries_money(r)).collect();
+        if live.len() < 2 {
+            continue;
+        }
+        let Some(Pair { ledger, .. }) = recon_compare::pairs_of(tx, transaction_id).await?.into_iter().next() else { continue };
+        let keep = primaries.get(transaction_id.as_str());
+        let extra = live.iter().find(|r| Some(&r.record.id) != keep).map(|r| r.record.id.clone());
+        let ids = live.iter().map(|r| r.record.id.as_str()).collect::<Vec<_>>().join(", ");
+        let mut s = sighting(BreakClass::DuplicateInStripe, format!("{} records carry this payment: {ids}", live.len()), &ledger, None);
+        s.record_id = extra;
+        found.push(s);
+    }
+    let currencies = currencies::list_tx(tx).await?;
+    for orphan in stripe_records::unmatched(tx).await? {
+        let r = &orphan.record;
+        let currency = currencies
+            .iter()
+            .find(|c| Some(&c.payment_method_type) == r.payment_method_type.as_ref())
+            .or_else(|| currencies.iter().find(|c| c.fiat_currency == r.currency));
+        let (code, amount) = match currency {
+            Some(c) => (c.code.clone(), c.peg().to_local(r.amount_requested).unwrap_or(0)),
+            None => (r.currency.to_uppercase(), r.amount_requested),
+        };
+        found.push(Sighting {
+            class: BreakClass::OrphanInStripe,
+            subject: r.id.clone(),
+            transaction_id: None,
+            record_id: Some(r.id.clone()),
+            account_id: None,
+            currency: code,
+            amount,
+            summary: format!("{} in Stripe, no ledger transaction", format_fiat(r.amount_requested, &r.currency)),
+        });
+    }
+    Ok(found)
+}
+
+/// Brings the cases in line with `found`; returns the live cases by class.
+pub async fn update_cases(db: &Db, found: &[Sighting]) -> Result<BTreeMap<BreakClass, i64>, ReconError> {
+    let mut tx = db.begin_write().await?;
+    let now = now_ms();
+    let live = recon_cases::live_keys(&mut tx.tx).await?;
+    let mut fresh = Vec::new();
+    let mut again = Vec::new();
+    let mut unique = std::collections::HashSet::new();
+    for s in found.iter().filter(|s| unique.insert((s.class, s.subject.clone()))) {
+        match live.get(&(s.class.as_str().to_string(), s.subject.clone())) {
+            Some(id) => again.push((id.clone(), s)),
+            None => fresh.push(s.clone()),
+        }
+    }
+    recon_cases::seen(&mut tx.tx, &again, now).await?;
+    recon_cases::open(&mut tx.tx, &fresh, now).await?;
+    recon_cases::close_unseen(&mut tx.tx, now, now).await?;
+    tx.commit().await?;
+    let mut by_class = BTreeMap::new();
+    for (class, _) in &unique {
+        *by_class.entry(*class).or_insert(0) += 1;
+    }
+    Ok(by_class)
+}
