@@ -6,6 +6,7 @@ mod auth;
 mod imports;
 mod ledger;
 mod mirror;
+mod recon;
 mod stripe_client;
 mod stripe_emulator;
 mod support;

@@ -137,6 +137,8 @@ pub fn test_config(database_url: &str, addr: SocketAddr) -> Config {
         stripe_secret_key: None,
         stripe_api_base: None,
         emulator_addr: "127.0.0.1:0".parse().expect("addr"),
+        recon_interval: Duration::ZERO,
+        recon_grace: Duration::ZERO,
     }
 }
 

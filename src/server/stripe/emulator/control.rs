@@ -3,6 +3,7 @@
 
 use super::errors::{ApiError, ApiResult};
 use super::request::Req;
+use super::payment_records::Outcome;
 use super::{form, Emulator};
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -19,7 +20,7 @@ pub fn routes() -> Router<Emulator> {
         .route("/faults", get(faults).post(set_faults))
         .route("/reset", post(reset))
         .route("/stats", get(stats))
-        .route("/payment_records/{id}", post(edit_payment_record))
+        .route("/payment_records/{id}", post(edit_payment_record).delete(delete_payment_record))
 }
 
 async fn faults(State(emu): State<Emulator>) -> Response {
@@ -72,12 +73,17 @@ async fn stats(State(emu): State<Emulator>) -> Json<Value> {
     Json(stats)
 }
 
-/// Changes a payment record's description or metadata the way a Dashboard user can: directly,
-/// with no event and no API request behind it.
+/// Changes a payment record the way a person could by hand, directly, with no event and no API
+/// request behind it: description, metadata, and (to stage reconciliation breaks) its amount,
+/// currency, outcome and customer.
 async fn edit_payment_record(State(emu): State<Emulator>, Path(id): Path<String>, req: Req) -> ApiResult {
-    let p = req.fields(&["description", "metadata"])?;
+    let p = req.fields(&["description", "metadata", "amount_requested", "currency", "outcome", "customer"])?;
     let description = p.text_update("description")?;
     let metadata = p.metadata("metadata")?;
+    let amount = p.amount("amount_requested")?;
+    let currency = p.text("currency")?;
+    let outcome = p.one_of("outcome", &["guaranteed", "failed", "canceled"])?;
+    let customer = p.text_update("customer")?;
     let mut store = emu.store().await;
     let record = store.payment_records.get_mut(&id).ok_or_else(|| ApiError::no_such("payment_record", &id))?;
     if let Some(m) = metadata {
@@ -86,6 +92,33 @@ async fn edit_payment_record(State(emu): State<Emulator>, Path(id): Path<String>
     if let Some(d) = description {
         record.details.description = d;
     }
+    if let Some(a) = amount {
+        record.amount_requested = a;
+    }
+    if let Some(c) = currency {
+        record.currency = c.to_lowercase();
+    }
+    if let Some(o) = outcome {
+        record.outcome = match o {
+            "guaranteed" => Outcome::Guaranteed,
+            "failed" => Outcome::Failed,
+            _ => Outcome::Canceled,
+        };
+    }
+    if let Some(c) = customer {
+        record.details.customer_details = c.map(|c| json!({ "customer": c, "email": null, "name": null, "phone": null }));
+    }
+    let body = record.render();
+    drop(store);
     emu.changed();
-    Ok(Json(record.render()))
+    Ok(Json(body))
+}
+
+/// Removes a payment record, as deleting test data in the Dashboard does.
+async fn delete_payment_record(State(emu): State<Emulator>, Path(id): Path<String>) -> ApiResult {
+    let mut store = emu.store().await;
+    store.payment_records.remove(&id).ok_or_else(|| ApiError::no_such("payment_record", &id))?;
+    drop(store);
+    emu.changed();
+    Ok(Json(json!({ "id": id, "deleted": true })))
 }

@@ -49,6 +49,16 @@ impl<T: Row> Table<T> {
         self.index.get(id).map(|i| &mut self.rows[*i])
     }
 
+    /// Removes a row (the Dashboard's "delete test data"); the others keep their order.
+    pub fn remove(&mut self, id: &str) -> Option<T> {
+        let at = self.index.remove(id)?;
+        let row = self.rows.remove(at);
+        for position in self.index.values_mut().filter(|p| **p > at) {
+            *position -= 1;
+        }
+        Some(row)
+    }
+
     pub fn contains(&self, id: &str) -> bool {
         self.index.contains_key(id)
     }
