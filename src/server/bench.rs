@@ -20,25 +20,25 @@ const BATCH: usize = 1_000;
 
 /// A throwaway database: a SQLite file in the temp dir, or a new PostgreSQL database on the
 /// server of `admin_url`, dropped afterwards.
-struct BenchDb {
-    url: String,
+pub(crate) struct BenchDb {
+    pub(crate) url: String,
     cleanup: Option<(String, String)>,
 }
 
 impl BenchDb {
-    async fn sqlite() -> Self {
+    pub(crate) async fn sqlite() -> Self {
         let dir = std::env::temp_dir().join(format!("regio-bench-{}", new_id()));
         Self { url: format!("sqlite://{}/bench.db?mode=rwc", dir.display()), cleanup: None }
     }
 
-    async fn postgres(admin_url: &str) -> Result<Self, String> {
+    pub(crate) async fn postgres(admin_url: &str) -> Result<Self, String> {
         let name = format!("regio_bench_{}", new_id().replace('-', ""));
         admin(admin_url, &format!("CREATE DATABASE {name}")).await?;
         let base = admin_url.rsplit_once('/').map(|(b, _)| b).unwrap_or(admin_url);
         Ok(Self { url: format!("{base}/{name}"), cleanup: Some((admin_url.to_string(), name)) })
     }
 
-    async fn drop(self) {
+    pub(crate) async fn drop(self) {
         match self.cleanup {
             Some((admin_url, name)) => {
                 if let Err(e) = admin(&admin_url, &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await {

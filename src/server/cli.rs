@@ -60,6 +60,13 @@ enum BenchCommand {
         #[arg(long, default_value_t = 100)]
         rate: u32,
     },
+    /// Reconciliation of `rows` payments with 1% breaks, beside a plain FULL OUTER JOIN.
+    Recon {
+        #[arg(long, default_value_t = 1_000_000)]
+        rows: usize,
+        #[arg(long)]
+        postgres: Option<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -135,6 +142,7 @@ async fn execute(command: Command) -> Result<(), String> {
         }
         Command::Bench(BenchCommand::Ingest { rows, postgres }) => super::bench::ingest(rows, postgres).await,
         Command::Bench(BenchCommand::Mirror { rows, rate }) => super::bench::mirror(rows, rate).await,
+        Command::Bench(BenchCommand::Recon { rows, postgres }) => super::recon::bench::run(rows, postgres).await,
         Command::Serve => {
             let (config, db) = open().await?;
             serve(config, db).await
@@ -168,6 +176,14 @@ async fn serve(config: Config, db: Db) -> Result<(), String> {
         Some(connection) => {
             if let Some(url) = &connection.emulator_url {
                 println!("Stripe emulator (demo) on {url}");
+                if demo_login.as_ref().is_some_and(|login| login.fresh) {
+                    let staging = demo::stage_breaks(state.db.clone(), connection.client.clone(), url.clone());
+                    tokio::spawn(async move {
+                        if let Err(e) = staging.await {
+                            tracing::warn!(error = %e, "demo: staging reconciliation breaks");
+                        }
+                    });
+                }
             }
             let worker = MirrorWorker::new(state.db.clone(), connection.client, WorkerOptions::default());
             tokio::spawn(worker.run(stop.clone()));

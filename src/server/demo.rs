@@ -3,10 +3,14 @@
 
 use super::auth::users::{self, NewUser};
 use super::db::audit::Actor;
-use super::db::{currencies as currency_rows, now_ms, Db};
+use super::db::{currencies as currency_rows, now_ms, outbox as outbox_rows, Db};
 use super::ledger::currencies::{self, CurrencyInput};
 use super::ledger::{accounts, post_batch, BatchError, TransferInput};
 use crate::domain::ledger::Source;
+use super::recon::Reconciler;
+use super::stripe::client::payment_details::{CustomPaymentMethod, CustomProcessor, PaymentOutcome};
+use super::stripe::client::payment_records::{ReportPayment, ReportRefund};
+use super::stripe::client::{Amount, IdempotencyKey, Metadata, StripeClient};
 use crate::domain::AppError;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -21,10 +25,14 @@ const MEMBERS: [&str; 12] = [
 ];
 const MERCHANTS: [&str; 6] = ["Takayama Soba", "Miyagawa Morning Market", "Hida Beef Grill", "Sanmachi Sake", "Old Town Bakery", "Jinya Crafts"];
 const DAY_MS: i64 = 86_400_000;
+const DEMO_PAYMENT_METHOD: &str = "cpmt_regio_demo_sarubobo";
+const DEMO_PAYMENT_NAME: &str = "さるぼぼコイン";
 
 pub struct DemoLogin {
     pub email: &'static str,
     pub password: &'static str,
+    /// The ledger was seeded just now (a first start): breaks still need staging in Stripe.
+    pub fresh: bool,
 }
 
 /// Creates the demo admin, currency and ledger unless they exist, and says how to sign in.
@@ -34,20 +42,21 @@ pub async fn prepare(db: &Db) -> Result<DemoLogin, AppError> {
         let admin = NewUser::parse(DEMO_ADMIN_EMAIL, "Demo Admin", "admin", DEMO_ADMIN_PASSWORD)?;
         users::create(db, &actor, admin).await?;
     }
-    if currency_rows::list(db).await?.is_empty() {
+    let fresh = currency_rows::list(db).await?.is_empty();
+    if fresh {
         let input = CurrencyInput {
             code: "SRB",
             name: "さるぼぼコイン (demo)",
             exponent: "0",
             fiat_currency: "jpy",
             peg_rate: "1",
-            payment_method_type: "cpmt_regio_demo_sarubobo",
-            payment_method_name: "さるぼぼコイン",
+            payment_method_type: DEMO_PAYMENT_METHOD,
+            payment_method_name: DEMO_PAYMENT_NAME,
         };
         currencies::save(db, &actor, currencies::parse(&input)?).await?;
         seed_ledger(db, &actor).await?;
     }
-    Ok(DemoLogin { email: DEMO_ADMIN_EMAIL, password: DEMO_ADMIN_PASSWORD })
+    Ok(DemoLogin { email: DEMO_ADMIN_EMAIL, password: DEMO_ADMIN_PASSWORD, fresh })
 }
 
 fn member_ref(i: usize) -> String {
@@ -134,4 +143,58 @@ async fn seed_ledger(db: &Db, actor: &Actor) -> Result<(), AppError> {
         }
     }
     Ok(())
+}
+
+/// Once the demo ledger has reached the emulator, changes a few records the way a Dashboard
+/// user would (and reports some payments by hand), then runs a full reconciliation, so the
+/// reconciliation queue has a case of most classes to try the fixes on.
+pub async fn stage_breaks(db: Db, stripe: StripeClient, emulator_url: String) -> Result<(), String> {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(600);
+    while outbox_rows::pending_count(&db).await.map_err(|e| e.to_string())? > 0 {
+        if std::time::Instant::now() > deadline {
+            return Err("the demo ledger did not reach the emulator in time".into());
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    }
+    let payments = outbox_rows::delivered_payments(&db, 7).await.map_err(|e| e.to_string())?;
+    let [amount, refund, status, customer, deleted, duplicate, currency] =
+        <[outbox_rows::DeliveredPayment; 7]>::try_from(payments).map_err(|_| "the demo ledger has too few payments".to_string())?;
+    let http = reqwest::Client::new();
+    let dashboard = |record: &str, form: Vec<(&'static str, String)>| {
+        let request = http.post(format!("{emulator_url}/_emulator/payment_records/{record}")).form(&form);
+        async move { request.send().await.and_then(|r| r.error_for_status()).map(|_| ()).map_err(|e| e.to_string()) }
+    };
+    dashboard(&amount.record_id, vec![("amount_requested", (amount.fiat_amount - 100).to_string())]).await?;
+    dashboard(&status.record_id, vec![("outcome", "failed".into())]).await?;
+    dashboard(&customer.record_id, vec![("customer", "cus_demo_someone_else".into())]).await?;
+    dashboard(&currency.record_id, vec![("currency", "usd".into())]).await?;
+    http.delete(format!("{emulator_url}/_emulator/payment_records/{}", deleted.record_id))
+        .send()
+        .await
+        .and_then(|r| r.error_for_status())
+        .map_err(|e| e.to_string())?;
+
+    let key = |name: &str| IdempotencyKey::new(format!("demo-dashboard-{name}")).map_err(|e| e.to_string());
+    let now = now_ms() / 1000;
+    let by_hand = |value: i64, reference: Option<String>| ReportPayment {
+        amount_requested: Amount::new("jpy", value),
+        initiated_at: now,
+        payment_method: CustomPaymentMethod { custom_type: DEMO_PAYMENT_METHOD.into(), display_name: Some(DEMO_PAYMENT_NAME.into()), billing_details: None },
+        outcome: Some(PaymentOutcome::Guaranteed { guaranteed_at: now }),
+        processor: reference.map(|payment_reference| CustomProcessor { payment_reference }),
+        customer_details: None,
+        customer_presence: None,
+        description: Some("Entered by hand in the Dashboard".into()),
+        shipping_details: None,
+        metadata: Metadata::new(),
+    };
+    let records = stripe.payment_records();
+    let refund_by_hand =
+        ReportRefund { amount: Some(Amount::new("jpy", 100)), refund_reference: "demo-dashboard-refund".into(), refunded_at: now, initiated_at: None, metadata: Metadata::new() };
+    records.report_refund(&refund.record_id, &refund_by_hand, &key("refund")?).await.map_err(|e| e.to_string())?;
+    records.report_payment(&by_hand(duplicate.fiat_amount, Some(duplicate.transaction_id.clone())), &key("duplicate")?).await.map_err(|e| e.to_string())?;
+    records.report_payment(&by_hand(1_500, None), &key("orphan")?).await.map_err(|e| e.to_string())?;
+
+    let demo = Actor { user_id: None, label: "demo".into(), ip: None };
+    Reconciler::new(db, Some(stripe), std::time::Duration::ZERO).run(&demo, true).await.map(|_| ()).map_err(|e| e.to_string())
 }

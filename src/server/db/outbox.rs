@@ -303,3 +303,28 @@ pub async fn fix_refunds_of(tx: &mut DbTx, case_id: &str) -> Result<Vec<(String,
         .map(|row| Ok((row.try_get("reference")?, row.try_get("state")?)))
         .collect()
 }
+
+pub async fn pending_count(db: &Db) -> Result<i64, sqlx::Error> {
+    sqlx::query("SELECT COUNT(*) AS n FROM outbox WHERE state = 'pending'").fetch_one(&db.pool).await?.try_get("n")
+}
+
+pub struct DeliveredPayment {
+    pub transaction_id: String,
+    pub record_id: String,
+    pub fiat_amount: i64,
+}
+
+/// The newest payments delivered to Stripe that have no refunds, up to `limit`.
+pub async fn delivered_payments(db: &Db, limit: i64) -> Result<Vec<DeliveredPayment>, sqlx::Error> {
+    let sql = format!(
+        "SELECT o.transaction_id, o.stripe_id, t.fiat_amount FROM outbox o JOIN transactions t ON t.id = o.transaction_id \
+         WHERE o.operation = 'report_payment' AND o.state = 'delivered' AND t.kind = 'payment' AND t.fiat_amount > 200 \
+         AND NOT EXISTS (SELECT 1 FROM transactions r WHERE r.corrects_id = t.id) ORDER BY t.occurred_at DESC, t.id LIMIT {limit}"
+    );
+    sqlx::query(&sql)
+        .fetch_all(&db.pool)
+        .await?
+        .iter()
+        .map(|row| Ok(DeliveredPayment { transaction_id: row.try_get("transaction_id")?, record_id: row.try_get("stripe_id")?, fiat_amount: row.try_get("fiat_amount")? }))
+        .collect()
+}

@@ -142,12 +142,11 @@ async fn plan(tx: &mut DbTx, id: &str, kind: FixKind, transaction_id: Option<&st
             let stripe = pair.stripe.as_ref().ok_or_else(|| refused(kind, &case))?;
             let t = &pair.ledger.transaction_id;
             let refunds = recon_compare::refunds_of(tx, t).await?;
-            let failed: Vec<String> = outbox::of_transactions(tx, &refunds)
-                .await?
-                .into_iter()
-                .filter(|d| d.state == "failed")
-                .map(|d| d.id)
-                .collect();
+            let deliveries = outbox::of_transactions(tx, &refunds).await?;
+            if deliveries.iter().any(|d| d.state == "pending") {
+                return Err(AppError::conflict("A refund of this payment is still on its way to Stripe; wait for it, then run again."));
+            }
+            let failed: Vec<String> = deliveries.into_iter().filter(|d| d.state == "failed").map(|d| d.id).collect();
             if !failed.is_empty() {
                 let stripe_lines = vec![format!("{} failed refund deliveries retried with their original keys", failed.len())];
                 Plan { preview: lines(kind, vec![], stripe_lines, vec![]), action: Action::Requeue(failed) }

@@ -2,6 +2,7 @@
 //! and keep one case per break until a run no longer finds it. One run at a time across every
 //! instance on the database (a lease row), on a schedule and on demand.
 
+pub mod bench;
 pub mod cases;
 mod classify;
 pub mod fixes;
