@@ -13,7 +13,7 @@ use leptos::html;
 use leptos::prelude::*;
 use leptos::wasm_bindgen::JsCast;
 use leptos_meta::Title;
-use leptos_router::hooks::{use_navigate, use_query_map};
+use leptos_router::hooks::use_query_map;
 use leptos_router::params::ParamsMap;
 use std::time::Duration;
 
@@ -55,7 +55,7 @@ pub fn ReconciliationPage() -> impl IntoView {
     poll_while_running(summary, poll, run_ended);
     let selected = RwSignal::new(None::<usize>);
     let first_filter = NodeRef::<html::Select>::new();
-    let keys_live = queue_keys(cases, selected, first_filter);
+    let keys_live = queue_keys(selected, first_filter);
     Effect::new(move |_| {
         query.track();
         selected.set(None);
@@ -158,14 +158,10 @@ fn poll_while_running(summary: Resource<Result<ReconSummary, AppError>>, poll: R
 }
 
 /// j/k and the arrow keys move through the queue, Enter opens the highlighted case, "/" jumps to
-/// the filters. Keys typed into a field are left alone. Returns whether the keys work yet: they
+/// the filters. Keys typed into a field are left alone. The keys act on the rows as shown, so
+/// they read the table rather than the data behind it. Returns whether the keys work yet: they
 /// do once the page has hydrated.
-fn queue_keys(
-    cases: Resource<Result<CasePage, AppError>>,
-    selected: RwSignal<Option<usize>>,
-    first_filter: NodeRef<html::Select>,
-) -> ReadSignal<bool> {
-    let navigate = use_navigate();
+fn queue_keys(selected: RwSignal<Option<usize>>, first_filter: NodeRef<html::Select>) -> ReadSignal<bool> {
     let handle = window_event_listener(leptos::ev::keydown, move |ev| {
         if ev.ctrl_key() || ev.meta_key() || ev.alt_key() {
             return;
@@ -178,14 +174,9 @@ fn queue_keys(
             Some("A" | "BUTTON") if key == "Enter" => return,
             _ => {}
         }
-        let ids = || -> Vec<String> {
-            match cases.get_untracked() {
-                Some(Ok(page)) => page.rows.into_iter().map(|r| r.id).collect(),
-                _ => Vec::new(),
-            }
-        };
         let step = |forward: bool| {
-            let count = ids().len();
+            let rows = document().query_selector("table.cases tbody").ok().flatten();
+            let count = rows.map_or(0, |rows| rows.child_element_count() as usize);
             if count == 0 {
                 return;
             }
@@ -196,15 +187,17 @@ fn queue_keys(
                 (Some(i), false) => i.saturating_sub(1).min(count - 1),
             };
             selected.set(Some(next));
-            focus_row_link(next);
+            if let Some(link) = row_link(next) {
+                let _ = link.focus();
+            }
         };
         match key.as_str() {
             "j" | "ArrowDown" => step(true),
             "k" | "ArrowUp" => step(false),
             "Enter" => {
-                if let Some(id) = selected.get_untracked().and_then(|i| ids().into_iter().nth(i)) {
+                if let Some(link) = selected.get_untracked().and_then(row_link) {
                     ev.prevent_default();
-                    navigate(&format!("/reconciliation/cases/{id}"), Default::default());
+                    link.click();
                 }
             }
             "/" => {
@@ -222,12 +215,11 @@ fn queue_keys(
     live
 }
 
-/// Focusing the row's link scrolls it into view and lets Enter follow it.
-fn focus_row_link(index: usize) {
+/// The link that opens the queue's row `index`: focusing it scrolls the row into view and lets
+/// Enter follow it; clicking it goes through the router.
+fn row_link(index: usize) -> Option<leptos::web_sys::HtmlElement> {
     let selector = format!("table.cases tbody tr:nth-child({}) a.case-link", index + 1);
-    if let Some(link) = document().query_selector(&selector).ok().flatten().and_then(|e| e.dyn_into::<leptos::web_sys::HtmlElement>().ok()) {
-        let _ = link.focus();
-    }
+    document().query_selector(&selector).ok().flatten()?.dyn_into().ok()
 }
 
 /// Whom the assignee filter offers: admins see every active user; others can pick themselves.
