@@ -1,7 +1,8 @@
 use crate::components::shell::AppShell;
 use crate::pages::{
     account::AccountDetailPage, accounts::AccountsPage, audit::AuditLogPage, dashboard::DashboardPage,
-    import::{ImportDetailPage, ImportPage}, login::LoginPage, planned::PlannedPage, settings::SettingsPage,
+    import::{ImportDetailPage, ImportPage}, login::LoginPage, planned::PlannedPage, recon_case::ReconCasePage,
+    reconciliation::ReconciliationPage, settings::SettingsPage,
     transaction::TransactionPage, transactions::TransactionsPage, users::UsersPage,
 };
 use leptos::prelude::*;
@@ -46,7 +47,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("transactions/:id") view=TransactionPage/>
                     <Route path=path!("import") view=ImportPage/>
                     <Route path=path!("imports/:id") view=ImportDetailPage/>
-                    <Route path=path!("reconciliation") view=|| view! { <PlannedPage section="Reconciliation" about="Every mismatch between the ledger and Stripe, as cases to fix with an audit trail."/> }/>
+                    <Route path=path!("reconciliation") view=ReconciliationPage/>
+                    <Route path=path!("reconciliation/cases/:id") view=ReconCasePage/>
                     <Route path=path!("refunds") view=|| view! { <PlannedPage section="Refunds" about="Partial and full refunds that reverse the ledger and are reported to Stripe."/> }/>
                     <Route path=path!("billing") view=|| view! { <PlannedPage section="Billing" about="Stripe invoices and subscriptions that members pay in local currency."/> }/>
                     <Route path=path!("accounts") view=AccountsPage/>

@@ -1,5 +1,6 @@
 //! Widgets shared by pages.
 
+pub mod ids;
 pub mod mirror;
 pub mod money;
 pub mod notice;

@@ -1,6 +1,7 @@
 use crate::api::accounts::{account_detail, account_statement, SetAccountStatus};
 use crate::api::auth::me;
 use crate::api::settings::list_currencies;
+use crate::components::ids::ShortId;
 use crate::components::money::Balances;
 use crate::components::notice::ErrorNotice;
 use crate::components::pager::page_href;
@@ -130,12 +131,10 @@ fn Statement(page: StatementPage, path: String) -> impl IntoView {
 fn StatementRow(line: StatementLine) -> impl IntoView {
     let StatementLine { transaction_id, occurred_at, kind, counterparty_ref, counterparty_name, description, currency, amount_minor, amount, balance, .. } = line;
     let direction = if amount_minor < 0 { "out" } else { "in" };
-    // Time-ordered ids share their first digits; the tail tells neighbours apart.
-    let short_id = transaction_id.get(transaction_id.len().saturating_sub(8)..).unwrap_or_default().to_string();
     view! {
         <tr data-transaction=transaction_id.clone()>
             <td class="nowrap">{occurred_at}</td>
-            <td><a href=format!("/transactions/{transaction_id}")><code title=transaction_id.clone()>{format!("…{short_id}")}</code></a></td>
+            <td><a href=format!("/transactions/{transaction_id}")><ShortId id=transaction_id.clone()/></a></td>
             <td>{kind.as_str()}</td>
             <td>{counterparty_name} " " <code class="muted">{counterparty_ref}</code></td>
             <td>{description}</td>

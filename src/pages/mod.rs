@@ -7,6 +7,8 @@ pub mod dashboard;
 pub mod import;
 pub mod login;
 pub mod planned;
+pub mod recon_case;
+pub mod reconciliation;
 pub mod transaction;
 pub mod transactions;
 pub mod settings;

@@ -1,0 +1,57 @@
+import { expect, test, type Page } from '@playwright/test';
+import { admin, signIn } from './session';
+
+/** Previews the fix named `label` on the open case page, confirms it, and applies it. */
+async function applyFix(page: Page, label: string, reason?: string) {
+  await page.locator('.fix-choices').getByRole('button', { name: label, exact: true }).click();
+  const preview = page.locator('.fix-preview');
+  await expect(preview).toBeVisible();
+  for (const part of ['Ledger', 'Stripe', 'Case']) {
+    await expect(preview.getByRole('heading', { name: part, exact: true })).toBeVisible();
+  }
+  if (reason !== undefined) {
+    await page.getByLabel('Reason').fill(reason);
+  }
+  await page.getByLabel(/I have read what this will do/).check();
+  await page.getByRole('button', { name: 'Apply', exact: true }).click();
+  await expect(page.getByText('Fix applied.')).toBeVisible();
+}
+
+test('a break is found from the summary, opened by keyboard, ignored with a reason, and reopened', async ({ page }) => {
+  // Demo mode seeds breaks and reconciles them in the background after start-up.
+  test.setTimeout(90_000);
+  await signIn(page, admin.email, admin.password);
+
+  await page.goto('/reconciliation?state=open');
+  await expect(page.getByRole('heading', { name: 'Reconciliation', level: 1 })).toBeVisible();
+  // The grand total of the summary is a link only when there is at least one live case.
+  await expect(async () => {
+    await page.reload();
+    await expect(page.locator('table.recon-summary tfoot a')).not.toHaveCount(0);
+    await expect(page.locator('table.cases tbody tr')).not.toHaveCount(0);
+  }).toPass({ timeout: 45_000 });
+
+  // The keys work once the page has hydrated, and the hint says so.
+  await expect(page.locator('.keys-hint')).toBeVisible();
+  await page.keyboard.press('j');
+  await expect(page.locator('table.cases tbody tr.selected')).toHaveCount(1);
+  await expect(page.locator('table.cases tbody tr').first()).toHaveClass(/selected/);
+  await page.keyboard.press('Enter');
+  await expect(page).toHaveURL(/\/reconciliation\/cases\/[^/]+$/);
+
+  const state = page.locator('h1 .badge');
+  await expect(state).toHaveText('open');
+  await expect(page.locator('p.explanation')).not.toBeEmpty();
+  await expect(page.locator('table.diff tr.differs, p.explanation').first()).toBeVisible();
+
+  const history = page.locator('section.panel', { has: page.getByRole('heading', { name: 'History' }) });
+  const eventsBefore = await history.locator('li').count();
+  const reason = `e2e: known difference ${Date.now()}`;
+  await applyFix(page, 'Ignore', reason);
+  await expect(state).toHaveText('ignored');
+  await expect.poll(() => history.locator('li').count()).toBeGreaterThan(eventsBefore);
+
+  await applyFix(page, 'Reopen');
+  await expect(state).toHaveText('open');
+  await expect(page.locator('.fix-choices').getByRole('button', { name: 'Ignore', exact: true })).toBeVisible();
+});
