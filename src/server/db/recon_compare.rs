@@ -75,13 +75,17 @@ fn select(filter: &str) -> String {
 /// Pairs that disagree somewhere, and transactions recorded before `missing_before_ms` with no
 /// record. A superset: the caller decides which differences are breaks.
 pub async fn disagreeing(tx: &mut DbTx, missing_before_ms: i64) -> Result<Vec<Pair>, sqlx::Error> {
-    let sql = select(
+    sqlx::query(&disagreeing_sql()).bind(missing_before_ms).fetch_all(&mut **tx).await?.iter().map(from_row).collect()
+}
+
+/// The comparing query, public so the benchmark can show the plan the database chose.
+pub fn disagreeing_sql() -> String {
+    select(
         "((s.id IS NULL AND t.recorded_at < $1) OR (s.id IS NOT NULL AND (s.currency <> c.fiat_currency \
          OR s.status <> 'guaranteed' OR s.amount_requested <> COALESCE(t.fiat_amount, 0) + COALESCE(x.adjusted, 0) \
          OR s.amount_refunded <> COALESCE(x.refunded, 0) \
          OR (s.customer IS NOT NULL AND (a.stripe_customer_id IS NULL OR s.customer <> a.stripe_customer_id)))))",
-    );
-    sqlx::query(&sql).bind(missing_before_ms).fetch_all(&mut **tx).await?.iter().map(from_row).collect()
+    )
 }
 
 /// One transaction beside each record matched to it (for a case page), agreeing or not.

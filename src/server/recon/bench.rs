@@ -84,6 +84,15 @@ async fn bench_once(url: &str, rows: usize) -> Result<(), String> {
     build(&db, rows).await.map_err(|e| format!("building the tables: {e}"))?;
     println!("  built {rows} payments and their records in {:.1} s", started.elapsed().as_secs_f64());
 
+    if db.kind == crate::server::db::DbKind::Sqlite {
+        let plan = sqlx::query(&format!("EXPLAIN QUERY PLAN {}", crate::server::db::recon_compare::disagreeing_sql()))
+            .bind(0i64)
+            .fetch_all(&db.pool)
+            .await
+            .map_err(|e| e.to_string())?;
+        let steps: Vec<String> = plan.iter().filter_map(|row| sqlx::Row::try_get::<String, _>(row, "detail").ok()).collect();
+        println!("  plan: {}", steps.join(" / "));
+    }
     let started = Instant::now();
     let mut tx = db.begin_snapshot().await.map_err(|e| e.to_string())?;
     let found = find_breaks(&mut tx, 0).await.map_err(|e| e.to_string())?;
