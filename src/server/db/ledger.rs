@@ -94,9 +94,15 @@ pub async fn insert(tx: &mut DbTx, transactions: &[LedgerTransaction]) -> Result
 
 /// Transactions of `source` whose external references are in `refs`, keyed by reference.
 pub async fn by_external_refs(tx: &mut DbTx, source: Source, refs: &[String]) -> Result<HashMap<String, LedgerTransaction>, sqlx::Error> {
+    // One lookup of the whole unique key per reference. PostgreSQL without fresh statistics
+    // takes `source = …` for selective and answers `external_ref IN (…)` by reading every
+    // transaction of the source, so each batch got slower as the ledger grew.
     // `Source` is a closed set of words, so it can stand in the SQL text.
-    let select = format!("SELECT {COLUMNS} FROM transactions WHERE source = '{source}' AND external_ref IN ({{in}})");
-    let rows = select_in(tx, &select, refs).await?;
+    let select = format!(
+        "SELECT (SELECT id FROM transactions WHERE source = '{source}' AND external_ref = v.column1) AS id FROM (VALUES {{rows}}) AS v"
+    );
+    let ids: Vec<String> = select_in(tx, &select, refs).await?.iter().filter_map(|r| r.try_get::<Option<String>, _>("id").transpose()).collect::<Result<_, _>>()?;
+    let rows = select_in(tx, &format!("SELECT {COLUMNS} FROM transactions WHERE id IN ({{in}})"), &ids).await?;
     rows.iter().map(|r| from_row(r).map(|t| (t.external_ref.clone(), t))).collect()
 }
 
@@ -198,9 +204,8 @@ pub async fn list_views(db: &Db, filter: &TransactionFilter) -> Result<(Vec<Tran
         query.and("t.kind =", Param::Text(kind.as_str().into()));
     }
     if let Some(account) = &filter.account_id {
-        query.and("(t.from_account =", Param::Text(account.clone()));
-        query.push(&format!(" OR t.to_account = ${})", query.param_count() + 1));
-        query.bind(Param::Text(account.clone()));
+        query.and("t.id IN (SELECT transaction_id FROM entries WHERE account_id =", Param::Text(account.clone()));
+        query.push(")");
     }
     if let Some(min) = filter.min_amount {
         query.and("t.amount >=", Param::Int(min));

@@ -33,6 +33,8 @@ pub enum DbKind {
 #[derive(Debug, Clone)]
 pub struct Db {
     pub pool: AnyPool,
+    /// Where `begin_write` transactions run: on SQLite one connection of its own.
+    writer: AnyPool,
     pub kind: DbKind,
     /// SQLite allows one writer at a time and a deferred transaction that reads before it writes
     /// can fail to upgrade; ledger writers queue here instead (PostgreSQL uses row locks).
@@ -73,27 +75,16 @@ impl Db {
             return Err(sqlx::Error::Configuration("DATABASE_URL must start with sqlite: or postgres://".into()));
         };
         let options = AnyConnectOptions::from_str(url)?;
-        let pool = AnyPoolOptions::new()
-            .max_connections(if kind == DbKind::Sqlite { 4 } else { 10 })
-            .after_connect(move |conn, _meta| {
-                Box::pin(async move {
-                    if kind == DbKind::Sqlite {
-                        // WAL lets readers proceed while the one writer writes.
-                        conn.execute("PRAGMA journal_mode = WAL").await?;
-                        conn.execute("PRAGMA synchronous = NORMAL").await?;
-                        conn.execute("PRAGMA busy_timeout = 10000").await?;
-                        conn.execute("PRAGMA foreign_keys = ON").await?;
-                        // The default 2 MB page cache turns index inserts into reads once the
-                        // ledger outgrows it; 64 MB keeps a few million rows' hot pages in memory.
-                        conn.execute("PRAGMA cache_size = -65536").await?;
-                        conn.execute("PRAGMA temp_store = MEMORY").await?;
-                    }
-                    Ok(())
-                })
-            })
-            .connect_with(options)
-            .await?;
-        Ok(Self { pool, kind, write_lock: Arc::default() })
+        let pool = open_pool(&options, kind, if kind == DbKind::Sqlite { 4 } else { 10 }).await?;
+        // SQLite drops a connection's whole page cache whenever another connection has committed
+        // since its last transaction, so writes that rotate over the pool's connections each
+        // start cold and read the ledger's hot pages back in. One connection does all ledger
+        // writes and keeps them cached.
+        let writer = match kind {
+            DbKind::Sqlite => open_pool(&options, kind, 1).await?,
+            DbKind::Postgres => pool.clone(),
+        };
+        Ok(Self { pool, writer, kind, write_lock: Arc::default() })
     }
 
     pub async fn migrate(&self) -> Result<(), sqlx::Error> {
@@ -121,7 +112,7 @@ impl Db {
             DbKind::Sqlite => Some(self.write_lock.clone().lock_owned().await),
             DbKind::Postgres => None,
         };
-        Ok(WriteTx { tx: self.pool.begin().await?, _guard: guard })
+        Ok(WriteTx { tx: self.writer.begin().await?, _guard: guard })
     }
 
     /// ` FOR UPDATE` on PostgreSQL, nothing on SQLite (whose writers are already serialised).
@@ -135,6 +126,34 @@ impl Db {
     pub async fn ping(&self) -> Result<(), sqlx::Error> {
         sqlx::query("SELECT 1").execute(&self.pool).await.map(|_| ())
     }
+}
+
+async fn open_pool(options: &AnyConnectOptions, kind: DbKind, max_connections: u32) -> Result<AnyPool, sqlx::Error> {
+    AnyPoolOptions::new()
+        .max_connections(max_connections)
+        .after_connect(move |conn, _meta| {
+            Box::pin(async move {
+                if kind == DbKind::Sqlite {
+                    // WAL lets readers proceed while the one writer writes.
+                    conn.execute("PRAGMA journal_mode = WAL").await?;
+                    conn.execute("PRAGMA synchronous = NORMAL").await?;
+                    conn.execute("PRAGMA busy_timeout = 10000").await?;
+                    conn.execute("PRAGMA foreign_keys = ON").await?;
+                    // The default 2 MB page cache turns index inserts into reads once the
+                    // ledger outgrows it; 64 MB keeps a few million rows' hot pages in memory.
+                    conn.execute("PRAGMA cache_size = -65536").await?;
+                    conn.execute("PRAGMA temp_store = MEMORY").await?;
+                    // A batch of 1,000 payments dirties about 1,500 pages, so the default
+                    // checkpoint every 1,000 WAL pages ran (and fsynced) inside nearly every
+                    // commit, copying the same hot index pages to the database file each time.
+                    // Up to 256 MB of WAL copies them once per few dozen batches.
+                    conn.execute("PRAGMA wal_autocheckpoint = 65536").await?;
+                }
+                Ok(())
+            })
+        })
+        .connect_with(options.clone())
+        .await
 }
 
 fn create_sqlite_folder(url: &str) -> Result<(), sqlx::Error> {
@@ -190,10 +209,14 @@ fn bind_param(query: AnyQuery<'_>, param: Param) -> AnyQuery<'_> {
 /// PostgreSQL, plain `?` on SQLite, where looking up a numbered parameter's name is linear in
 /// the number of parameters and makes a statement with thousands of them quadratic.
 fn placeholders(tx: &DbTx, offset: usize, count: usize) -> String {
+    placeholder_marks(tx, offset, count).join(", ")
+}
+
+fn placeholder_marks(tx: &DbTx, offset: usize, count: usize) -> Vec<String> {
     if tx.backend_name() == "SQLite" {
-        return vec!["?"; count].join(", ");
+        return vec!["?".to_string(); count];
     }
-    (offset + 1..=offset + count).map(|n| format!("${n}")).collect::<Vec<_>>().join(", ")
+    (offset + 1..=offset + count).map(|n| format!("${n}")).collect()
 }
 
 /// Inserts many rows with multi-row `INSERT … VALUES (…), (…)`, in chunks that stay under both
@@ -221,11 +244,14 @@ pub async fn insert_rows_then(tx: &mut DbTx, table: &str, columns: &[&str], rows
     Ok(())
 }
 
-/// Runs `SELECT … WHERE column IN (…)` over `values` in chunks, returning all rows.
+/// Runs `select` over `values` in chunks, returning all rows: `{in}` in it stands for a list
+/// of the values (`WHERE column IN ({in})`), `{rows}` for one-column rows of them
+/// (`FROM (VALUES {rows}) AS v`, whose column is `v.column1` on both databases).
 pub async fn select_in(tx: &mut DbTx, select: &str, values: &[String]) -> Result<Vec<sqlx::any::AnyRow>, sqlx::Error> {
     let mut rows = Vec::new();
     for chunk in values.chunks(500) {
-        let sql = select.replace("{in}", &placeholders(tx, 0, chunk.len()));
+        let marks = placeholder_marks(tx, 0, chunk.len());
+        let sql = select.replace("{in}", &marks.join(", ")).replace("{rows}", &format!("({})", marks.join("), (")));
         let mut query = sqlx::query(&sql);
         for value in chunk {
             query = query.bind(value.clone());
