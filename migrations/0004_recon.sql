@@ -25,6 +25,19 @@ CREATE TABLE stripe_records (
 );
 CREATE INDEX stripe_records_transaction ON stripe_records (transaction_id);
 
+-- An invoice payment names the Stripe invoice it paid (`in_…`), set when posted, never changed;
+-- its delivery attaches the Payment Record to that invoice.
+ALTER TABLE transactions ADD COLUMN stripe_invoice TEXT;
+
+-- The invoices the ledger names, as the last run read them.
+CREATE TABLE stripe_invoices (
+    id           TEXT PRIMARY KEY,
+    status       TEXT NOT NULL,
+    -- The Payment Records whose invoice payments are paid, space-separated.
+    paid_records TEXT NOT NULL,
+    synced_at    BIGINT NOT NULL
+);
+
 -- The records Regio's own deliveries made, to match Stripe's rows to them.
 CREATE INDEX outbox_stripe_id ON outbox (stripe_id);
 

@@ -10,6 +10,9 @@ use regio::server::mirror::{MirrorWorker, WorkerOptions};
 use regio::server::recon::fixes::{self, FixRequest};
 use regio::server::recon::Reconciler;
 use regio::server::stripe::client::payment_details::{CustomPaymentMethod, CustomProcessor, PaymentOutcome};
+use regio::server::stripe::client::customers::CreateCustomer;
+use regio::server::stripe::client::invoice_items::{CreateInvoiceItem, ItemCharge};
+use regio::server::stripe::client::invoices::{CreateInvoice, FinalizeInvoice};
 use regio::server::stripe::client::payment_records::{ReportPayment, ReportRefund};
 use regio::server::stripe::client::{Amount, IdempotencyKey, Metadata, StripeClient};
 use serde_json::Value;
@@ -38,6 +41,10 @@ impl World {
         let (status, body) = post(&app, &key, items).await;
         assert_eq!(status, 200, "{body}");
         let (status, body) = post(&app, &key, vec![refund("r1", "p3", "300")]).await;
+        assert_eq!(status, 200, "{body}");
+        // An invoice paid in local currency: its record is attached to it on delivery.
+        let paid = invoice(&stripe, true).await;
+        let (status, body) = post(&app, &key, vec![invoice_payment("ip1", &paid)]).await;
         assert_eq!(status, 200, "{body}");
         let mut world = World { app, emulator, stripe, ids: HashMap::new() };
         world.load_ids().await;
@@ -133,6 +140,30 @@ impl World {
     }
 }
 
+/// A 1,000 JPY invoice for a new customer: open (finalized) or still a draft.
+async fn invoice(stripe: &StripeClient, open: bool) -> String {
+    let customer = stripe.customers().create(&CreateCustomer::default(), &key("customer")).await.expect("customer").id;
+    let invoice = stripe.invoices().create(&CreateInvoice::send_invoice(&customer, "jpy", 14), &key("invoice")).await.expect("invoice").id;
+    let item = CreateInvoiceItem {
+        customer,
+        invoice: Some(invoice.clone()),
+        charge: ItemCharge::Amount { amount: 1000, currency: "jpy".into() },
+        description: None,
+        metadata: Metadata::new(),
+    };
+    stripe.invoice_items().create(&item, &key("item")).await.expect("item");
+    if open {
+        stripe.invoices().finalize(&invoice, &FinalizeInvoice::default(), &key("finalize")).await.expect("finalize");
+    }
+    invoice
+}
+
+fn invoice_payment(reference: &str, invoice: &str) -> Value {
+    let mut paid = item(reference, "invoice_payment", "1000", "m-2", "op-1");
+    paid["invoice"] = invoice.into();
+    paid
+}
+
 fn refund(reference: &str, of: &str, amount: &str) -> Value {
     let mut refund = item(reference, "refund", amount, "shop-1", "m-1");
     refund["refund_of"] = of.into();
@@ -179,6 +210,14 @@ async fn every_break_class_is_found_fixed_and_closed(backend: Backend) {
     let orphan = w.stripe.payment_records().report_payment(&by_hand(1000, None), &key("orphan")).await.expect("orphan").id;
     // A refund Stripe refused for good, and a payment whose delivery did.
     let api_key = regio::server::auth::api_keys::create(&w.app.db, &Actor::cli(), "more").await.expect("key").1;
+    // An invoice payment for a draft invoice: its record is made, but Stripe refuses to attach it.
+    let draft = invoice(&w.stripe, false).await;
+    let (status, body) = post(&w.app, &api_key, vec![invoice_payment("ip2", &draft)]).await;
+    assert_eq!(status, 200, "{body}");
+    w.load_ids().await;
+    w.deliver().await;
+    let refused: String = sqlx::query("SELECT state FROM outbox WHERE transaction_id = $1").bind(w.id("ip2")).fetch_one(&w.app.db.pool).await.expect("delivery").get("state");
+    assert_eq!(refused, "failed", "attaching to a draft invoice is refused for good");
     let (status, body) = post(&w.app, &api_key, vec![refund("r2", "p6", "100"), item("p10", "payment", "1000", "m-2", "shop-1")]).await;
     assert_eq!(status, 200, "{body}");
     w.load_ids().await;
@@ -202,6 +241,7 @@ async fn every_break_class_is_found_fixed_and_closed(backend: Backend) {
         (BreakClass::CustomerMismatch, w.id("p9").to_string()),
         (BreakClass::MissingInStripe, w.id("p10").to_string()),
         (BreakClass::OrphanInStripe, orphan.clone()),
+        (BreakClass::InvoiceMismatch, w.id("ip2").to_string()),
     ];
     let cases = w.cases().await;
     for (class, subject) in &expected {
@@ -244,6 +284,7 @@ async fn every_break_class_is_found_fixed_and_closed(backend: Backend) {
     let stale = fixes::bulk_apply(&w.app.db, &Actor::cli(), &customer, FixKind::Ignore, Some("known".into()), 2).await;
     assert!(stale.is_err(), "a bulk fix whose selection changed since its preview does nothing");
     fixes::bulk_apply(&w.app.db, &Actor::cli(), &customer, FixKind::Ignore, Some("customer merged".into()), 1).await.expect("bulk");
+    w.fix(BreakClass::InvoiceMismatch, w.id("ip2"), FixKind::Ignore, None, Some("invoice to be finalized by billing")).await;
     w.deliver().await;
 
     w.reconcile(false).await;
@@ -251,7 +292,7 @@ async fn every_break_class_is_found_fixed_and_closed(backend: Backend) {
     let state = |class: BreakClass, subject: &str| after[&(class.as_str().to_string(), subject.to_string())].1.clone();
     for (class, subject) in &expected {
         let want = match class {
-            BreakClass::CurrencyMismatch | BreakClass::CustomerMismatch => CaseState::Ignored,
+            BreakClass::CurrencyMismatch | BreakClass::CustomerMismatch | BreakClass::InvoiceMismatch => CaseState::Ignored,
             _ => CaseState::Closed,
         };
         assert_eq!(state(*class, subject), want.as_str(), "{class} for {subject} after its fix");

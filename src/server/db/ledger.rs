@@ -24,10 +24,12 @@ pub struct LedgerTransaction {
     pub source: String,
     pub external_ref: String,
     pub corrects_id: Option<String>,
+    /// The Stripe invoice an invoice payment paid.
+    pub stripe_invoice: Option<String>,
 }
 
 pub const COLUMNS: &str = "id, kind, currency, amount, from_account, to_account, fiat_amount, peg_rate, occurred_at, \
-                           recorded_at, description, source, external_ref, corrects_id";
+                           recorded_at, description, source, external_ref, corrects_id, stripe_invoice";
 
 pub fn from_row(row: &AnyRow) -> Result<LedgerTransaction, sqlx::Error> {
     let kind: String = row.try_get("kind")?;
@@ -46,6 +48,7 @@ pub fn from_row(row: &AnyRow) -> Result<LedgerTransaction, sqlx::Error> {
         source: row.try_get("source")?,
         external_ref: row.try_get("external_ref")?,
         corrects_id: row.try_get("corrects_id")?,
+        stripe_invoice: row.try_get("stripe_invoice")?,
     })
 }
 
@@ -70,6 +73,7 @@ pub async fn insert(tx: &mut DbTx, transactions: &[LedgerTransaction]) -> Result
                 Param::Text(t.source.clone()),
                 Param::Text(t.external_ref.clone()),
                 Param::OptText(t.corrects_id.clone()),
+                Param::OptText(t.stripe_invoice.clone()),
             ]
         })
         .collect();

@@ -18,7 +18,8 @@ pub const MAX_ROWS: usize = 200_000;
 const CHUNK: usize = 1_000;
 /// Errors kept for the preview; the count covers all of them.
 const ERRORS_SHOWN: usize = 1_000;
-const COLUMNS: [&str; 10] = ["external_ref", "kind", "currency", "amount", "from", "to", "occurred_at", "description", "refund_of", "corrects"];
+const COLUMNS: [&str; 11] =
+    ["external_ref", "kind", "currency", "amount", "from", "to", "occurred_at", "description", "refund_of", "corrects", "invoice"];
 const REQUIRED: [&str; 4] = ["external_ref", "kind", "currency", "amount"];
 
 /// Progress of running imports, per import id (this instance's work only).
@@ -72,6 +73,7 @@ pub fn parse_csv(text: &str) -> Result<Vec<TransferInput>, AppError> {
             description: cell("description"),
             refund_of: cell("refund_of"),
             corrects: cell("corrects"),
+            invoice: cell("invoice"),
         });
     }
     if rows.is_empty() {

@@ -21,6 +21,8 @@ pub struct TransferInput {
     pub refund_of: Option<String>,
     /// For adjustments: the `external_ref` of the transaction corrected, if any.
     pub corrects: Option<String>,
+    /// For invoice payments: the Stripe invoice (`in_…`) paid.
+    pub invoice: Option<String>,
 }
 
 /// What is wrong with one item of a batch.
@@ -37,8 +39,8 @@ impl ItemError {
     }
 }
 
-const FIELDS: [&str; 10] =
-    ["external_ref", "kind", "currency", "amount", "from", "to", "occurred_at", "description", "refund_of", "corrects"];
+const FIELDS: [&str; 11] =
+    ["external_ref", "kind", "currency", "amount", "from", "to", "occurred_at", "description", "refund_of", "corrects", "invoice"];
 
 /// Reads one JSON item. Every field is a string (amounts too, so no float ever carries money);
 /// errors name the field.
@@ -65,6 +67,7 @@ pub fn from_json(index: usize, value: serde_json::Value) -> Result<TransferInput
         description: optional("description")?,
         refund_of: optional("refund_of")?,
         corrects: optional("corrects")?,
+        invoice: optional("invoice")?,
     })
 }
 

@@ -94,6 +94,14 @@ fn parse_item(index: usize, input: TransferInput, currencies: &HashMap<String, C
     if kind == TransactionKind::Adjustment && input.description.as_deref().is_none_or(|d| d.trim().is_empty()) {
         return Err(err("description", "an adjustment needs the reason for it".into()));
     }
+    if let Some(invoice) = trimmed(&input.invoice) {
+        if kind != TransactionKind::InvoicePayment {
+            return Err(err("invoice", "only an invoice payment names an invoice".into()));
+        }
+        if !invoice.starts_with("in_") || invoice.len() > MAX_REF_LEN || invoice.chars().any(|c| !c.is_ascii_alphanumeric() && c != '_') {
+            return Err(err("invoice", "must be a Stripe invoice id such as in_1P…".into()));
+        }
+    }
     if kind == TransactionKind::Refund && input.refund_of.as_deref().is_none_or(|r| r.trim().is_empty()) {
         return Err(err("refund_of", "a refund names the payment it refunds".into()));
     }
@@ -369,5 +377,6 @@ fn check(
         source: source.as_str().to_string(),
         external_ref: item.input.external_ref.trim().to_string(),
         corrects_id,
+        stripe_invoice: trimmed(&item.input.invoice),
     })
 }

@@ -7,6 +7,7 @@ use crate::server::db::outbox::{self, FixTarget, Operation, OutboxItem};
 use crate::server::db::Db;
 use crate::domain::money::format_amount;
 use crate::server::stripe::client::payment_details::{CustomPaymentMethod, CustomProcessor, CustomerDetails, PaymentOutcome};
+use crate::server::stripe::client::invoices::AttachPayment;
 use crate::server::stripe::client::payment_records::{ReportPayment, ReportRefund};
 use crate::server::stripe::client::{Amount, IdempotencyKey, Metadata, StripeClient, StripeError};
 
@@ -82,7 +83,28 @@ async fn report_payment(db: &Db, stripe: &StripeClient, t: &LedgerTransaction, c
         shipping_details: None,
         metadata: metadata(t, currency),
     };
-    Ok(outcome(stripe.payment_records().report_payment(&request, key).await.map(|r| r.id)))
+    let record = match stripe.payment_records().report_payment(&request, key).await {
+        Ok(record) => record.id,
+        Err(e) => return Ok(outcome(Err(e))),
+    };
+    let Some(invoice) = &t.stripe_invoice else { return Ok(Delivery::Delivered { stripe_id: record }) };
+    // A second call under its own key: a retry replays the report (same key, same record) and
+    // attaches again, which Stripe answers from the first attach.
+    let attach_key = match IdempotencyKey::new(format!("attach_payment/{}", key.as_str())) {
+        Ok(k) => k,
+        Err(e) => return Ok(Delivery::Failed { error: format!("idempotency key: {e}"), http_status: None }),
+    };
+    let attached = stripe.invoices().attach_payment(invoice, &AttachPayment::PaymentRecord(record.clone()), &attach_key).await;
+    Ok(match attached {
+        Ok(_) => Delivery::Delivered { stripe_id: record },
+        Err(e) => {
+            let failed = outcome(Err(e));
+            match failed {
+                Delivery::Failed { error, http_status } => Delivery::Failed { error: format!("{record} made, attaching it to {invoice}: {error}"), http_status },
+                other => other,
+            }
+        }
+    })
 }
 
 async fn report_refund(db: &Db, stripe: &StripeClient, t: &LedgerTransaction, currency: &Currency, key: &IdempotencyKey) -> Result<Delivery, sqlx::Error> {

@@ -265,6 +265,7 @@ async fn post_adjustment(tx: &mut DbTx, db: &Db, actor: &Actor, case_id: &str, a
         description: Some(format!("Reconciliation: {reason}")),
         refund_of: None,
         corrects: Some(payment.external_ref.clone()),
+        invoice: None,
     };
     let (posted, errors) = post_in(tx, db, source, vec![input], actor, 0).await?;
     if let Some(error) = errors.first() {

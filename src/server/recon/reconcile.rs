@@ -7,6 +7,7 @@ use crate::domain::money::format_fiat;
 use crate::domain::recon::BreakClass;
 use crate::server::db::recon_cases::{self, Sighting};
 use crate::server::db::recon_compare::{self, Pair};
+use crate::server::db::stripe_invoices;
 use crate::server::db::stripe_records::{self, StoredRecord};
 use crate::server::db::{currencies, now_ms, Db, DbTx};
 use std::collections::{BTreeMap, HashMap};
@@ -50,6 +51,18 @@ pub async fn find_breaks(tx: &mut DbTx, grace_ms: i64) -> Result<Vec<Sighting>, 
         let mut s = sighting(BreakClass::DuplicateInStripe, format!("{} records carry this payment: {ids}", live.len()), &ledger, None);
         s.record_id = extra;
         found.push(s);
+    }
+    for pair in stripe_invoices::pairs(tx, now_ms() - grace_ms).await? {
+        // Without a record the payment is already missing in Stripe; that case says enough.
+        let Some(record) = &pair.record_id else { continue };
+        let problem = match pair.status.as_deref() {
+            None => format!("{} is not in Stripe", pair.invoice),
+            Some("paid") if pair.paid_records.contains(record) => continue,
+            Some("paid") => format!("{} is paid by {}, not by {record}", pair.invoice, pair.paid_records.join(", ")),
+            Some(status) => format!("{} is {status} in Stripe; the ledger paid it with {record}", pair.invoice),
+        };
+        let Some(Pair { ledger, stripe }) = recon_compare::pairs_of(tx, &pair.transaction_id).await?.into_iter().next() else { continue };
+        found.push(sighting(BreakClass::InvoiceMismatch, problem, &ledger, stripe.as_ref()));
     }
     let currencies = currencies::list_tx(tx).await?;
     for orphan in stripe_records::unmatched(tx).await? {

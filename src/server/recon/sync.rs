@@ -4,7 +4,9 @@
 
 use super::progress::Progress;
 use super::ReconError;
+use crate::server::db::stripe_invoices;
 use crate::server::db::stripe_records::{self, SnapshotRecord};
+use crate::server::stripe::client::invoice_payments::{InvoicePaymentStatus, ListInvoicePayments};
 use crate::server::db::{now_ms, recon_runs, Db};
 use crate::server::stripe::client::payment_records::{ListPaymentRecords, PaymentRecord};
 use crate::server::stripe::client::{ListOptions, StripeClient};
@@ -40,6 +42,47 @@ pub fn snapshot_of(record: &PaymentRecord) -> SnapshotRecord {
         metadata_transaction: record.metadata.get("regio_transaction_id").cloned(),
         description: p.description.clone(),
     }
+}
+
+/// Reads the invoices the ledger says it paid, and which records paid them.
+async fn read_invoices(db: &Db, stripe: &StripeClient, progress: &Progress, full: bool, since: i64) -> Result<(), ReconError> {
+    let mut tx = db.begin().await?;
+    let wanted = stripe_invoices::to_read(&mut tx, full, since).await?;
+    tx.commit().await?;
+    if wanted.is_empty() {
+        return Ok(());
+    }
+    progress.phase("Reading the invoices the ledger paid").await;
+    for id in wanted {
+        let invoice = match stripe.invoices().retrieve(&id, &[]).await {
+            Ok(invoice) => Some(invoice),
+            Err(e) if e.status() == Some(404) => None,
+            Err(e) => return Err(e.into()),
+        };
+        let paid = match &invoice {
+            Some(_) => {
+                let request = ListInvoicePayments { invoice: Some(id.clone()), ..ListInvoicePayments::default() };
+                let payments = stripe.invoice_payments().list(&request).collect_all().await?;
+                payments
+                    .iter()
+                    .filter(|p| p.status == InvoicePaymentStatus::Paid)
+                    .filter_map(|p| p.payment.payment_record.as_ref().map(|r| r.id().to_string()))
+                    .collect::<Vec<_>>()
+            }
+            None => Vec::new(),
+        };
+        let mut tx = db.begin_write().await?;
+        match invoice {
+            Some(invoice) => {
+                let status = invoice.status.map_or("unknown", |s| s.as_str());
+                stripe_invoices::upsert(&mut tx.tx, &id, status, &paid, now_ms()).await?;
+            }
+            None => stripe_invoices::forget(&mut tx.tx, &id).await?,
+        }
+        tx.commit().await?;
+        progress.read(1).await;
+    }
+    Ok(())
 }
 
 async fn store(db: &Db, records: &[SnapshotRecord], now: i64) -> Result<(), ReconError> {
@@ -89,6 +132,8 @@ pub async fn read_stripe(db: &Db, stripe: &StripeClient, progress: &Progress, fu
         }
         progress.read(1).await;
     }
+
+    read_invoices(db, stripe, progress, full, since).await?;
 
     let mut tx = db.begin_write().await?;
     if full {
