@@ -82,7 +82,8 @@ pub async fn document() -> Json<Value> {
                         "occurred_at": { "type": "string", "format": "date-time" },
                         "description": { "type": "string", "maxLength": 500, "description": "Required for adjustments (the reason)" },
                         "refund_of": { "type": "string", "description": "Refunds: external_ref of the payment" },
-                        "corrects": { "type": "string", "description": "Adjustments: external_ref of the corrected transaction" }
+                        "corrects": { "type": "string", "description": "Adjustments: external_ref of the corrected transaction" },
+                        "invoice": { "type": "string", "description": "Invoice payments: the Stripe invoice paid (in_…); its Payment Record is attached to it" }
                     }
                 },
                 "Posted": { "type": "object", "properties": {
