@@ -11,7 +11,7 @@ use crate::domain::{AppError, Role};
 use crate::server::db::audit::{self, Actor, AuditEvent};
 use crate::server::db::recon_cases::{self, CaseQuery, CaseRecord};
 use crate::server::db::recon_compare::{self, Pair};
-use crate::server::db::stripe_records::{self, StoredRecord};
+use crate::server::db::stripe_records::StoredRecord;
 use crate::server::db::{currencies, format_ms, now_ms, users, Db, DbTx, WriteTx};
 use crate::server::AppState;
 use serde_json::json;
@@ -179,17 +179,8 @@ async fn candidates(tx: &mut DbTx, record: &StoredRecord) -> Result<Vec<Candidat
 pub async fn detail(state: &AppState, id: &str) -> Result<CaseDetail, AppError> {
     let db = &state.db;
     let mut tx = db.begin_snapshot().await?;
-    let case = recon_cases::find(&mut tx, id).await?.ok_or_else(|| AppError::not_found("case"))?;
-    let pairs = match &case.transaction_id {
-        Some(t) => recon_compare::pairs_of(&mut tx, t).await?,
-        None => Vec::new(),
-    };
-    let pair = pairs.iter().find(|p| p.stripe.as_ref().map(|s| &s.record_id) == case.record_id.as_ref()).or(pairs.first());
-    let record_id = case.record_id.clone().or_else(|| pair.and_then(|p| p.stripe.as_ref()).map(|s| s.record_id.clone()));
-    let record = match record_id {
-        Some(r) => stripe_records::find(&mut tx, &r).await?,
-        None => None,
-    };
+    let (case, pair, record) = super::fixes::load(&mut tx, id).await?;
+    let pair = pair.as_ref();
     let candidates = match (&case.class, &record) {
         (BreakClass::OrphanInStripe, Some(r)) if case.state != CaseState::Closed => candidates(&mut tx, r).await?,
         _ => Vec::new(),

@@ -83,7 +83,9 @@ fn lines(kind: FixKind, ledger: Vec<String>, stripe: Vec<String>, case: Vec<Stri
     FixPreview { kind, ledger, stripe, case }
 }
 
-async fn load(tx: &mut DbTx, id: &str) -> Result<(CaseRecord, Option<Pair>, Option<StoredRecord>), AppError> {
+/// A case with the pair it is about (the transaction beside the record named, or its first)
+/// and that record as the snapshot holds it.
+pub(super) async fn load(tx: &mut DbTx, id: &str) -> Result<(CaseRecord, Option<Pair>, Option<StoredRecord>), AppError> {
     let case = recon_cases::find(tx, id).await?.ok_or_else(|| AppError::not_found("case"))?;
     let pairs = match &case.transaction_id {
         Some(t) => recon_compare::pairs_of(tx, t).await?,
