@@ -166,6 +166,10 @@ pub struct TransactionView {
     pub mirror_state: MirrorState,
     /// The Payment Record (`pr_…`) this transaction reported or refunded.
     pub stripe_payment_record: Option<String>,
+    /// What Stripe had guaranteed and refunded on this payment's record when reconciliation
+    /// last read it (payments only; `None` before the first run).
+    pub stripe_guaranteed: Option<i64>,
+    pub stripe_refunded: Option<i64>,
     pub mirror_error: Option<String>,
 }
 

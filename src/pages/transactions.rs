@@ -58,10 +58,13 @@ pub fn TransactionsPage() -> impl IntoView {
                         view! {
                             <table class="data side-by-side">
                                 <thead>
-                                    <tr><th colspan="5" class="group">"Ledger"</th><th colspan="3" class="group stripe">"Stripe"</th></tr>
+                                    <tr><th colspan="5" class="group">"Ledger"</th><th colspan="5" class="group stripe">"Stripe"</th></tr>
                                     <tr>
                                         <th>"When (UTC)"</th><th>"Kind"</th><th>"Reference"</th><th>"From → To"</th><th class="num">"Amount"</th>
-                                        <th class="num stripe">"Fiat"</th><th class="stripe">"Payment Record"</th><th class="stripe">"Mirror"</th>
+                                        <th class="num stripe">"Fiat"</th><th class="stripe">"Payment Record"</th>
+                                        <th class="num stripe" title="As the last reconciliation run read it">"Guaranteed"</th>
+                                        <th class="num stripe" title="As the last reconciliation run read it">"Refunded"</th>
+                                        <th class="stripe">"Mirror"</th>
                                     </tr>
                                 </thead>
                                 <tbody>
@@ -83,7 +86,8 @@ pub fn TransactionsPage() -> impl IntoView {
 #[component]
 fn TransactionRow(t: TransactionView) -> impl IntoView {
     let href = format!("/transactions/{}", t.id);
-    let fiat = t.fiat_amount_minor.zip(t.fiat_currency.clone()).map(|(m, c)| format_fiat(m, &c)).unwrap_or_default();
+    let in_fiat = |minor: Option<i64>| minor.zip(t.fiat_currency.clone()).map(|(m, c)| format_fiat(m, &c)).unwrap_or_default();
+    let (fiat, guaranteed, refunded) = (in_fiat(t.fiat_amount_minor), in_fiat(t.stripe_guaranteed), in_fiat(t.stripe_refunded));
     view! {
         <tr>
             <td class="nowrap">{t.occurred_at.get(..16).unwrap_or(&t.occurred_at).replace('T', " ")}</td>
@@ -93,6 +97,8 @@ fn TransactionRow(t: TransactionView) -> impl IntoView {
             <td class="num">{t.amount} " " {t.currency}</td>
             <td class="num stripe">{fiat}</td>
             <td class="stripe"><code>{t.stripe_payment_record.unwrap_or_default()}</code></td>
+            <td class="num stripe">{guaranteed}</td>
+            <td class="num stripe">{refunded}</td>
             <td class="stripe"><MirrorBadge state=t.mirror_state/></td>
         </tr>
     }

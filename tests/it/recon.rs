@@ -192,6 +192,8 @@ fn key(name: &str) -> IdempotencyKey {
 async fn every_break_class_is_found_fixed_and_closed(backend: Backend) {
     let mut w = World::new(backend).await;
     assert!(w.reconcile(false).await.is_empty(), "a ledger mirrored without faults has no breaks");
+    let p3 = regio::server::db::ledger::view(&w.app.db, w.id("p3")).await.expect("view").expect("p3");
+    assert_eq!((p3.stripe_guaranteed, p3.stripe_refunded), (Some(1000), Some(300)), "the ledger list shows Stripe's side as the run read it");
 
     // Breaks, as a Dashboard user and a stuck delivery would make them.
     let mut records = HashMap::new();

@@ -150,11 +150,12 @@ pub struct TransactionFilter {
 
 const VIEW_SELECT: &str = "SELECT t.id, t.external_ref, t.source, t.kind, t.currency, t.amount, t.occurred_at, t.description, \
     t.corrects_id, t.fiat_amount, c.exponent, c.fiat_currency, fa.external_ref AS from_ref, ta.external_ref AS to_ref, \
-    o.state AS mirror_state, o.last_error, \
+    o.state AS mirror_state, o.last_error, sr.amount_guaranteed, sr.amount_refunded, \
     COALESCE(o.stripe_id, (SELECT po.stripe_id FROM outbox po WHERE po.transaction_id = t.corrects_id AND po.operation = 'report_payment' AND po.case_id IS NULL)) AS stripe_id \
     FROM transactions t JOIN currencies c ON c.code = t.currency \
     JOIN accounts fa ON fa.id = t.from_account JOIN accounts ta ON ta.id = t.to_account \
-    LEFT JOIN outbox o ON o.transaction_id = t.id AND o.case_id IS NULL WHERE 1 = 1";
+    LEFT JOIN outbox o ON o.transaction_id = t.id AND o.case_id IS NULL \
+    LEFT JOIN stripe_records sr ON sr.id = o.stripe_id AND o.operation = 'report_payment' WHERE 1 = 1";
 
 fn view_from_row(row: &AnyRow) -> Result<TransactionView, sqlx::Error> {
     let kind: String = row.try_get("kind")?;
@@ -184,6 +185,8 @@ fn view_from_row(row: &AnyRow) -> Result<TransactionView, sqlx::Error> {
         fiat_amount_minor: fiat_amount,
         mirror_state,
         stripe_payment_record: row.try_get("stripe_id")?,
+        stripe_guaranteed: row.try_get("amount_guaranteed")?,
+        stripe_refunded: row.try_get("amount_refunded")?,
         mirror_error: row.try_get("last_error")?,
     })
 }
