@@ -313,8 +313,25 @@ async fn every_break_class_is_found_fixed_and_closed(backend: Backend) {
     let p10_missing = cases.iter().filter(|((c, s), (_, st))| c == "missing_in_stripe" && s == w.id("p10") && st == "open").count();
     assert_eq!(p10_missing, 1, "p10 lacks its record again");
 
+    // "Run now" from the page: support may, viewers may not; the run is audited and finishes.
+    let refused = w.app.call(&viewer, "run_recon", &[("full", "false")]).await;
+    assert_eq!(refused.status(), 403, "viewers cannot start a run");
+    w.app.add_user("support@example.com", "support").await;
+    let support = w.app.signed_in("support@example.com").await;
+    let started = w.app.call(&support, "run_recon", &[("full", "false")]).await;
+    assert_eq!(started.status(), 200, "{}", started.text().await.unwrap_or_default());
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let running: i64 = sqlx::query("SELECT COUNT(*) FROM recon_runs WHERE status = 'running'").fetch_one(&w.app.db.pool).await.expect("runs").get(0);
+        if running == 0 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the run started from the page finishes");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+
     let actions: Vec<String> = w.app.audit_actions().await.into_iter().map(|(a, _)| a).filter(|a| a.starts_with("recon.")).collect();
-    for action in ["recon.report_payment", "recon.adjust", "recon.ignore", "recon.report_refund", "recon.refund_duplicate", "recon.link", "recon.unlink", "recon.bulk_ignore"] {
+    for action in ["recon.report_payment", "recon.adjust", "recon.ignore", "recon.report_refund", "recon.refund_duplicate", "recon.link", "recon.unlink", "recon.bulk_ignore", "recon.run"] {
         assert!(actions.iter().any(|a| a == action), "{action} is audited: {actions:?}");
     }
 }

@@ -12,7 +12,7 @@ pub mod sync;
 
 use crate::domain::recon::{AgeBucket, BreakClass, CaseState, ReconSummary, RunStatus, RunView, SummaryCell};
 use crate::domain::AppError;
-use crate::server::db::audit::Actor;
+use crate::server::db::audit::{self, Actor, AuditEvent};
 use crate::server::db::{format_ms, new_id, now_ms, recon_cases, recon_runs, Db};
 use crate::server::stripe::client::{StripeClient, StripeError};
 use crate::server::AppState;
@@ -174,6 +174,10 @@ fn run_view(row: recon_runs::RunRow) -> RunView {
 
 pub async fn start_run(state: &AppState, actor: &Actor, full: bool) -> Result<RunView, AppError> {
     let run_id = Reconciler::from_state(state).start(actor, full).await?;
+    let mut tx = state.db.begin_write().await?;
+    let event = AuditEvent { action: "recon.run", target: &format!("recon_run:{run_id}"), before: None, after: Some(serde_json::json!({ "full_scan": full })) };
+    audit::record(&mut tx.tx, actor, event).await?;
+    tx.commit().await?;
     let row = recon_runs::find(&state.db, &run_id).await?.ok_or_else(|| AppError::not_found("run"))?;
     Ok(run_view(row))
 }
