@@ -113,7 +113,7 @@ pub fn ReconciliationPage() -> impl IntoView {
             <label>"Max amount" <input type="text" name="max_amount" inputmode="decimal" size="8" prop:value=text("max_amount")/></label>
             <button type="submit">"Filter"</button>
             <a href="/reconciliation">"Clear"</a>
-            <a href=move || page_href("/reconciliation/cases.csv", &query.read(), &FILTERS, &[]) download>"Export CSV"</a>
+            <a href=move || page_href("/reconciliation/export", &query.read(), &FILTERS, &[]) download>"Export CSV"</a>
         </form>
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || Suspend::new(async move {

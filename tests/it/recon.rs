@@ -262,6 +262,20 @@ async fn every_break_class_is_found_fixed_and_closed(backend: Backend) {
     assert_eq!(detail["explanation"], BreakClass::AmountMismatch.explanation());
     let amount = detail["fields"].as_array().expect("fields").iter().find(|f| f["label"] == "Amount").expect("amount field");
     assert_eq!((amount["ledger"].as_str(), amount["stripe"].as_str(), amount["differs"].as_bool()), (Some("1000 JPY"), Some("900 JPY"), Some(true)));
+    // The orphan's case suggests the unmirrored payment of the same amount, for a person to link.
+    let (orphan_case, _) = w.case(BreakClass::OrphanInStripe, &orphan).await;
+    let detail: Value = w.app.call(&viewer, "case_detail", &[("id", &orphan_case)]).await.json().await.expect("detail");
+    let suggested: Vec<&str> = detail["candidates"].as_array().expect("candidates").iter().filter_map(|c| c["transaction_id"].as_str()).collect();
+    assert!(suggested.contains(&w.id("p10")), "p10 is a candidate: {suggested:?}");
+    // The queue exports as CSV with the same filters.
+    let csv = viewer.get(w.app.url("/reconciliation/export?class=refund_mismatch")).send().await.expect("csv");
+    let csv_status = csv.status();
+    let csv = csv.text().await.expect("csv body");
+    assert_eq!(csv_status, 200, "{csv}");
+    assert!(csv.starts_with("case_id,class,state"), "{csv}");
+    assert_eq!(csv.lines().count(), 3, "a header and the two refund mismatches: {csv}");
+    let anonymous = crate::support::browser(&w.app.base).get(w.app.url("/reconciliation/export")).send().await.expect("csv");
+    assert!(anonymous.status().is_redirection(), "an anonymous browser is sent to sign in, not given the file");
     let refused = w.app.call(&viewer, "apply_fix", &[("id", &amount_case), ("kind", "ignore"), ("reason", "x"), ("confirm", "yes")]).await;
     assert_eq!(refused.status(), 403, "viewers cannot fix");
 

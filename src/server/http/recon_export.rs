@@ -1,4 +1,4 @@
-//! `GET /reconciliation/cases.csv`: the filtered cases as CSV, for spreadsheets and auditors.
+//! `GET /reconciliation/export`: the filtered cases as a CSV file, for spreadsheets and auditors.
 //! A plain route (not a server function) so the browser downloads it as a file.
 
 use super::caller::Caller;
@@ -15,7 +15,7 @@ use axum::routing::get;
 use axum::{Extension, Router};
 
 pub fn routes() -> Router<AppState> {
-    Router::new().route("/reconciliation/cases.csv", get(export))
+    Router::new().route("/reconciliation/export", get(export))
 }
 
 async fn export(State(state): State<AppState>, Extension(caller): Extension<Caller>, Query(filter): Query<CaseFilter>) -> Response {
