@@ -262,6 +262,10 @@ async fn every_break_class_is_found_fixed_and_closed(backend: Backend) {
     assert_eq!(detail["explanation"], BreakClass::AmountMismatch.explanation());
     let amount = detail["fields"].as_array().expect("fields").iter().find(|f| f["label"] == "Amount").expect("amount field");
     assert_eq!((amount["ledger"].as_str(), amount["stripe"].as_str(), amount["differs"].as_bool()), (Some("1000 JPY"), Some("900 JPY"), Some(true)));
+    let (invoice_case, _) = w.case(BreakClass::InvoiceMismatch, w.id("ip2")).await;
+    let detail: Value = w.app.call(&viewer, "case_detail", &[("id", &invoice_case)]).await.json().await.expect("detail");
+    let field = detail["fields"].as_array().expect("fields").iter().find(|f| f["label"] == "Invoice").expect("invoice field");
+    assert_eq!((field["stripe"].as_str(), field["differs"].as_bool()), (Some("draft"), Some(true)), "{field}");
     // The orphan's case suggests the unmirrored payment of the same amount, for a person to link.
     let (orphan_case, _) = w.case(BreakClass::OrphanInStripe, &orphan).await;
     let detail: Value = w.app.call(&viewer, "case_detail", &[("id", &orphan_case)]).await.json().await.expect("detail");

@@ -60,3 +60,19 @@ pub async fn pairs(tx: &mut DbTx, before_ms: i64) -> Result<Vec<InvoicePair>, sq
     })
     .collect()
 }
+
+/// The invoice a transaction paid, with what Stripe says of it: `(invoice, status, paid by)`.
+pub async fn of_transaction(tx: &mut DbTx, transaction_id: &str) -> Result<Option<(String, Option<String>, Vec<String>)>, sqlx::Error> {
+    let row = sqlx::query(
+        "SELECT t.stripe_invoice, i.status, i.paid_records FROM transactions t LEFT JOIN stripe_invoices i ON i.id = t.stripe_invoice \
+         WHERE t.id = $1 AND t.stripe_invoice IS NOT NULL",
+    )
+    .bind(transaction_id)
+    .fetch_optional(&mut **tx)
+    .await?;
+    row.map(|row| {
+        let paid: Option<String> = row.try_get("paid_records")?;
+        Ok((row.try_get("stripe_invoice")?, row.try_get("status")?, paid.unwrap_or_default().split_whitespace().map(str::to_string).collect()))
+    })
+    .transpose()
+}

@@ -11,6 +11,7 @@ use crate::domain::{AppError, Role};
 use crate::server::db::audit::{self, Actor, AuditEvent};
 use crate::server::db::recon_cases::{self, CaseQuery, CaseRecord};
 use crate::server::db::recon_compare::{self, Pair};
+use crate::server::db::stripe_invoices;
 use crate::server::db::stripe_records::StoredRecord;
 use crate::server::db::{currencies, format_ms, now_ms, users, Db, DbTx, WriteTx};
 use crate::server::AppState;
@@ -141,6 +142,19 @@ fn fields_of(pair: Option<&Pair>, record: Option<&StoredRecord>) -> Vec<FieldDif
     ]
 }
 
+/// The invoice an invoice payment paid: the ledger says paid by its record; Stripe says what it
+/// has.
+fn invoice_field((invoice, status, paid_by): (String, Option<String>, Vec<String>), record: Option<&str>) -> FieldDiff {
+    let ours = record.map_or(format!("{invoice}, paid"), |r| format!("{invoice}, paid by {r}"));
+    let theirs = match &status {
+        None => "not in Stripe".to_string(),
+        Some(s) if paid_by.is_empty() => s.clone(),
+        Some(s) => format!("{s}, paid by {}", paid_by.join(", ")),
+    };
+    let agrees = status.as_deref() == Some("paid") && record.is_some_and(|r| paid_by.iter().any(|p| p == r));
+    field("Invoice", Some(ours), Some(theirs), !agrees)
+}
+
 /// Payments that could be what an orphan record mirrors: same fiat amount and currency,
 /// within a week of the record, with no record of their own; scored by closeness.
 async fn candidates(tx: &mut DbTx, record: &StoredRecord) -> Result<Vec<Candidate>, AppError> {
@@ -185,6 +199,10 @@ pub async fn detail(state: &AppState, id: &str) -> Result<CaseDetail, AppError> 
         (BreakClass::OrphanInStripe, Some(r)) if case.state != CaseState::Closed => candidates(&mut tx, r).await?,
         _ => Vec::new(),
     };
+    let invoice = match &case.transaction_id {
+        Some(t) => stripe_invoices::of_transaction(&mut tx, t).await?,
+        None => None,
+    };
     let history = recon_cases::events(&mut tx, id).await?;
     tx.commit().await?;
     let fixes = applicable(&case, pair, record.as_ref());
@@ -197,7 +215,11 @@ pub async fn detail(state: &AppState, id: &str) -> Result<CaseDetail, AppError> 
     let exponent = exponent_of(db, &case.currency).await?;
     Ok(CaseDetail {
         explanation: case.class.explanation().to_string(),
-        fields: fields_of(pair, record.as_ref()),
+        fields: {
+            let mut fields = fields_of(pair, record.as_ref());
+            fields.extend(invoice.map(|i| invoice_field(i, record.as_ref().map(|r| r.record.id.as_str()))));
+            fields
+        },
         history: history
             .into_iter()
             .map(|e| CaseEventView { at: format_ms(e.at), actor: e.actor, what: e.what, detail: e.detail })
