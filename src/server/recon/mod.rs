@@ -147,6 +147,12 @@ impl Reconciler {
                 _ = tokio::time::sleep(interval) => {}
                 _ = stop.changed() => return,
             }
+            // Every instance keeps this schedule; one that finds a run started elsewhere within
+            // the interval leaves it at that.
+            let recent = recon_runs::recent(&self.db, 1).await.ok().and_then(|runs| runs.into_iter().next());
+            if recent.is_some_and(|r| now_ms() - r.started_at < interval.as_millis() as i64 / 2) {
+                continue;
+            }
             match self.run(&actor, false).await {
                 Ok(_) | Err(ReconError::AlreadyRunning) => {}
                 Err(e) => tracing::warn!(error = %e, "scheduled reconciliation"),
