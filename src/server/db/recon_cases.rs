@@ -25,7 +25,6 @@ pub struct Sighting {
 pub struct CaseRecord {
     pub id: String,
     pub class: BreakClass,
-    pub subject: String,
     pub transaction_id: Option<String>,
     pub record_id: Option<String>,
     pub account_id: Option<String>,
@@ -40,7 +39,7 @@ pub struct CaseRecord {
     pub assignee_name: Option<String>,
 }
 
-const SELECT: &str = "SELECT c.id, c.class, c.subject, c.transaction_id, c.record_id, c.account_id, a.display_name AS account_name, \
+const SELECT: &str = "SELECT c.id, c.class, c.transaction_id, c.record_id, c.account_id, a.display_name AS account_name, \
     c.currency, c.amount, c.summary, c.state, c.first_seen, c.last_seen, c.assignee_id, u.name AS assignee_name \
     FROM recon_cases c LEFT JOIN accounts a ON a.id = c.account_id LEFT JOIN users u ON u.id = c.assignee_id WHERE 1 = 1";
 
@@ -52,7 +51,6 @@ fn from_row(row: &AnyRow) -> Result<CaseRecord, sqlx::Error> {
     Ok(CaseRecord {
         id: row.try_get("id")?,
         class: parse(row.try_get("class")?)?,
-        subject: row.try_get("subject")?,
         transaction_id: row.try_get("transaction_id")?,
         record_id: row.try_get("record_id")?,
         account_id: row.try_get("account_id")?,

@@ -15,7 +15,6 @@ pub struct LedgerSide {
     pub fiat_currency: String,
     pub account_id: String,
     pub account_customer: Option<String>,
-    pub recorded_at: i64,
     /// Fiat refunded by ledger refunds of this payment.
     pub refunded: i64,
     /// Fiat added (+) or taken back (−) by adjustments correcting this payment.
@@ -60,7 +59,7 @@ const CORRECTIONS: &str = "SELECT r.corrects_id AS payment_id, \
 
 fn select(filter: &str) -> String {
     format!(
-        "SELECT t.id, t.currency, t.amount, COALESCE(t.fiat_amount, 0) AS fiat_amount, t.from_account, t.recorded_at, \
+        "SELECT t.id, t.currency, t.amount, COALESCE(t.fiat_amount, 0) AS fiat_amount, t.from_account, \
          c.fiat_currency, a.stripe_customer_id, COALESCE(x.refunded, 0) AS refunded, COALESCE(x.adjusted, 0) AS adjusted, \
          s.id AS record_id, s.currency AS record_currency, s.amount_requested, s.amount_refunded, s.status, s.customer \
          FROM transactions t \
@@ -116,7 +115,6 @@ fn from_row(row: &AnyRow) -> Result<Pair, sqlx::Error> {
             fiat_currency: row.try_get("fiat_currency")?,
             account_id: row.try_get("from_account")?,
             account_customer: row.try_get("stripe_customer_id")?,
-            recorded_at: row.try_get("recorded_at")?,
             refunded: row.try_get("refunded")?,
             adjusted: row.try_get("adjusted")?,
         },

@@ -7,14 +7,17 @@ use sqlx::Row;
 /// not yet paid when last read, named by an invoice payment recorded since `since_ms`, or the
 /// subject of a live case.
 pub async fn to_read(tx: &mut DbTx, full: bool, since_ms: i64) -> Result<Vec<String>, sqlx::Error> {
-    let sql = if full {
-        "SELECT DISTINCT stripe_invoice AS id FROM transactions WHERE stripe_invoice IS NOT NULL AND $1 = $1"
+    let query = if full {
+        sqlx::query("SELECT DISTINCT stripe_invoice AS id FROM transactions WHERE stripe_invoice IS NOT NULL")
     } else {
-        "SELECT DISTINCT t.stripe_invoice AS id FROM transactions t LEFT JOIN stripe_invoices i ON i.id = t.stripe_invoice \
+        sqlx::query(
+            "SELECT DISTINCT t.stripe_invoice AS id FROM transactions t LEFT JOIN stripe_invoices i ON i.id = t.stripe_invoice \
          WHERE t.stripe_invoice IS NOT NULL AND (i.id IS NULL OR i.status <> 'paid' OR t.recorded_at >= $1 \
-         OR EXISTS (SELECT 1 FROM recon_cases c WHERE c.subject = t.id AND c.class = 'invoice_mismatch' AND c.state <> 'closed'))"
+         OR EXISTS (SELECT 1 FROM recon_cases c WHERE c.subject = t.id AND c.class = 'invoice_mismatch' AND c.state <> 'closed'))",
+        )
+        .bind(since_ms)
     };
-    sqlx::query(sql).bind(since_ms).fetch_all(&mut **tx).await?.iter().map(|row| row.try_get("id")).collect()
+    query.fetch_all(&mut **tx).await?.iter().map(|row| row.try_get("id")).collect()
 }
 
 pub async fn upsert(tx: &mut DbTx, id: &str, status: &str, paid_records: &[String], now: i64) -> Result<(), sqlx::Error> {

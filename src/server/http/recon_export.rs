@@ -5,8 +5,8 @@ use super::caller::Caller;
 use crate::domain::recon::CaseFilter;
 use crate::domain::{AppError, Role};
 use crate::server::db::recon_cases;
-use crate::server::recon::cases::{parse_filter, row_of};
-use crate::server::db::{currencies, now_ms};
+use crate::server::recon::cases::{exponents, parse_filter, row_of};
+use crate::server::db::now_ms;
 use crate::server::AppState;
 use axum::extract::{Query, State};
 use axum::http::{header, StatusCode};
@@ -45,11 +45,11 @@ async fn csv(state: &AppState, caller: &Caller, filter: &CaseFilter) -> Result<S
     let mut tx = state.db.begin_snapshot().await?;
     let cases = recon_cases::all(&mut tx, &query).await?;
     tx.commit().await?;
-    let exponent = currencies::list(&state.db).await?.first().map_or(0, |c| c.exponent);
+    let exponents = exponents(&state.db).await?;
     let now = now_ms();
     let mut out = String::from("case_id,class,state,age,first_seen,last_seen,transaction_id,record_id,account_id,account,amount,currency,summary,assignee\n");
     for case in &cases {
-        let r = row_of(case, exponent, now);
+        let r = row_of(case, &exponents, now);
         let fields = [
             r.id, r.class.as_str().into(), r.state.as_str().into(), r.age.as_str().into(), r.first_seen, r.last_seen,
             r.transaction_id.unwrap_or_default(), r.record_id.unwrap_or_default(), r.account_id.unwrap_or_default(),

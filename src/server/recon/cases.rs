@@ -16,6 +16,7 @@ use crate::server::db::stripe_records::StoredRecord;
 use crate::server::db::{currencies, format_ms, now_ms, users, Db, DbTx, WriteTx};
 use crate::server::AppState;
 use serde_json::json;
+use std::collections::HashMap;
 
 const PAGE_SIZE: i64 = 50;
 
@@ -44,7 +45,12 @@ pub async fn parse_filter(db: &Db, filter: &CaseFilter) -> Result<CaseQuery, App
     })
 }
 
-pub fn row_of(case: &CaseRecord, exponent: u32, now: i64) -> CaseRow {
+/// Minor-unit exponents by currency code, to format case amounts each in its own currency.
+pub async fn exponents(db: &Db) -> Result<HashMap<String, u32>, sqlx::Error> {
+    Ok(currencies::list(db).await?.into_iter().map(|c| (c.code, c.exponent)).collect())
+}
+
+pub fn row_of(case: &CaseRecord, exponents: &HashMap<String, u32>, now: i64) -> CaseRow {
     CaseRow {
         id: case.id.clone(),
         class: case.class,
@@ -53,7 +59,7 @@ pub fn row_of(case: &CaseRecord, exponent: u32, now: i64) -> CaseRow {
         record_id: case.record_id.clone(),
         account_id: case.account_id.clone(),
         account_name: case.account_name.clone(),
-        amount: format_amount(case.amount, exponent),
+        amount: format_amount(case.amount, exponents.get(&case.currency).copied().unwrap_or(0)),
         currency: case.currency.clone(),
         summary: case.summary.clone(),
         first_seen: format_ms(case.first_seen),
@@ -61,10 +67,6 @@ pub fn row_of(case: &CaseRecord, exponent: u32, now: i64) -> CaseRow {
         age: AgeBucket::of_age(now - case.first_seen),
         assignee: case.assignee_name.clone(),
     }
-}
-
-pub async fn exponent_of(db: &Db, code: &str) -> Result<u32, AppError> {
-    Ok(currencies::find(db, code).await?.map_or(0, |c| c.exponent))
 }
 
 pub async fn page(db: &Db, filter: &CaseFilter, after: Option<String>) -> Result<CasePage, AppError> {
@@ -82,10 +84,10 @@ pub async fn page(db: &Db, filter: &CaseFilter, after: Option<String>) -> Result
     tx.commit().await?;
     let more = cases.len() as i64 > PAGE_SIZE;
     let shown = &cases[..cases.len().min(PAGE_SIZE as usize)];
-    let exponent = currencies::list(db).await?.first().map_or(0, |c| c.exponent);
+    let exponents = exponents(db).await?;
     let now = now_ms();
     Ok(CasePage {
-        rows: shown.iter().map(|c| row_of(c, exponent, now)).collect(),
+        rows: shown.iter().map(|c| row_of(c, &exponents, now)).collect(),
         next_cursor: if more { shown.last().map(|c| format!("{}:{}", c.first_seen, c.id)) } else { None },
         total,
     })
@@ -212,7 +214,7 @@ pub async fn detail(state: &AppState, id: &str) -> Result<CaseDetail, AppError> 
         .filter(|u| !u.disabled && u.role.includes(Role::Support))
         .map(|u| UserChoice { id: u.id, name: u.name })
         .collect();
-    let exponent = exponent_of(db, &case.currency).await?;
+    let exponents = exponents(db).await?;
     Ok(CaseDetail {
         explanation: case.class.explanation().to_string(),
         fields: {
@@ -229,7 +231,7 @@ pub async fn detail(state: &AppState, id: &str) -> Result<CaseDetail, AppError> 
         assignee_id: case.assignee_id.clone(),
         assignable,
         dashboard_url: record.as_ref().and_then(|r| crate::server::stripe::dashboard_url(state.stripe.as_ref(), &r.record.id)),
-        case: row_of(&case, exponent, now_ms()),
+        case: row_of(&case, &exponents, now_ms()),
     })
 }
 

@@ -89,7 +89,6 @@ mod tests {
             fiat_currency: "jpy".into(),
             account_id: "a1".into(),
             account_customer: None,
-            recorded_at: 0,
             refunded: 0,
             adjusted: 0,
         }

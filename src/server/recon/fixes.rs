@@ -379,14 +379,13 @@ pub async fn bulk_preview(db: &Db, filter: &CaseFilter, kind: FixKind) -> Result
 }
 
 async fn total_of(db: &Db, cases: &[CaseRecord]) -> Result<String, AppError> {
+    let exponents = super::cases::exponents(db).await?;
     let mut sums: std::collections::BTreeMap<&str, i64> = std::collections::BTreeMap::new();
     for c in cases {
         *sums.entry(c.currency.as_str()).or_insert(0) += c.amount;
     }
-    let mut parts = Vec::new();
-    for (code, sum) in sums {
-        parts.push(format!("{} {code}", format_amount(sum, super::cases::exponent_of(db, code).await?)));
-    }
+    let parts: Vec<String> =
+        sums.into_iter().map(|(code, sum)| format!("{} {code}", format_amount(sum, exponents.get(code).copied().unwrap_or(0)))).collect();
     Ok(if parts.is_empty() { "0".into() } else { parts.join(" + ") })
 }
 
