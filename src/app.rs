@@ -1,12 +1,21 @@
 use crate::components::shell::AppShell;
 use crate::pages::{
-    account::AccountDetailPage, accounts::AccountsPage, audit::AuditLogPage, dashboard::DashboardPage,
-    import::{ImportDetailPage, ImportPage}, login::LoginPage, planned::PlannedPage, recon_case::ReconCasePage,
-    reconciliation::ReconciliationPage, settings::SettingsPage,
-    transaction::TransactionPage, transactions::TransactionsPage, users::UsersPage,
+    account::AccountDetailPage,
+    accounts::AccountsPage,
+    audit::AuditLogPage,
+    dashboard::DashboardPage,
+    import::{ImportDetailPage, ImportPage},
+    login::LoginPage,
+    planned::PlannedPage,
+    recon_case::ReconCasePage,
+    reconciliation::ReconciliationPage,
+    settings::SettingsPage,
+    transaction::TransactionPage,
+    transactions::TransactionsPage,
+    users::UsersPage,
 };
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, Link, MetaTags, Stylesheet, Title};
+use leptos_meta::{Link, MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::components::{ParentRoute, Route, Router, Routes};
 use leptos_router::path;
 

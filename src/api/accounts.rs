@@ -1,15 +1,15 @@
 //! Accounts: the list, one account with its statement, opening, freezing and unfreezing.
 
-use crate::domain::ledger::{AccountPage, AccountView, StatementPage};
 use crate::domain::AppError;
+use crate::domain::ledger::{AccountPage, AccountView, StatementPage};
 use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
 use {
     super::form::{choice, confirmed, non_empty},
     super::guard::guarded,
-    crate::domain::ledger::AccountStatus,
     crate::domain::Role,
+    crate::domain::ledger::AccountStatus,
     crate::server::db::accounts::{self as account_rows, AccountFilter},
     crate::server::error::internal,
     crate::server::ledger::accounts,
@@ -43,10 +43,7 @@ pub async fn list_accounts(
 
 #[server(prefix = "/rpc", endpoint = "account_detail")]
 pub async fn account_detail(id: String) -> Result<AccountView, AppError> {
-    guarded(Role::Viewer, |ctx| async move {
-        account_rows::view(&ctx.state.db, &id).await?.ok_or_else(|| AppError::not_found("account"))
-    })
-    .await
+    guarded(Role::Viewer, |ctx| async move { account_rows::view(&ctx.state.db, &id).await?.ok_or_else(|| AppError::not_found("account")) }).await
 }
 
 /// The account's entries, newest first; `before` is the previous page's `next_cursor`.

@@ -10,8 +10,8 @@ pub async fn list_audit(
     to: Option<String>,
     before: Option<String>,
 ) -> Result<AuditPage, AppError> {
-    use crate::domain::Role;
     use super::form::non_empty;
+    use crate::domain::Role;
     use crate::server::db::audit::{self, AuditFilter};
     use crate::server::ledger::queries::day_start_ms;
     super::guard::guarded(Role::Admin, |ctx| async move {

@@ -16,9 +16,7 @@ pub async fn login(email: String, password: String, next: Option<String>) -> Res
     respond(
         async {
             let (state, caller) = caller().await?;
-            let session = leptos_axum::extract::<tower_sessions::Session>()
-                .await
-                .map_err(|e| crate::server::error::internal("login", e))?;
+            let session = leptos_axum::extract::<tower_sessions::Session>().await.map_err(|e| crate::server::error::internal("login", e))?;
             session::sign_in(&session, &state.db, &email, &password, &caller.ip).await?;
             leptos_axum::redirect(safe_next(next.as_deref()));
             Ok(())
@@ -32,9 +30,7 @@ pub async fn logout() -> Result<(), AppError> {
     use super::guard::guarded;
     use crate::domain::Role;
     guarded(Role::Viewer, |ctx| async move {
-        let session = leptos_axum::extract::<tower_sessions::Session>()
-            .await
-            .map_err(|e| crate::server::error::internal("logout", e))?;
+        let session = leptos_axum::extract::<tower_sessions::Session>().await.map_err(|e| crate::server::error::internal("logout", e))?;
         crate::server::auth::session::sign_out(&session, &ctx.state.db, &ctx.user, Some(ctx.ip.clone())).await?;
         leptos_axum::redirect("/login");
         Ok(())

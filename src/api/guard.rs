@@ -1,9 +1,9 @@
 use crate::domain::{AppError, Role};
+use crate::server::AppState;
 use crate::server::auth::CurrentUser;
 use crate::server::db::audit::Actor;
 use crate::server::error::internal;
 use crate::server::http::caller::Caller;
-use crate::server::AppState;
 use axum::Extension;
 use leptos::prelude::use_context;
 use leptos_axum::ResponseOptions;

@@ -1,5 +1,5 @@
-use crate::domain::ledger::ImportView;
 use crate::domain::AppError;
+use crate::domain::ledger::ImportView;
 use leptos::prelude::*;
 
 #[server(prefix = "/rpc", endpoint = "list_imports")]

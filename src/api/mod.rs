@@ -6,8 +6,8 @@ pub mod audit;
 pub mod auth;
 pub mod imports;
 pub mod recon;
-pub mod transactions;
 pub mod settings;
+pub mod transactions;
 pub mod users;
 
 #[cfg(feature = "ssr")]

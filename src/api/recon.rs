@@ -1,16 +1,16 @@
 //! Reconciliation: the summary and runs, the case queue, one case, and the fixes (previewed,
 //! then confirmed). Reading is for viewers; running and fixing for support and admins.
 
-use crate::domain::recon::{BulkPreview, CaseDetail, CaseFilter, CasePage, FixPreview, ReconSummary, RunView};
 use crate::domain::AppError;
+use crate::domain::recon::{BulkPreview, CaseDetail, CaseFilter, CasePage, FixPreview, ReconSummary, RunView};
 use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
 use {
     super::form::{choice, confirmed, non_empty},
     super::guard::guarded,
-    crate::domain::recon::FixKind,
     crate::domain::Role,
+    crate::domain::recon::FixKind,
     crate::server::recon,
 };
 
@@ -47,10 +47,7 @@ pub async fn get_case(id: String) -> Result<CaseDetail, AppError> {
 /// Assigns the case to a user (an empty `user_id` unassigns it).
 #[server(prefix = "/rpc", endpoint = "assign_case")]
 pub async fn assign_case(id: String, user_id: Option<String>) -> Result<(), AppError> {
-    guarded(Role::Support, |ctx| async move {
-        recon::cases::assign(&ctx.state.db, &ctx.actor(), &id, non_empty(user_id)).await
-    })
-    .await
+    guarded(Role::Support, |ctx| async move { recon::cases::assign(&ctx.state.db, &ctx.actor(), &id, non_empty(user_id)).await }).await
 }
 
 #[server(prefix = "/rpc", endpoint = "add_case_remark")]
@@ -65,21 +62,12 @@ pub async fn add_case_remark(id: String, remark: String) -> Result<(), AppError>
 /// What a fix would write and send, without doing it.
 #[server(prefix = "/rpc", endpoint = "preview_fix")]
 pub async fn preview_fix(id: String, kind: String, transaction_id: Option<String>) -> Result<FixPreview, AppError> {
-    guarded(Role::Support, |ctx| async move {
-        recon::fixes::preview(&ctx.state.db, &id, fix_kind(kind)?, non_empty(transaction_id).as_deref()).await
-    })
-    .await
+    guarded(Role::Support, |ctx| async move { recon::fixes::preview(&ctx.state.db, &id, fix_kind(kind)?, non_empty(transaction_id).as_deref()).await }).await
 }
 
 /// Applies a fix once the person has seen its preview and ticked the confirmation.
 #[server(prefix = "/rpc", endpoint = "apply_fix")]
-pub async fn apply_fix(
-    id: String,
-    kind: String,
-    transaction_id: Option<String>,
-    reason: Option<String>,
-    confirm: Option<String>,
-) -> Result<(), AppError> {
+pub async fn apply_fix(id: String, kind: String, transaction_id: Option<String>, reason: Option<String>, confirm: Option<String>) -> Result<(), AppError> {
     guarded(Role::Support, |ctx| async move {
         confirmed(confirm)?;
         let request = recon::fixes::FixRequest { kind: fix_kind(kind)?, transaction_id: non_empty(transaction_id), reason: non_empty(reason) };
@@ -97,13 +85,7 @@ pub async fn preview_bulk_fix(filter: CaseFilter, kind: String) -> Result<BulkPr
 /// Applies a fix to every filtered case it fits. `expected_count` is the preview's count: when
 /// the selection changed since, nothing is done and the person sees the new preview.
 #[server(prefix = "/rpc", endpoint = "apply_bulk_fix")]
-pub async fn apply_bulk_fix(
-    filter: CaseFilter,
-    kind: String,
-    reason: Option<String>,
-    expected_count: i64,
-    confirm: Option<String>,
-) -> Result<i64, AppError> {
+pub async fn apply_bulk_fix(filter: CaseFilter, kind: String, reason: Option<String>, expected_count: i64, confirm: Option<String>) -> Result<i64, AppError> {
     guarded(Role::Support, |ctx| async move {
         confirmed(confirm)?;
         recon::fixes::bulk_apply(&ctx.state.db, &ctx.actor(), &filter, fix_kind(kind)?, non_empty(reason), expected_count).await

@@ -1,8 +1,8 @@
 //! Settings: the currency and its peg, and API keys for the payment system.
 
+use crate::domain::AppError;
 use crate::domain::api_keys::{ApiKeyView, CreatedApiKey};
 use crate::domain::ledger::CurrencyView;
-use crate::domain::AppError;
 use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]

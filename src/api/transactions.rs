@@ -1,5 +1,5 @@
-use crate::domain::ledger::{TransactionDetail, TransactionPage};
 use crate::domain::AppError;
+use crate::domain::ledger::{TransactionDetail, TransactionPage};
 use leptos::prelude::*;
 
 /// A page of the ledger, newest first, each row beside its Stripe mirror. Dates are
@@ -29,9 +29,10 @@ pub async fn list_transactions(
 #[server(prefix = "/rpc", endpoint = "transaction_detail")]
 pub async fn get_transaction(id: String) -> Result<TransactionDetail, AppError> {
     use crate::domain::Role;
-    super::guard::guarded(Role::Viewer, |ctx| async move {
-        crate::server::ledger::detail::transaction_detail(&ctx.state.db, ctx.state.stripe.as_ref(), &id).await
-    })
+    super::guard::guarded(
+        Role::Viewer,
+        |ctx| async move { crate::server::ledger::detail::transaction_detail(&ctx.state.db, ctx.state.stripe.as_ref(), &id).await },
+    )
     .await
 }
 

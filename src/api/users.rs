@@ -6,10 +6,7 @@ use {super::guard::guarded, crate::domain::Role, crate::server::auth::users};
 
 #[server(prefix = "/rpc", endpoint = "list_users")]
 pub async fn list_users() -> Result<Vec<UserView>, AppError> {
-    guarded(Role::Admin, |ctx| async move {
-        Ok(crate::server::db::users::list(&ctx.state.db).await?.iter().map(|u| u.view()).collect())
-    })
-    .await
+    guarded(Role::Admin, |ctx| async move { Ok(crate::server::db::users::list(&ctx.state.db).await?.iter().map(|u| u.view()).collect()) }).await
 }
 
 #[server(prefix = "/rpc", endpoint = "create_user")]

@@ -6,4 +6,3 @@ pub mod money;
 pub mod notice;
 pub mod pager;
 pub mod shell;
-

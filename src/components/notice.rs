@@ -25,10 +25,7 @@ pub fn ErrorNotice(error: AppError) -> impl IntoView {
 
 /// The outcome of the last submission of an action: its error, or `done` once it succeeded.
 #[component]
-pub fn ActionOutcome<T: Clone + Send + Sync + 'static>(
-    #[prop(into)] value: Signal<Option<Result<T, AppError>>>,
-    #[prop(into)] done: String,
-) -> impl IntoView {
+pub fn ActionOutcome<T: Clone + Send + Sync + 'static>(#[prop(into)] value: Signal<Option<Result<T, AppError>>>, #[prop(into)] done: String) -> impl IntoView {
     move || match value.get() {
         Some(Ok(_)) => view! { <p class="notice ok" role="status">{done.clone()}</p> }.into_any(),
         Some(Err(e)) => view! { <p class="notice error" role="alert">{e.to_string()}</p> }.into_any(),

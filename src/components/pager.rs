@@ -5,10 +5,7 @@ use leptos_router::params::ParamsMap;
 /// scripts and every page has a URL to share.
 pub fn page_href(path: &str, query: &ParamsMap, keep: &[&str], cursor: &[(&str, &str)]) -> String {
     let kept = keep.iter().filter_map(|k| query.get(k).map(|v| (k.to_string(), v)));
-    let pairs: Vec<String> = kept
-        .chain(cursor.iter().map(|(k, v)| (k.to_string(), v.to_string())))
-        .map(|(k, v)| format!("{k}={}", encode(&v)))
-        .collect();
+    let pairs: Vec<String> = kept.chain(cursor.iter().map(|(k, v)| (k.to_string(), v.to_string()))).map(|(k, v)| format!("{k}={}", encode(&v))).collect();
     if pairs.is_empty() { path.to_string() } else { format!("{path}?{}", pairs.join("&")) }
 }
 

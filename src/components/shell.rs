@@ -1,6 +1,6 @@
-use crate::api::auth::{me, Logout};
+use crate::api::auth::{Logout, me};
 use leptos::prelude::*;
-use leptos_router::components::{Outlet, A};
+use leptos_router::components::{A, Outlet};
 
 const SECTIONS: [(&str, &str); 10] = [
     ("/", "Dashboard"),

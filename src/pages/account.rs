@@ -1,4 +1,4 @@
-use crate::api::accounts::{account_detail, account_statement, SetAccountStatus};
+use crate::api::accounts::{SetAccountStatus, account_detail, account_statement};
 use crate::api::auth::me;
 use crate::api::settings::list_currencies;
 use crate::components::ids::ShortId;
@@ -74,7 +74,9 @@ fn AccountFacts(account: AccountView, currencies: Vec<CurrencyView>) -> impl Int
 #[component]
 fn StatusChange(account: AccountView, set_status: ServerAction<SetAccountStatus>) -> impl IntoView {
     let (target, button, consequence) = match account.status {
-        AccountStatus::Active => (AccountStatus::Frozen, "Freeze account", "no payment, redemption or other debit will leave this account until it is unfrozen."),
+        AccountStatus::Active => {
+            (AccountStatus::Frozen, "Freeze account", "no payment, redemption or other debit will leave this account until it is unfrozen.")
+        }
         AccountStatus::Frozen => (AccountStatus::Active, "Unfreeze account", "this account can be debited again."),
         AccountStatus::Closed => return view! { <p class="muted">"This account is closed; its status cannot change."</p> }.into_any(),
     };
@@ -129,7 +131,8 @@ fn Statement(page: StatementPage, path: String) -> impl IntoView {
 
 #[component]
 fn StatementRow(line: StatementLine) -> impl IntoView {
-    let StatementLine { transaction_id, occurred_at, kind, counterparty_ref, counterparty_name, description, currency, amount_minor, amount, balance, .. } = line;
+    let StatementLine { transaction_id, occurred_at, kind, counterparty_ref, counterparty_name, description, currency, amount_minor, amount, balance, .. } =
+        line;
     let direction = if amount_minor < 0 { "out" } else { "in" };
     view! {
         <tr data-transaction=transaction_id.clone()>

@@ -1,11 +1,11 @@
-use crate::api::accounts::{list_accounts, OpenAccount};
+use crate::api::accounts::{OpenAccount, list_accounts};
 use crate::api::auth::me;
 use crate::api::settings::list_currencies;
 use crate::components::money::Balances;
 use crate::components::notice::ErrorNotice;
 use crate::components::pager::page_href;
-use crate::domain::ledger::{AccountKind, AccountStatus, AccountView, CurrencyView};
 use crate::domain::Role;
+use crate::domain::ledger::{AccountKind, AccountStatus, AccountView, CurrencyView};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;

@@ -1,4 +1,4 @@
-use crate::api::imports::{import_status, list_imports, CommitImport};
+use crate::api::imports::{CommitImport, import_status, list_imports};
 use crate::components::notice::{ActionOutcome, ErrorNotice};
 use crate::domain::ledger::ImportView;
 use leptos::prelude::*;

@@ -1,4 +1,4 @@
-use crate::api::recon::{get_case, AddCaseRemark, ApplyFix, AssignCase, PreviewFix};
+use crate::api::recon::{AddCaseRemark, ApplyFix, AssignCase, PreviewFix, get_case};
 use crate::components::ids::ShortId;
 use crate::components::notice::{ActionOutcome, ErrorNotice};
 use crate::domain::recon::{Candidate, CaseDetail, CaseEventView, FieldDiff, FixKind, FixPreview, UserChoice};
@@ -44,12 +44,7 @@ struct FixFlow {
 
 impl FixFlow {
     fn new() -> Self {
-        let flow = Self {
-            chosen: RwSignal::new(None),
-            transaction: RwSignal::new(String::new()),
-            preview: ServerAction::new(),
-            apply: ServerAction::new(),
-        };
+        let flow = Self { chosen: RwSignal::new(None), transaction: RwSignal::new(String::new()), preview: ServerAction::new(), apply: ServerAction::new() };
         // An applied fix is done with: the case reloads and shows what applies now.
         Effect::new(move |_| {
             if matches!(flow.apply.value().get(), Some(Ok(()))) {

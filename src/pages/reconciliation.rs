@@ -1,12 +1,11 @@
 use crate::api::auth::me;
-use crate::api::recon::{get_recon_summary, list_cases, ApplyBulkFix, PreviewBulkFix, RunRecon};
+use crate::api::recon::{ApplyBulkFix, PreviewBulkFix, RunRecon, get_recon_summary, list_cases};
 use crate::api::users::list_users;
 use crate::components::ids::ShortId;
 use crate::components::notice::ErrorNotice;
 use crate::components::pager::page_href;
 use crate::domain::recon::{
-    AgeBucket, BreakClass, BulkPreview, CaseFilter, CasePage, CaseRow, CaseState, FixKind, ReconSummary, RunStatus,
-    RunView, SummaryCell, UserChoice,
+    AgeBucket, BreakClass, BulkPreview, CaseFilter, CasePage, CaseRow, CaseState, FixKind, ReconSummary, RunStatus, RunView, SummaryCell, UserChoice,
 };
 use crate::domain::{AppError, Role};
 use leptos::html;
@@ -226,8 +225,7 @@ fn row_link(index: usize) -> Option<leptos::web_sys::HtmlElement> {
 async fn assignee_choices() -> Vec<UserChoice> {
     let Ok(Some(me)) = me().await else { return Vec::new() };
     let users = if me.role.includes(Role::Admin) { list_users().await.unwrap_or_default() } else { Vec::new() };
-    let mut choices: Vec<UserChoice> =
-        users.into_iter().filter(|u| !u.disabled && u.id != me.id).map(|u| UserChoice { id: u.id, name: u.name }).collect();
+    let mut choices: Vec<UserChoice> = users.into_iter().filter(|u| !u.disabled && u.id != me.id).map(|u| UserChoice { id: u.id, name: u.name }).collect();
     choices.insert(0, UserChoice { id: me.id, name: format!("{} (me)", me.name) });
     choices
 }
@@ -277,19 +275,14 @@ fn Summary(s: ReconSummary) -> impl IntoView {
 #[component]
 fn SummaryGrid(cells: Vec<SummaryCell>) -> impl IntoView {
     let count = |class: Option<BreakClass>, bucket: Option<AgeBucket>| -> i64 {
-        cells
-            .iter()
-            .filter(|c| class.is_none_or(|k| c.class == k) && bucket.is_none_or(|b| c.bucket == b))
-            .map(|c| c.count)
-            .sum()
+        cells.iter().filter(|c| class.is_none_or(|k| c.class == k) && bucket.is_none_or(|b| c.bucket == b)).map(|c| c.count).sum()
     };
     let cell = |class: Option<BreakClass>, bucket: Option<AgeBucket>| {
         let n = count(class, bucket);
         if n == 0 {
             return view! { <td class="num muted">"0"</td> }.into_any();
         }
-        let pairs: Vec<(&str, &str)> =
-            [class.map(|c| ("class", c.as_str())), bucket.map(|b| ("age", b.as_str()))].into_iter().flatten().collect();
+        let pairs: Vec<(&str, &str)> = [class.map(|c| ("class", c.as_str())), bucket.map(|b| ("age", b.as_str()))].into_iter().flatten().collect();
         let href = format!("{}#queue", page_href("/reconciliation", &ParamsMap::new(), &[], &pairs));
         view! { <td class="num"><a href=href>{n}</a></td> }.into_any()
     };

@@ -1,4 +1,4 @@
-use crate::api::settings::{list_api_keys, list_currencies, CreateApiKey, RevokeApiKey, SaveCurrency};
+use crate::api::settings::{CreateApiKey, RevokeApiKey, SaveCurrency, list_api_keys, list_currencies};
 use crate::components::notice::{ActionOutcome, ErrorNotice};
 use crate::domain::api_keys::ApiKeyView;
 use crate::domain::ledger::CurrencyView;

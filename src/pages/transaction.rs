@@ -1,4 +1,4 @@
-use crate::api::transactions::{get_transaction, RetryDelivery};
+use crate::api::transactions::{RetryDelivery, get_transaction};
 use crate::components::mirror::MirrorBadge;
 use crate::components::notice::{ActionOutcome, ErrorNotice};
 use crate::domain::ledger::{MirrorState, MirrorView, StripeRecordView, TransactionDetail};
@@ -13,10 +13,7 @@ use leptos_router::hooks::use_params_map;
 pub fn TransactionPage() -> impl IntoView {
     let params = use_params_map();
     let retry = ServerAction::<RetryDelivery>::new();
-    let detail = Resource::new(
-        move || (params.read().get("id").unwrap_or_default(), retry.version().get()),
-        |(id, _)| get_transaction(id),
-    );
+    let detail = Resource::new(move || (params.read().get("id").unwrap_or_default(), retry.version().get()), |(id, _)| get_transaction(id));
     view! {
         <Title text="Transaction"/>
         <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>

@@ -1,7 +1,7 @@
 use crate::api::transactions::list_transactions;
+use crate::components::mirror::MirrorBadge;
 use crate::components::notice::ErrorNotice;
 use crate::components::pager::page_href;
-use crate::components::mirror::MirrorBadge;
 use crate::domain::ledger::{MirrorState, TransactionKind, TransactionView};
 use crate::domain::money::format_fiat;
 use leptos::prelude::*;

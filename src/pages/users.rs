@@ -1,4 +1,4 @@
-use crate::api::users::{list_users, CreateUser, ResetUserPassword, SetUserDisabled, SetUserRole};
+use crate::api::users::{CreateUser, ResetUserPassword, SetUserDisabled, SetUserRole, list_users};
 use crate::components::notice::{ActionOutcome, ErrorNotice};
 use crate::domain::{Role, UserView};
 use leptos::prelude::*;
@@ -10,10 +10,8 @@ pub fn UsersPage() -> impl IntoView {
     let set_role = ServerAction::<SetUserRole>::new();
     let set_disabled = ServerAction::<SetUserDisabled>::new();
     let reset = ServerAction::<ResetUserPassword>::new();
-    let users = Resource::new(
-        move || (create.version().get(), set_role.version().get(), set_disabled.version().get(), reset.version().get()),
-        |_| list_users(),
-    );
+    let users =
+        Resource::new(move || (create.version().get(), set_role.version().get(), set_disabled.version().get(), reset.version().get()), |_| list_users());
     view! {
         <Title text="Users"/>
         <h1>"Users"</h1>

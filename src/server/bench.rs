@@ -3,10 +3,10 @@
 use super::auth::api_keys;
 use super::config::Config;
 use super::db::audit::Actor;
-use super::db::{new_id, Db};
+use super::db::{Db, new_id};
 use super::http;
 use super::ledger::currencies::{self, CurrencyInput};
-use super::ledger::{accounts, post_batch, BatchError, TransferInput};
+use super::ledger::{BatchError, TransferInput, accounts, post_batch};
 use super::mirror::{MirrorWorker, WorkerOptions};
 use super::stripe::client::{ClientConfig, RateLimit, SecretKey, StripeClient};
 use crate::domain::ledger::Source;
@@ -136,7 +136,8 @@ async fn ingest_once(url: &str, rows: usize, clients: usize) -> Result<f64, Stri
         let (client, endpoint, key) = (http_client.clone(), endpoint.clone(), key.clone());
         lanes.spawn(async move {
             for body in mine {
-                let response = client.post(&endpoint).bearer_auth(&key).header("content-type", "application/json").body(body).send().await.map_err(|e| e.to_string())?;
+                let response =
+                    client.post(&endpoint).bearer_auth(&key).header("content-type", "application/json").body(body).send().await.map_err(|e| e.to_string())?;
                 if !response.status().is_success() {
                     return Err(format!("HTTP {}: {}", response.status(), response.text().await.unwrap_or_default()));
                 }
@@ -189,12 +190,7 @@ async fn mirror_once(url: &str, rows: usize, rate: u32) -> Result<f64, String> {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.map_err(|e| e.to_string())?;
     let emulator = format!("http://{}", listener.local_addr().map_err(|e| e.to_string())?);
     tokio::spawn(super::stripe::emulator::serve(listener));
-    reqwest::Client::new()
-        .post(format!("{emulator}/_emulator/faults"))
-        .json(&json!({ "rate_limit": rate }))
-        .send()
-        .await
-        .map_err(|e| e.to_string())?;
+    reqwest::Client::new().post(format!("{emulator}/_emulator/faults")).json(&json!({ "rate_limit": rate })).send().await.map_err(|e| e.to_string())?;
     let mut config = ClientConfig::new(SecretKey::new("sk_test_regio_bench").map_err(|e| e.to_string())?).with_base_url(emulator.as_str());
     config.rate_limit = NonZeroU32::new(rate).map(RateLimit::per_second);
     let stripe = StripeClient::new(config).map_err(|e| e.to_string())?;

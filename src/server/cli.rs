@@ -3,8 +3,8 @@
 use super::auth::api_keys;
 use super::auth::users::{self, NewUser};
 use super::config::Config;
-use super::db::audit::Actor;
 use super::db::Db;
+use super::db::audit::Actor;
 use super::mirror::{MirrorWorker, WorkerOptions};
 use super::{demo, http};
 use clap::{Parser, Subcommand};

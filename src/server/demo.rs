@@ -3,15 +3,15 @@
 
 use super::auth::users::{self, NewUser};
 use super::db::audit::Actor;
-use super::db::{currencies as currency_rows, now_ms, outbox as outbox_rows, Db};
+use super::db::{Db, currencies as currency_rows, now_ms, outbox as outbox_rows};
 use super::ledger::currencies::{self, CurrencyInput};
-use super::ledger::{accounts, post_batch, BatchError, TransferInput};
-use crate::domain::ledger::Source;
+use super::ledger::{BatchError, TransferInput, accounts, post_batch};
 use super::recon::Reconciler;
 use super::stripe::client::payment_details::{CustomPaymentMethod, CustomProcessor, PaymentOutcome};
 use super::stripe::client::payment_records::{ReportPayment, ReportRefund};
 use super::stripe::client::{Amount, IdempotencyKey, Metadata, StripeClient};
 use crate::domain::AppError;
+use crate::domain::ledger::Source;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
@@ -20,8 +20,18 @@ pub const DEMO_ADMIN_EMAIL: &str = "admin@regio.local";
 pub const DEMO_ADMIN_PASSWORD: &str = "regio-demo-password";
 
 const MEMBERS: [&str; 12] = [
-    "Aiko Tanaka", "Haruto Suzuki", "Yui Takahashi", "Sota Watanabe", "Mei Ito", "Ren Yamamoto",
-    "Hina Nakamura", "Riku Kobayashi", "Sakura Kato", "Yuto Yoshida", "Aoi Yamada", "Kaito Sasaki",
+    "Aiko Tanaka",
+    "Haruto Suzuki",
+    "Yui Takahashi",
+    "Sota Watanabe",
+    "Mei Ito",
+    "Ren Yamamoto",
+    "Hina Nakamura",
+    "Riku Kobayashi",
+    "Sakura Kato",
+    "Yuto Yoshida",
+    "Aoi Yamada",
+    "Kaito Sasaki",
 ];
 const MERCHANTS: [&str; 6] = ["Takayama Soba", "Miyagawa Morning Market", "Hida Beef Grill", "Sanmachi Sake", "Old Town Bakery", "Jinya Crafts"];
 const DAY_MS: i64 = 86_400_000;
@@ -101,7 +111,15 @@ async fn seed_ledger(db: &Db, actor: &Actor) -> Result<(), AppError> {
             for (m, wallet) in wallets.iter_mut().enumerate() {
                 let amount = [5_000, 10_000, 20_000][rng.gen_range(0..3)];
                 *wallet += amount;
-                items.push(transfer(format!("topup-{day}-{m}"), "top_up", amount, "issuer".into(), member_ref(m), day_start + 9 * 3_600_000, "Top-up at the credit union"));
+                items.push(transfer(
+                    format!("topup-{day}-{m}"),
+                    "top_up",
+                    amount,
+                    "issuer".into(),
+                    member_ref(m),
+                    day_start + 9 * 3_600_000,
+                    "Top-up at the credit union",
+                ));
             }
         }
         for n in 0..rng.gen_range(3..8) {
@@ -118,7 +136,15 @@ async fn seed_ledger(db: &Db, actor: &Actor) -> Result<(), AppError> {
         }
         if day % 15 == 14 {
             for s in 0..MERCHANTS.len() {
-                items.push(transfer(format!("redeem-{day}-{s}"), "redemption", 1_000, merchant_ref(s), "issuer".into(), day_start + 17 * 3_600_000, "Monthly redemption"));
+                items.push(transfer(
+                    format!("redeem-{day}-{s}"),
+                    "redemption",
+                    1_000,
+                    merchant_ref(s),
+                    "issuer".into(),
+                    day_start + 17 * 3_600_000,
+                    "Monthly redemption",
+                ));
             }
         }
     }
@@ -189,8 +215,13 @@ pub async fn stage_breaks(db: Db, stripe: StripeClient, emulator_url: String) ->
         metadata: Metadata::new(),
     };
     let records = stripe.payment_records();
-    let refund_by_hand =
-        ReportRefund { amount: Some(Amount::new("jpy", 100)), refund_reference: "demo-dashboard-refund".into(), refunded_at: now, initiated_at: None, metadata: Metadata::new() };
+    let refund_by_hand = ReportRefund {
+        amount: Some(Amount::new("jpy", 100)),
+        refund_reference: "demo-dashboard-refund".into(),
+        refunded_at: now,
+        initiated_at: None,
+        metadata: Metadata::new(),
+    };
     records.report_refund(&refund.record_id, &refund_by_hand, &key("refund")?).await.map_err(|e| e.to_string())?;
     records.report_payment(&by_hand(duplicate.fiat_amount, Some(duplicate.transaction_id.clone())), &key("duplicate")?).await.map_err(|e| e.to_string())?;
     records.report_payment(&by_hand(1_500, None), &key("orphan")?).await.map_err(|e| e.to_string())?;

@@ -2,8 +2,8 @@
 
 use crate::both_databases;
 use crate::ledger::{item, ledger_fixture, post};
-use crate::support::{spawn_app, Backend, TestApp};
-use serde_json::{json, Value};
+use crate::support::{Backend, TestApp, spawn_app};
+use serde_json::{Value, json};
 use sqlx::Row;
 use std::collections::HashMap;
 
@@ -92,7 +92,18 @@ async fn viewers_read_accounts_but_cannot_change_anything(backend: Backend) {
     let refused: [(&str, &[(&str, &str)]); 7] = [
         ("open_account", &[("kind", "member"), ("display_name", "Eve"), ("external_ref", "m-9")]),
         ("set_account_status", &[("id", &aiko), ("status", "frozen"), ("confirm", "yes")]),
-        ("save_currency", &[("code", "SRB"), ("name", "x"), ("exponent", "0"), ("fiat_currency", "jpy"), ("peg_rate", "9"), ("payment_method_type", "cpmt_x"), ("payment_method_name", "x")]),
+        (
+            "save_currency",
+            &[
+                ("code", "SRB"),
+                ("name", "x"),
+                ("exponent", "0"),
+                ("fiat_currency", "jpy"),
+                ("peg_rate", "9"),
+                ("payment_method_type", "cpmt_x"),
+                ("payment_method_name", "x"),
+            ],
+        ),
         ("list_api_keys", &[]),
         ("create_api_key", &[("name", "sneaky")]),
         ("revoke_api_key", &[("id", "payment-system"), ("confirm", "yes")]),
@@ -176,7 +187,15 @@ async fn statement_running_balances_hold_across_pages(backend: Backend) {
     let key = ledger_fixture(&app).await;
     app.add_user("ann@example.org", "admin").await;
     let admin = app.signed_in("ann@example.org").await;
-    let euro = [("code", "EUK"), ("name", "Euro Kiosk"), ("exponent", "2"), ("fiat_currency", "eur"), ("peg_rate", "1"), ("payment_method_type", "cpmt_euk"), ("payment_method_name", "Euro Kiosk")];
+    let euro = [
+        ("code", "EUK"),
+        ("name", "Euro Kiosk"),
+        ("exponent", "2"),
+        ("fiat_currency", "eur"),
+        ("peg_rate", "1"),
+        ("payment_method_type", "cpmt_euk"),
+        ("payment_method_name", "Euro Kiosk"),
+    ];
     assert_eq!(rpc(&app, &admin, "save_currency", &euro).await.0, 200);
 
     // 61 SRB entries and 2 EUK entries on Aiko's account, over several batches.
@@ -230,7 +249,10 @@ async fn statement_running_balances_hold_across_pages(backend: Backend) {
     assert_eq!(running["SRB"], lines.iter().find(|l| l["currency"] == "SRB").map_or(0, |l| l["balance_minor"].as_i64().unwrap_or(0)));
 
     let newest = lines[0];
-    assert_eq!((newest["kind"].as_str(), newest["counterparty_ref"].as_str(), newest["counterparty_name"].as_str()), (Some("payment"), Some("shop-1"), Some("Takayama Soba")));
+    assert_eq!(
+        (newest["kind"].as_str(), newest["counterparty_ref"].as_str(), newest["counterparty_name"].as_str()),
+        (Some("payment"), Some("shop-1"), Some("Takayama Soba"))
+    );
     assert_eq!((newest["amount"].as_str(), newest["balance"].as_str()), (Some("-2.25"), Some("10.25")));
     let oldest = lines[62];
     assert_eq!((oldest["kind"].as_str(), oldest["amount_minor"].as_i64(), oldest["balance_minor"].as_i64()), (Some("top_up"), Some(10000), Some(10000)));
@@ -248,10 +270,20 @@ async fn currencies_are_validated_saved_and_audited(backend: Backend) {
     app.add_user("ann@example.org", "admin").await;
     let admin = app.signed_in("ann@example.org").await;
     let currency = |code: &'static str, exponent: &'static str, rate: &'static str| {
-        [("code", code), ("name", "Hida Leaf"), ("exponent", exponent), ("fiat_currency", "jpy"), ("peg_rate", rate), ("payment_method_type", "cpmt_hida"), ("payment_method_name", "Hida Leaf")]
+        [
+            ("code", code),
+            ("name", "Hida Leaf"),
+            ("exponent", exponent),
+            ("fiat_currency", "jpy"),
+            ("peg_rate", rate),
+            ("payment_method_type", "cpmt_hida"),
+            ("payment_method_name", "Hida Leaf"),
+        ]
     };
 
-    for (code, exponent, rate, field) in [("HDL", "0", "-1", "peg_rate"), ("HDL", "0", "one", "peg_rate"), ("HDL", "0", "0", "peg_rate"), ("H", "0", "1", "code"), ("HDL", "7", "1", "exponent")] {
+    for (code, exponent, rate, field) in
+        [("HDL", "0", "-1", "peg_rate"), ("HDL", "0", "one", "peg_rate"), ("HDL", "0", "0", "peg_rate"), ("H", "0", "1", "code"), ("HDL", "7", "1", "exponent")]
+    {
         let (status, body) = rpc(&app, &admin, "save_currency", &currency(code, exponent, rate)).await;
         assert_eq!((status, body["field"].as_str()), (422, Some(field)), "{code} {exponent} {rate}: {body}");
     }
@@ -264,13 +296,25 @@ async fn currencies_are_validated_saved_and_audited(backend: Backend) {
     assert_eq!(codes, ["HDL", "SRB"]);
 
     let created = audit_rows(&app, "currency.create").await;
-    assert!(created.iter().any(|(target, actor, before, after)| target == "currency:HDL" && actor == "ann@example.org" && before.is_null() && after["peg_rate"] == "1.5"));
+    assert!(
+        created
+            .iter()
+            .any(|(target, actor, before, after)| target == "currency:HDL" && actor == "ann@example.org" && before.is_null() && after["peg_rate"] == "1.5")
+    );
     let updated = audit_rows(&app, "currency.update").await;
     let (target, _, before, after) = updated.iter().find(|(t, ..)| t == "currency:HDL").expect("update audited");
     assert_eq!((target.as_str(), before["peg_rate"].as_str(), after["peg_rate"].as_str()), ("currency:HDL", Some("1.5"), Some("2")));
 
     assert_eq!(post(&app, &key, vec![item("t-1", "top_up", "1", "op-1", "m-1")]).await.0, 200);
-    let srb = [("code", "SRB"), ("name", "Sarubobo Coin"), ("exponent", "2"), ("fiat_currency", "jpy"), ("peg_rate", "1"), ("payment_method_type", "cpmt_sarubobo"), ("payment_method_name", "Sarubobo Coin")];
+    let srb = [
+        ("code", "SRB"),
+        ("name", "Sarubobo Coin"),
+        ("exponent", "2"),
+        ("fiat_currency", "jpy"),
+        ("peg_rate", "1"),
+        ("payment_method_type", "cpmt_sarubobo"),
+        ("payment_method_name", "Sarubobo Coin"),
+    ];
     let (status, locked) = rpc(&app, &admin, "save_currency", &srb).await;
     assert_eq!((status, locked["field"].as_str()), (422, Some("exponent")), "the exponent is locked once used: {locked}");
 
@@ -296,7 +340,10 @@ async fn api_keys_are_shown_once_and_can_be_revoked(backend: Backend) {
     assert!(!listing.contains(&secret) && !listing.contains("hash"), "the list never carries the key: {listing}");
     let keys: Value = serde_json::from_str(&listing).expect("json");
     let till = keys.as_array().expect("keys").iter().find(|k| k["name"] == "till-2").expect("listed").clone();
-    assert_eq!((till["prefix"].as_str(), till["created_by"].as_str(), till["revoked_at"].clone()), (Some(prefix.as_str()), Some("ann@example.org"), Value::Null));
+    assert_eq!(
+        (till["prefix"].as_str(), till["created_by"].as_str(), till["revoked_at"].clone()),
+        (Some(prefix.as_str()), Some("ann@example.org"), Value::Null)
+    );
 
     let api = reqwest::Client::new();
     let use_key = || api.get(app.url("/api/v1/transactions")).bearer_auth(&secret).send();

@@ -1,7 +1,7 @@
 //! People and access, over HTTP against the real server.
 
 use crate::both_databases;
-use crate::support::{browser, spawn_app, Backend, PASSWORD};
+use crate::support::{Backend, PASSWORD, browser, spawn_app};
 use serde_json::Value;
 
 both_databases!(

@@ -2,7 +2,7 @@
 
 use crate::both_databases;
 use crate::ledger::ledger_fixture;
-use crate::support::{spawn_app, Backend, TestApp};
+use crate::support::{Backend, TestApp, spawn_app};
 use serde_json::Value;
 use std::time::Duration;
 
@@ -80,12 +80,8 @@ async fn a_file_with_bad_rows_records_nothing(backend: Backend) {
     let id = import_id(&upload(&app, &admin, csv).await);
     let checked = settled(&app, &admin, &id).await;
     assert_eq!(checked["status"], "checked");
-    let errors: Vec<(i64, String)> = checked["errors"]
-        .as_array()
-        .expect("errors")
-        .iter()
-        .map(|e| (e["row"].as_i64().unwrap_or(0), e["field"].as_str().unwrap_or("").to_string()))
-        .collect();
+    let errors: Vec<(i64, String)> =
+        checked["errors"].as_array().expect("errors").iter().map(|e| (e["row"].as_i64().unwrap_or(0), e["field"].as_str().unwrap_or("").to_string())).collect();
     assert_eq!(errors, vec![(2, "amount".to_string()), (3, "amount".to_string())], "overdraft and decimals: {checked}");
     assert_eq!(app.call(&admin, "commit_import", &[("id", &id), ("confirm", "yes")]).await.status(), 409);
     assert_eq!(count(&app).await, 0);

@@ -1,11 +1,11 @@
 //! The ledger through the ingestion API: atomic batches, idempotent resends, the rules.
 
 use crate::both_databases;
-use crate::support::{spawn_app, Backend, TestApp};
+use crate::support::{Backend, TestApp, spawn_app};
 use regio::server::auth::api_keys;
 use regio::server::db::audit::Actor;
 use regio::server::ledger::{accounts, currencies};
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use sqlx::Row;
 
 both_databases!(
@@ -54,13 +54,8 @@ pub fn item(reference: &str, kind: &str, amount: &str, from: &str, to: &str) -> 
 }
 
 pub async fn post(app: &TestApp, key: &str, items: Vec<Value>) -> (u16, Value) {
-    let response = reqwest::Client::new()
-        .post(app.url("/api/v1/transactions"))
-        .bearer_auth(key)
-        .json(&json!({ "transactions": items }))
-        .send()
-        .await
-        .expect("post");
+    let response =
+        reqwest::Client::new().post(app.url("/api/v1/transactions")).bearer_auth(key).json(&json!({ "transactions": items })).send().await.expect("post");
     let status = response.status().as_u16();
     (status, response.json().await.unwrap_or(Value::Null))
 }
@@ -104,11 +99,8 @@ pub async fn assert_ledger_consistent(app: &TestApp) {
 async fn a_batch_is_recorded_once_and_resending_it_changes_nothing(backend: Backend) {
     let app = spawn_app(backend).await;
     let key = ledger_fixture(&app).await;
-    let batch = vec![
-        item("t-1", "top_up", "5000", "op-1", "m-1"),
-        item("p-1", "payment", "1200", "m-1", "shop-1"),
-        item("p-2", "payment", "800", "m-1", "shop-1"),
-    ];
+    let batch =
+        vec![item("t-1", "top_up", "5000", "op-1", "m-1"), item("p-1", "payment", "1200", "m-1", "shop-1"), item("p-2", "payment", "800", "m-1", "shop-1")];
     let (status, first) = post(&app, &key, batch.clone()).await;
     assert_eq!(status, 200, "{first}");
     assert!(first["data"].as_array().expect("data").iter().all(|p| p["created"] == true));
@@ -167,14 +159,18 @@ async fn one_bad_item_rejects_the_whole_batch_naming_every_bad_item(backend: Bac
     .await;
     assert_eq!(status, 422, "{body}");
     let errors = item_errors(&body);
-    assert_eq!(
-        errors,
-        vec![(1, "amount".into()), (2, "kind".into()), (3, "to".into()), (4, "external_ref".into()), (5, "from".into())]
-    );
+    assert_eq!(errors, vec![(1, "amount".into()), (2, "kind".into()), (3, "to".into()), (4, "external_ref".into()), (5, "from".into())]);
     assert_eq!(scalar(&app, "SELECT COUNT(*) FROM transactions").await, 0, "nothing half-written");
     assert_eq!(scalar(&app, "SELECT COUNT(*) FROM outbox").await, 0);
 
-    let not_json = reqwest::Client::new().post(app.url("/api/v1/transactions")).bearer_auth(&key).body("{oops").header("content-type", "application/json").send().await.expect("post");
+    let not_json = reqwest::Client::new()
+        .post(app.url("/api/v1/transactions"))
+        .bearer_auth(&key)
+        .body("{oops")
+        .header("content-type", "application/json")
+        .send()
+        .await
+        .expect("post");
     assert_eq!(not_json.status(), 400);
 }
 
@@ -207,7 +203,8 @@ async fn refunds_are_limited_and_convert_at_the_payment_rate(backend: Backend) {
     let app = spawn_app(backend).await;
     let key = ledger_fixture(&app).await;
     set_peg(&app, "0.5").await;
-    let refund = |reference: &str, amount: &str| json!({ "external_ref": reference, "kind": "refund", "currency": "SRB", "amount": amount, "refund_of": "p-1" });
+    let refund =
+        |reference: &str, amount: &str| json!({ "external_ref": reference, "kind": "refund", "currency": "SRB", "amount": amount, "refund_of": "p-1" });
     let (status, body) = post(&app, &key, vec![item("t-1", "top_up", "100", "op-1", "m-1"), item("p-1", "payment", "3", "m-1", "shop-1")]).await;
     assert_eq!(status, 200, "{body}");
     set_peg(&app, "2").await;

@@ -2,14 +2,14 @@
 
 use crate::both_databases;
 use crate::ledger::{assert_ledger_consistent, item, post, set_peg};
-use crate::support::{spawn_app, Backend, TestApp};
+use crate::support::{Backend, TestApp, spawn_app};
 use regio::server::auth::api_keys;
 use regio::server::db::audit::Actor;
 use regio::server::ledger::accounts;
 use regio::server::mirror::{MirrorWorker, WorkerOptions};
 use regio::server::stripe::client::payment_records::ListPaymentRecords;
 use regio::server::stripe::client::{ClientConfig, ListOptions, RateLimit, RetryPolicy, SecretKey, StripeClient};
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use sqlx::Row;
 use std::collections::HashMap;
 use std::num::NonZeroU32;
@@ -25,8 +25,8 @@ async fn two_workers_on_postgres_never_deliver_one_item_twice() {
     }
     let (app, emulator) = scenario(Backend::Postgres).await;
     let (stop, stopped) = watch::channel(false);
-    let workers = [worker(&app, &emulator, Duration::from_secs(60)), worker(&app, &emulator, Duration::from_secs(60))]
-        .map(|w| tokio::spawn(w.run(stopped.clone())));
+    let workers =
+        [worker(&app, &emulator, Duration::from_secs(60)), worker(&app, &emulator, Duration::from_secs(60))].map(|w| tokio::spawn(w.run(stopped.clone())));
     drain(&app, Duration::from_secs(180)).await;
     let _ = stop.send(true);
     for w in workers {
@@ -82,9 +82,8 @@ async fn scenario(backend: Backend) -> (TestApp, String) {
 
     let top_ups = (0..10).map(|i| item(&format!("t-{i}"), "top_up", "100000", "op-1", &format!("m-{i}"))).collect();
     assert_eq!(post(&app, &key, top_ups).await.0, 200);
-    let payments = (0..1000)
-        .map(|i| item(&format!("p-{i}"), "payment", &(100 + i % 37).to_string(), &format!("m-{}", i % 10), &format!("shop-{}", i % 5)))
-        .collect();
+    let payments =
+        (0..1000).map(|i| item(&format!("p-{i}"), "payment", &(100 + i % 37).to_string(), &format!("m-{}", i % 10), &format!("shop-{}", i % 5))).collect();
     assert_eq!(post(&app, &key, payments).await.0, 200);
     let refunds = (0..100)
         .map(|i| {
@@ -177,13 +176,8 @@ async fn assert_exactly_once(app: &TestApp, emulator: &str) {
     assert_eq!(records.len(), 1_000, "exactly one Payment Record per payment");
     let mut seen = HashMap::new();
     for record in &records {
-        let reference = record
-            .payment
-            .processor_details
-            .as_ref()
-            .and_then(|p| p.custom.as_ref())
-            .and_then(|c| c.payment_reference.clone())
-            .expect("payment reference");
+        let reference =
+            record.payment.processor_details.as_ref().and_then(|p| p.custom.as_ref()).and_then(|c| c.payment_reference.clone()).expect("payment reference");
         assert!(seen.insert(reference.clone(), record.id.clone()).is_none(), "two records for {reference}");
         let (fiat, refunded) = expected.get(&reference).copied().expect("a ledger payment");
         assert_eq!(record.payment.amount_requested.value, fiat, "{reference}");

@@ -3,16 +3,16 @@
 
 use crate::both_databases;
 use crate::ledger::{assert_ledger_consistent, item, ledger_fixture, post};
-use crate::support::{spawn_app_with, spawn_emulator, Backend, TestApp};
+use crate::support::{Backend, TestApp, spawn_app_with, spawn_emulator};
 use regio::domain::recon::{BreakClass, CaseFilter, CaseState, FixKind};
 use regio::server::db::audit::Actor;
 use regio::server::mirror::{MirrorWorker, WorkerOptions};
-use regio::server::recon::fixes::{self, FixRequest};
 use regio::server::recon::Reconciler;
-use regio::server::stripe::client::payment_details::{CustomPaymentMethod, CustomProcessor, PaymentOutcome};
+use regio::server::recon::fixes::{self, FixRequest};
 use regio::server::stripe::client::customers::CreateCustomer;
 use regio::server::stripe::client::invoice_items::{CreateInvoiceItem, ItemCharge};
 use regio::server::stripe::client::invoices::{CreateInvoice, FinalizeInvoice};
+use regio::server::stripe::client::payment_details::{CustomPaymentMethod, CustomProcessor, PaymentOutcome};
 use regio::server::stripe::client::payment_records::{ReportPayment, ReportRefund};
 use regio::server::stripe::client::{Amount, IdempotencyKey, Metadata, StripeClient};
 use serde_json::Value;
@@ -73,11 +73,7 @@ impl World {
         let running = tokio::spawn(worker.run(stopped));
         let deadline = Instant::now() + Duration::from_secs(60);
         loop {
-            let pending: i64 = sqlx::query("SELECT COUNT(*) FROM outbox WHERE state = 'pending'")
-                .fetch_one(&self.app.db.pool)
-                .await
-                .expect("pending")
-                .get(0);
+            let pending: i64 = sqlx::query("SELECT COUNT(*) FROM outbox WHERE state = 'pending'").fetch_one(&self.app.db.pool).await.expect("pending").get(0);
             if pending == 0 {
                 break;
             }
@@ -99,12 +95,7 @@ impl World {
 
     /// A change made by hand in the Dashboard (emulator-only route).
     async fn dashboard_edit(&self, record: &str, form: &[(&str, &str)]) {
-        let response = reqwest::Client::new()
-            .post(format!("{}/_emulator/payment_records/{record}", self.emulator))
-            .form(form)
-            .send()
-            .await
-            .expect("edit");
+        let response = reqwest::Client::new().post(format!("{}/_emulator/payment_records/{record}", self.emulator)).form(form).send().await.expect("edit");
         assert_eq!(response.status(), 200, "{}", response.text().await.unwrap_or_default());
     }
 
@@ -204,7 +195,13 @@ async fn every_break_class_is_found_fixed_and_closed(backend: Backend) {
     assert_eq!(deleted.status(), 200);
     w.dashboard_edit(&records["p2"], &[("amount_requested", "900")]).await;
     w.dashboard_edit(&records["p4"], &[("currency", "usd")]).await;
-    let by_hand_refund = ReportRefund { amount: Some(Amount::new("jpy", 200)), refund_reference: "dash-1".into(), refunded_at: 1_700_000_000, initiated_at: None, metadata: Metadata::new() };
+    let by_hand_refund = ReportRefund {
+        amount: Some(Amount::new("jpy", 200)),
+        refund_reference: "dash-1".into(),
+        refunded_at: 1_700_000_000,
+        initiated_at: None,
+        metadata: Metadata::new(),
+    };
     w.stripe.payment_records().report_refund(&records["p5"], &by_hand_refund, &key("refund")).await.expect("refund by hand");
     w.dashboard_edit(&records["p7"], &[("outcome", "failed")]).await;
     w.stripe.payment_records().report_payment(&by_hand(1000, Some(w.id("p8"))), &key("duplicate")).await.expect("duplicate");
@@ -218,7 +215,8 @@ async fn every_break_class_is_found_fixed_and_closed(backend: Backend) {
     assert_eq!(status, 200, "{body}");
     w.load_ids().await;
     w.deliver().await;
-    let refused: String = sqlx::query("SELECT state FROM outbox WHERE transaction_id = $1").bind(w.id("ip2")).fetch_one(&w.app.db.pool).await.expect("delivery").get("state");
+    let refused: String =
+        sqlx::query("SELECT state FROM outbox WHERE transaction_id = $1").bind(w.id("ip2")).fetch_one(&w.app.db.pool).await.expect("delivery").get("state");
     assert_eq!(refused, "failed", "attaching to a draft invoice is refused for good");
     let (status, body) = post(&w.app, &api_key, vec![refund("r2", "p6", "100"), item("p10", "payment", "1000", "m-2", "shop-1")]).await;
     assert_eq!(status, 200, "{body}");
@@ -254,10 +252,13 @@ async fn every_break_class_is_found_fixed_and_closed(backend: Backend) {
 
     // The case page shows both sides with the differing field marked, and its explanation.
     let (amount_case, _) = w.case(BreakClass::AmountMismatch, w.id("p2")).await;
-    let viewer = w.app.signed_in(&{
-        w.app.add_user("viewer@example.com", "viewer").await;
-        "viewer@example.com".to_string()
-    }).await;
+    let viewer = w
+        .app
+        .signed_in(&{
+            w.app.add_user("viewer@example.com", "viewer").await;
+            "viewer@example.com".to_string()
+        })
+        .await;
     let detail: Value = w.app.call(&viewer, "case_detail", &[("id", &amount_case)]).await.json().await.expect("detail");
     assert_eq!(detail["explanation"], BreakClass::AmountMismatch.explanation());
     let amount = detail["fields"].as_array().expect("fields").iter().find(|f| f["label"] == "Amount").expect("amount field");
@@ -349,7 +350,17 @@ async fn every_break_class_is_found_fixed_and_closed(backend: Backend) {
     }
 
     let actions: Vec<String> = w.app.audit_actions().await.into_iter().map(|(a, _)| a).filter(|a| a.starts_with("recon.")).collect();
-    for action in ["recon.report_payment", "recon.adjust", "recon.ignore", "recon.report_refund", "recon.refund_duplicate", "recon.link", "recon.unlink", "recon.bulk_ignore", "recon.run"] {
+    for action in [
+        "recon.report_payment",
+        "recon.adjust",
+        "recon.ignore",
+        "recon.report_refund",
+        "recon.refund_duplicate",
+        "recon.link",
+        "recon.unlink",
+        "recon.bulk_ignore",
+        "recon.run",
+    ] {
         assert!(actions.iter().any(|a| a == action), "{action} is audited: {actions:?}");
     }
 }

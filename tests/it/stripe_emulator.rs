@@ -4,7 +4,7 @@
 use axum::http::{HeaderMap, StatusCode};
 use hmac::{Hmac, Mac};
 use regio::server::stripe::emulator;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use sha2::Sha256;
 use std::time::Duration;
 use tokio::net::TcpListener;
@@ -42,11 +42,7 @@ impl Emu {
     }
 
     fn post_as(&self, api_key: &str, path: &str, form: &str) -> reqwest::RequestBuilder {
-        self.http
-            .post(format!("{}{path}", self.base))
-            .bearer_auth(api_key)
-            .header("content-type", "application/x-www-form-urlencoded")
-            .body(form.to_string())
+        self.http.post(format!("{}{path}", self.base)).bearer_auth(api_key).header("content-type", "application/x-www-form-urlencoded").body(form.to_string())
     }
 
     async fn post(&self, path: &str, form: &str) -> (StatusCode, Value) {
@@ -91,8 +87,7 @@ impl Emu {
 
     /// A finalized send_invoice invoice in JPY for `amount`.
     async fn open_invoice(&self, customer: &str, amount: i64) -> String {
-        let invoice =
-            id(&self.ok("/v1/invoices", &format!("customer={customer}&collection_method=send_invoice&days_until_due=30&currency=jpy")).await);
+        let invoice = id(&self.ok("/v1/invoices", &format!("customer={customer}&collection_method=send_invoice&days_until_due=30&currency=jpy")).await);
         self.ok("/v1/invoiceitems", &format!("customer={customer}&invoice={invoice}&amount={amount}&currency=jpy")).await;
         let finalized = self.ok(&format!("/v1/invoices/{invoice}/finalize"), "").await;
         assert_eq!(finalized["status"], "open");
@@ -265,7 +260,8 @@ async fn payment_attempts_follow_stripes_rules() {
     let (status, body) = emu.get("/v1/payment_attempt_records").await;
     assert_eq!((status, error_of(&body).1), (StatusCode::BAD_REQUEST, "parameter_missing"));
 
-    let (status, body) = emu.post("/v1/payment_records/report_payment", &payment_form(1, "guaranteed").replace("&guaranteed[guaranteed_at]=1700000100", "")).await;
+    let (status, body) =
+        emu.post("/v1/payment_records/report_payment", &payment_form(1, "guaranteed").replace("&guaranteed[guaranteed_at]=1700000100", "")).await;
     assert_eq!((status, error_of(&body).2), (StatusCode::BAD_REQUEST, "guaranteed[guaranteed_at]"));
 }
 
@@ -311,9 +307,7 @@ async fn refunds_stay_within_the_guaranteed_amount_and_references_are_unique() {
 #[tokio::test]
 async fn idempotency_keys_replay_refuse_other_parameters_and_are_scoped_per_api_key() {
     let emu = start().await;
-    let keyed = |form: &str, api_key: &str, idem: &str| {
-        emu.post_as(api_key, "/v1/payment_records/report_payment", form).header("idempotency-key", idem)
-    };
+    let keyed = |form: &str, api_key: &str, idem: &str| emu.post_as(api_key, "/v1/payment_records/report_payment", form).header("idempotency-key", idem);
     let (s1, h1, first) = emu.send(keyed(&payment_form(700, "guaranteed"), KEY, "k-1")).await;
     let (s2, h2, second) = emu.send(keyed(&payment_form(700, "guaranteed"), KEY, "k-1")).await;
     assert_eq!((s1, s2), (StatusCode::OK, StatusCode::OK));
@@ -338,9 +332,7 @@ async fn idempotency_keys_replay_refuse_other_parameters_and_are_scoped_per_api_
 
     // A refused state change did execute, so its error is replayed.
     let record = id(&first);
-    let over = |idem: &str| {
-        emu.post_request(&format!("/v1/payment_records/{record}/report_refund"), &refund_form(9999, "x")).header("idempotency-key", idem)
-    };
+    let over = |idem: &str| emu.post_request(&format!("/v1/payment_records/{record}/report_refund"), &refund_form(9999, "x")).header("idempotency-key", idem);
     let (s1, _, e1) = emu.send(over("k-3")).await;
     let (s2, h2, e2) = emu.send(over("k-3")).await;
     assert_eq!((s1, s2), (StatusCode::BAD_REQUEST, StatusCode::BAD_REQUEST));
@@ -496,7 +488,8 @@ async fn credit_notes_carry_payment_record_refunds() {
 
     // Before payment, a credit note lowers what the invoice asks for.
     let other = emu.open_invoice(&customer, 2000).await;
-    let pre = emu.ok("/v1/credit_notes", &format!("invoice={other}&lines[0][type]=custom_line_item&lines[0][unit_amount]=500&lines[0][description]=Goodwill")).await;
+    let pre =
+        emu.ok("/v1/credit_notes", &format!("invoice={other}&lines[0][type]=custom_line_item&lines[0][unit_amount]=500&lines[0][description]=Goodwill")).await;
     assert_eq!((pre["pre_payment_amount"].as_i64(), pre["type"].as_str()), (Some(500), Some("pre_payment")));
     let lowered = emu.list(&format!("/v1/invoices/{other}")).await;
     assert_eq!((lowered["amount_due"].as_i64(), lowered["amount_remaining"].as_i64()), (Some(1500), Some(1500)));
@@ -511,11 +504,15 @@ async fn a_subscription_on_a_test_clock_makes_one_invoice_per_period() {
     let customer = id(&emu.ok("/v1/customers", &format!("name=Clocked&test_clock={clock}")).await);
     let price = emu.ok("/v1/prices", "currency=jpy&unit_amount=1000&recurring[interval]=month&product_data[name]=Membership").await;
     let one_time = id(&emu.ok("/v1/prices", &format!("currency=jpy&unit_amount=5&product={}", price["product"].as_str().unwrap())).await);
-    let (status, _) = emu.post("/v1/subscriptions", &format!("customer={customer}&items[0][price]={one_time}&collection_method=send_invoice&days_until_due=7")).await;
+    let (status, _) =
+        emu.post("/v1/subscriptions", &format!("customer={customer}&items[0][price]={one_time}&collection_method=send_invoice&days_until_due=7")).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
 
     let sub = emu
-        .ok("/v1/subscriptions", &format!("customer={customer}&items[0][price]={}&items[0][quantity]=2&collection_method=send_invoice&days_until_due=14", id(&price)))
+        .ok(
+            "/v1/subscriptions",
+            &format!("customer={customer}&items[0][price]={}&items[0][quantity]=2&collection_method=send_invoice&days_until_due=14", id(&price)),
+        )
         .await;
     assert_eq!(sub["status"], "active");
     assert_eq!(sub["test_clock"], clock.as_str());

@@ -3,8 +3,8 @@
 
 use regio::server::auth::users::{self, NewUser};
 use regio::server::config::Config;
-use regio::server::db::audit::Actor;
 use regio::server::db::Db;
+use regio::server::db::audit::Actor;
 use regio::server::http;
 use regio::server::stripe::client::{ClientConfig, SecretKey, StripeClient};
 use std::net::SocketAddr;
@@ -163,19 +163,14 @@ pub async fn spawn_app_with(backend: Backend, stripe: Option<StripeClient>) -> T
     let db = Db::connect(&database.url).await.expect("connect and migrate");
     let state = http::app_state(test_config(&database.url, addr), db.clone(), stripe);
     tokio::spawn(http::serve(listener, http::router(state)));
-        TestApp { base: format!("http://{addr}"), db, _database: database }
+    TestApp { base: format!("http://{addr}"), db, _database: database }
 }
 
 /// A client that keeps cookies, does not follow redirects, and sends `origin` as `Origin`.
 pub fn browser(origin: &str) -> reqwest::Client {
     let mut headers = reqwest::header::HeaderMap::new();
     headers.insert(reqwest::header::ORIGIN, origin.parse().expect("origin header"));
-    reqwest::Client::builder()
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .default_headers(headers)
-        .build()
-        .expect("client")
+    reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).default_headers(headers).build().expect("client")
 }
 
 impl TestApp {

@@ -2,9 +2,9 @@
 
 use crate::both_databases;
 use crate::ledger::{item, ledger_fixture, post};
-use crate::support::{spawn_app_with, spawn_emulator, Backend};
+use crate::support::{Backend, spawn_app_with, spawn_emulator};
 use regio::server::mirror::{MirrorWorker, WorkerOptions};
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use std::time::Duration;
 use tokio::sync::watch;
 

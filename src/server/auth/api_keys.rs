@@ -4,7 +4,7 @@
 use crate::domain::AppError;
 use crate::server::db::api_keys::{self, ApiKeyRow};
 use crate::server::db::audit::{self, Actor, AuditEvent};
-use crate::server::db::{new_id, now_ms, Db};
+use crate::server::db::{Db, new_id, now_ms};
 use rand::distributions::{Alphanumeric, DistString};
 use serde_json::json;
 use sha2::{Digest, Sha256};
@@ -32,7 +32,12 @@ pub async fn create(db: &Db, actor: &Actor, name: &str) -> Result<(ApiKeyRow, St
     };
     let mut tx = db.begin_write().await?;
     api_keys::insert(&mut tx.tx, &row, &hash(&key)).await?;
-    let event = AuditEvent { action: "api_key.create", target: &format!("api_key:{}", row.name), before: None, after: Some(json!({ "name": row.name, "prefix": row.key_prefix })) };
+    let event = AuditEvent {
+        action: "api_key.create",
+        target: &format!("api_key:{}", row.name),
+        before: None,
+        after: Some(json!({ "name": row.name, "prefix": row.key_prefix })),
+    };
     audit::record(&mut tx.tx, actor, event).await?;
     tx.commit().await?;
     Ok((row, key))

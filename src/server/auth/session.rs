@@ -6,7 +6,7 @@ use crate::domain::{AppError, Role, UserView};
 use crate::server::config::Config;
 use crate::server::db::audit::{self, Actor, AuditEvent};
 use crate::server::db::login_attempts::{self, Outcome};
-use crate::server::db::{now_ms, users, Db};
+use crate::server::db::{Db, now_ms, users};
 use serde_json::json;
 use tower_sessions::Session;
 
@@ -56,9 +56,7 @@ pub async fn sign_in(session: &Session, db: &Db, email: &str, password_attempt: 
     if let Some(until) = throttle::lock_for(db, email.as_str(), ip, now).await? {
         note_attempt(db, &actor, email.as_str(), ip, Outcome::Throttled).await?;
         let minutes = ((until - now + 59_999) / 60_000).max(1);
-        return Err(AppError::TooManyRequests {
-            message: format!("Too many failed sign-in attempts. Try again in {minutes} minute(s)."),
-        });
+        return Err(AppError::TooManyRequests { message: format!("Too many failed sign-in attempts. Try again in {minutes} minute(s).") });
     }
 
     let user = users::find_by_email(db, email.as_str()).await?;

@@ -2,7 +2,7 @@
 //! `WINDOW`, further attempts are refused until `WINDOW` has passed since the failure that
 //! crossed the line.
 
-use crate::server::db::{login_attempts, Db};
+use crate::server::db::{Db, login_attempts};
 
 pub const MAX_FAILURES: usize = 5;
 pub const WINDOW_MS: i64 = 15 * 60 * 1000;

@@ -1,13 +1,13 @@
 //! Managing users: the one implementation behind the Users page and `regio user ...`.
 
-use super::credentials::{parse_name, Email, Password};
+use super::credentials::{Email, Password, parse_name};
 use super::password;
 use crate::domain::{AppError, Role, UserView};
 use crate::server::db::audit::{self, Actor, AuditEvent};
 use crate::server::db::users::{self, UserRow};
-use crate::server::db::{new_id, Db, DbTx};
+use crate::server::db::{Db, DbTx, new_id};
 use crate::server::error::internal;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 pub struct NewUser {
     pub email: Email,
@@ -36,14 +36,7 @@ pub async fn create(db: &Db, actor: &Actor, input: NewUser) -> Result<UserView, 
         return Err(AppError::validation("email", "a user with this email already exists"));
     }
     let password_hash = password::hash(&input.password).await.map_err(|e| internal("hashing a password", e))?;
-    let user = UserRow {
-        id: new_id(),
-        email: input.email.as_str().to_string(),
-        name: input.name,
-        role: input.role,
-        password_hash,
-        disabled: false,
-    };
+    let user = UserRow { id: new_id(), email: input.email.as_str().to_string(), name: input.name, role: input.role, password_hash, disabled: false };
     let mut tx = db.begin().await?;
     users::insert(&mut tx, &user).await?;
     let event = AuditEvent { action: "user.create", target: &target(&user), before: None, after: Some(snapshot(&user)) };
@@ -53,21 +46,18 @@ pub async fn create(db: &Db, actor: &Actor, input: NewUser) -> Result<UserView, 
 }
 
 pub async fn set_role(db: &Db, actor: &Actor, user_id: &str, role: Role) -> Result<UserView, AppError> {
-    change(db, actor, user_id, "user.set_role", |user| user.role = role)
-    .await
+    change(db, actor, user_id, "user.set_role", |user| user.role = role).await
 }
 
 pub async fn set_disabled(db: &Db, actor: &Actor, user_id: &str, disabled: bool) -> Result<UserView, AppError> {
     let action = if disabled { "user.disable" } else { "user.enable" };
-    change(db, actor, user_id, action, |user| user.disabled = disabled)
-    .await
+    change(db, actor, user_id, action, |user| user.disabled = disabled).await
 }
 
 pub async fn reset_password(db: &Db, actor: &Actor, user_id: &str, new_password: &str) -> Result<UserView, AppError> {
     let new_password = Password::parse(new_password)?;
     let hash = password::hash(&new_password).await.map_err(|e| internal("hashing a password", e))?;
-    change(db, actor, user_id, "user.reset_password", move |user| user.password_hash = hash)
-    .await
+    change(db, actor, user_id, "user.reset_password", move |user| user.password_hash = hash).await
 }
 
 pub async fn find_by_email(db: &Db, email: &str) -> Result<UserRow, AppError> {
@@ -81,13 +71,7 @@ fn target(user: &UserRow) -> String {
 
 /// Loads the user, applies `edit`, enforces the last-admin rule, writes and audits, all in one
 /// transaction.
-async fn change(
-    db: &Db,
-    actor: &Actor,
-    user_id: &str,
-    action: &str,
-    edit: impl FnOnce(&mut UserRow),
-) -> Result<UserView, AppError> {
+async fn change(db: &Db, actor: &Actor, user_id: &str, action: &str, edit: impl FnOnce(&mut UserRow)) -> Result<UserView, AppError> {
     let mut tx = db.begin().await?;
     let before = users::find_by_id_tx(&mut tx, user_id).await?.ok_or_else(|| AppError::not_found("user"))?;
     let mut after = before.clone();

@@ -1,4 +1,4 @@
-use super::{format_ms, insert_rows_then, now_ms, select_in, Db, DbTx, Param, SqlFilter};
+use super::{Db, DbTx, Param, SqlFilter, format_ms, insert_rows_then, now_ms, select_in};
 use crate::domain::ledger::{AccountKind, AccountStatus, AccountView, StatementLine, StatementPage, TransactionKind};
 use crate::domain::money::format_amount;
 use sqlx::Row;
@@ -121,9 +121,7 @@ pub async fn by_external_refs(tx: &mut DbTx, refs: &[String]) -> Result<HashMap<
 /// Balances of `ids`, keyed by `(account id, currency)`.
 pub async fn balances(tx: &mut DbTx, ids: &[String]) -> Result<HashMap<(String, String), i64>, sqlx::Error> {
     let rows = select_in(tx, "SELECT account_id, currency, balance FROM account_balances WHERE account_id IN ({in})", ids).await?;
-    rows.iter()
-        .map(|r| Ok(((r.try_get("account_id")?, r.try_get("currency")?), r.try_get("balance")?)))
-        .collect()
+    rows.iter().map(|r| Ok(((r.try_get("account_id")?, r.try_get("currency")?), r.try_get("balance")?))).collect()
 }
 
 /// Adds each `(account, currency, delta)` to its balance, creating missing balances at `delta`.
@@ -193,8 +191,7 @@ pub async fn list(db: &Db, filter: &AccountFilter) -> Result<AccountListing, sql
     let views = accounts
         .iter()
         .map(|a| {
-            let mut own: Vec<(String, i64)> =
-                balances.iter().filter(|((id, _), _)| id == &a.id).map(|((_, c), b)| (c.clone(), *b)).collect();
+            let mut own: Vec<(String, i64)> = balances.iter().filter(|((id, _), _)| id == &a.id).map(|((_, c), b)| (c.clone(), *b)).collect();
             own.sort();
             a.view(own)
         })

@@ -1,4 +1,4 @@
-use super::{format_ms, now_ms, Db, DbTx};
+use super::{Db, DbTx, format_ms, now_ms};
 use crate::domain::api_keys::ApiKeyView;
 use sqlx::Row;
 

@@ -1,4 +1,4 @@
-use super::{format_ms, new_id, now_ms, Db, DbTx, Param, SqlFilter};
+use super::{Db, DbTx, Param, SqlFilter, format_ms, new_id, now_ms};
 use crate::domain::{AuditEventView, AuditPage};
 use serde_json::Value;
 use sqlx::Row;
@@ -61,9 +61,7 @@ pub struct AuditFilter {
 }
 
 pub async fn list(db: &Db, filter: &AuditFilter) -> Result<AuditPage, sqlx::Error> {
-    let mut query = SqlFilter::new(
-        "SELECT id, at, actor, action, target, before_json, after_json, ip FROM audit_events WHERE 1 = 1",
-    );
+    let mut query = SqlFilter::new("SELECT id, at, actor, action, target, before_json, after_json, ip FROM audit_events WHERE 1 = 1");
     if let Some(actor) = &filter.actor {
         query.and("actor =", Param::Text(actor.clone()));
     }

@@ -1,4 +1,4 @@
-use super::{now_ms, Db, DbTx};
+use super::{Db, DbTx, now_ms};
 use crate::domain::ledger::CurrencyView;
 use crate::domain::money::Peg;
 use rust_decimal::Decimal;

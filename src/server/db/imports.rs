@@ -1,4 +1,4 @@
-use super::{format_ms, now_ms, Db};
+use super::{Db, format_ms, now_ms};
 use crate::domain::ledger::{ImportRowError, ImportView};
 use sqlx::Row;
 use sqlx::any::AnyRow;
@@ -13,16 +13,18 @@ pub struct NewImport<'a> {
 
 pub async fn insert(db: &Db, new: &NewImport<'_>) -> Result<(), sqlx::Error> {
     let now = now_ms();
-    sqlx::query("INSERT INTO imports (id, filename, created_by, created_at, updated_at, status, row_count, content) VALUES ($1, $2, $3, $4, $4, 'checking', $5, $6)")
-        .bind(new.id)
-        .bind(new.filename)
-        .bind(new.created_by)
-        .bind(now)
-        .bind(new.row_count)
-        .bind(new.content)
-        .execute(&db.pool)
-        .await
-        .map(|_| ())
+    sqlx::query(
+        "INSERT INTO imports (id, filename, created_by, created_at, updated_at, status, row_count, content) VALUES ($1, $2, $3, $4, $4, 'checking', $5, $6)",
+    )
+    .bind(new.id)
+    .bind(new.filename)
+    .bind(new.created_by)
+    .bind(now)
+    .bind(new.row_count)
+    .bind(new.content)
+    .execute(&db.pool)
+    .await
+    .map(|_| ())
 }
 
 /// Moves an import from `from` to `to`; `false` if it was not in `from` (someone else moved it).

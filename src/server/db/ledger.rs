@@ -1,9 +1,9 @@
 //! Ledger transactions and their entries.
 
-use super::{format_ms, insert_rows, select_in, Db, DbTx, Param, SqlFilter};
+use super::{Db, DbTx, Param, SqlFilter, format_ms, insert_rows, select_in};
 use crate::domain::ledger::{EntryView, MirrorState, TransactionView};
-use crate::domain::money::format_amount;
 use crate::domain::ledger::{Source, TransactionKind};
+use crate::domain::money::format_amount;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 use std::collections::HashMap;
@@ -83,13 +83,7 @@ pub async fn insert(tx: &mut DbTx, transactions: &[LedgerTransaction]) -> Result
         .iter()
         .flat_map(|t| {
             [(0, &t.from_account, -t.amount), (1, &t.to_account, t.amount)].map(|(leg, account, amount)| {
-                vec![
-                    Param::Text(t.id.clone()),
-                    Param::Int(leg),
-                    Param::Text(account.clone()),
-                    Param::Text(t.currency.clone()),
-                    Param::Int(amount),
-                ]
+                vec![Param::Text(t.id.clone()), Param::Int(leg), Param::Text(account.clone()), Param::Text(t.currency.clone()), Param::Int(amount)]
             })
         })
         .collect();
@@ -102,10 +96,9 @@ pub async fn by_external_refs(tx: &mut DbTx, source: Source, refs: &[String]) ->
     // takes `source = …` for selective and answers `external_ref IN (…)` by reading every
     // transaction of the source, so each batch got slower as the ledger grew.
     // `Source` is a closed set of words, so it can stand in the SQL text.
-    let select = format!(
-        "SELECT (SELECT id FROM transactions WHERE source = '{source}' AND external_ref = v.column1) AS id FROM (VALUES {{rows}}) AS v"
-    );
-    let ids: Vec<String> = select_in(tx, &select, refs).await?.iter().filter_map(|r| r.try_get::<Option<String>, _>("id").transpose()).collect::<Result<_, _>>()?;
+    let select = format!("SELECT (SELECT id FROM transactions WHERE source = '{source}' AND external_ref = v.column1) AS id FROM (VALUES {{rows}}) AS v");
+    let ids: Vec<String> =
+        select_in(tx, &select, refs).await?.iter().filter_map(|r| r.try_get::<Option<String>, _>("id").transpose()).collect::<Result<_, _>>()?;
     let rows = select_in(tx, &format!("SELECT {COLUMNS} FROM transactions WHERE id IN ({{in}})"), &ids).await?;
     rows.iter().map(|r| from_row(r).map(|t| (t.external_ref.clone(), t))).collect()
 }

@@ -1,4 +1,4 @@
-use super::{new_id, now_ms, Db, DbTx};
+use super::{Db, DbTx, new_id, now_ms};
 use sqlx::Row;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,18 +34,9 @@ pub async fn record(tx: &mut DbTx, email: &str, ip: &str, outcome: Outcome) -> R
 /// each series on its own.
 pub async fn failures_since(db: &Db, email: &str, ip: &str, since_ms: i64) -> Result<[Vec<i64>; 2], sqlx::Error> {
     let by = |column: &'static str, value: String| {
-        let sql = format!(
-            "SELECT at FROM login_attempts WHERE {column} = $1 AND outcome = 'failure' AND at >= $2 ORDER BY at"
-        );
+        let sql = format!("SELECT at FROM login_attempts WHERE {column} = $1 AND outcome = 'failure' AND at >= $2 ORDER BY at");
         async move {
-            sqlx::query(&sql)
-                .bind(value)
-                .bind(since_ms)
-                .fetch_all(&db.pool)
-                .await?
-                .iter()
-                .map(|r| r.try_get::<i64, _>("at"))
-                .collect::<Result<Vec<_>, _>>()
+            sqlx::query(&sql).bind(value).bind(since_ms).fetch_all(&db.pool).await?.iter().map(|r| r.try_get::<i64, _>("at")).collect::<Result<Vec<_>, _>>()
         }
     };
     Ok([by("email", email.to_string()).await?, by("ip", ip.to_string()).await?])

@@ -181,8 +181,7 @@ pub fn new_id() -> String {
 
 /// Formats stored milliseconds as RFC 3339 UTC for display and export.
 pub fn format_ms(ms: i64) -> String {
-    let t = time::OffsetDateTime::from_unix_timestamp_nanos(ms as i128 * 1_000_000)
-        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+    let t = time::OffsetDateTime::from_unix_timestamp_nanos(ms as i128 * 1_000_000).unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
     t.format(&time::format_description::well_known::Rfc3339).unwrap_or_default()
 }
 
@@ -233,8 +232,7 @@ pub async fn insert_rows_then(tx: &mut DbTx, table: &str, columns: &[&str], rows
     let mut rows = rows.into_iter().peekable();
     while rows.peek().is_some() {
         let chunk: Vec<Vec<Param>> = rows.by_ref().take(per_chunk).collect();
-        let values: Vec<String> =
-            (0..chunk.len()).map(|i| format!("({})", placeholders(tx, i * columns.len(), columns.len()))).collect();
+        let values: Vec<String> = (0..chunk.len()).map(|i| format!("({})", placeholders(tx, i * columns.len(), columns.len()))).collect();
         let sql = format!("INSERT INTO {table} ({}) VALUES {} {then}", columns.join(", "), values.join(", "));
         let mut query = sqlx::query(&sql);
         for param in chunk.into_iter().flatten() {

@@ -1,6 +1,6 @@
 //! The durable outbox: work that must reach Stripe, claimed by workers, retried until it lands.
 
-use super::{format_ms, insert_rows, new_id, now_ms, Db, DbKind, DbTx, Param};
+use super::{Db, DbKind, DbTx, Param, format_ms, insert_rows, new_id, now_ms};
 use crate::domain::ledger::{DeliveryAttemptView, MirrorView};
 use crate::server::stripe::client::IdempotencyKey;
 use sqlx::Row;
@@ -73,9 +73,7 @@ fn from_row(row: &AnyRow) -> Result<OutboxItem, sqlx::Error> {
         last_error: row.try_get("last_error")?,
         stripe_id: row.try_get("stripe_id")?,
         fix: match (row.try_get("record_id")?, row.try_get("amount")?, row.try_get("reference")?) {
-            (Some(record_id), Some(amount), Some(reference)) => {
-                Some(FixTarget { record_id, amount, reference, queued_at: row.try_get("created_at")? })
-            }
+            (Some(record_id), Some(amount), Some(reference)) => Some(FixTarget { record_id, amount, reference, queued_at: row.try_get("created_at")? }),
             _ => None,
         },
     })
@@ -141,10 +139,19 @@ pub async fn claim_due(db: &Db, worker: &str, limit: i64, claim_ms: i64) -> Resu
 }
 
 pub enum Outcome<'a> {
-    Delivered { stripe_id: &'a str },
+    Delivered {
+        stripe_id: &'a str,
+    },
     /// Try again at `retry_at` (ms).
-    Retry { error: &'a str, http_status: Option<u16>, retry_at: i64 },
-    Failed { error: &'a str, http_status: Option<u16> },
+    Retry {
+        error: &'a str,
+        http_status: Option<u16>,
+        retry_at: i64,
+    },
+    Failed {
+        error: &'a str,
+        http_status: Option<u16>,
+    },
 }
 
 /// Records an attempt's outcome and releases the claim, in one transaction.
@@ -325,6 +332,12 @@ pub async fn delivered_payments(db: &Db, limit: i64) -> Result<Vec<DeliveredPaym
         .fetch_all(&db.pool)
         .await?
         .iter()
-        .map(|row| Ok(DeliveredPayment { transaction_id: row.try_get("transaction_id")?, record_id: row.try_get("stripe_id")?, fiat_amount: row.try_get("fiat_amount")? }))
+        .map(|row| {
+            Ok(DeliveredPayment {
+                transaction_id: row.try_get("transaction_id")?,
+                record_id: row.try_get("stripe_id")?,
+                fiat_amount: row.try_get("fiat_amount")?,
+            })
+        })
         .collect()
 }

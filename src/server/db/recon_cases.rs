@@ -1,9 +1,9 @@
 //! Reconciliation cases and their history.
 
-use super::{insert_rows, new_id, select_in, DbTx, Param, SqlFilter};
+use super::{DbTx, Param, SqlFilter, insert_rows, new_id, select_in};
 use crate::domain::recon::{BreakClass, CaseState};
-use sqlx::any::AnyRow;
 use sqlx::Row;
+use sqlx::any::AnyRow;
 use std::collections::HashMap;
 
 const DAY_MS: i64 = 86_400_000;
@@ -101,8 +101,19 @@ pub async fn open(tx: &mut DbTx, sightings: &[Sighting], now: i64) -> Result<Vec
         })
         .collect();
     let columns = [
-        "id", "class", "subject", "transaction_id", "record_id", "account_id", "currency", "amount", "summary", "state",
-        "first_seen", "last_seen", "updated_at",
+        "id",
+        "class",
+        "subject",
+        "transaction_id",
+        "record_id",
+        "account_id",
+        "currency",
+        "amount",
+        "summary",
+        "state",
+        "first_seen",
+        "last_seen",
+        "updated_at",
     ];
     insert_rows(tx, "recon_cases", &columns, rows).await?;
     let events = sightings.iter().zip(&ids).map(|(s, id)| (id.clone(), s.summary.clone())).collect::<Vec<_>>();
@@ -115,12 +126,11 @@ pub async fn seen(tx: &mut DbTx, updates: &[(String, &Sighting)], now: i64) -> R
     let ids: Vec<String> = updates.iter().map(|(id, _)| id.clone()).collect();
     select_in(tx, &format!("UPDATE recon_cases SET last_seen = {now} WHERE id IN ({{in}})"), &ids).await?;
     // Only a changed description is rewritten: most cases stay as they were between runs.
-    let current: HashMap<String, (String, Option<String>)> =
-        select_in(tx, "SELECT id, summary, record_id FROM recon_cases WHERE id IN ({in})", &ids)
-            .await?
-            .iter()
-            .map(|row| Ok((row.try_get("id")?, (row.try_get("summary")?, row.try_get("record_id")?))))
-            .collect::<Result<_, sqlx::Error>>()?;
+    let current: HashMap<String, (String, Option<String>)> = select_in(tx, "SELECT id, summary, record_id FROM recon_cases WHERE id IN ({in})", &ids)
+        .await?
+        .iter()
+        .map(|row| Ok((row.try_get("id")?, (row.try_get("summary")?, row.try_get("record_id")?))))
+        .collect::<Result<_, sqlx::Error>>()?;
     for (id, sighting) in updates {
         let changed = current.get(id).is_some_and(|(summary, record)| *summary != sighting.summary || *record != sighting.record_id);
         if changed {
@@ -147,21 +157,13 @@ pub async fn close_unseen(tx: &mut DbTx, run_started: i64, now: i64) -> Result<u
         .iter()
         .map(|row| row.try_get("id"))
         .collect::<Result<_, _>>()?;
-    select_in(tx, &format!("UPDATE recon_cases SET state = 'closed', closed_at = {now}, updated_at = {now} WHERE id IN ({{in}})"), &gone)
-        .await?;
+    select_in(tx, &format!("UPDATE recon_cases SET state = 'closed', closed_at = {now}, updated_at = {now} WHERE id IN ({{in}})"), &gone).await?;
     let events: Vec<(String, String)> = gone.iter().map(|id| (id.clone(), "The break is gone.".to_string())).collect();
     add_events(tx, &events, now, None, "reconciliation", "closed").await?;
     Ok(gone.len())
 }
 
-pub async fn add_events(
-    tx: &mut DbTx,
-    events: &[(String, String)],
-    at: i64,
-    actor_id: Option<&str>,
-    actor: &str,
-    what: &str,
-) -> Result<(), sqlx::Error> {
+pub async fn add_events(tx: &mut DbTx, events: &[(String, String)], at: i64, actor_id: Option<&str>, actor: &str, what: &str) -> Result<(), sqlx::Error> {
     let rows = events
         .iter()
         .map(|(case_id, detail)| {
@@ -221,13 +223,7 @@ pub async fn set_state(tx: &mut DbTx, id: &str, from: &[CaseState], to: CaseStat
 }
 
 pub async fn set_assignee(tx: &mut DbTx, id: &str, user_id: Option<&str>, now: i64) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE recon_cases SET assignee_id = $2, updated_at = $3 WHERE id = $1")
-        .bind(id)
-        .bind(user_id)
-        .bind(now)
-        .execute(&mut **tx)
-        .await
-        .map(|_| ())
+    sqlx::query("UPDATE recon_cases SET assignee_id = $2, updated_at = $3 WHERE id = $1").bind(id).bind(user_id).bind(now).execute(&mut **tx).await.map(|_| ())
 }
 
 /// A parsed queue filter; amounts in local minor units.

@@ -2,8 +2,8 @@
 //! matched to it, keeping only pairs that disagree (or transactions with no record).
 
 use super::DbTx;
-use sqlx::any::AnyRow;
 use sqlx::Row;
+use sqlx::any::AnyRow;
 
 /// The ledger's side of a mirrored payment, with what its corrections add up to in fiat.
 #[derive(Debug, Clone, PartialEq, Eq)]

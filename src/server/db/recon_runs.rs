@@ -1,9 +1,9 @@
 //! Reconciliation runs, the incremental cursor, and the lease that lets one instance run at a
 //! time.
 
-use super::{now_ms, Db, DbTx};
-use sqlx::any::AnyRow;
+use super::{Db, DbTx, now_ms};
 use sqlx::Row;
+use sqlx::any::AnyRow;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RunRow {
@@ -50,11 +50,7 @@ pub async fn acquire_lease(db: &Db, holder: &str, until_ms: i64) -> Result<bool,
 
 /// Extends the lease; `false` if `holder` lost it.
 pub async fn renew_lease(db: &Db, holder: &str, until_ms: i64) -> Result<bool, sqlx::Error> {
-    let done = sqlx::query("UPDATE recon_state SET lease_until = $2 WHERE id = 1 AND lease_holder = $1")
-        .bind(holder)
-        .bind(until_ms)
-        .execute(&db.pool)
-        .await?;
+    let done = sqlx::query("UPDATE recon_state SET lease_until = $2 WHERE id = 1 AND lease_holder = $1").bind(holder).bind(until_ms).execute(&db.pool).await?;
     Ok(done.rows_affected() == 1)
 }
 

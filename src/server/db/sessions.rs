@@ -1,7 +1,7 @@
 //! tower-sessions store on Regio's own pool, so sessions live in the same database (SQLite or
 //! PostgreSQL) as everything else and share its migrations.
 
-use super::{now_ms, Db};
+use super::{Db, now_ms};
 use async_trait::async_trait;
 use sqlx::Row;
 use tower_sessions::session::{Id, Record};
@@ -32,15 +32,13 @@ impl SessionStore for DbSessionStore {
         let data = serde_json::to_string(&record.data).map_err(|e| session_store::Error::Encode(e.to_string()))?;
         // A fresh random id collides practically never; on the off chance, draw again.
         loop {
-            let inserted = sqlx::query(
-                "INSERT INTO sessions (id, data, expires_at) VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING",
-            )
-            .bind(record.id.to_string())
-            .bind(&data)
-            .bind(expiry_ms(record))
-            .execute(&self.db.pool)
-            .await
-            .map_err(backend)?;
+            let inserted = sqlx::query("INSERT INTO sessions (id, data, expires_at) VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING")
+                .bind(record.id.to_string())
+                .bind(&data)
+                .bind(expiry_ms(record))
+                .execute(&self.db.pool)
+                .await
+                .map_err(backend)?;
             if inserted.rows_affected() == 1 {
                 return Ok(());
             }
@@ -73,21 +71,13 @@ impl SessionStore for DbSessionStore {
         let Some(row) = row else { return Ok(None) };
         let data: String = row.try_get("data").map_err(backend)?;
         let expires_at: i64 = row.try_get("expires_at").map_err(backend)?;
-        let expiry_date = time::OffsetDateTime::from_unix_timestamp_nanos(expires_at as i128 * 1_000_000)
-            .map_err(|e| session_store::Error::Decode(e.to_string()))?;
-        Ok(Some(Record {
-            id: *id,
-            data: serde_json::from_str(&data).map_err(|e| session_store::Error::Decode(e.to_string()))?,
-            expiry_date,
-        }))
+        let expiry_date =
+            time::OffsetDateTime::from_unix_timestamp_nanos(expires_at as i128 * 1_000_000).map_err(|e| session_store::Error::Decode(e.to_string()))?;
+        Ok(Some(Record { id: *id, data: serde_json::from_str(&data).map_err(|e| session_store::Error::Decode(e.to_string()))?, expiry_date }))
     }
 
     async fn delete(&self, id: &Id) -> session_store::Result<()> {
-        sqlx::query("DELETE FROM sessions WHERE id = $1")
-            .bind(id.to_string())
-            .execute(&self.db.pool)
-            .await
-            .map_err(backend)?;
+        sqlx::query("DELETE FROM sessions WHERE id = $1").bind(id.to_string()).execute(&self.db.pool).await.map_err(backend)?;
         Ok(())
     }
 }
@@ -95,11 +85,7 @@ impl SessionStore for DbSessionStore {
 #[async_trait]
 impl ExpiredDeletion for DbSessionStore {
     async fn delete_expired(&self) -> session_store::Result<()> {
-        sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
-            .bind(now_ms())
-            .execute(&self.db.pool)
-            .await
-            .map_err(backend)?;
+        sqlx::query("DELETE FROM sessions WHERE expires_at <= $1").bind(now_ms()).execute(&self.db.pool).await.map_err(backend)?;
         Ok(())
     }
 }

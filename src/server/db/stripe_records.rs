@@ -1,9 +1,9 @@
 //! Stripe's Payment Records as reconciliation last read them, each matched to the ledger
 //! transaction it mirrors when one can be found.
 
-use super::{insert_rows_then, select_in, DbTx, Param};
-use sqlx::any::AnyRow;
+use super::{DbTx, Param, insert_rows_then, select_in};
 use sqlx::Row;
+use sqlx::any::AnyRow;
 use std::collections::HashMap;
 
 /// The fields of a Payment Record that reconciliation compares.
@@ -66,25 +66,15 @@ pub async fn upsert(tx: &mut DbTx, records: &[SnapshotRecord], now: i64) -> Resu
         return Ok(());
     }
     let ids: Vec<String> = records.iter().map(|r| r.id.clone()).collect();
-    let stored: HashMap<String, String> = select_in(
-        tx,
-        "SELECT stripe_id, transaction_id FROM outbox WHERE operation = 'report_payment' AND case_id IS NULL AND stripe_id IN ({in})",
-        &ids,
-    )
-    .await?
-    .iter()
-    .map(|row| Ok((row.try_get("stripe_id")?, row.try_get("transaction_id")?)))
-    .collect::<Result<_, sqlx::Error>>()?;
-    let claimed: Vec<String> = records
-        .iter()
-        .flat_map(|r| [r.payment_reference.clone(), r.metadata_transaction.clone()])
-        .flatten()
-        .collect();
-    let known: std::collections::HashSet<String> = select_in(tx, "SELECT id FROM transactions WHERE id IN ({in})", &claimed)
-        .await?
-        .iter()
-        .map(|row| row.try_get("id"))
-        .collect::<Result<_, _>>()?;
+    let stored: HashMap<String, String> =
+        select_in(tx, "SELECT stripe_id, transaction_id FROM outbox WHERE operation = 'report_payment' AND case_id IS NULL AND stripe_id IN ({in})", &ids)
+            .await?
+            .iter()
+            .map(|row| Ok((row.try_get("stripe_id")?, row.try_get("transaction_id")?)))
+            .collect::<Result<_, sqlx::Error>>()?;
+    let claimed: Vec<String> = records.iter().flat_map(|r| [r.payment_reference.clone(), r.metadata_transaction.clone()]).flatten().collect();
+    let known: std::collections::HashSet<String> =
+        select_in(tx, "SELECT id FROM transactions WHERE id IN ({in})", &claimed).await?.iter().map(|row| row.try_get("id")).collect::<Result<_, _>>()?;
     let rows = records
         .iter()
         .map(|r| {
@@ -118,9 +108,22 @@ pub async fn upsert(tx: &mut DbTx, records: &[SnapshotRecord], now: i64) -> Resu
         })
         .collect();
     let columns = [
-        "id", "created", "livemode", "currency", "amount_requested", "amount_guaranteed", "amount_refunded", "status",
-        "customer", "payment_method_type", "payment_reference", "metadata_transaction", "description", "transaction_id",
-        "match_source", "synced_at",
+        "id",
+        "created",
+        "livemode",
+        "currency",
+        "amount_requested",
+        "amount_guaranteed",
+        "amount_refunded",
+        "status",
+        "customer",
+        "payment_method_type",
+        "payment_reference",
+        "metadata_transaction",
+        "description",
+        "transaction_id",
+        "match_source",
+        "synced_at",
     ];
     let kept = "stripe_records.match_source IN ('manual', 'unlinked')";
     let then = format!(

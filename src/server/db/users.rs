@@ -1,4 +1,4 @@
-use super::{now_ms, Db, DbKind, DbTx};
+use super::{Db, DbKind, DbTx, now_ms};
 use crate::domain::{Role, UserView};
 use sqlx::Row;
 use sqlx::any::AnyRow;
@@ -15,13 +15,7 @@ pub struct UserRow {
 
 impl UserRow {
     pub fn view(&self) -> UserView {
-        UserView {
-            id: self.id.clone(),
-            email: self.email.clone(),
-            name: self.name.clone(),
-            role: self.role,
-            disabled: self.disabled,
-        }
+        UserView { id: self.id.clone(), email: self.email.clone(), name: self.name.clone(), role: self.role, disabled: self.disabled }
     }
 }
 

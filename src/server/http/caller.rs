@@ -1,8 +1,8 @@
 //! Who is calling: resolved once per request from the session and put in the request's
 //! extensions, where server functions and pages read it.
 
-use crate::server::auth::{session, CurrentUser};
 use crate::server::AppState;
+use crate::server::auth::{CurrentUser, session};
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{Method, StatusCode};
 use axum::middleware::Next;
@@ -44,11 +44,7 @@ pub async fn identify(State(state): State<AppState>, session: Session, mut req: 
         let next_param: String = url::form_urlencoded::byte_serialize(wanted.as_bytes()).collect();
         return Redirect::to(&format!("/login?next={next_param}")).into_response();
     }
-    let ip = req
-        .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|ConnectInfo(addr)| addr.ip().to_string())
-        .unwrap_or_else(|| "unknown".into());
+    let ip = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|ConnectInfo(addr)| addr.ip().to_string()).unwrap_or_else(|| "unknown".into());
     req.extensions_mut().insert(Caller { user, ip });
     next.run(req).await
 }

@@ -1,8 +1,8 @@
 use crate::server::db::Db;
+use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::Json;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 pub async fn healthz(State(db): State<Db>) -> (StatusCode, Json<Value>) {
     match db.ping().await {

@@ -3,8 +3,8 @@
 
 use super::caller::Caller;
 use crate::domain::{AppError, Role};
-use crate::server::ledger::import;
 use crate::server::AppState;
+use crate::server::ledger::import;
 use axum::extract::{DefaultBodyLimit, Multipart, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::post;

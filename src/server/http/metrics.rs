@@ -2,7 +2,7 @@
 
 use crate::server::config::Config;
 use axum::extract::{ConnectInfo, MatchedPath, Request, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use std::collections::BTreeMap;
@@ -77,9 +77,11 @@ fn seconds(us: u64) -> String {
 
 pub async fn track(State(metrics): State<Arc<Metrics>>, req: Request, next: Next) -> Response {
     // Label by route template, not raw path, so ids do not explode the series.
-    let route = req.extensions().get::<MatchedPath>().map(|p| p.as_str().to_string()).unwrap_or_else(|| {
-        if req.uri().path().starts_with("/pkg/") { "/pkg/*".to_string() } else { "unmatched".to_string() }
-    });
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|p| p.as_str().to_string())
+        .unwrap_or_else(|| if req.uri().path().starts_with("/pkg/") { "/pkg/*".to_string() } else { "unmatched".to_string() });
     let method = req.method().to_string();
     let started = Instant::now();
     let response = next.run(req).await;

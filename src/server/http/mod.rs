@@ -9,30 +9,25 @@ pub mod imports;
 pub mod metrics;
 mod recon_export;
 
-use super::config::Config;
-use super::db::sessions::DbSessionStore;
-use super::db::Db;
-use super::stripe::client::StripeClient;
 use super::AppState;
-use crate::app::{shell, App};
+use super::config::Config;
+use super::db::Db;
+use super::db::sessions::DbSessionStore;
+use super::stripe::client::StripeClient;
+use crate::app::{App, shell};
+use axum::Router;
 use axum::middleware::from_fn_with_state;
 use axum::routing::get;
-use axum::Router;
 use leptos::config::LeptosOptions;
 use leptos::prelude::provide_context;
-use leptos_axum::{file_and_error_handler_with_context, generate_route_list, LeptosRoutes};
+use leptos_axum::{LeptosRoutes, file_and_error_handler_with_context, generate_route_list};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
 
 pub fn leptos_options(config: &Config) -> LeptosOptions {
-    LeptosOptions::builder()
-        .output_name("regio")
-        .site_root(config.site_root.as_str())
-        .site_pkg_dir("pkg")
-        .site_addr(config.addr)
-        .build()
+    LeptosOptions::builder().output_name("regio").site_root(config.site_root.as_str()).site_pkg_dir("pkg").site_addr(config.addr).build()
 }
 
 pub fn app_state(config: Config, db: Db, stripe: Option<StripeClient>) -> AppState {

@@ -4,12 +4,12 @@
 use super::caller::Caller;
 use crate::domain::recon::CaseFilter;
 use crate::domain::{AppError, Role};
+use crate::server::AppState;
+use crate::server::db::now_ms;
 use crate::server::db::recon_cases;
 use crate::server::recon::cases::{exponents, parse_filter, row_of};
-use crate::server::db::now_ms;
-use crate::server::AppState;
 use axum::extract::{Query, State};
-use axum::http::{header, StatusCode};
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Extension, Router};
@@ -20,10 +20,7 @@ pub fn routes() -> Router<AppState> {
 
 async fn export(State(state): State<AppState>, Extension(caller): Extension<Caller>, Query(filter): Query<CaseFilter>) -> Response {
     match csv(&state, &caller, &filter).await {
-        Ok(body) => (
-            [(header::CONTENT_TYPE, "text/csv; charset=utf-8"), (header::CONTENT_DISPOSITION, "attachment; filename=\"regio-cases.csv\"")],
-            body,
-        )
+        Ok(body) => ([(header::CONTENT_TYPE, "text/csv; charset=utf-8"), (header::CONTENT_DISPOSITION, "attachment; filename=\"regio-cases.csv\"")], body)
             .into_response(),
         Err(e) => (StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR), e.to_string()).into_response(),
     }
@@ -51,9 +48,20 @@ async fn csv(state: &AppState, caller: &Caller, filter: &CaseFilter) -> Result<S
     for case in &cases {
         let r = row_of(case, &exponents, now);
         let fields = [
-            r.id, r.class.as_str().into(), r.state.as_str().into(), r.age.as_str().into(), r.first_seen, r.last_seen,
-            r.transaction_id.unwrap_or_default(), r.record_id.unwrap_or_default(), r.account_id.unwrap_or_default(),
-            r.account_name.unwrap_or_default(), r.amount, r.currency, r.summary, r.assignee.unwrap_or_default(),
+            r.id,
+            r.class.as_str().into(),
+            r.state.as_str().into(),
+            r.age.as_str().into(),
+            r.first_seen,
+            r.last_seen,
+            r.transaction_id.unwrap_or_default(),
+            r.record_id.unwrap_or_default(),
+            r.account_id.unwrap_or_default(),
+            r.account_name.unwrap_or_default(),
+            r.amount,
+            r.currency,
+            r.summary,
+            r.assignee.unwrap_or_default(),
         ];
         out.push_str(&fields.iter().map(|f| cell(f)).collect::<Vec<_>>().join(","));
         out.push('\n');

@@ -1,10 +1,10 @@
 //! Opening accounts and changing their status.
 
-use crate::domain::ledger::{AccountKind, AccountStatus, AccountView};
 use crate::domain::AppError;
+use crate::domain::ledger::{AccountKind, AccountStatus, AccountView};
 use crate::server::db::accounts::{self, Account};
 use crate::server::db::audit::{self, Actor, AuditEvent};
-use crate::server::db::{new_id, Db};
+use crate::server::db::{Db, new_id};
 use serde_json::json;
 
 pub struct NewAccount {

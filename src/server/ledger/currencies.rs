@@ -1,10 +1,10 @@
 //! Setting up a local currency and its peg.
 
-use crate::domain::money::{fiat_exponent, MAX_EXPONENT};
 use crate::domain::AppError;
+use crate::domain::money::{MAX_EXPONENT, fiat_exponent};
+use crate::server::db::Db;
 use crate::server::db::audit::{self, Actor, AuditEvent};
 use crate::server::db::currencies::{self, Currency};
-use crate::server::db::Db;
 use rust_decimal::Decimal;
 use serde_json::json;
 use std::str::FromStr;
@@ -28,9 +28,13 @@ pub fn parse(input: &CurrencyInput<'_>) -> Result<Currency, AppError> {
     if name.is_empty() || name.chars().count() > 100 {
         return Err(AppError::validation("name", "enter a name of at most 100 characters"));
     }
-    let exponent: u32 = input.exponent.trim().parse().ok().filter(|e| *e <= MAX_EXPONENT).ok_or_else(|| {
-        AppError::validation("exponent", format!("enter a whole number from 0 to {MAX_EXPONENT}"))
-    })?;
+    let exponent: u32 = input
+        .exponent
+        .trim()
+        .parse()
+        .ok()
+        .filter(|e| *e <= MAX_EXPONENT)
+        .ok_or_else(|| AppError::validation("exponent", format!("enter a whole number from 0 to {MAX_EXPONENT}")))?;
     let fiat = input.fiat_currency.trim().to_lowercase();
     if fiat.len() != 3 || !fiat.bytes().all(|b| b.is_ascii_lowercase()) {
         return Err(AppError::validation("fiat_currency", "use a three-letter ISO code Stripe supports, like jpy"));

@@ -1,8 +1,8 @@
 //! The transaction page's read model: the ledger side, the outbox, and Stripe's own view.
 
-use crate::domain::ledger::{StripeRecordView, TimelineEvent, TransactionDetail};
 use crate::domain::AppError;
-use crate::server::db::{format_ms, ledger, outbox, Db};
+use crate::domain::ledger::{StripeRecordView, TimelineEvent, TransactionDetail};
+use crate::server::db::{Db, format_ms, ledger, outbox};
 use crate::server::stripe::client::payment_attempt_records::ListPaymentAttemptRecords;
 use crate::server::stripe::client::payment_details::PaymentDetails;
 use crate::server::stripe::client::{Metadata, StripeClient};
@@ -39,7 +39,10 @@ pub async fn transaction_detail(db: &Db, stripe: Option<&StripeClient>, id: &str
         timeline.push(TimelineEvent { at: attempt.at.clone(), what: format!("Stripe delivery {}{detail}", attempt.outcome) });
     }
     for refund in &refunds {
-        timeline.push(TimelineEvent { at: refund.occurred_at.clone(), what: format!("{} {} {} ({})", refund.kind, refund.amount, refund.currency, refund.external_ref) });
+        timeline.push(TimelineEvent {
+            at: refund.occurred_at.clone(),
+            what: format!("{} {} {} ({})", refund.kind, refund.amount, refund.currency, refund.external_ref),
+        });
     }
     timeline.sort_by(|a, b| a.at.cmp(&b.at));
 

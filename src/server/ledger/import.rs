@@ -3,13 +3,13 @@
 
 use super::input::{ItemError, TransferInput};
 use super::posting::post_in;
-use crate::domain::ledger::{ImportRowError, Source};
 use crate::domain::AppError;
+use crate::domain::ledger::{ImportRowError, Source};
 use crate::server::db::audit::{self, Actor, AuditEvent};
 use crate::server::db::imports::{self, NewImport};
-use crate::server::db::{new_id, Db};
-use serde_json::json;
+use crate::server::db::{Db, new_id};
 use rust_decimal::Decimal;
+use serde_json::json;
 use std::collections::{BTreeMap, HashMap};
 use std::str::FromStr;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -18,8 +18,7 @@ pub const MAX_ROWS: usize = 200_000;
 const CHUNK: usize = 1_000;
 /// Errors kept for the preview; the count covers all of them.
 const ERRORS_SHOWN: usize = 1_000;
-const COLUMNS: [&str; 11] =
-    ["external_ref", "kind", "currency", "amount", "from", "to", "occurred_at", "description", "refund_of", "corrects", "invoice"];
+const COLUMNS: [&str; 11] = ["external_ref", "kind", "currency", "amount", "from", "to", "occurred_at", "description", "refund_of", "corrects", "invoice"];
 const REQUIRED: [&str; 4] = ["external_ref", "kind", "currency", "amount"];
 
 /// Progress of running imports, per import id (this instance's work only).
@@ -47,9 +46,10 @@ pub fn parse_csv(text: &str) -> Result<Vec<TransferInput>, AppError> {
     let headers = reader.headers().map_err(|e| AppError::validation("file", format!("the header row cannot be read: {e}")))?.clone();
     let mut position: HashMap<&str, usize> = HashMap::new();
     for (i, name) in headers.iter().enumerate() {
-        let column = COLUMNS.iter().find(|c| **c == name.trim_start_matches('\u{feff}')).ok_or_else(|| {
-            AppError::validation("file", format!("unknown column '{name}' (expected: {})", COLUMNS.join(", ")))
-        })?;
+        let column = COLUMNS
+            .iter()
+            .find(|c| **c == name.trim_start_matches('\u{feff}'))
+            .ok_or_else(|| AppError::validation("file", format!("unknown column '{name}' (expected: {})", COLUMNS.join(", "))))?;
         position.insert(column, i);
     }
     if let Some(missing) = REQUIRED.iter().find(|c| !position.contains_key(**c)) {
@@ -143,7 +143,12 @@ async fn post_all(db: &Db, jobs: &ImportJobs, actor: &Actor, id: &str, rows: Vec
     let summary: Vec<(String, i64, String)> = summary.into_iter().map(|(k, (c, a))| (k, c, a.normalize().to_string())).collect();
     let summary = serde_json::to_string(&summary).unwrap_or_else(|_| "[]".into());
     if commit && error_count == 0 {
-        let event = AuditEvent { action: "import.commit", target: &format!("import:{id}"), before: Some(json!({ "status": "checked" })), after: Some(json!({ "status": "committed", "rows": valid })) };
+        let event = AuditEvent {
+            action: "import.commit",
+            target: &format!("import:{id}"),
+            before: Some(json!({ "status": "checked" })),
+            after: Some(json!({ "status": "committed", "rows": valid })),
+        };
         audit::record(&mut tx.tx, actor, event).await?;
         tx.commit().await?;
         imports::record_check(db, id, "committed", valid as i64, &shown, 0, &summary).await
@@ -167,7 +172,11 @@ mod tests {
 
     #[test]
     fn refuses_unknown_and_missing_columns_naming_the_file() {
-        for bad in ["external_ref,kind,currency,amount,colour\nx,payment,SRB,1,red\n", "external_ref,kind,currency\nx,payment,SRB\n", "external_ref,kind,currency,amount\n"] {
+        for bad in [
+            "external_ref,kind,currency,amount,colour\nx,payment,SRB,1,red\n",
+            "external_ref,kind,currency\nx,payment,SRB\n",
+            "external_ref,kind,currency,amount\n",
+        ] {
             match parse_csv(bad) {
                 Err(AppError::Validation { field, .. }) => assert_eq!(field, "file"),
                 other => panic!("{bad:?}: {other:?}"),

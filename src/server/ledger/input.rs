@@ -39,8 +39,7 @@ impl ItemError {
     }
 }
 
-const FIELDS: [&str; 11] =
-    ["external_ref", "kind", "currency", "amount", "from", "to", "occurred_at", "description", "refund_of", "corrects", "invoice"];
+const FIELDS: [&str; 11] = ["external_ref", "kind", "currency", "amount", "from", "to", "occurred_at", "description", "refund_of", "corrects", "invoice"];
 
 /// Reads one JSON item. Every field is a string (amounts too, so no float ever carries money);
 /// errors name the field.

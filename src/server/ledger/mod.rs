@@ -10,4 +10,4 @@ pub mod posting;
 pub mod queries;
 
 pub use input::{ItemError, TransferInput};
-pub use posting::{post_batch, BatchError, Posted};
+pub use posting::{BatchError, Posted, post_batch};

@@ -3,16 +3,16 @@
 
 use super::input::{ItemError, TransferInput};
 use crate::domain::ledger::{AccountStatus, Source, TransactionKind};
+use crate::domain::money::Peg;
 use crate::domain::money::parse_amount;
 use crate::server::db::accounts::{self, Account};
 use crate::server::db::audit::{self, Actor, AuditEvent};
-use serde_json::json;
 use crate::server::db::currencies::{self, Currency};
 use crate::server::db::ledger::{self, LedgerTransaction};
 use crate::server::db::outbox::{self, Operation};
-use crate::server::db::{new_id, now_ms, Db, DbKind, DbTx};
-use crate::domain::money::Peg;
+use crate::server::db::{Db, DbKind, DbTx, new_id, now_ms};
 use rust_decimal::Decimal;
+use serde_json::json;
 use std::collections::{HashMap, HashSet};
 use std::str::FromStr;
 
@@ -76,10 +76,8 @@ fn parse_item(index: usize, input: TransferInput, currencies: &HashMap<String, C
         return Err(err("external_ref", format!("must be 1 to {MAX_REF_LEN} printable characters")));
     }
     let kind: TransactionKind = input.kind.trim().parse().map_err(|e| err("kind", e))?;
-    let currency = currencies
-        .get(input.currency.trim())
-        .cloned()
-        .ok_or_else(|| err("currency", format!("'{}' is not a currency set up in Regio", input.currency)))?;
+    let currency =
+        currencies.get(input.currency.trim()).cloned().ok_or_else(|| err("currency", format!("'{}' is not a currency set up in Regio", input.currency)))?;
     let amount = parse_amount(&input.amount, currency.exponent).map_err(|e| err("amount", e.to_string()))?;
     let occurred_at = match input.occurred_at.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         None => now,
@@ -134,13 +132,8 @@ struct Snapshot {
 }
 
 async fn snapshot(tx: &mut DbTx, db: &Db, source: Source, parsed: &[Parsed]) -> Result<Snapshot, sqlx::Error> {
-    let account_refs: Vec<String> = parsed
-        .iter()
-        .flat_map(|p| [trimmed(&p.input.from), trimmed(&p.input.to)])
-        .flatten()
-        .collect::<HashSet<_>>()
-        .into_iter()
-        .collect();
+    let account_refs: Vec<String> =
+        parsed.iter().flat_map(|p| [trimmed(&p.input.from), trimmed(&p.input.to)]).flatten().collect::<HashSet<_>>().into_iter().collect();
     let mut accounts_by_ref = accounts::by_external_refs(tx, &account_refs).await?;
     let tx_refs: Vec<String> = parsed
         .iter()
@@ -188,8 +181,7 @@ pub async fn post_in(
     first_index: usize,
 ) -> Result<(Vec<Posted>, Vec<ItemError>), sqlx::Error> {
     let now = now_ms();
-    let currencies: HashMap<String, Currency> =
-        currencies::list_tx(tx).await?.into_iter().map(|c| (c.code.clone(), c)).collect();
+    let currencies: HashMap<String, Currency> = currencies::list_tx(tx).await?.into_iter().map(|c| (c.code.clone(), c)).collect();
     let mut errors = Vec::new();
     let mut parsed = Vec::with_capacity(inputs.len());
     let mut seen = HashSet::new();
@@ -350,7 +342,9 @@ fn check(
         _ => {
             let corrects = match trimmed(&item.input.corrects) {
                 None => None,
-                Some(reference) => Some(find_transaction(&reference).ok_or_else(|| err("corrects", format!("no transaction '{reference}' from this source")))?.id),
+                Some(reference) => {
+                    Some(find_transaction(&reference).ok_or_else(|| err("corrects", format!("no transaction '{reference}' from this source")))?.id)
+                }
             };
             (None, None, corrects)
         }

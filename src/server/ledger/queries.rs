@@ -1,10 +1,10 @@
 //! Turning the transactions page's text filters into a query, with errors that name the field.
 
+use crate::domain::AppError;
 use crate::domain::ledger::{MirrorState, TransactionKind, TransactionPage};
 use crate::domain::money::parse_amount;
-use crate::domain::AppError;
 use crate::server::db::ledger::{self, TransactionFilter};
-use crate::server::db::{accounts, currencies, Db};
+use crate::server::db::{Db, accounts, currencies};
 
 pub const PAGE_SIZE: i64 = 50;
 

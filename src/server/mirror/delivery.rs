@@ -1,24 +1,32 @@
 //! One outbox item to one Stripe call.
 
+use crate::domain::money::format_amount;
+use crate::server::db::Db;
 use crate::server::db::accounts;
 use crate::server::db::currencies::{self, Currency};
 use crate::server::db::ledger::{self, LedgerTransaction};
 use crate::server::db::outbox::{self, FixTarget, Operation, OutboxItem};
-use crate::server::db::Db;
-use crate::domain::money::format_amount;
-use crate::server::stripe::client::payment_details::{CustomPaymentMethod, CustomProcessor, CustomerDetails, PaymentOutcome};
 use crate::server::stripe::client::invoices::AttachPayment;
+use crate::server::stripe::client::payment_details::{CustomPaymentMethod, CustomProcessor, CustomerDetails, PaymentOutcome};
 use crate::server::stripe::client::payment_records::{ReportPayment, ReportRefund};
 use crate::server::stripe::client::{Amount, IdempotencyKey, Metadata, StripeClient, StripeError};
 
 /// What became of one delivery attempt.
 #[derive(Debug)]
 pub enum Delivery {
-    Delivered { stripe_id: String },
+    Delivered {
+        stripe_id: String,
+    },
     /// Not yet possible or a passing failure: try again later.
-    Retry { error: String, http_status: Option<u16> },
+    Retry {
+        error: String,
+        http_status: Option<u16>,
+    },
     /// Stripe refused for good; a person has to look.
-    Failed { error: String, http_status: Option<u16> },
+    Failed {
+        error: String,
+        http_status: Option<u16>,
+    },
 }
 
 pub async fn deliver(db: &Db, stripe: &StripeClient, item: &OutboxItem) -> Delivery {
@@ -100,7 +108,9 @@ async fn report_payment(db: &Db, stripe: &StripeClient, t: &LedgerTransaction, c
         Err(e) => {
             let failed = outcome(Err(e));
             match failed {
-                Delivery::Failed { error, http_status } => Delivery::Failed { error: format!("{record} made, attaching it to {invoice}: {error}"), http_status },
+                Delivery::Failed { error, http_status } => {
+                    Delivery::Failed { error: format!("{record} made, attaching it to {invoice}: {error}"), http_status }
+                }
                 other => other,
             }
         }

@@ -5,12 +5,12 @@
 mod delivery;
 mod worker;
 
-pub use delivery::{deliver, Delivery};
+pub use delivery::{Delivery, deliver};
 pub use worker::{MirrorWorker, WorkerOptions};
 
 use crate::domain::AppError;
 use crate::server::db::audit::{self, Actor, AuditEvent};
-use crate::server::db::{outbox, Db};
+use crate::server::db::{Db, outbox};
 use serde_json::json;
 
 /// Puts a failed delivery back in the queue, audited. Safe to repeat: the idempotency key is

@@ -1,12 +1,12 @@
 //! The outbox worker: claims due items, delivers them concurrently, records each outcome.
 
-use super::delivery::{deliver, Delivery};
+use super::delivery::{Delivery, deliver};
 use crate::server::db::outbox::{self, Operation, OutboxItem, Outcome};
-use crate::server::db::{new_id, now_ms, Db};
+use crate::server::db::{Db, new_id, now_ms};
 use crate::server::stripe::client::StripeClient;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::{watch, Semaphore};
+use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinSet;
 
 #[derive(Debug, Clone)]
@@ -86,9 +86,7 @@ impl MirrorWorker {
             Delivery::Retry { error, http_status } if item.attempts + 1 < self.options.max_attempts => {
                 Outcome::Retry { error, http_status: *http_status, retry_at: now_ms() + backoff_ms(item.attempts) }
             }
-            Delivery::Retry { error, http_status } | Delivery::Failed { error, http_status } => {
-                Outcome::Failed { error, http_status: *http_status }
-            }
+            Delivery::Retry { error, http_status } | Delivery::Failed { error, http_status } => Outcome::Failed { error, http_status: *http_status },
         };
         if let Err(e) = outbox::finish(&self.db, &self.id, item, outcome).await {
             // The claim expires and the item is delivered again under the same key: Stripe

@@ -114,7 +114,11 @@ async fn bench_once(url: &str, rows: usize) -> Result<(), String> {
         rows as f64 / ours.as_secs_f64()
     );
     println!("  by class: {}", by_class.iter().map(|(c, n)| format!("{c} {n}")).collect::<Vec<_>>().join(", "));
-    println!("  baseline FULL OUTER JOIN: {:.2} s for {read} rows; reconcile / baseline = {:.2}", plain.as_secs_f64(), ours.as_secs_f64() / plain.as_secs_f64());
+    println!(
+        "  baseline FULL OUTER JOIN: {:.2} s for {read} rows; reconcile / baseline = {:.2}",
+        plain.as_secs_f64(),
+        ours.as_secs_f64() / plain.as_secs_f64()
+    );
     Ok(())
 }
 

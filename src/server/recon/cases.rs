@@ -4,17 +4,15 @@
 use super::fixes::applicable;
 use crate::domain::ledger::TransactionKind;
 use crate::domain::money::{format_amount, format_fiat, parse_amount};
-use crate::domain::recon::{
-    AgeBucket, BreakClass, Candidate, CaseDetail, CaseEventView, CaseFilter, CasePage, CaseRow, CaseState, FieldDiff, UserChoice,
-};
+use crate::domain::recon::{AgeBucket, BreakClass, Candidate, CaseDetail, CaseEventView, CaseFilter, CasePage, CaseRow, CaseState, FieldDiff, UserChoice};
 use crate::domain::{AppError, Role};
+use crate::server::AppState;
 use crate::server::db::audit::{self, Actor, AuditEvent};
 use crate::server::db::recon_cases::{self, CaseQuery, CaseRecord};
 use crate::server::db::recon_compare::{self, Pair};
 use crate::server::db::stripe_invoices;
 use crate::server::db::stripe_records::StoredRecord;
-use crate::server::db::{currencies, format_ms, now_ms, users, Db, DbTx, WriteTx};
-use crate::server::AppState;
+use crate::server::db::{Db, DbTx, WriteTx, currencies, format_ms, now_ms, users};
 use serde_json::json;
 use std::collections::HashMap;
 
@@ -134,12 +132,7 @@ fn fields_of(pair: Option<&Pair>, record: Option<&StoredRecord>) -> Vec<FieldDif
             stripe.map(|s| s.customer.clone().unwrap_or_else(|| "—".into())),
             both && stripe.is_some_and(|s| s.customer.is_some() && s.customer != ledger.and_then(|l| l.account_customer.clone())),
         ),
-        field(
-            "Payment reference",
-            ledger.map(|l| l.transaction_id.clone()),
-            stripe.map(|s| s.payment_reference.clone().unwrap_or_else(|| "—".into())),
-            false,
-        ),
+        field("Payment reference", ledger.map(|l| l.transaction_id.clone()), stripe.map(|s| s.payment_reference.clone().unwrap_or_else(|| "—".into())), false),
         field("Matched by", None, record.map(|r| r.match_source.clone().unwrap_or_else(|| "nothing".into())), false),
     ]
 }
@@ -208,12 +201,8 @@ pub async fn detail(state: &AppState, id: &str) -> Result<CaseDetail, AppError> 
     let history = recon_cases::events(&mut tx, id).await?;
     tx.commit().await?;
     let fixes = applicable(&case, pair, record.as_ref());
-    let assignable = users::list(db)
-        .await?
-        .into_iter()
-        .filter(|u| !u.disabled && u.role.includes(Role::Support))
-        .map(|u| UserChoice { id: u.id, name: u.name })
-        .collect();
+    let assignable =
+        users::list(db).await?.into_iter().filter(|u| !u.disabled && u.role.includes(Role::Support)).map(|u| UserChoice { id: u.id, name: u.name }).collect();
     let exponents = exponents(db).await?;
     Ok(CaseDetail {
         explanation: case.class.explanation().to_string(),
@@ -222,10 +211,7 @@ pub async fn detail(state: &AppState, id: &str) -> Result<CaseDetail, AppError> 
             fields.extend(invoice.map(|i| invoice_field(i, record.as_ref().map(|r| r.record.id.as_str()))));
             fields
         },
-        history: history
-            .into_iter()
-            .map(|e| CaseEventView { at: format_ms(e.at), actor: e.actor, what: e.what, detail: e.detail })
-            .collect(),
+        history: history.into_iter().map(|e| CaseEventView { at: format_ms(e.at), actor: e.actor, what: e.what, detail: e.detail }).collect(),
         fixes,
         candidates,
         assignee_id: case.assignee_id.clone(),
@@ -252,11 +238,9 @@ pub async fn finish_change(
     before: serde_json::Value,
     after: serde_json::Value,
 ) -> Result<(), AppError> {
-    recon_cases::add_events(&mut tx.tx, &[(case.id.clone(), detail.to_string())], now_ms(), actor.user_id.as_deref(), &actor.label, what)
-        .await?;
+    recon_cases::add_events(&mut tx.tx, &[(case.id.clone(), detail.to_string())], now_ms(), actor.user_id.as_deref(), &actor.label, what).await?;
     let target = format!("recon_case:{}", case.id);
-    audit::record(&mut tx.tx, actor, AuditEvent { action: &format!("recon.{what}"), target: &target, before: Some(before), after: Some(after) })
-        .await?;
+    audit::record(&mut tx.tx, actor, AuditEvent { action: &format!("recon.{what}"), target: &target, before: Some(before), after: Some(after) }).await?;
     tx.commit().await?;
     Ok(())
 }

@@ -95,14 +95,7 @@ mod tests {
     }
 
     fn stripe() -> StripeSide {
-        StripeSide {
-            record_id: "pr_1".into(),
-            currency: "jpy".into(),
-            amount_requested: 1200,
-            amount_refunded: 0,
-            status: "guaranteed".into(),
-            customer: None,
-        }
+        StripeSide { record_id: "pr_1".into(), currency: "jpy".into(), amount_requested: 1200, amount_refunded: 0, status: "guaranteed".into(), customer: None }
     }
 
     fn classes(pair: Pair) -> Vec<BreakClass> {
@@ -124,10 +117,7 @@ mod tests {
     #[test]
     fn each_difference_is_its_own_break() {
         let s = StripeSide { amount_requested: 1000, amount_refunded: 100, customer: Some("cus_x".into()), ..stripe() };
-        assert_eq!(
-            classes(Pair { ledger: ledger(), stripe: Some(s) }),
-            [BreakClass::AmountMismatch, BreakClass::RefundMismatch, BreakClass::CustomerMismatch]
-        );
+        assert_eq!(classes(Pair { ledger: ledger(), stripe: Some(s) }), [BreakClass::AmountMismatch, BreakClass::RefundMismatch, BreakClass::CustomerMismatch]);
     }
 
     #[test]

@@ -3,18 +3,18 @@
 //! Whatever must reach Stripe goes through the outbox.
 
 use super::cases::{begin_change, finish_change, linkable, parse_filter};
-use crate::domain::ledger::Source;
-use crate::domain::money::{format_amount, format_fiat, Peg};
-use crate::domain::recon::{BreakClass, BulkPreview, CaseFilter, CaseState, FixKind, FixPreview};
 use crate::domain::AppError;
+use crate::domain::ledger::Source;
+use crate::domain::money::{Peg, format_amount, format_fiat};
+use crate::domain::recon::{BreakClass, BulkPreview, CaseFilter, CaseState, FixKind, FixPreview};
 use crate::server::db::audit::Actor;
 use crate::server::db::outbox::{self, FixRefund, Operation};
 use crate::server::db::recon_cases::{self, CaseRecord};
 use crate::server::db::recon_compare::{self, Pair};
 use crate::server::db::stripe_records::{self, StoredRecord};
-use crate::server::db::{accounts, currencies, insert_rows, ledger, now_ms, Db, DbTx, Param};
-use crate::server::ledger::posting::post_in;
+use crate::server::db::{Db, DbTx, Param, accounts, currencies, insert_rows, ledger, now_ms};
 use crate::server::ledger::TransferInput;
+use crate::server::ledger::posting::post_in;
 use rust_decimal::Decimal;
 use serde_json::json;
 use std::str::FromStr;
@@ -30,11 +30,20 @@ enum Action {
     /// Put failed deliveries back in the queue (same keys).
     Requeue(Vec<String>),
     /// Send a delivered payment again under a new key.
-    Resend { outbox_id: String, key: String },
+    Resend {
+        outbox_id: String,
+        key: String,
+    },
     Refunds(Vec<FixRefund>),
     Adjust(Adjustment),
-    Link { record_id: String, transaction_id: String },
-    Unlink { record_id: String, reopen: Option<String> },
+    Link {
+        record_id: String,
+        transaction_id: String,
+    },
+    Unlink {
+        record_id: String,
+        reopen: Option<String>,
+    },
     SetState(CaseState),
 }
 
@@ -196,9 +205,10 @@ async fn plan(tx: &mut DbTx, id: &str, kind: FixKind, transaction_id: Option<&st
             let currency = currencies::find_tx(tx, &payment.currency).await?.ok_or_else(|| AppError::not_found("currency"))?;
             let rate = payment.peg_rate.as_deref().and_then(|r| Decimal::from_str(r).ok()).unwrap_or(currency.peg_rate);
             let peg = Peg { local_exponent: currency.exponent, fiat_exponent: currency.fiat_exponent, rate };
-            let local = peg.to_local(fiat.abs()).filter(|v| *v > 0).ok_or_else(|| {
-                AppError::conflict(format!("{} is too small to post in {}; ignore the case instead.", money(fiat.abs()), currency.code))
-            })?;
+            let local = peg
+                .to_local(fiat.abs())
+                .filter(|v| *v > 0)
+                .ok_or_else(|| AppError::conflict(format!("{} is too small to post in {}; ignore the case instead.", money(fiat.abs()), currency.code)))?;
             let toward_payee = fiat > 0;
             let direction = if toward_payee { "payer to payee" } else { "payee back to payer" };
             let line = format!(
@@ -319,7 +329,8 @@ async fn execute(tx: &mut DbTx, db: &Db, actor: &Actor, case: &CaseRecord, actio
             stripe_records::set_match(tx, record_id, None).await?;
             if let Some(orphan_case) = reopen {
                 recon_cases::set_state(tx, orphan_case, &[CaseState::Closed], CaseState::Open, now).await?;
-                recon_cases::add_events(tx, &[(orphan_case.clone(), "The link was undone.".into())], now, actor.user_id.as_deref(), &actor.label, "reopened").await?;
+                recon_cases::add_events(tx, &[(orphan_case.clone(), "The link was undone.".into())], now, actor.user_id.as_deref(), &actor.label, "reopened")
+                    .await?;
             }
             json!({ "record": record_id, "reopened": reopen })
         }
@@ -384,8 +395,7 @@ async fn total_of(db: &Db, cases: &[CaseRecord]) -> Result<String, AppError> {
     for c in cases {
         *sums.entry(c.currency.as_str()).or_insert(0) += c.amount;
     }
-    let parts: Vec<String> =
-        sums.into_iter().map(|(code, sum)| format!("{} {code}", format_amount(sum, exponents.get(code).copied().unwrap_or(0)))).collect();
+    let parts: Vec<String> = sums.into_iter().map(|(code, sum)| format!("{} {code}", format_amount(sum, exponents.get(code).copied().unwrap_or(0)))).collect();
     Ok(if parts.is_empty() { "0".into() } else { parts.join(" + ") })
 }
 

@@ -10,13 +10,13 @@ mod progress;
 pub mod reconcile;
 pub mod sync;
 
-use crate::domain::recon::{AgeBucket, BreakClass, CaseState, ReconSummary, RunStatus, RunView, SummaryCell};
 use crate::domain::AppError;
-use crate::server::db::audit::{self, Actor, AuditEvent};
-use crate::server::db::{format_ms, new_id, now_ms, recon_cases, recon_runs, Db};
-use crate::server::stripe::client::{StripeClient, StripeError};
+use crate::domain::recon::{AgeBucket, BreakClass, CaseState, ReconSummary, RunStatus, RunView, SummaryCell};
 use crate::server::AppState;
-use progress::{Progress, LEASE_MS};
+use crate::server::db::audit::{self, Actor, AuditEvent};
+use crate::server::db::{Db, format_ms, new_id, now_ms, recon_cases, recon_runs};
+use crate::server::stripe::client::{StripeClient, StripeError};
+use progress::{LEASE_MS, Progress};
 use std::collections::BTreeMap;
 use std::sync::LazyLock;
 use std::time::Duration;
@@ -92,8 +92,7 @@ impl Reconciler {
         let outcome = self.work(&started, full).await;
         let recorded = match &outcome {
             Ok(breaks) => {
-                let json = serde_json::to_string(&breaks.iter().map(|(c, n)| (c.as_str(), n)).collect::<BTreeMap<_, _>>())
-                    .unwrap_or_else(|_| "{}".into());
+                let json = serde_json::to_string(&breaks.iter().map(|(c, n)| (c.as_str(), n)).collect::<BTreeMap<_, _>>()).unwrap_or_else(|_| "{}".into());
                 recon_runs::finish(&self.db, &started.run_id, Ok(&json)).await
             }
             Err(e) => {

@@ -2,7 +2,7 @@
 //! that keeps the run's lease.
 
 use super::ReconError;
-use crate::server::db::{now_ms, recon_runs, Db};
+use crate::server::db::{Db, now_ms, recon_runs};
 use std::sync::atomic::{AtomicI64, Ordering};
 use tokio::sync::Mutex;
 
@@ -57,10 +57,6 @@ impl Progress {
     }
 
     pub async fn still_leased(&self) -> Result<(), ReconError> {
-        if recon_runs::renew_lease(&self.db, &self.holder, now_ms() + LEASE_MS).await? {
-            Ok(())
-        } else {
-            Err(ReconError::LeaseLost)
-        }
+        if recon_runs::renew_lease(&self.db, &self.holder, now_ms() + LEASE_MS).await? { Ok(()) } else { Err(ReconError::LeaseLost) }
     }
 }

@@ -1,15 +1,15 @@
 //! Comparing the ledger with the snapshot and keeping the cases in step: new breaks open
 //! cases, breaks seen again refresh theirs, breaks gone close theirs.
 
-use super::classify::{breaks_of_pair, carries_money, primary, sighting};
 use super::ReconError;
+use super::classify::{breaks_of_pair, carries_money, primary, sighting};
 use crate::domain::money::format_fiat;
 use crate::domain::recon::BreakClass;
 use crate::server::db::recon_cases::{self, Sighting};
 use crate::server::db::recon_compare::{self, Pair};
 use crate::server::db::stripe_invoices;
 use crate::server::db::stripe_records::{self, StoredRecord};
-use crate::server::db::{currencies, now_ms, Db, DbTx};
+use crate::server::db::{Db, DbTx, currencies, now_ms};
 use std::collections::{BTreeMap, HashMap};
 
 /// Every break the ledger and the snapshot show now.
@@ -22,10 +22,8 @@ pub async fn find_breaks(tx: &mut DbTx, grace_ms: i64) -> Result<Vec<Sighting>, 
             by_transaction.entry(t).or_default().push(record);
         }
     }
-    let primaries: HashMap<&str, String> = by_transaction
-        .iter()
-        .filter_map(|(t, records)| primary(&records.iter().collect::<Vec<_>>()).map(|p| (t.as_str(), p)))
-        .collect();
+    let primaries: HashMap<&str, String> =
+        by_transaction.iter().filter_map(|(t, records)| primary(&records.iter().collect::<Vec<_>>()).map(|p| (t.as_str(), p))).collect();
 
     let mut found = Vec::new();
     for pair in &pairs {

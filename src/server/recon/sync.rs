@@ -2,12 +2,12 @@
 //! full re-scan), then every record the ledger names or may have changed that the listing did
 //! not return.
 
-use super::progress::Progress;
 use super::ReconError;
+use super::progress::Progress;
 use crate::server::db::stripe_invoices;
 use crate::server::db::stripe_records::{self, SnapshotRecord};
+use crate::server::db::{Db, now_ms, recon_runs};
 use crate::server::stripe::client::invoice_payments::{InvoicePaymentStatus, ListInvoicePayments};
-use crate::server::db::{now_ms, recon_runs, Db};
 use crate::server::stripe::client::payment_records::{ListPaymentRecords, PaymentRecord};
 use crate::server::stripe::client::{ListOptions, StripeClient};
 use std::collections::HashSet;
@@ -96,11 +96,7 @@ async fn store(db: &Db, records: &[SnapshotRecord], now: i64) -> Result<(), Reco
 pub async fn read_stripe(db: &Db, stripe: &StripeClient, progress: &Progress, full: bool, run_started: i64) -> Result<i64, ReconError> {
     let (cursor, _) = recon_runs::cursor(db).await?;
     let full = full || cursor == 0;
-    let request = ListPaymentRecords {
-        created_after: (!full).then(|| cursor - OVERLAP_SECONDS),
-        created_before: None,
-        page: ListOptions::limit(100),
-    };
+    let request = ListPaymentRecords { created_after: (!full).then(|| cursor - OVERLAP_SECONDS), created_before: None, page: ListOptions::limit(100) };
     progress.phase(if full { "Reading every Stripe payment record" } else { "Reading new Stripe payment records" }).await;
     let mut pager = stripe.payment_records().list(&request);
     let mut listed = HashSet::new();

@@ -30,9 +30,7 @@ pub async fn connect(config: &Config) -> Result<Option<StripeConnection>, String
     if !config.demo {
         return Ok(None);
     }
-    let listener = tokio::net::TcpListener::bind(config.emulator_addr)
-        .await
-        .map_err(|e| format!("REGIO_EMULATOR_ADDR {}: {e}", config.emulator_addr))?;
+    let listener = tokio::net::TcpListener::bind(config.emulator_addr).await.map_err(|e| format!("REGIO_EMULATOR_ADDR {}: {e}", config.emulator_addr))?;
     let url = format!("http://{}", listener.local_addr().map_err(|e| e.to_string())?);
     // Made before it is served, so an unreadable snapshot stops Regio instead of being lost.
     let emulator = match demo_snapshot(&config.database_url) {

@@ -1,7 +1,7 @@
 //! The emulator kept in a snapshot file: a second emulator started from the file a first one
 //! saved serves the same objects with the same ids, and a damaged file is refused by name.
 
-use super::{id, ids, payment_form, refund_form, Emu, KEY, PATIENCE};
+use super::{Emu, KEY, PATIENCE, id, ids, payment_form, refund_form};
 use crate::support::tempdir::Dir;
 use crate::support::uuid_simple;
 use axum::http::StatusCode;
@@ -47,9 +47,7 @@ async fn one_of_everything(emu: &Emu) -> Vec<String> {
 
     let customer = emu.customer().await;
     let invoice = emu.open_invoice(&customer, 3000).await;
-    let note_form = format!(
-        "invoice={invoice}&reason=duplicate&lines[0][type]=custom_line_item&lines[0][unit_amount]=500&lines[0][description]=Goodwill"
-    );
+    let note_form = format!("invoice={invoice}&reason=duplicate&lines[0][type]=custom_line_item&lines[0][unit_amount]=500&lines[0][description]=Goodwill");
     let note = id(&emu.ok("/v1/credit_notes", &note_form).await);
     let payment = id(&emu.report(2500, "guaranteed").await);
     let paid = emu.ok(&format!("/v1/invoices/{invoice}/attach_payment"), &format!("payment_record={payment}")).await;
@@ -66,11 +64,7 @@ async fn one_of_everything(emu: &Emu) -> Vec<String> {
     let incomplete = emu.ok("/v1/subscriptions", &subscribe).await;
     assert_eq!(incomplete["status"], "incomplete");
     let canceled = emu
-        .send(
-            emu.http
-                .delete(format!("{}/v1/subscriptions/{}?cancellation_details[feedback]=too_expensive", emu.base, id(&incomplete)))
-                .bearer_auth(KEY),
-        )
+        .send(emu.http.delete(format!("{}/v1/subscriptions/{}?cancellation_details[feedback]=too_expensive", emu.base, id(&incomplete))).bearer_auth(KEY))
         .await
         .2;
     assert_eq!(canceled["cancellation_details"]["reason"], "cancellation_requested");

@@ -1,9 +1,9 @@
 use super::ApiError;
-use crate::server::auth::api_keys;
 use crate::server::AppState;
+use crate::server::auth::api_keys;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
-use axum::http::{header, StatusCode};
+use axum::http::{StatusCode, header};
 
 /// An API caller that presented a live key; its name is recorded as the actor.
 pub struct ApiClient {

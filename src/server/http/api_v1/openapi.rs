@@ -1,7 +1,7 @@
 //! The OpenAPI 3.1 description of `/api/v1`, written by hand next to the handlers it describes.
 
 use axum::Json;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 pub async fn document() -> Json<Value> {
     let error = json!({ "$ref": "#/components/schemas/Error" });

@@ -1,16 +1,16 @@
-use super::client::ApiClient;
 use super::ApiError;
+use super::client::ApiClient;
 use crate::domain::ledger::{Source, TransactionView};
+use crate::server::AppState;
 use crate::server::db::audit::Actor;
 use crate::server::db::ledger::{self, TransactionFilter};
-use crate::server::ledger::{accounts, input, post_batch, BatchError, ItemError};
-use crate::server::AppState;
+use crate::server::ledger::{BatchError, ItemError, accounts, input, post_batch};
+use axum::Json;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::Json;
 use serde::Deserialize;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 fn actor(client: &ApiClient) -> Actor {
     Actor { user_id: None, label: format!("api_key:{}", client.key_name), ip: None }

@@ -191,11 +191,7 @@ mod tests {
         params.root().object("amount", &Amount::new("jpy", 1200)).object("created", &TimeRange::since(10));
         assert_eq!(
             params.pairs(),
-            [
-                ("amount[currency]".to_owned(), "jpy".to_owned()),
-                ("amount[value]".to_owned(), "1200".to_owned()),
-                ("created[gte]".to_owned(), "10".to_owned()),
-            ]
+            [("amount[currency]".to_owned(), "jpy".to_owned()), ("amount[value]".to_owned(), "1200".to_owned()), ("created[gte]".to_owned(), "10".to_owned()),]
         );
     }
 }

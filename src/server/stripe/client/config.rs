@@ -44,8 +44,7 @@ impl ClientConfig {
 
     /// `STRIPE_SECRET_KEY` (required) and `STRIPE_API_BASE` (optional).
     pub fn from_env() -> Result<Self, StripeError> {
-        let key = std::env::var("STRIPE_SECRET_KEY")
-            .map_err(|_| StripeError::Config("STRIPE_SECRET_KEY is not set".to_owned()))?;
+        let key = std::env::var("STRIPE_SECRET_KEY").map_err(|_| StripeError::Config("STRIPE_SECRET_KEY is not set".to_owned()))?;
         let key = SecretKey::new(key.trim()).map_err(|e| StripeError::Config(format!("STRIPE_SECRET_KEY: {e}")))?;
         let config = Self::new(key);
         Ok(match std::env::var("STRIPE_API_BASE").ok().filter(|v| !v.trim().is_empty()) {

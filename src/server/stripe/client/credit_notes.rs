@@ -71,16 +71,12 @@ pub enum CreditNoteLine {
 impl Encode for CreditNoteLine {
     fn encode(&self, scope: &mut Scope<'_>) {
         match self {
-            Self::InvoiceLine { invoice_line_item, amount, quantity } => scope
-                .value("type", "invoice_line_item")
-                .value("invoice_line_item", invoice_line_item)
-                .opt("amount", *amount)
-                .opt("quantity", *quantity),
-            Self::Custom { description, unit_amount, quantity } => scope
-                .value("type", "custom_line_item")
-                .value("description", description)
-                .value("unit_amount", *unit_amount)
-                .value("quantity", *quantity),
+            Self::InvoiceLine { invoice_line_item, amount, quantity } => {
+                scope.value("type", "invoice_line_item").value("invoice_line_item", invoice_line_item).opt("amount", *amount).opt("quantity", *quantity)
+            }
+            Self::Custom { description, unit_amount, quantity } => {
+                scope.value("type", "custom_line_item").value("description", description).value("unit_amount", *unit_amount).value("quantity", *quantity)
+            }
         };
     }
 }
@@ -177,11 +173,7 @@ mod tests {
         let request = CreateCreditNote {
             invoice: "in_1".into(),
             amount: Some(500),
-            refunds: vec![LinkRecordRefund {
-                payment_record: "pr_1".into(),
-                refund_group: "rf_tx_2".into(),
-                amount_refunded: Some(500),
-            }],
+            refunds: vec![LinkRecordRefund { payment_record: "pr_1".into(), refund_group: "rf_tx_2".into(), amount_refunded: Some(500) }],
             ..Default::default()
         };
         assert_eq!(

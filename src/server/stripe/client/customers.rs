@@ -55,10 +55,7 @@ pub struct ListCustomers {
 
 impl Encode for ListCustomers {
     fn encode(&self, scope: &mut Scope<'_>) {
-        scope
-            .opt("email", self.email.as_ref())
-            .opt_object("created", self.created.as_ref())
-            .opt("test_clock", self.test_clock.as_ref());
+        scope.opt("email", self.email.as_ref()).opt_object("created", self.created.as_ref()).opt("test_clock", self.test_clock.as_ref());
     }
 }
 

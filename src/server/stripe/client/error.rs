@@ -129,10 +129,7 @@ impl ApiError {
                 Some("false") => Some(false),
                 _ => None,
             },
-            retry_after: header("retry-after")
-                .and_then(|v| v.parse::<u64>().ok())
-                .map(Duration::from_secs)
-                .filter(|d| *d <= MAX_RETRY_AFTER),
+            retry_after: header("retry-after").and_then(|v| v.parse::<u64>().ok()).map(Duration::from_secs).filter(|d| *d <= MAX_RETRY_AFTER),
         }
     }
 
@@ -243,11 +240,7 @@ mod tests {
 
     #[test]
     fn card_and_unknown_types_and_decline_codes() {
-        let card = error(
-            402,
-            &[],
-            r#"{"error":{"type":"card_error","code":"card_declined","decline_code":"insufficient_funds"}}"#,
-        );
+        let card = error(402, &[], r#"{"error":{"type":"card_error","code":"card_declined","decline_code":"insufficient_funds"}}"#);
         assert_eq!(card.kind, ErrorType::CardError);
         assert_eq!(card.decline_code.as_deref(), Some("insufficient_funds"));
         let novel = error(400, &[], r#"{"error":{"type":"brand_new_error","message":"m"}}"#);

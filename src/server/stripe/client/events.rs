@@ -40,8 +40,7 @@ pub struct EventRequest {
 impl Event {
     /// The event's object as a typed Stripe object, e.g. `event.object::<Invoice>()`.
     pub fn object<T: DeserializeOwned>(&self) -> Result<T, StripeError> {
-        T::deserialize(&self.data.object)
-            .map_err(|e| StripeError::Decode { status: 200, reason: format!("event {} object: {e}", self.id) })
+        T::deserialize(&self.data.object).map_err(|e| StripeError::Decode { status: 200, reason: format!("event {} object: {e}", self.id) })
     }
 }
 
@@ -95,11 +94,7 @@ mod tests {
 
     #[test]
     fn list_filters_encode_type_and_created_range() {
-        let request = ListEvents {
-            kind: Some("invoice.paid".into()),
-            created: Some(TimeRange::since(100)),
-            ..Default::default()
-        };
+        let request = ListEvents { kind: Some("invoice.paid".into()), created: Some(TimeRange::since(100)), ..Default::default() };
         assert_eq!(Params::of(&request).to_form(), "type=invoice.paid&created%5Bgte%5D=100");
     }
 
@@ -119,9 +114,6 @@ mod tests {
         assert_eq!(event.request.as_ref().and_then(|r| r.idempotency_key.as_deref()), Some("attach_payment/in_1"));
         let invoice: Invoice = event.object().unwrap();
         assert_eq!(invoice.status, Some(InvoiceStatus::Paid));
-        assert!(matches!(
-            event.object::<crate::server::stripe::client::test_clocks::TestClock>(),
-            Err(StripeError::Decode { .. })
-        ));
+        assert!(matches!(event.object::<crate::server::stripe::client::test_clocks::TestClock>(), Err(StripeError::Decode { .. })));
     }
 }

@@ -318,10 +318,7 @@ mod tests {
         patch.insert("old".to_owned(), Update::Clear);
         let mut params = Params::new();
         params.root().map("metadata", &patch).value("description", Update::<String>::Clear).clear("shipping_details");
-        assert_eq!(
-            pairs(&params),
-            [("metadata[ledger_tx]", "tx_1"), ("metadata[old]", ""), ("description", ""), ("shipping_details", "")]
-        );
+        assert_eq!(pairs(&params), [("metadata[ledger_tx]", "tx_1"), ("metadata[old]", ""), ("description", ""), ("shipping_details", "")]);
         assert_eq!(params.to_form(), "metadata%5Bledger_tx%5D=tx_1&metadata%5Bold%5D=&description=&shipping_details=");
     }
 
@@ -346,12 +343,8 @@ mod tests {
         meta.insert("note & more".to_owned(), "a=b&c=d +1 ¥100/月".to_owned());
         let mut params = Params::new();
         params.root().map("metadata", &meta).value("description", "50% [off]");
-        assert_eq!(
-            params.to_form(),
-            "metadata%5Bnote+%26+more%5D=a%3Db%26c%3Dd+%2B1+%C2%A5100%2F%E6%9C%88&description=50%25+%5Boff%5D"
-        );
-        let decoded: Vec<(String, String)> =
-            url::form_urlencoded::parse(params.to_form().as_bytes()).into_owned().collect();
+        assert_eq!(params.to_form(), "metadata%5Bnote+%26+more%5D=a%3Db%26c%3Dd+%2B1+%C2%A5100%2F%E6%9C%88&description=50%25+%5Boff%5D");
+        let decoded: Vec<(String, String)> = url::form_urlencoded::parse(params.to_form().as_bytes()).into_owned().collect();
         assert_eq!(decoded, params.pairs());
     }
 
@@ -368,10 +361,7 @@ mod tests {
         params.root().with("subscription_details", |s| {
             s.object("line", &Price { price: "price_x", quantity: Some(1) });
         });
-        assert_eq!(
-            pairs(&params),
-            [("subscription_details[line][price]", "price_x"), ("subscription_details[line][quantity]", "1")]
-        );
+        assert_eq!(pairs(&params), [("subscription_details[line][price]", "price_x"), ("subscription_details[line][quantity]", "1")]);
         assert_eq!(pairs(&Params::of(&Price { price: "p", quantity: None })), [("price", "p")]);
     }
 

@@ -44,8 +44,7 @@ impl IdempotencyKey {
     /// The same inputs always give the same key, which is what makes a retried job safe. The
     /// action may not contain `/`, so distinct (operation, action) pairs never share a key.
     pub fn derive(operation_id: &str, action: &str) -> Result<Self, IdempotencyKeyError> {
-        let action_ok =
-            !action.is_empty() && action.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+        let action_ok = !action.is_empty() && action.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
         if !action_ok {
             return Err(IdempotencyKeyError::InvalidAction(action.to_owned()));
         }
@@ -124,11 +123,7 @@ mod tests {
     #[test]
     fn derive_rejects_bad_actions_and_oversized_operations() {
         for action in ["", "Report", "report payment", "a/b", "a-b"] {
-            assert_eq!(
-                IdempotencyKey::derive("tx_1", action),
-                Err(IdempotencyKeyError::InvalidAction(action.to_owned())),
-                "{action}"
-            );
+            assert_eq!(IdempotencyKey::derive("tx_1", action), Err(IdempotencyKeyError::InvalidAction(action.to_owned())), "{action}");
         }
         let long_op = "x".repeat(MAX_LEN);
         assert!(matches!(IdempotencyKey::derive(&long_op, "pay"), Err(IdempotencyKeyError::TooLong(_))));

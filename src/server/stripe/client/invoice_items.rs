@@ -120,13 +120,7 @@ mod tests {
     use super::*;
 
     fn item(charge: ItemCharge) -> CreateInvoiceItem {
-        CreateInvoiceItem {
-            customer: "cus_1".into(),
-            invoice: Some("in_1".into()),
-            charge,
-            description: Some("Hall rental".into()),
-            metadata: Metadata::new(),
-        }
+        CreateInvoiceItem { customer: "cus_1".into(), invoice: Some("in_1".into()), charge, description: Some("Hall rental".into()), metadata: Metadata::new() }
     }
 
     #[test]
@@ -138,9 +132,6 @@ mod tests {
     #[test]
     fn a_price_item_sends_pricing_price_and_quantity() {
         let params = Params::of(&item(ItemCharge::Price { price: "price_1".into(), quantity: Some(2) }));
-        assert_eq!(
-            params.to_form(),
-            "customer=cus_1&invoice=in_1&pricing%5Bprice%5D=price_1&quantity=2&description=Hall+rental"
-        );
+        assert_eq!(params.to_form(), "customer=cus_1&invoice=in_1&pricing%5Bprice%5D=price_1&quantity=2&description=Hall+rental");
     }
 }

@@ -221,12 +221,7 @@ impl Invoices<'_> {
         Pager::new(self.client, &[PATH], Params::of(request), &request.page)
     }
 
-    pub async fn finalize(
-        &self,
-        id: &str,
-        request: &FinalizeInvoice,
-        key: &IdempotencyKey,
-    ) -> Result<Invoice, StripeError> {
+    pub async fn finalize(&self, id: &str, request: &FinalizeInvoice, key: &IdempotencyKey) -> Result<Invoice, StripeError> {
         self.client.post(&[PATH, id, "finalize"], &Params::of(request), key).await
     }
 
@@ -242,12 +237,7 @@ impl Invoices<'_> {
         self.client.post(&[PATH, id, "pay"], &Params::of(request), key).await
     }
 
-    pub async fn attach_payment(
-        &self,
-        id: &str,
-        payment: &AttachPayment,
-        key: &IdempotencyKey,
-    ) -> Result<Invoice, StripeError> {
+    pub async fn attach_payment(&self, id: &str, payment: &AttachPayment, key: &IdempotencyKey) -> Result<Invoice, StripeError> {
         self.client.post(&[PATH, id, "attach_payment"], &Params::of(payment), key).await
     }
 }
@@ -259,10 +249,7 @@ mod tests {
     #[test]
     fn create_and_attach_encode_as_documented() {
         let request = CreateInvoice::send_invoice("cus_1", "jpy", 14);
-        assert_eq!(
-            Params::of(&request).to_form(),
-            "customer=cus_1&collection_method=send_invoice&days_until_due=14&currency=jpy"
-        );
+        assert_eq!(Params::of(&request).to_form(), "customer=cus_1&collection_method=send_invoice&days_until_due=14&currency=jpy");
         assert_eq!(Params::of(&AttachPayment::PaymentRecord("pr_1".into())).to_form(), "payment_record=pr_1");
         assert_eq!(Params::of(&PayInvoice { paid_out_of_band: Some(true) }).to_form(), "paid_out_of_band=true");
     }

@@ -69,14 +69,7 @@ impl<T: DeserializeOwned + StripeObject> Pager<T> {
     pub(crate) fn new(client: &StripeClient, path: &[&str], mut filters: Params, options: &ListOptions) -> Self {
         let cursor = if options.ending_before.is_some() { Cursor::EndingBefore } else { Cursor::StartingAfter };
         filters.extend(Params::of(options));
-        Self {
-            client: client.clone(),
-            path: path.iter().map(|s| (*s).to_owned()).collect(),
-            params: filters,
-            cursor,
-            finished: false,
-            buffer: VecDeque::new(),
-        }
+        Self { client: client.clone(), path: path.iter().map(|s| (*s).to_owned()).collect(), params: filters, cursor, finished: false, buffer: VecDeque::new() }
     }
 
     /// The next page in Stripe's order (newest first), or `None` once the list is exhausted.
@@ -151,10 +144,8 @@ mod tests {
 
     #[test]
     fn a_list_page_decodes_ignoring_extra_fields() {
-        let page: List<Item> = serde_json::from_str(
-            r#"{"object":"list","url":"/v1/customers","has_more":true,"data":[{"id":"cus_2"},{"id":"cus_1"}],"next_page":null}"#,
-        )
-        .unwrap();
+        let page: List<Item> =
+            serde_json::from_str(r#"{"object":"list","url":"/v1/customers","has_more":true,"data":[{"id":"cus_2"},{"id":"cus_1"}],"next_page":null}"#).unwrap();
         assert!(page.has_more);
         assert_eq!(page.url.as_deref(), Some("/v1/customers"));
         assert_eq!(page.data.iter().map(|i| i.id.as_str()).collect::<Vec<_>>(), ["cus_2", "cus_1"]);
@@ -168,10 +159,7 @@ mod tests {
             ending_before: None,
             expand: vec!["data.latest_payment_attempt_record".to_owned()],
         };
-        assert_eq!(
-            Params::of(&options).to_form(),
-            "limit=3&starting_after=pr_9&expand%5B%5D=data.latest_payment_attempt_record"
-        );
+        assert_eq!(Params::of(&options).to_form(), "limit=3&starting_after=pr_9&expand%5B%5D=data.latest_payment_attempt_record");
         assert!(Params::of(&ListOptions::default()).is_empty());
     }
 }

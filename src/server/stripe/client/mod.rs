@@ -74,8 +74,7 @@ struct Inner {
 
 impl StripeClient {
     pub fn new(config: ClientConfig) -> Result<Self, StripeError> {
-        let base_url = Url::parse(&config.base_url)
-            .map_err(|e| StripeError::Config(format!("base URL '{}': {e}", config.base_url)))?;
+        let base_url = Url::parse(&config.base_url).map_err(|e| StripeError::Config(format!("base URL '{}': {e}", config.base_url)))?;
         if !matches!(base_url.scheme(), "http" | "https") || base_url.cannot_be_a_base() {
             return Err(StripeError::Config(format!("base URL '{base_url}' is not an http(s) URL")));
         }
@@ -84,11 +83,8 @@ impl StripeClient {
         let version = HeaderValue::from_str(&config.api_version)
             .map_err(|_| StripeError::Config(format!("API version '{}' is not a header value", config.api_version)))?;
         headers.insert("stripe-version", version);
-        let http = reqwest::Client::builder()
-            .default_headers(headers)
-            .user_agent(USER_AGENT)
-            .build()
-            .map_err(|e| StripeError::Config(format!("HTTP client: {e}")))?;
+        let http =
+            reqwest::Client::builder().default_headers(headers).user_agent(USER_AGENT).build().map_err(|e| StripeError::Config(format!("HTTP client: {e}")))?;
         Ok(Self {
             inner: Arc::new(Inner {
                 http,
@@ -112,10 +108,7 @@ impl StripeClient {
 
 impl fmt::Debug for StripeClient {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("StripeClient")
-            .field("base_url", &self.inner.base_url.as_str())
-            .field("mode", &self.inner.mode)
-            .finish_non_exhaustive()
+        f.debug_struct("StripeClient").field("base_url", &self.inner.base_url.as_str()).field("mode", &self.inner.mode).finish_non_exhaustive()
     }
 }
 
@@ -136,10 +129,7 @@ mod tests {
             prefixed.url(&["test_helpers", "test_clocks", "clock_1", "advance"]).as_str(),
             "https://proxy.example/stripe/v1/test_helpers/test_clocks/clock_1/advance"
         );
-        assert_eq!(
-            c.url(&["customers", "../charges?x=1#y"]).as_str(),
-            "http://127.0.0.1:12111/v1/customers/..%2Fcharges%3Fx=1%23y"
-        );
+        assert_eq!(c.url(&["customers", "../charges?x=1#y"]).as_str(), "http://127.0.0.1:12111/v1/customers/..%2Fcharges%3Fx=1%23y");
     }
 
     #[test]

@@ -48,11 +48,7 @@ pub struct CustomerDetails {
 
 impl Encode for CustomerDetails {
     fn encode(&self, scope: &mut Scope<'_>) {
-        scope
-            .opt("customer", self.customer.as_ref())
-            .opt("email", self.email.as_ref())
-            .opt("name", self.name.as_ref())
-            .opt("phone", self.phone.as_ref());
+        scope.opt("customer", self.customer.as_ref()).opt("email", self.email.as_ref()).opt("name", self.name.as_ref()).opt("phone", self.phone.as_ref());
     }
 }
 
@@ -65,10 +61,7 @@ pub struct ShippingDetails {
 
 impl Encode for ShippingDetails {
     fn encode(&self, scope: &mut Scope<'_>) {
-        scope
-            .opt_object("address", self.address.as_ref())
-            .opt("name", self.name.as_ref())
-            .opt("phone", self.phone.as_ref());
+        scope.opt_object("address", self.address.as_ref()).opt("name", self.name.as_ref()).opt("phone", self.phone.as_ref());
     }
 }
 
@@ -83,11 +76,7 @@ pub struct BillingDetails {
 
 impl Encode for BillingDetails {
     fn encode(&self, scope: &mut Scope<'_>) {
-        scope
-            .opt_object("address", self.address.as_ref())
-            .opt("email", self.email.as_ref())
-            .opt("name", self.name.as_ref())
-            .opt("phone", self.phone.as_ref());
+        scope.opt_object("address", self.address.as_ref()).opt("email", self.email.as_ref()).opt("name", self.name.as_ref()).opt("phone", self.phone.as_ref());
     }
 }
 
@@ -187,12 +176,8 @@ mod tests {
     #[test]
     fn outcomes_write_the_outcome_and_its_timestamp() {
         let mut params = Params::new();
-        PaymentOutcome::Failed { failed_at: 5, failure_code: Some(FailureCode::CustomerDecline) }
-            .encode(&mut params.root());
-        assert_eq!(
-            params.to_form(),
-            "outcome=failed&failed%5Bfailed_at%5D=5&failed%5Bfailure_code%5D=payment_method_customer_decline"
-        );
+        PaymentOutcome::Failed { failed_at: 5, failure_code: Some(FailureCode::CustomerDecline) }.encode(&mut params.root());
+        assert_eq!(params.to_form(), "outcome=failed&failed%5Bfailed_at%5D=5&failed%5Bfailure_code%5D=payment_method_customer_decline");
         let params = Params::of(&PaymentOutcome::Guaranteed { guaranteed_at: 7 });
         assert_eq!(params.get("guaranteed[guaranteed_at]"), Some("7"));
         assert_eq!(params.get("outcome"), Some("guaranteed"));

@@ -10,8 +10,7 @@ use super::idempotency::IdempotencyKey;
 use super::list::{ListOptions, Pager};
 use super::payment_attempt_records::PaymentAttemptRecord;
 use super::payment_details::{
-    CustomPaymentMethod, CustomProcessor, CustomerDetails, CustomerPresence, FailureCode, PaymentDetails,
-    PaymentOutcome, ShippingDetails,
+    CustomPaymentMethod, CustomProcessor, CustomerDetails, CustomerPresence, FailureCode, PaymentDetails, PaymentOutcome, ShippingDetails,
 };
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -118,9 +117,7 @@ impl Encode for ResolveAttempt {
     fn encode(&self, scope: &mut Scope<'_>) {
         match &self.resolution {
             AttemptResolution::Guaranteed { guaranteed_at } => scope.value("guaranteed_at", *guaranteed_at),
-            AttemptResolution::Failed { failed_at, failure_code } => {
-                scope.value("failed_at", *failed_at).opt("failure_code", *failure_code)
-            }
+            AttemptResolution::Failed { failed_at, failure_code } => scope.value("failed_at", *failed_at).opt("failure_code", *failure_code),
             AttemptResolution::Canceled { canceled_at } => scope.value("canceled_at", *canceled_at),
         }
         .map("metadata", &self.metadata);
@@ -204,11 +201,7 @@ impl StripeClient {
 const PATH: &str = "payment_records";
 
 impl PaymentRecords<'_> {
-    pub async fn report_payment(
-        &self,
-        request: &ReportPayment,
-        key: &IdempotencyKey,
-    ) -> Result<PaymentRecord, StripeError> {
+    pub async fn report_payment(&self, request: &ReportPayment, key: &IdempotencyKey) -> Result<PaymentRecord, StripeError> {
         self.client.post(&[PATH, "report_payment"], &Params::of(request), key).await
     }
 
@@ -220,33 +213,17 @@ impl PaymentRecords<'_> {
         Pager::new(self.client, &[PATH], Params::of(request), &request.page)
     }
 
-    pub async fn report_payment_attempt(
-        &self,
-        id: &str,
-        request: &ReportPaymentAttempt,
-        key: &IdempotencyKey,
-    ) -> Result<PaymentRecord, StripeError> {
+    pub async fn report_payment_attempt(&self, id: &str, request: &ReportPaymentAttempt, key: &IdempotencyKey) -> Result<PaymentRecord, StripeError> {
         self.client.post(&[PATH, id, "report_payment_attempt"], &Params::of(request), key).await
     }
 
     /// `report_payment_attempt_guaranteed`, `_failed` or `_canceled`, by the resolution given.
-    pub async fn resolve_payment_attempt(
-        &self,
-        id: &str,
-        request: &ResolveAttempt,
-        key: &IdempotencyKey,
-    ) -> Result<PaymentRecord, StripeError> {
+    pub async fn resolve_payment_attempt(&self, id: &str, request: &ResolveAttempt, key: &IdempotencyKey) -> Result<PaymentRecord, StripeError> {
         self.client.post(&[PATH, id, request.action()], &Params::of(request), key).await
     }
 
-    pub async fn report_payment_attempt_guaranteed(
-        &self,
-        id: &str,
-        guaranteed_at: i64,
-        key: &IdempotencyKey,
-    ) -> Result<PaymentRecord, StripeError> {
-        self.resolve_payment_attempt(id, &ResolveAttempt::new(AttemptResolution::Guaranteed { guaranteed_at }), key)
-            .await
+    pub async fn report_payment_attempt_guaranteed(&self, id: &str, guaranteed_at: i64, key: &IdempotencyKey) -> Result<PaymentRecord, StripeError> {
+        self.resolve_payment_attempt(id, &ResolveAttempt::new(AttemptResolution::Guaranteed { guaranteed_at }), key).await
     }
 
     pub async fn report_payment_attempt_failed(
@@ -260,12 +237,7 @@ impl PaymentRecords<'_> {
         self.resolve_payment_attempt(id, &ResolveAttempt::new(resolution), key).await
     }
 
-    pub async fn report_payment_attempt_canceled(
-        &self,
-        id: &str,
-        canceled_at: i64,
-        key: &IdempotencyKey,
-    ) -> Result<PaymentRecord, StripeError> {
+    pub async fn report_payment_attempt_canceled(&self, id: &str, canceled_at: i64, key: &IdempotencyKey) -> Result<PaymentRecord, StripeError> {
         self.resolve_payment_attempt(id, &ResolveAttempt::new(AttemptResolution::Canceled { canceled_at }), key).await
     }
 
@@ -278,12 +250,7 @@ impl PaymentRecords<'_> {
         self.client.post(&[PATH, id, "report_payment_attempt_informational"], &Params::of(request), key).await
     }
 
-    pub async fn report_refund(
-        &self,
-        id: &str,
-        request: &ReportRefund,
-        key: &IdempotencyKey,
-    ) -> Result<PaymentRecord, StripeError> {
+    pub async fn report_refund(&self, id: &str, request: &ReportRefund, key: &IdempotencyKey) -> Result<PaymentRecord, StripeError> {
         self.client.post(&[PATH, id, "report_refund"], &Params::of(request), key).await
     }
 }
@@ -304,11 +271,7 @@ mod tests {
         let request = ReportPayment {
             amount_requested: Amount::new("jpy", 1500),
             initiated_at: 1_795_000_000,
-            payment_method: CustomPaymentMethod {
-                custom_type: "cpmt_regio".into(),
-                display_name: Some("Regio".into()),
-                billing_details: None,
-            },
+            payment_method: CustomPaymentMethod { custom_type: "cpmt_regio".into(), display_name: Some("Regio".into()), billing_details: None },
             outcome: Some(PaymentOutcome::Guaranteed { guaranteed_at: 1_795_000_001 }),
             processor: Some(CustomProcessor { payment_reference: "tx_1".into() }),
             customer_details: Some(CustomerDetails { customer: Some("cus_1".into()), ..Default::default() }),
@@ -374,8 +337,7 @@ mod tests {
 
     #[test]
     fn list_filters_use_created_after_and_before() {
-        let request =
-            ListPaymentRecords { created_after: Some(10), created_before: Some(20), page: ListOptions::limit(2) };
+        let request = ListPaymentRecords { created_after: Some(10), created_before: Some(20), page: ListOptions::limit(2) };
         assert_eq!(pairs(&Params::of(&request)), [("created_after", "10"), ("created_before", "20")]);
     }
 
@@ -417,10 +379,7 @@ mod tests {
             &format!(
                 r#""latest_payment_attempt_record": {}"#,
                 RECORD
-                    .replace(
-                        r#""id": "pr_1", "object": "payment_record""#,
-                        r#""id": "par_1", "object": "payment_attempt_record", "payment_record": "pr_1""#
-                    )
+                    .replace(r#""id": "pr_1", "object": "payment_record""#, r#""id": "par_1", "object": "payment_attempt_record", "payment_record": "pr_1""#)
                     .replace(r#""latest_payment_attempt_record": "par_1","#, "")
             ),
         );

@@ -126,10 +126,7 @@ mod tests {
             lookup_key: None,
             metadata: Metadata::new(),
         };
-        assert_eq!(
-            Params::of(&request).to_form(),
-            "product=prod_1&currency=jpy&unit_amount=3000&recurring%5Binterval%5D=month"
-        );
+        assert_eq!(Params::of(&request).to_form(), "product=prod_1&currency=jpy&unit_amount=3000&recurring%5Binterval%5D=month");
     }
 
     #[test]

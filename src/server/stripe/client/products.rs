@@ -34,11 +34,7 @@ pub struct CreateProduct {
 
 impl Encode for CreateProduct {
     fn encode(&self, scope: &mut Scope<'_>) {
-        scope
-            .value("name", &self.name)
-            .opt("description", self.description.as_ref())
-            .opt("active", self.active)
-            .map("metadata", &self.metadata);
+        scope.value("name", &self.name).opt("description", self.description.as_ref()).opt("active", self.active).map("metadata", &self.metadata);
     }
 }
 

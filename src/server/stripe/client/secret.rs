@@ -28,12 +28,7 @@ pub enum SecretKeyError {
     InvalidCharacters,
 }
 
-const PREFIXES: [(&str, KeyMode); 4] = [
-    ("sk_test_", KeyMode::Test),
-    ("rk_test_", KeyMode::Test),
-    ("sk_live_", KeyMode::Live),
-    ("rk_live_", KeyMode::Live),
-];
+const PREFIXES: [(&str, KeyMode); 4] = [("sk_test_", KeyMode::Test), ("rk_test_", KeyMode::Test), ("sk_live_", KeyMode::Live), ("rk_live_", KeyMode::Live)];
 
 impl SecretKey {
     pub fn new(value: impl Into<String>) -> Result<Self, SecretKeyError> {
@@ -46,8 +41,7 @@ impl SecretKey {
         if !value.bytes().all(|b| b.is_ascii_graphic()) {
             return Err(SecretKeyError::InvalidCharacters);
         }
-        let mut authorization =
-            HeaderValue::from_str(&format!("Bearer {value}")).map_err(|_| SecretKeyError::InvalidCharacters)?;
+        let mut authorization = HeaderValue::from_str(&format!("Bearer {value}")).map_err(|_| SecretKeyError::InvalidCharacters)?;
         authorization.set_sensitive(true);
         Ok(Self { value, mode, authorization })
     }

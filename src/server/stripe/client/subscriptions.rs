@@ -184,11 +184,7 @@ pub struct ListSubscriptions {
 
 impl Encode for ListSubscriptions {
     fn encode(&self, scope: &mut Scope<'_>) {
-        scope
-            .opt("customer", self.customer.as_ref())
-            .opt("price", self.price.as_ref())
-            .opt("status", self.status)
-            .opt("test_clock", self.test_clock.as_ref());
+        scope.opt("customer", self.customer.as_ref()).opt("price", self.price.as_ref()).opt("status", self.status).opt("test_clock", self.test_clock.as_ref());
     }
 }
 
@@ -205,11 +201,7 @@ impl StripeClient {
 const PATH: &str = "subscriptions";
 
 impl Subscriptions<'_> {
-    pub async fn create(
-        &self,
-        request: &CreateSubscription,
-        key: &IdempotencyKey,
-    ) -> Result<Subscription, StripeError> {
+    pub async fn create(&self, request: &CreateSubscription, key: &IdempotencyKey) -> Result<Subscription, StripeError> {
         self.client.post(&[PATH], &Params::of(request), key).await
     }
 
@@ -221,12 +213,7 @@ impl Subscriptions<'_> {
         Pager::new(self.client, &[PATH], Params::of(request), &request.page)
     }
 
-    pub async fn update(
-        &self,
-        id: &str,
-        request: &UpdateSubscription,
-        key: &IdempotencyKey,
-    ) -> Result<Subscription, StripeError> {
+    pub async fn update(&self, id: &str, request: &UpdateSubscription, key: &IdempotencyKey) -> Result<Subscription, StripeError> {
         self.client.post(&[PATH, id], &Params::of(request), key).await
     }
 
@@ -245,10 +232,7 @@ mod tests {
     fn create_sends_indexed_items() {
         let request = CreateSubscription {
             customer: "cus_1".into(),
-            items: vec![
-                NewItem { price: "price_1".into(), quantity: None },
-                NewItem { price: "price_2".into(), quantity: Some(3) },
-            ],
+            items: vec![NewItem { price: "price_1".into(), quantity: None }, NewItem { price: "price_2".into(), quantity: Some(3) }],
             collection_method: Some(CollectionMethod::SendInvoice),
             days_until_due: Some(7),
             description: None,

@@ -26,30 +26,15 @@ impl StripeClient {
         self.send(Method::GET, with_query(self.url(segments), query), None, None).await
     }
 
-    pub(crate) async fn post<T: DeserializeOwned>(
-        &self,
-        segments: &[&str],
-        form: &Params,
-        key: &IdempotencyKey,
-    ) -> Result<T, StripeError> {
+    pub(crate) async fn post<T: DeserializeOwned>(&self, segments: &[&str], form: &Params, key: &IdempotencyKey) -> Result<T, StripeError> {
         self.send(Method::POST, self.url(segments), Some(form.to_form()), Some(key)).await
     }
 
-    pub(crate) async fn delete<T: DeserializeOwned>(
-        &self,
-        segments: &[&str],
-        query: &Params,
-    ) -> Result<T, StripeError> {
+    pub(crate) async fn delete<T: DeserializeOwned>(&self, segments: &[&str], query: &Params) -> Result<T, StripeError> {
         self.send(Method::DELETE, with_query(self.url(segments), query), None, None).await
     }
 
-    async fn send<T: DeserializeOwned>(
-        &self,
-        method: Method,
-        url: Url,
-        form: Option<String>,
-        key: Option<&IdempotencyKey>,
-    ) -> Result<T, StripeError> {
+    async fn send<T: DeserializeOwned>(&self, method: Method, url: Url, form: Option<String>, key: Option<&IdempotencyKey>) -> Result<T, StripeError> {
         let mut attempt = 1;
         loop {
             self.inner.limiter.acquire().await;

@@ -96,13 +96,7 @@ pub fn verify(payload: &[u8], header: &str, secret: &WebhookSecret) -> Result<i6
 }
 
 /// Checks the signature as of `now` (unix seconds).
-pub fn verify_at(
-    payload: &[u8],
-    header: &str,
-    secret: &WebhookSecret,
-    tolerance: Duration,
-    now: i64,
-) -> Result<i64, WebhookError> {
+pub fn verify_at(payload: &[u8], header: &str, secret: &WebhookSecret, tolerance: Duration, now: i64) -> Result<i64, WebhookError> {
     let mut timestamp = None;
     let mut signatures = Vec::new();
     for (name, value) in header.split(',').filter_map(|part| part.split_once('=')) {
@@ -139,11 +133,7 @@ pub fn construct_event(payload: &[u8], header: &str, secret: &WebhookSecret) -> 
 }
 
 fn unix_now() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .ok()
-        .and_then(|elapsed| i64::try_from(elapsed.as_secs()).ok())
-        .unwrap_or_default()
+    SystemTime::now().duration_since(UNIX_EPOCH).ok().and_then(|elapsed| i64::try_from(elapsed.as_secs()).ok()).unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -195,10 +185,7 @@ mod tests {
     #[test]
     fn stale_and_future_timestamps_fail() {
         let header = sign(BODY, &secret(), NOW);
-        assert_eq!(
-            check(&header, BODY, NOW + 301),
-            Err(WebhookError::OutsideTolerance { timestamp: NOW, now: NOW + 301, tolerance_secs: 300 })
-        );
+        assert_eq!(check(&header, BODY, NOW + 301), Err(WebhookError::OutsideTolerance { timestamp: NOW, now: NOW + 301, tolerance_secs: 300 }));
         assert!(matches!(check(&header, BODY, NOW - 301), Err(WebhookError::OutsideTolerance { .. })));
     }
 

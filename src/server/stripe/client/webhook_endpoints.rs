@@ -61,11 +61,7 @@ impl StripeClient {
 }
 
 impl WebhookEndpoints<'_> {
-    pub async fn create(
-        &self,
-        request: &CreateWebhookEndpoint,
-        key: &IdempotencyKey,
-    ) -> Result<WebhookEndpoint, StripeError> {
+    pub async fn create(&self, request: &CreateWebhookEndpoint, key: &IdempotencyKey) -> Result<WebhookEndpoint, StripeError> {
         self.client.post(&["webhook_endpoints"], &Params::of(request), key).await
     }
 }

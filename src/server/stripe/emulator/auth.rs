@@ -2,8 +2,8 @@
 //! only stands in for test mode.
 
 use super::errors::ApiError;
-use axum::http::header::AUTHORIZATION;
 use axum::http::HeaderMap;
+use axum::http::header::AUTHORIZATION;
 
 const TEST_PREFIX: &str = "sk_test_";
 

@@ -2,9 +2,9 @@
 //! fault settings (JSON or form), reset, counters, and an edit a Dashboard user could make.
 
 use super::errors::{ApiError, ApiResult};
-use super::request::Req;
 use super::payment_records::Outcome;
-use super::{form, Emulator};
+use super::request::Req;
+use super::{Emulator, form};
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::header::CONTENT_TYPE;
@@ -12,7 +12,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use std::collections::BTreeMap;
 
 pub fn routes() -> Router<Emulator> {
@@ -31,10 +31,7 @@ async fn faults(State(emu): State<Emulator>) -> Response {
 async fn set_faults(State(emu): State<Emulator>, headers: HeaderMap, body: Bytes) -> Response {
     match settings(&headers, &body).and_then(|s| emu.faults().update(&s)) {
         Ok(config) => Json(config).into_response(),
-        Err(message) => {
-            (StatusCode::BAD_REQUEST, Json(json!({ "error": { "type": "invalid_request_error", "message": message } })))
-                .into_response()
-        }
+        Err(message) => (StatusCode::BAD_REQUEST, Json(json!({ "error": { "type": "invalid_request_error", "message": message } }))).into_response(),
     }
 }
 

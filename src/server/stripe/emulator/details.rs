@@ -3,7 +3,7 @@
 
 use super::errors::ApiError;
 use super::params::Fields;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 const ADDRESS: [&str; 6] = ["city", "country", "line1", "line2", "postal_code", "state"];
 const CONTACT: [&str; 4] = ["customer", "email", "name", "phone"];
@@ -50,10 +50,7 @@ pub fn payment_method_details(p: &Fields<'_>) -> Result<Option<Value>, ApiError>
         Some(c) => {
             let kind = c.text("type")?;
             if let Some(k) = kind.as_deref().filter(|k| !k.starts_with("cpmt_")) {
-                return Err(ApiError::invalid_value(
-                    &c.name("type"),
-                    format!("Invalid custom payment method type: {k}. It must be a cpmt_ id."),
-                ));
+                return Err(ApiError::invalid_value(&c.name("type"), format!("Invalid custom payment method type: {k}. It must be a cpmt_ id.")));
             }
             json!({ "display_name": c.text("display_name")?, "type": kind })
         }

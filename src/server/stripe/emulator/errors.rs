@@ -2,9 +2,9 @@
 //! emulator returns. Absent fields are omitted, as Stripe omits them.
 
 use super::form::FormError;
+use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::Json;
 use serde_json::{Map, Value};
 
 pub type ApiResult = Result<Json<Value>, ApiError>;
@@ -66,12 +66,7 @@ impl ApiError {
 
     /// A path id that does not exist.
     pub fn no_such(object: &str, id: &str) -> Self {
-        let mut e = Self::new(
-            StatusCode::NOT_FOUND,
-            "invalid_request_error",
-            Some("resource_missing"),
-            format!("No such {object}: '{id}'"),
-        );
+        let mut e = Self::new(StatusCode::NOT_FOUND, "invalid_request_error", Some("resource_missing"), format!("No such {object}: '{id}'"));
         e.param = Some("id".to_string());
         e
     }
@@ -130,18 +125,12 @@ impl ApiError {
             StatusCode::TOO_MANY_REQUESTS,
             "invalid_request_error",
             Some("rate_limit"),
-            "Request rate limit exceeded. Learn more about rate limits here https://stripe.com/docs/rate-limits."
-                .to_string(),
+            "Request rate limit exceeded. Learn more about rate limits here https://stripe.com/docs/rate-limits.".to_string(),
         )
     }
 
     pub fn internal() -> Self {
-        Self::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "api_error",
-            None,
-            "An unknown error occurred while processing your request.".to_string(),
-        )
+        Self::new(StatusCode::INTERNAL_SERVER_ERROR, "api_error", None, "An unknown error occurred while processing your request.".to_string())
     }
 
     pub fn unrecognized_url(method: &str, path: &str) -> Self {

@@ -3,14 +3,14 @@
 //! `payment_record.*` events, so reporting payments records none.)
 
 use super::errors::{ApiError, ApiResult};
-use super::list::{list_json, paginate, CreatedRange, ListQuery, PAGINATION};
+use super::list::{CreatedRange, ListQuery, PAGINATION, list_json, paginate};
 use super::request::Req;
 use super::store::{Row, Store};
 use super::webhooks::Delivery;
-use super::{ids, Emulator, API_VERSION};
+use super::{API_VERSION, Emulator, ids};
 use axum::extract::{Path, State};
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use std::sync::Arc;
 
 /// Stripe's limit on `types[]`.
@@ -42,13 +42,7 @@ impl Event {
 pub fn emit(store: &mut Store, kind: &str, object: Value, previous: Option<Value>) {
     let created = store.now();
     let id = ids::new_id("evt");
-    let targets: Vec<(String, String)> = store
-        .webhook_endpoints
-        .rows()
-        .iter()
-        .filter(|e| e.accepts(kind))
-        .map(|e| (e.url.clone(), e.secret.clone()))
-        .collect();
+    let targets: Vec<(String, String)> = store.webhook_endpoints.rows().iter().filter(|e| e.accepts(kind)).map(|e| (e.url.clone(), e.secret.clone())).collect();
     let pending_webhooks = targets.len();
     let mut data = json!({ "object": object });
     if let Some(previous) = previous {
@@ -68,8 +62,7 @@ pub fn emit(store: &mut Store, kind: &str, object: Value, previous: Option<Value
     if !targets.is_empty() {
         // Stripe sends the event pretty-printed; the signature covers these exact bytes.
         let payload: Arc<str> = serde_json::to_string_pretty(&body).unwrap_or_default().into();
-        let deliveries =
-            targets.into_iter().map(|(url, secret)| Delivery { event: id.clone(), url, secret, payload: payload.clone() });
+        let deliveries = targets.into_iter().map(|(url, secret)| Delivery { event: id.clone(), url, secret, payload: payload.clone() });
         store.outbox.extend(deliveries);
     }
     store.events.insert(Event { id, created, kind: kind.to_string(), body, pending_webhooks });
@@ -118,9 +111,7 @@ pub async fn list(State(emu): State<Emulator>, req: Req) -> ApiResult {
         let rows = store.events.rows();
         let window = created.window(rows, |e| e.created);
         let lo = window.start as i64;
-        let keep = |e: &Event| {
-            kind.as_deref().is_none_or(|k| matches(&e.kind, k)) && (kinds.is_empty() || kinds.contains(&e.kind.as_str()))
-        };
+        let keep = |e: &Event| kind.as_deref().is_none_or(|k| matches(&e.kind, k)) && (kinds.is_empty() || kinds.contains(&e.kind.as_str()));
         let cursor_at = |id: &str| store.events.position(id).map(|p| p as i64 - lo);
         let page = paginate(&rows[window], &query, cursor_at, keep, "event")?;
         let data = page.items.into_iter().map(Event::render).collect();

@@ -60,9 +60,7 @@ fn expand_at(store: &Store, value: &mut Value, segments: &[&str], path: &str, pa
             *field = rendered;
             expand_at(store, field, rest, path, param)
         }
-        Some(field) if !rest.is_empty() || field.get("object").is_some_and(|o| o == "list") => {
-            expand_at(store, field, rest, path, param)
-        }
+        Some(field) if !rest.is_empty() || field.get("object").is_some_and(|o| o == "list") => expand_at(store, field, rest, path, param),
         Some(_) => Err(cannot()),
     }
 }

@@ -191,9 +191,6 @@ impl http_body::Body for Severed {
     type Error = std::io::Error;
 
     fn poll_frame(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Option<Result<Frame<Bytes>, std::io::Error>>> {
-        Poll::Ready(Some(Err(std::io::Error::new(
-            std::io::ErrorKind::ConnectionAborted,
-            "response lost by fault injection",
-        ))))
+        Poll::Ready(Some(Err(std::io::Error::new(std::io::ErrorKind::ConnectionAborted, "response lost by fault injection"))))
     }
 }

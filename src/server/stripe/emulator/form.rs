@@ -30,10 +30,7 @@ pub fn pairs(input: &[u8]) -> Vec<(String, String)> {
 pub fn decode(input: &[u8]) -> Result<Form, FormError> {
     let mut root = Form::new();
     for (key, value) in pairs(input) {
-        let (head, segments) = segments(&key).ok_or_else(|| FormError {
-            message: format!("Invalid parameter name: {key}"),
-            param: key.clone(),
-        })?;
+        let (head, segments) = segments(&key).ok_or_else(|| FormError { message: format!("Invalid parameter name: {key}"), param: key.clone() })?;
         if segments.len() > MAX_DEPTH {
             return Err(FormError { message: format!("Parameter nested too deeply: {key}"), param: key.clone() });
         }
@@ -74,13 +71,7 @@ fn conflict(key: &str) -> FormError {
     FormError { message: format!("Conflicting values for parameter: {key}"), param: key.to_string() }
 }
 
-fn place_in_map(
-    map: &mut BTreeMap<String, Param>,
-    name: &str,
-    segments: &[Segment<'_>],
-    value: String,
-    key: &str,
-) -> Result<(), FormError> {
+fn place_in_map(map: &mut BTreeMap<String, Param>, name: &str, segments: &[Segment<'_>], value: String, key: &str) -> Result<(), FormError> {
     let Some((first, rest)) = segments.split_first() else {
         // A repeated scalar keeps the last value; replacing a nested value is a conflict.
         return match map.get(name) {
@@ -153,10 +144,7 @@ mod tests {
     #[test]
     fn three_levels_deep() {
         let form = decode(b"payment_method_details[custom][type]=cpmt_1&payment_method_details[type]=custom").unwrap();
-        assert_eq!(
-            form["payment_method_details"],
-            map(&[("custom", map(&[("type", s("cpmt_1"))])), ("type", s("custom"))])
-        );
+        assert_eq!(form["payment_method_details"], map(&[("custom", map(&[("type", s("cpmt_1"))])), ("type", s("custom"))]));
     }
 
     #[test]
@@ -168,22 +156,13 @@ mod tests {
     #[test]
     fn indexed_arrays_are_maps_keyed_by_index() {
         let form = decode(b"items[0][price]=price_1&items[1][price]=price_2&items[0][quantity]=2").unwrap();
-        assert_eq!(
-            form["items"],
-            map(&[
-                ("0", map(&[("price", s("price_1")), ("quantity", s("2"))])),
-                ("1", map(&[("price", s("price_2"))])),
-            ])
-        );
+        assert_eq!(form["items"], map(&[("0", map(&[("price", s("price_1")), ("quantity", s("2"))])), ("1", map(&[("price", s("price_2"))])),]));
     }
 
     #[test]
     fn appended_maps_fill_one_element_until_a_key_repeats() {
         let form = decode(b"items[][price]=p1&items[][quantity]=1&items[][price]=p2").unwrap();
-        assert_eq!(
-            form["items"],
-            Param::List(vec![map(&[("price", s("p1")), ("quantity", s("1"))]), map(&[("price", s("p2"))])])
-        );
+        assert_eq!(form["items"], Param::List(vec![map(&[("price", s("p1")), ("quantity", s("1"))]), map(&[("price", s("p2"))])]));
     }
 
     #[test]

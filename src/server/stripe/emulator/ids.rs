@@ -76,10 +76,7 @@ mod tests {
         continue_from(saved);
         continue_from(1);
         let id = new_id("cus");
-        let counter = id["cus_".len()..]
-            .bytes()
-            .take(8)
-            .fold(0, |n, b| n * 62 + ALPHABET.iter().position(|a| *a == b).unwrap() as u64);
+        let counter = id["cus_".len()..].bytes().take(8).fold(0, |n, b| n * 62 + ALPHABET.iter().position(|a| *a == b).unwrap() as u64);
         assert!(counter >= saved, "{id} counts {counter}, below {saved}");
     }
 

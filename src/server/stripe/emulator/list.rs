@@ -4,7 +4,7 @@
 use super::errors::ApiError;
 use super::params::Fields;
 use super::store::{Row, Table};
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use std::ops::Range;
 
 /// The pagination parameters every list endpoint accepts.
@@ -42,10 +42,7 @@ impl ListQuery {
         let before = p.text("ending_before")?;
         let cursor = match (after, before) {
             (Some(_), Some(_)) => {
-                return Err(ApiError::invalid_value(
-                    "ending_before",
-                    "You may only specify one of these parameters: ending_before, starting_after.",
-                ));
+                return Err(ApiError::invalid_value("ending_before", "You may only specify one of these parameters: ending_before, starting_after."));
             }
             (Some(id), None) => Some(Cursor::StartingAfter(id)),
             (None, Some(id)) => Some(Cursor::EndingBefore(id)),
@@ -104,12 +101,7 @@ pub fn paginate<'a, T>(
 }
 
 /// One page of a whole table.
-pub fn paginate_table<'a, T: Row>(
-    table: &'a Table<T>,
-    query: &ListQuery,
-    keep: impl Fn(&T) -> bool,
-    object: &str,
-) -> Result<Page<&'a T>, ApiError> {
+pub fn paginate_table<'a, T: Row>(table: &'a Table<T>, query: &ListQuery, keep: impl Fn(&T) -> bool, object: &str) -> Result<Page<&'a T>, ApiError> {
     paginate(table.rows(), query, |id| table.position(id).map(|p| p as i64), keep, object)
 }
 

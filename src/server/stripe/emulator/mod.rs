@@ -31,12 +31,12 @@ mod test_clocks;
 mod webhooks;
 mod words;
 
+use axum::Router;
 use axum::extract::OriginalUri;
 use axum::http::Method;
 use axum::middleware::from_fn_with_state;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::Router;
 use billing::{catalog, credit_notes, customers, invoice_actions, invoice_items, invoice_payments, invoices};
 use errors::ApiError;
 use faults::Faults;
@@ -183,10 +183,7 @@ pub fn router(emulator: Emulator) -> Router {
         .route("/payment_records/{id}/report_payment_attempt_guaranteed", post(payment_attempts::report_guaranteed))
         .route("/payment_records/{id}/report_payment_attempt_failed", post(payment_attempts::report_failed))
         .route("/payment_records/{id}/report_payment_attempt_canceled", post(payment_attempts::report_canceled))
-        .route(
-            "/payment_records/{id}/report_payment_attempt_informational",
-            post(payment_records::report_informational),
-        )
+        .route("/payment_records/{id}/report_payment_attempt_informational", post(payment_records::report_informational))
         .route("/payment_records/{id}/report_refund", post(refunds::report_refund))
         .route("/payment_attempt_records", get(payment_attempts::list))
         .route("/payment_attempt_records/{id}", get(payment_attempts::retrieve))
@@ -209,10 +206,7 @@ pub fn router(emulator: Emulator) -> Router {
         .route("/invoice_payments", get(invoice_payments::list))
         .route("/invoice_payments/{id}", get(invoice_payments::retrieve))
         .route("/subscriptions", get(subscriptions::list).post(subscriptions::create))
-        .route(
-            "/subscriptions/{id}",
-            get(subscriptions::retrieve).post(subscriptions::update).delete(subscriptions::cancel),
-        )
+        .route("/subscriptions/{id}", get(subscriptions::retrieve).post(subscriptions::update).delete(subscriptions::cancel))
         .route("/credit_notes", get(credit_notes::list).post(credit_notes::create))
         .route("/credit_notes/{id}", get(credit_notes::retrieve))
         .route("/events", get(events::list))
@@ -225,11 +219,7 @@ pub fn router(emulator: Emulator) -> Router {
         .fallback(unrecognized)
         .method_not_allowed_fallback(unrecognized)
         .layer(from_fn_with_state(emulator.clone(), pipeline::pipeline));
-    Router::new()
-        .nest("/v1", api)
-        .nest("/_emulator", control::routes())
-        .fallback(unrecognized)
-        .with_state(emulator)
+    Router::new().nest("/v1", api).nest("/_emulator", control::routes()).fallback(unrecognized).with_state(emulator)
 }
 
 async fn unrecognized(OriginalUri(uri): OriginalUri, method: Method) -> Response {

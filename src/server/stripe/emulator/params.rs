@@ -84,10 +84,9 @@ impl<'a> Fields<'a> {
     /// An integer in `min..=max`.
     pub fn bounded(&self, key: &str, min: i64, max: i64) -> Result<Option<i64>, ApiError> {
         match self.i64(key)? {
-            Some(n) if n < min || n > max => Err(ApiError::invalid_value(
-                &self.name(key),
-                format!("This value must be greater than or equal to {min} and less than or equal to {max}."),
-            )),
+            Some(n) if n < min || n > max => {
+                Err(ApiError::invalid_value(&self.name(key), format!("This value must be greater than or equal to {min} and less than or equal to {max}.")))
+            }
             other => Ok(other),
         }
     }
@@ -123,10 +122,7 @@ impl<'a> Fields<'a> {
         let Some(value) = self.str(key)? else { return Ok(None) };
         match allowed.iter().find(|a| **a == value) {
             Some(found) => Ok(Some(*found)),
-            None => Err(ApiError::invalid_value(
-                &self.name(key),
-                format!("Invalid {}: must be one of {}", self.name(key), enumerate(allowed)),
-            )),
+            None => Err(ApiError::invalid_value(&self.name(key), format!("Invalid {}: must be one of {}", self.name(key), enumerate(allowed)))),
         }
     }
 
@@ -140,10 +136,7 @@ impl<'a> Fields<'a> {
             return Err(ApiError::invalid_empty(&self.name(key)));
         }
         currency::normalize(code).map(Some).ok_or_else(|| {
-            ApiError::invalid_value(
-                &self.name(key),
-                format!("Invalid currency: {}. Stripe does not support this currency.", code.to_ascii_lowercase()),
-            )
+            ApiError::invalid_value(&self.name(key), format!("Invalid currency: {}. Stripe does not support this currency.", code.to_ascii_lowercase()))
         })
     }
 
@@ -171,14 +164,9 @@ impl<'a> Fields<'a> {
         match self.map.get(key) {
             None => Ok(Vec::new()),
             Some(Param::Str(s)) if s.is_empty() => Ok(Vec::new()),
-            Some(Param::List(items)) => {
-                Ok(items.iter().enumerate().map(|(i, p)| (format!("{}[{i}]", self.name(key)), p)).collect())
-            }
+            Some(Param::List(items)) => Ok(items.iter().enumerate().map(|(i, p)| (format!("{}[{i}]", self.name(key)), p)).collect()),
             Some(Param::Map(map)) => {
-                let mut indexed = map
-                    .iter()
-                    .map(|(k, p)| k.parse::<usize>().map(|i| (i, p)).map_err(|_| invalid()))
-                    .collect::<Result<Vec<_>, _>>()?;
+                let mut indexed = map.iter().map(|(k, p)| k.parse::<usize>().map(|i| (i, p)).map_err(|_| invalid())).collect::<Result<Vec<_>, _>>()?;
                 indexed.sort_by_key(|(i, _)| *i);
                 Ok(indexed.into_iter().map(|(i, p)| (format!("{}[{i}]", self.name(key)), p)).collect())
             }
@@ -222,16 +210,10 @@ impl<'a> Fields<'a> {
                         return Err(ApiError::invalid_value(&param, format!("Invalid string: {param}")));
                     };
                     if k.chars().count() > METADATA_MAX_KEY_LEN {
-                        return Err(ApiError::invalid_value(
-                            &param,
-                            format!("Metadata keys can have up to {METADATA_MAX_KEY_LEN} characters."),
-                        ));
+                        return Err(ApiError::invalid_value(&param, format!("Metadata keys can have up to {METADATA_MAX_KEY_LEN} characters.")));
                     }
                     if value.chars().count() > METADATA_MAX_VALUE_LEN {
-                        return Err(ApiError::invalid_value(
-                            &param,
-                            format!("Metadata values can have up to {METADATA_MAX_VALUE_LEN} characters."),
-                        ));
+                        return Err(ApiError::invalid_value(&param, format!("Metadata values can have up to {METADATA_MAX_VALUE_LEN} characters.")));
                     }
                     changes.push((k.clone(), (!value.is_empty()).then(|| value.clone())));
                 }

@@ -4,15 +4,15 @@
 
 use super::details;
 use super::errors::{ApiError, ApiResult};
-use super::list::{list_json, paginate_ids, ListQuery};
+use super::list::{ListQuery, list_json, paginate_ids};
 use super::params::Metadata;
-use super::payment_records::{check_customer, render_payment, reported_outcome, Details, Outcome, Payment};
+use super::payment_records::{Details, Outcome, Payment, check_customer, render_payment, reported_outcome};
 use super::request::Req;
 use super::store::{Row, Store};
-use super::{ids, Emulator};
+use super::{Emulator, ids};
 use axum::extract::{Path, State};
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 #[derive(Serialize, Deserialize)]
 pub struct PaymentAttempt {
@@ -81,17 +81,8 @@ fn outcome_name(outcome: Outcome) -> &'static str {
 }
 
 pub async fn report_attempt(State(emu): State<Emulator>, Path(id): Path<String>, req: Req) -> ApiResult {
-    let p = req.fields(&[
-        "canceled",
-        "description",
-        "failed",
-        "guaranteed",
-        "initiated_at",
-        "metadata",
-        "outcome",
-        "payment_method_details",
-        "shipping_details",
-    ])?;
+    let p =
+        req.fields(&["canceled", "description", "failed", "guaranteed", "initiated_at", "metadata", "outcome", "payment_method_details", "shipping_details"])?;
     p.required_timestamp("initiated_at")?;
     let outcome = reported_outcome(&p)?;
     let payment_method = details::payment_method_details(&p)?;
@@ -184,10 +175,7 @@ pub async fn list(State(emu): State<Emulator>, req: Req) -> ApiResult {
     let record = p.required_str("payment_record")?.to_string();
     let query = ListQuery::parse(&p)?;
     emu.read(|store| {
-        let r = store
-            .payment_records
-            .get(&record)
-            .ok_or_else(|| ApiError::no_such_param("payment_record", &record, "payment_record"))?;
+        let r = store.payment_records.get(&record).ok_or_else(|| ApiError::no_such_param("payment_record", &record, "payment_record"))?;
         let page = paginate_ids(&store.payment_attempts, &r.attempts, &query, |_| true, "payment_attempt_record")?;
         let data = page.items.into_iter().map(PaymentAttempt::render).collect();
         req.respond(store, list_json("/v1/payment_attempt_records", data, page.has_more))
@@ -198,8 +186,7 @@ pub async fn list(State(emu): State<Emulator>, req: Req) -> ApiResult {
 pub async fn retrieve(State(emu): State<Emulator>, Path(id): Path<String>, req: Req) -> ApiResult {
     req.fields(&[])?;
     emu.read(|store| {
-        let attempt =
-            store.payment_attempts.get(&id).ok_or_else(|| ApiError::no_such("payment_attempt_record", &id))?;
+        let attempt = store.payment_attempts.get(&id).ok_or_else(|| ApiError::no_such("payment_attempt_record", &id))?;
         req.respond(store, attempt.render())
     })
     .await

@@ -4,16 +4,16 @@
 
 use super::details::{self, customer_of};
 use super::errors::{ApiError, ApiResult};
-use super::list::{list_json, paginate, CreatedRange, ListQuery, PAGINATION};
+use super::list::{CreatedRange, ListQuery, PAGINATION, list_json, paginate};
 use super::params::{Fields, Metadata};
 use super::payment_attempts::PaymentAttempt;
 use super::request::Req;
 use super::store::{Row, Store};
 use super::words::{self, Word, Words};
-use super::{ids, Emulator};
+use super::{Emulator, ids};
 use axum::extract::{Path, State};
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value, json};
 
 const REPORT_PAYMENT: &[&str] = &[
     "amount_requested",
@@ -201,9 +201,7 @@ pub fn reported_outcome(p: &Fields<'_>) -> Result<Outcome, ApiError> {
 
 pub fn check_customer(store: &Store, details: &Option<Value>) -> Result<(), ApiError> {
     match customer_of(details) {
-        Some(c) if !store.customers.contains(c) => {
-            Err(ApiError::no_such_param("customer", c, "customer_details[customer]"))
-        }
+        Some(c) if !store.customers.contains(c) => Err(ApiError::no_such_param("customer", c, "customer_details[customer]")),
         _ => Ok(()),
     }
 }
@@ -220,8 +218,7 @@ pub async fn report_payment(State(emu): State<Emulator>, req: Req) -> ApiResult 
         customer_presence: p.one_of("customer_presence", CustomerPresence::ALL)?,
         description: p.text("description")?,
         metadata: p.new_metadata("metadata")?,
-        payment_method_details: details::payment_method_details(&p)?
-            .ok_or_else(|| ApiError::missing("payment_method_details"))?,
+        payment_method_details: details::payment_method_details(&p)?.ok_or_else(|| ApiError::missing("payment_method_details"))?,
         processor_details: details::processor_details(&p)?,
         shipping_details: details::shipping_details(&p)?,
     };
@@ -263,10 +260,7 @@ pub async fn list(State(emu): State<Emulator>, req: Req) -> ApiResult {
     let p = req.fields(&[&PAGINATION[..], &["created_after", "created_before"]].concat())?;
     let query = ListQuery::parse(&p)?;
     // Read as strict bounds: "created after" and "created before" the given second.
-    let range = CreatedRange {
-        min: p.timestamp("created_after")?.map(|t| t + 1),
-        max: p.timestamp("created_before")?.map(|t| t - 1),
-    };
+    let range = CreatedRange { min: p.timestamp("created_after")?.map(|t| t + 1), max: p.timestamp("created_before")?.map(|t| t - 1) };
     emu.read(|store| {
         let table = &store.payment_records;
         let window = range.window(table.rows(), |r| r.created);

@@ -4,10 +4,10 @@
 
 use super::errors::{ApiError, NotSaved};
 use super::faults::{self, Verdict};
-use super::idempotency::{Claim, Fingerprint, Saved, MAX_KEY_LEN};
+use super::idempotency::{Claim, Fingerprint, MAX_KEY_LEN, Saved};
 use super::request::RequestMeta;
 use super::stats::Counter;
-use super::{auth, form, ids, Emulator, API_VERSION};
+use super::{API_VERSION, Emulator, auth, form, ids};
 use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::header::CONTENT_TYPE;
@@ -55,11 +55,8 @@ async fn authenticated(emu: &Emulator, request: Request, next: Next, request_id:
         Some(value) => match value.to_str() {
             Ok(k) if !k.is_empty() && k.len() <= MAX_KEY_LEN => Some(k.to_string()),
             _ => {
-                return ApiError::invalid_value(
-                    "Idempotency-Key",
-                    format!("Invalid idempotency key: it must be 1 to {MAX_KEY_LEN} visible ASCII characters."),
-                )
-                .into_response();
+                return ApiError::invalid_value("Idempotency-Key", format!("Invalid idempotency key: it must be 1 to {MAX_KEY_LEN} visible ASCII characters."))
+                    .into_response();
             }
         },
     };

@@ -2,10 +2,10 @@
 //! exceed what is left unrefunded, and its `refund_reference` must be unique across all refunds
 //! (Stripe's wording), which also makes a blind retry of the same refund fail instead of doubling.
 
+use super::Emulator;
 use super::errors::{ApiError, ApiResult};
 use super::payment_records::Refund;
 use super::request::Req;
-use super::Emulator;
 use axum::extract::{Path, State};
 
 pub async fn report_refund(State(emu): State<Emulator>, Path(id): Path<String>, req: Req) -> ApiResult {
@@ -42,11 +42,8 @@ pub async fn report_refund(State(emu): State<Emulator>, Path(id): Path<String>, 
         }
         let value = match &amount {
             Some((currency, _)) if *currency != record.currency => {
-                return Err(ApiError::state(format!(
-                    "The refund currency ({currency}) must match the payment record's currency ({}).",
-                    record.currency
-                ))
-                .with_param("amount[currency]"));
+                return Err(ApiError::state(format!("The refund currency ({currency}) must match the payment record's currency ({}).", record.currency))
+                    .with_param("amount[currency]"));
             }
             Some((_, value)) => *value,
             None => remaining,

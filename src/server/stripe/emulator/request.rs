@@ -6,9 +6,9 @@ use super::expand;
 use super::form::{self, Form};
 use super::params::Fields;
 use super::store::Store;
+use axum::Json;
 use axum::extract::{FromRequest, Request};
 use axum::http::Method;
-use axum::Json;
 use serde_json::Value;
 
 /// Stripe's limit on a request body is far below this; it only bounds memory.

@@ -5,14 +5,14 @@
 
 use super::idempotency::{Idempotency, Kept};
 use super::store::Store;
-use super::{ids, Emulator, Inner};
+use super::{Emulator, Inner, ids};
 use serde::{Deserialize, Serialize};
 use std::fs;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Weak;
 use std::time::Duration;
-use tokio::sync::{mpsc, Mutex};
+use tokio::sync::{Mutex, mpsc};
 
 /// Saves happen at most this often; the changes made meanwhile go into the next one.
 const SAVE_INTERVAL: Duration = Duration::from_secs(1);
@@ -49,8 +49,7 @@ pub fn open(path: &Path) -> io::Result<Option<Restored>> {
         }
         Err(e) => return Err(about(path, e)),
     };
-    let invalid =
-        |message: String| about(path, io::Error::new(io::ErrorKind::InvalidData, format!("not an emulator snapshot: {message}")));
+    let invalid = |message: String| about(path, io::Error::new(io::ErrorKind::InvalidData, format!("not an emulator snapshot: {message}")));
     let file: File<Store> = serde_json::from_slice(&bytes).map_err(|e| invalid(e.to_string()))?;
     if file.format != FORMAT {
         return Err(invalid(format!("format {} where {FORMAT} is expected", file.format)));

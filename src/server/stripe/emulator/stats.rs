@@ -1,7 +1,7 @@
 //! Counters read back through `GET /_emulator/stats`, so tests and benchmarks can see what the
 //! emulator did (faults injected, replays served, webhooks delivered) without timing anything.
 
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 #[derive(Default)]

@@ -135,12 +135,8 @@ impl Store {
 
     /// The time as seen by a customer: its test clock's frozen time, or now.
     pub fn time_for_customer(&mut self, customer: &str) -> i64 {
-        let frozen = self
-            .customers
-            .get(customer)
-            .and_then(|c| c.test_clock.as_deref())
-            .and_then(|clock| self.test_clocks.get(clock))
-            .map(|clock| clock.frozen_time);
+        let frozen =
+            self.customers.get(customer).and_then(|c| c.test_clock.as_deref()).and_then(|clock| self.test_clocks.get(clock)).map(|clock| clock.frozen_time);
         match frozen {
             Some(t) => t,
             None => self.now(),

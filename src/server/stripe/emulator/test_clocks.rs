@@ -4,14 +4,14 @@
 //! returns is already `ready` (the `.advancing` and `.ready` events are still recorded).
 
 use super::errors::{ApiError, ApiResult};
-use super::list::{list_json, paginate_table, ListQuery, PAGINATION};
+use super::list::{ListQuery, PAGINATION, list_json, paginate_table};
 use super::request::Req;
 use super::store::Row;
 use super::subscriptions::{self, MAX_PERIODS_PER_ADVANCE};
-use super::{events, ids, Emulator};
+use super::{Emulator, events, ids};
 use axum::extract::{Path, State};
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 /// Stripe deletes a test clock 30 days after it is created.
 const LIFETIME: i64 = 30 * 86_400;
@@ -89,11 +89,8 @@ pub async fn advance(State(emu): State<Emulator>, Path(id): Path<String>, req: R
     emu.write(&req.meta, |store| {
         let clock = store.test_clocks.get(&id).ok_or_else(|| ApiError::no_such("test_helpers.test_clock", &id))?;
         if to <= clock.frozen_time {
-            return Err(ApiError::state(format!(
-                "The frozen time ({to}) must be after the test clock's current frozen time ({}).",
-                clock.frozen_time
-            ))
-            .with_param("frozen_time"));
+            return Err(ApiError::state(format!("The frozen time ({to}) must be after the test clock's current frozen time ({}).", clock.frozen_time))
+                .with_param("frozen_time"));
         }
         let advancing = clock.render_with_status("advancing");
         let on_clock: Vec<String> = store

@@ -3,15 +3,15 @@
 //! and a failed delivery is retried with doubling delays a bounded number of times.
 
 use super::errors::{ApiError, ApiResult};
-use super::list::{list_json, paginate_table, ListQuery, PAGINATION};
+use super::list::{ListQuery, PAGINATION, list_json, paginate_table};
 use super::params::Metadata;
 use super::request::Req;
 use super::store::Row;
-use super::{events, ids, Emulator};
+use super::{Emulator, events, ids};
 use axum::extract::{Path, State};
 use hmac::{Hmac, Mac};
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use sha2::Sha256;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -151,8 +151,7 @@ pub async fn create(State(emu): State<Emulator>, req: Req) -> ApiResult {
 pub async fn retrieve(State(emu): State<Emulator>, Path(id): Path<String>, req: Req) -> ApiResult {
     req.fields(&[])?;
     emu.read(|store| {
-        let endpoint =
-            store.webhook_endpoints.get(&id).filter(|e| !e.deleted).ok_or_else(|| ApiError::no_such("webhook_endpoint", &id))?;
+        let endpoint = store.webhook_endpoints.get(&id).filter(|e| !e.deleted).ok_or_else(|| ApiError::no_such("webhook_endpoint", &id))?;
         req.respond(store, endpoint.render())
     })
     .await
@@ -171,11 +170,7 @@ pub async fn list(State(emu): State<Emulator>, req: Req) -> ApiResult {
 pub async fn delete(State(emu): State<Emulator>, Path(id): Path<String>, req: Req) -> ApiResult {
     req.fields(&[])?;
     emu.write(&req.meta, |store| {
-        let endpoint = store
-            .webhook_endpoints
-            .get_mut(&id)
-            .filter(|e| !e.deleted)
-            .ok_or_else(|| ApiError::no_such("webhook_endpoint", &id))?;
+        let endpoint = store.webhook_endpoints.get_mut(&id).filter(|e| !e.deleted).ok_or_else(|| ApiError::no_such("webhook_endpoint", &id))?;
         endpoint.deleted = true;
         req.respond(store, json!({ "id": id, "object": "webhook_endpoint", "deleted": true }))
     })

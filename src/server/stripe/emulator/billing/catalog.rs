@@ -1,15 +1,15 @@
 //! Products (`prod_`) and prices (`price_`): per-unit prices, one-time or recurring.
 
 use crate::server::stripe::emulator::errors::{ApiError, ApiResult};
-use crate::server::stripe::emulator::list::{list_json, paginate_table, ListQuery, PAGINATION};
+use crate::server::stripe::emulator::list::{ListQuery, PAGINATION, list_json, paginate_table};
 use crate::server::stripe::emulator::params::{Fields, Metadata};
 use crate::server::stripe::emulator::request::Req;
 use crate::server::stripe::emulator::store::{Row, Store};
 use crate::server::stripe::emulator::words::{self, Word, Words};
-use crate::server::stripe::emulator::{events, ids, Emulator};
+use crate::server::stripe::emulator::{Emulator, events, ids};
 use axum::extract::{Path, State};
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 #[derive(Serialize, Deserialize)]
 pub struct Product {
@@ -140,12 +140,9 @@ pub async fn create_product(State(emu): State<Emulator>, req: Req) -> ApiResult 
     let metadata = p.new_metadata("metadata")?;
     emu.write(&req.meta, |store| {
         if let Some(taken) = id.as_ref().filter(|id| store.products.contains(id)) {
-            return Err(ApiError::state(format!("Product already exists: {taken}"))
-                .with_param("id")
-                .with_code("resource_already_exists"));
+            return Err(ApiError::state(format!("Product already exists: {taken}")).with_param("id").with_code("resource_already_exists"));
         }
-        let product =
-            Product { id: id.unwrap_or_else(|| ids::new_id("prod")), name, created: store.now(), description, active, metadata };
+        let product = Product { id: id.unwrap_or_else(|| ids::new_id("prod")), name, created: store.now(), description, active, metadata };
         let body = product.render();
         store.products.insert(product);
         events::emit(store, "product.created", body.clone(), None);
@@ -196,26 +193,13 @@ enum ProductRef {
 }
 
 pub async fn create_price(State(emu): State<Emulator>, req: Req) -> ApiResult {
-    let p = req.fields(&[
-        "active",
-        "currency",
-        "lookup_key",
-        "metadata",
-        "nickname",
-        "product",
-        "product_data",
-        "recurring",
-        "unit_amount",
-    ])?;
+    let p = req.fields(&["active", "currency", "lookup_key", "metadata", "nickname", "product", "product_data", "recurring", "unit_amount"])?;
     let currency = p.required_currency("currency")?;
     let unit_amount = p.required_amount("unit_amount")?;
     let recurring = recurring(&p)?;
     let product = match (p.text("product")?, p.object("product_data", &["name", "metadata"])?) {
         (Some(_), Some(_)) => {
-            return Err(ApiError::invalid_value(
-                "product_data",
-                "You may only specify one of these parameters: product, product_data.",
-            ));
+            return Err(ApiError::invalid_value("product_data", "You may only specify one of these parameters: product, product_data."));
         }
         (None, None) => return Err(ApiError::missing("product")),
         (None, Some(data)) => ProductRef::New(data.required_str("name")?.to_string(), data.new_metadata("metadata")?),
@@ -230,8 +214,7 @@ pub async fn create_price(State(emu): State<Emulator>, req: Req) -> ApiResult {
                 id
             }
             ProductRef::New(name, metadata) => {
-                let product =
-                    Product { id: ids::new_id("prod"), name, created: store.now(), description: None, active: true, metadata };
+                let product = Product { id: ids::new_id("prod"), name, created: store.now(), description: None, active: true, metadata };
                 let (id, body) = (product.id.clone(), product.render());
                 store.products.insert(product);
                 events::emit(store, "product.created", body, None);

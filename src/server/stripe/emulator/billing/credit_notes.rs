@@ -5,15 +5,15 @@
 
 use super::invoices::{self, Status};
 use crate::server::stripe::emulator::errors::{ApiError, ApiResult};
-use crate::server::stripe::emulator::list::{embedded_list, list_json, paginate_table, ListQuery, PAGINATION};
+use crate::server::stripe::emulator::list::{ListQuery, PAGINATION, embedded_list, list_json, paginate_table};
 use crate::server::stripe::emulator::params::{Fields, Metadata};
 use crate::server::stripe::emulator::request::Req;
 use crate::server::stripe::emulator::store::{Row, Store};
 use crate::server::stripe::emulator::words::{self, Word, Words};
-use crate::server::stripe::emulator::{events, ids, Emulator};
+use crate::server::stripe::emulator::{Emulator, events, ids};
 use axum::extract::{Path, State};
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 struct LineType;
 
@@ -211,31 +211,21 @@ fn resolve_refunds(store: &Store, invoice: &str, requests: &[RefundRequest]) -> 
     let mut used: Vec<(String, String, i64)> = Vec::new();
     let mut out = Vec::with_capacity(requests.len());
     for r in requests {
-        let record = store.payment_records.get(&r.payment_record).ok_or_else(|| {
-            ApiError::no_such_param("payment_record", &r.payment_record, &r.record_param)
-        })?;
-        let paid_this_invoice =
-            record.invoice_payments.iter().filter_map(|p| store.invoice_payments.get(p)).any(|p| p.invoice == invoice);
+        let record =
+            store.payment_records.get(&r.payment_record).ok_or_else(|| ApiError::no_such_param("payment_record", &r.payment_record, &r.record_param))?;
+        let paid_this_invoice = record.invoice_payments.iter().filter_map(|p| store.invoice_payments.get(p)).any(|p| p.invoice == invoice);
         if !paid_this_invoice {
-            return Err(ApiError::state(format!("Payment record {} did not pay invoice {invoice}.", r.payment_record))
-                .with_param(&r.record_param));
+            return Err(ApiError::state(format!("Payment record {} did not pay invoice {invoice}.", r.payment_record)).with_param(&r.record_param));
         }
         let refund = record.refunds.iter().find(|x| x.reference.as_deref() == Some(r.refund_group.as_str())).ok_or_else(|| {
-            ApiError::state(format!(
-                "Payment record {} has no refund with refund_reference '{}'.",
-                r.payment_record, r.refund_group
-            ))
-            .with_param(&r.group_param)
+            ApiError::state(format!("Payment record {} has no refund with refund_reference '{}'.", r.payment_record, r.refund_group)).with_param(&r.group_param)
         })?;
         let earlier: i64 = used.iter().filter(|(p, g, _)| *p == r.payment_record && *g == r.refund_group).map(|u| u.2).sum();
         let available = refund.amount - refund.credited - earlier;
         let amount = r.amount.unwrap_or(available);
         if amount == 0 || amount > available {
-            return Err(ApiError::state(format!(
-                "Refund group '{}' has {available} left to credit; {amount} was requested.",
-                r.refund_group
-            ))
-            .with_param(&r.amount_param));
+            return Err(ApiError::state(format!("Refund group '{}' has {available} left to credit; {amount} was requested.", r.refund_group))
+                .with_param(&r.amount_param));
         }
         used.push((r.payment_record.clone(), r.refund_group.clone(), amount));
         out.push(RecordRefund { payment_record: r.payment_record.clone(), refund_group: r.refund_group.clone(), amount_refunded: amount });
@@ -252,20 +242,14 @@ pub async fn create(State(emu): State<Emulator>, req: Req) -> ApiResult {
         .iter()
         .map(line_request)
         .collect::<Result<_, _>>()?;
-    let refunds: Vec<RefundRequest> = p
-        .objects("refunds", &["amount_refunded", "payment_record_refund", "refund", "type"])?
-        .iter()
-        .map(refund_request)
-        .collect::<Result<_, _>>()?;
+    let refunds: Vec<RefundRequest> =
+        p.objects("refunds", &["amount_refunded", "payment_record_refund", "refund", "type"])?.iter().map(refund_request).collect::<Result<_, _>>()?;
     let out_of_band = p.amount("out_of_band_amount")?;
     let reason = p.one_of("reason", Reason::ALL)?;
     let memo = p.text("memo")?;
     let metadata = p.new_metadata("metadata")?;
     emu.write(&req.meta, |store| {
-        let invoice = store
-            .invoices
-            .get(&invoice_id)
-            .ok_or_else(|| ApiError::no_such_param("invoice", &invoice_id, "invoice"))?;
+        let invoice = store.invoices.get(&invoice_id).ok_or_else(|| ApiError::no_such_param("invoice", &invoice_id, "invoice"))?;
         if !matches!(invoice.status, Status::Open | Status::Paid | Status::Uncollectible) {
             return Err(ApiError::state(format!(
                 "Invoice {invoice_id} is {}; credit notes can only be issued for open, paid or uncollectible invoices.",
@@ -277,9 +261,12 @@ pub async fn create(State(emu): State<Emulator>, req: Req) -> ApiResult {
         for (i, l) in lines.iter().enumerate() {
             let amount = match (&l.invoice_line_item, l.amount) {
                 (_, Some(a)) => a,
-                (Some(item), None) => invoice.lines.iter().find(|x| x.id == *item).map(|x| x.amount).ok_or_else(|| {
-                    ApiError::no_such_param("invoice line item", item, &format!("lines[{i}][invoice_line_item]"))
-                })?,
+                (Some(item), None) => invoice
+                    .lines
+                    .iter()
+                    .find(|x| x.id == *item)
+                    .map(|x| x.amount)
+                    .ok_or_else(|| ApiError::no_such_param("invoice line item", item, &format!("lines[{i}][invoice_line_item]")))?,
                 (None, None) => return Err(ApiError::missing(&format!("lines[{i}][amount]"))),
             };
             if let Some(item) = l.invoice_line_item.as_ref().filter(|item| !invoice.lines.iter().any(|x| x.id == **item)) {
@@ -298,10 +285,7 @@ pub async fn create(State(emu): State<Emulator>, req: Req) -> ApiResult {
         let lines_total = note_lines.iter().fold(0i64, |sum, l| sum.saturating_add(l.amount));
         let total = match amount {
             Some(a) if !note_lines.is_empty() && a != lines_total => {
-                return Err(ApiError::invalid_value(
-                    "amount",
-                    format!("The amount ({a}) must equal the sum of the lines ({lines_total})."),
-                ));
+                return Err(ApiError::invalid_value("amount", format!("The amount ({a}) must equal the sum of the lines ({lines_total}).")));
             }
             Some(a) => a,
             None if !note_lines.is_empty() => lines_total,
@@ -328,11 +312,8 @@ pub async fn create(State(emu): State<Emulator>, req: Req) -> ApiResult {
             ))
             .with_param("refunds"));
         }
-        let (customer, currency, number) = (
-            invoice.customer.clone(),
-            invoice.currency.clone(),
-            format!("{}-CN-{:02}", invoice.number.clone().unwrap_or_default(), invoice.credit_notes + 1),
-        );
+        let (customer, currency, number) =
+            (invoice.customer.clone(), invoice.currency.clone(), format!("{}-CN-{:02}", invoice.number.clone().unwrap_or_default(), invoice.credit_notes + 1));
         for r in &resolved {
             let refund = store
                 .payment_records
@@ -395,9 +376,7 @@ pub async fn list(State(emu): State<Emulator>, req: Req) -> ApiResult {
     let customer = p.text("customer")?;
     let invoice = p.text("invoice")?;
     emu.read(|store| {
-        let keep = |n: &CreditNote| {
-            customer.as_ref().is_none_or(|c| n.customer == *c) && invoice.as_ref().is_none_or(|i| n.invoice == *i)
-        };
+        let keep = |n: &CreditNote| customer.as_ref().is_none_or(|c| n.customer == *c) && invoice.as_ref().is_none_or(|i| n.invoice == *i);
         let page = paginate_table(&store.credit_notes, &query, keep, "credit_note")?;
         let data = page.items.into_iter().map(CreditNote::render).collect();
         req.respond(store, list_json("/v1/credit_notes", data, page.has_more))

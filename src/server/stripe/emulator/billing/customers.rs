@@ -2,14 +2,14 @@
 //! do its subscriptions and invoices.
 
 use crate::server::stripe::emulator::errors::{ApiError, ApiResult};
-use crate::server::stripe::emulator::list::{list_json, paginate_table, ListQuery, PAGINATION};
+use crate::server::stripe::emulator::list::{ListQuery, PAGINATION, list_json, paginate_table};
 use crate::server::stripe::emulator::params::Metadata;
 use crate::server::stripe::emulator::request::Req;
 use crate::server::stripe::emulator::store::Row;
-use crate::server::stripe::emulator::{events, ids, Emulator};
+use crate::server::stripe::emulator::{Emulator, events, ids};
 use axum::extract::{Path, State};
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 #[derive(Serialize, Deserialize)]
 pub struct Customer {
@@ -81,13 +81,7 @@ pub async fn create(State(emu): State<Emulator>, req: Req) -> ApiResult {
     let test_clock = p.text("test_clock")?;
     emu.write(&req.meta, |store| {
         let created = match &test_clock {
-            Some(clock) => {
-                store
-                    .test_clocks
-                    .get(clock)
-                    .ok_or_else(|| ApiError::no_such_param("test_clock", clock, "test_clock"))?
-                    .frozen_time
-            }
+            Some(clock) => store.test_clocks.get(clock).ok_or_else(|| ApiError::no_such_param("test_clock", clock, "test_clock"))?.frozen_time,
             None => store.now(),
         };
         let customer = Customer {
@@ -131,7 +125,8 @@ pub async fn update(State(emu): State<Emulator>, Path(id): Path<String>, req: Re
         let customer = store.customers.get_mut(&id).ok_or_else(|| ApiError::no_such("customer", &id))?;
         let next_metadata = metadata.as_ref().map(|m| m.applied(&customer.metadata)).transpose()?;
         let before = customer.render();
-        for (field, value) in [(&mut customer.name, name), (&mut customer.email, email), (&mut customer.description, description), (&mut customer.phone, phone)] {
+        for (field, value) in [(&mut customer.name, name), (&mut customer.email, email), (&mut customer.description, description), (&mut customer.phone, phone)]
+        {
             if let Some(v) = value {
                 *field = v;
             }

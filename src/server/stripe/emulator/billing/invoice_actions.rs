@@ -7,7 +7,7 @@ use super::invoices::{self, Status};
 use crate::server::stripe::emulator::errors::{ApiError, ApiResult};
 use crate::server::stripe::emulator::request::Req;
 use crate::server::stripe::emulator::store::Store;
-use crate::server::stripe::emulator::{events, ids, Emulator};
+use crate::server::stripe::emulator::{Emulator, events, ids};
 use axum::extract::{Path, State};
 
 pub async fn finalize(State(emu): State<Emulator>, Path(id): Path<String>, req: Req) -> ApiResult {
@@ -30,9 +30,7 @@ pub async fn send(State(emu): State<Emulator>, Path(id): Path<String>, req: Req)
     emu.write(&req.meta, |store| {
         let invoice = invoices::get(store, &id)?;
         if invoice.collection_method != "send_invoice" {
-            return Err(ApiError::state(
-                "You can only manually send an invoice if its collection method is 'send_invoice'.",
-            ));
+            return Err(ApiError::state("You can only manually send an invoice if its collection method is 'send_invoice'."));
         }
         if invoice.status != Status::Open {
             return Err(ApiError::state(format!("Invoice {id} is {}; only open invoices can be sent.", invoice.status.name())));
@@ -109,20 +107,14 @@ pub async fn attach_payment(State(emu): State<Emulator>, Path(id): Path<String>,
     let record_id = p.required_str("payment_record")?.to_string();
     emu.write(&req.meta, |store| {
         let invoice = invoices::get(store, &id)?;
-        let record = store
-            .payment_records
-            .get(&record_id)
-            .ok_or_else(|| ApiError::no_such_param("payment_record", &record_id, "payment_record"))?;
+        let record = store.payment_records.get(&record_id).ok_or_else(|| ApiError::no_such_param("payment_record", &record_id, "payment_record"))?;
         require(invoice.status, &[Status::Open, Status::Uncollectible], &id, "paid")?;
         let refuse = |message: String| Err(ApiError::state(message).with_param("payment_record"));
         if record.amount_guaranteed() == 0 {
             return refuse(format!("Payment record {record_id} has no guaranteed payment; only guaranteed payments can pay an invoice."));
         }
         if record.currency != invoice.currency {
-            return refuse(format!(
-                "Payment record {record_id} is in {} but invoice {id} is in {}.",
-                record.currency, invoice.currency
-            ));
+            return refuse(format!("Payment record {record_id} is in {} but invoice {id} is in {}.", record.currency, invoice.currency));
         }
         if record.customer().is_some_and(|c| c != invoice.customer) {
             return refuse(format!("Payment record {record_id} belongs to another customer than invoice {id}."));
@@ -136,14 +128,7 @@ pub async fn attach_payment(State(emu): State<Emulator>, Path(id): Path<String>,
         }
         let (currency, customer) = (invoice.currency.clone(), invoice.customer.clone());
         let at = store.time_for_customer(&customer);
-        let payment = InvoicePayment {
-            id: ids::new_id("inpay"),
-            created: at,
-            invoice: id.clone(),
-            currency,
-            amount,
-            payment_record: record_id.clone(),
-        };
+        let payment = InvoicePayment { id: ids::new_id("inpay"), created: at, invoice: id.clone(), currency, amount, payment_record: record_id.clone() };
         let (payment_id, payment_body) = (payment.id.clone(), payment.render());
         store.invoice_payments.insert(payment);
         if let Some(r) = store.payment_records.get_mut(&record_id) {
@@ -171,11 +156,7 @@ fn require(status: Status, allowed: &[Status], id: &str, change: &str) -> Result
         return Ok(());
     }
     let names: Vec<&str> = allowed.iter().map(|s| s.name()).collect();
-    Err(ApiError::state(format!(
-        "Invoice {id} is {}; only {} invoices can be {change}.",
-        status.name(),
-        names.join(" or ")
-    )))
+    Err(ApiError::state(format!("Invoice {id} is {}; only {} invoices can be {change}.", status.name(), names.join(" or "))))
 }
 
 /// Applies `f` (given the customer's time) to an invoice whose status is in `allowed`, and

@@ -3,16 +3,16 @@
 //! created with `pending_invoice_items_behavior=include`.
 
 use super::catalog;
-use super::invoices::{self, pricing, Line, LineSource, Status};
+use super::invoices::{self, Line, LineSource, Status, pricing};
 use crate::server::stripe::emulator::errors::{ApiError, ApiResult};
-use crate::server::stripe::emulator::list::{list_json, paginate_table, ListQuery, PAGINATION};
-use crate::server::stripe::emulator::params::{Metadata, MAX_AMOUNT};
+use crate::server::stripe::emulator::list::{ListQuery, PAGINATION, list_json, paginate_table};
+use crate::server::stripe::emulator::params::{MAX_AMOUNT, Metadata};
 use crate::server::stripe::emulator::request::Req;
 use crate::server::stripe::emulator::store::{Row, Store};
-use crate::server::stripe::emulator::{events, ids, Emulator};
+use crate::server::stripe::emulator::{Emulator, events, ids};
 use axum::extract::{Path, State};
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 #[derive(Serialize, Deserialize)]
 pub struct InvoiceItem {
@@ -84,13 +84,7 @@ impl InvoiceItem {
 
 /// Lines for the customer's pending items in `currency`, for a new invoice that includes them.
 pub fn take_pending(store: &Store, customer: &str, currency: &str) -> Vec<Line> {
-    store
-        .invoice_items
-        .rows()
-        .iter()
-        .filter(|i| i.invoice.is_none() && i.customer == customer && i.currency == currency)
-        .map(InvoiceItem::line)
-        .collect()
+    store.invoice_items.rows().iter().filter(|i| i.invoice.is_none() && i.customer == customer && i.currency == currency).map(InvoiceItem::line).collect()
 }
 
 /// How the amount is given: directly, or as a price times a quantity.
@@ -100,17 +94,7 @@ enum Charge {
 }
 
 pub async fn create(State(emu): State<Emulator>, req: Req) -> ApiResult {
-    let p = req.fields(&[
-        "amount",
-        "currency",
-        "customer",
-        "description",
-        "invoice",
-        "metadata",
-        "period",
-        "pricing",
-        "quantity",
-    ])?;
+    let p = req.fields(&["amount", "currency", "customer", "description", "invoice", "metadata", "period", "pricing", "quantity"])?;
     let price = match p.object("pricing", &["price"])? {
         Some(pricing) => Some(pricing.required_str("price")?.to_string()),
         None => None,
@@ -142,12 +126,9 @@ pub async fn create(State(emu): State<Emulator>, req: Req) -> ApiResult {
             Some(id) => {
                 let i = store.invoices.get(id).ok_or_else(|| ApiError::no_such_param("invoice", id, "invoice"))?;
                 if i.status != Status::Draft {
-                    return Err(ApiError::state(format!(
-                        "Invoice {id} is {}; invoice items can only be added to draft invoices.",
-                        i.status.name()
-                    ))
-                    .with_param("invoice")
-                    .with_code("invoice_not_editable"));
+                    return Err(ApiError::state(format!("Invoice {id} is {}; invoice items can only be added to draft invoices.", i.status.name()))
+                        .with_param("invoice")
+                        .with_code("invoice_not_editable"));
                 }
                 Some((i.customer.clone(), i.currency.clone()))
             }
@@ -155,8 +136,7 @@ pub async fn create(State(emu): State<Emulator>, req: Req) -> ApiResult {
         };
         let customer = match (customer, &on_invoice) {
             (Some(c), Some((owner, _))) if c != *owner => {
-                return Err(ApiError::state(format!("Invoice {} belongs to another customer.", invoice.unwrap_or_default()))
-                    .with_param("customer"));
+                return Err(ApiError::state(format!("Invoice {} belongs to another customer.", invoice.unwrap_or_default())).with_param("customer"));
             }
             (Some(c), _) => c,
             (None, Some((owner, _))) => owner.clone(),
@@ -175,23 +155,15 @@ pub async fn create(State(emu): State<Emulator>, req: Req) -> ApiResult {
                     ))
                     .with_param("pricing[price]"));
                 }
-                let amount = pr.unit_amount.checked_mul(*quantity).ok_or_else(|| {
-                    ApiError::invalid_value("quantity", "The quantity makes the amount too large.")
-                })?;
+                let amount =
+                    pr.unit_amount.checked_mul(*quantity).ok_or_else(|| ApiError::invalid_value("quantity", "The quantity makes the amount too large."))?;
                 (amount, *quantity, Some(pr.unit_amount), Some((pr.id.clone(), pr.product.clone())), Some(pr.currency.clone()))
             }
         };
         let invoice_currency = on_invoice.map(|(_, cur)| cur);
-        let currency = price_currency
-            .or(currency)
-            .or(invoice_currency.clone())
-            .or(customer_currency)
-            .ok_or_else(|| ApiError::missing("currency"))?;
+        let currency = price_currency.or(currency).or(invoice_currency.clone()).or(customer_currency).ok_or_else(|| ApiError::missing("currency"))?;
         if let Some(cur) = invoice_currency.filter(|cur| *cur != currency) {
-            return Err(ApiError::state(format!(
-                "The invoice item's currency ({currency}) must match the invoice's currency ({cur})."
-            ))
-            .with_param("currency"));
+            return Err(ApiError::state(format!("The invoice item's currency ({currency}) must match the invoice's currency ({cur}).")).with_param("currency"));
         }
         let now = store.time_for_customer(&customer);
         let test_clock = store.customers.get(&customer).and_then(|c| c.test_clock.clone());

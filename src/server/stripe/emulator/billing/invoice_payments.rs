@@ -1,14 +1,14 @@
 //! Invoice payments (`inpay_`): which payment paid how much of which invoice. The emulator makes
 //! them from payment records attached with `attach_payment`; each is `paid` at once.
 
+use crate::server::stripe::emulator::Emulator;
 use crate::server::stripe::emulator::errors::{ApiError, ApiResult};
-use crate::server::stripe::emulator::list::{list_json, paginate_ids, paginate_table, ListQuery, PAGINATION};
+use crate::server::stripe::emulator::list::{ListQuery, PAGINATION, list_json, paginate_ids, paginate_table};
 use crate::server::stripe::emulator::request::Req;
 use crate::server::stripe::emulator::store::Row;
-use crate::server::stripe::emulator::Emulator;
 use axum::extract::{Path, State};
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 #[derive(Serialize, Deserialize)]
 pub struct InvoicePayment {
@@ -60,9 +60,7 @@ pub async fn list(State(emu): State<Emulator>, req: Req) -> ApiResult {
     let status = p.one_of("status", &["canceled", "open", "paid"])?;
     emu.read(|store| {
         let keep = |x: &InvoicePayment| {
-            status.is_none_or(|s| s == "paid")
-                && invoice.as_ref().is_none_or(|i| x.invoice == *i)
-                && record.as_ref().is_none_or(|r| x.payment_record == *r)
+            status.is_none_or(|s| s == "paid") && invoice.as_ref().is_none_or(|i| x.invoice == *i) && record.as_ref().is_none_or(|r| x.payment_record == *r)
         };
         let table = &store.invoice_payments;
         let by_invoice = invoice.as_ref().and_then(|i| store.invoices.get(i)).map(|i| &i.payments);

@@ -5,16 +5,16 @@
 
 use super::invoice_payments::InvoicePayment;
 use crate::server::stripe::emulator::errors::{ApiError, ApiResult};
-use crate::server::stripe::emulator::list::{embedded_list, list_json, paginate_table, ListQuery, PAGINATION};
+use crate::server::stripe::emulator::list::{ListQuery, PAGINATION, embedded_list, list_json, paginate_table};
 use crate::server::stripe::emulator::params::Metadata;
 use crate::server::stripe::emulator::render::merged;
 use crate::server::stripe::emulator::request::Req;
 use crate::server::stripe::emulator::store::{Row, Store};
 use crate::server::stripe::emulator::words::{self, Word, Words};
-use crate::server::stripe::emulator::{events, ids, subscriptions, Emulator};
+use crate::server::stripe::emulator::{Emulator, events, ids, subscriptions};
 use axum::extract::{Path, State};
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 /// How invoices (and the subscriptions that make them) are collected.
 pub struct CollectionMethod;
@@ -196,12 +196,8 @@ impl Invoice {
 
     pub fn render(&self) -> Value {
         let total = self.subtotal();
-        let (period_start, period_end) = self
-            .lines
-            .iter()
-            .map(|l| l.period)
-            .reduce(|a, b| (a.0.min(b.0), a.1.max(b.1)))
-            .unwrap_or((self.created, self.created));
+        let (period_start, period_end) =
+            self.lines.iter().map(|l| l.period).reduce(|a, b| (a.0.min(b.0), a.1.max(b.1))).unwrap_or((self.created, self.created));
         let parent = self.subscription.as_ref().map(|s| {
             json!({
                 "type": "subscription_details",
@@ -209,10 +205,7 @@ impl Invoice {
                 "subscription_details": { "metadata": {}, "subscription": s, "subscription_proration_date": null },
             })
         });
-        let lines = embedded_list(
-            &format!("/v1/invoices/{}/lines", self.id),
-            self.lines.iter().map(|l| l.render(&self.id)).collect(),
-        );
+        let lines = embedded_list(&format!("/v1/invoices/{}/lines", self.id), self.lines.iter().map(|l| l.render(&self.id)).collect());
         let head = json!({
             "id": self.id,
             "object": "invoice",
@@ -339,8 +332,7 @@ pub struct NewInvoice {
 pub fn insert(store: &mut Store, new: NewInvoice) -> String {
     let created = store.time_for_customer(&new.customer);
     let customer = store.customers.get_mut(&new.customer);
-    let (customer_name, customer_email, test_clock) =
-        customer.as_ref().map_or((None, None, None), |c| (c.name.clone(), c.email.clone(), c.test_clock.clone()));
+    let (customer_name, customer_email, test_clock) = customer.as_ref().map_or((None, None, None), |c| (c.name.clone(), c.email.clone(), c.test_clock.clone()));
     if let Some(c) = customer.filter(|c| c.currency.is_none()) {
         c.currency = Some(new.currency.clone());
     }
@@ -390,10 +382,7 @@ pub fn insert(store: &mut Store, new: NewInvoice) -> String {
 pub fn finalize(store: &mut Store, id: &str) -> Result<(), ApiError> {
     let invoice = get(store, id)?;
     if invoice.status != Status::Draft {
-        return Err(ApiError::state(format!(
-            "Invoice {id} is already finalized ({}); you can only finalize a draft invoice.",
-            invoice.status.name()
-        )));
+        return Err(ApiError::state(format!("Invoice {id} is already finalized ({}); you can only finalize a draft invoice.", invoice.status.name())));
     }
     let customer = invoice.customer.clone();
     let at = store.time_for_customer(&customer);
@@ -405,8 +394,7 @@ pub fn finalize(store: &mut Store, id: &str) -> Result<(), ApiError> {
     if invoice.collection_method == "send_invoice" && invoice.due_date.is_none() {
         invoice.due_date = invoice.days_until_due.map(|days| at + days * 86_400);
     }
-    let (nothing_due, automatic, body) =
-        (invoice.amount_due() == 0, invoice.collection_method == "charge_automatically", invoice.render());
+    let (nothing_due, automatic, body) = (invoice.amount_due() == 0, invoice.collection_method == "charge_automatically", invoice.render());
     events::emit(store, "invoice.finalized", body.clone(), None);
     if nothing_due {
         mark_paid(store, id, at)?;
@@ -447,17 +435,11 @@ pub async fn create(State(emu): State<Emulator>, req: Req) -> ApiResult {
     let days_until_due = p.bounded("days_until_due", 0, 10_000)?;
     let due_date = p.timestamp("due_date")?;
     if collection_method == "send_invoice" && days_until_due.is_none() && due_date.is_none() {
-        return Err(ApiError::invalid_value(
-            "days_until_due",
-            "Invoices with collection_method=send_invoice need either days_until_due or due_date.",
-        ));
+        return Err(ApiError::invalid_value("days_until_due", "Invoices with collection_method=send_invoice need either days_until_due or due_date."));
     }
     if collection_method == "charge_automatically" && (days_until_due.is_some() || due_date.is_some()) {
         let param = if days_until_due.is_some() { "days_until_due" } else { "due_date" };
-        return Err(ApiError::invalid_value(
-            param,
-            format!("{param} can only be set when collection_method is send_invoice."),
-        ));
+        return Err(ApiError::invalid_value(param, format!("{param} can only be set when collection_method is send_invoice.")));
     }
     let currency = p.currency("currency")?;
     let include_pending = p.one_of("pending_invoice_items_behavior", &["exclude", "include"])? == Some("include");

@@ -1,16 +1,16 @@
 //! The subscription endpoints: create (billing the first period at once), retrieve, update,
 //! cancel and list.
 
-use super::{bill, end_subscription, period_lines, Cancellation, Feedback, Subscription, SubscriptionItem};
+use super::{Cancellation, Feedback, Subscription, SubscriptionItem, bill, end_subscription, period_lines};
 use crate::server::stripe::emulator::billing::catalog::{self, Recurring};
 use crate::server::stripe::emulator::billing::invoices::CollectionMethod;
 use crate::server::stripe::emulator::errors::{ApiError, ApiResult};
-use crate::server::stripe::emulator::list::{list_json, paginate_table, ListQuery, PAGINATION};
+use crate::server::stripe::emulator::list::{ListQuery, PAGINATION, list_json, paginate_table};
 use crate::server::stripe::emulator::params::Metadata;
 use crate::server::stripe::emulator::request::Req;
 use crate::server::stripe::emulator::store::Store;
 use crate::server::stripe::emulator::words::Words;
-use crate::server::stripe::emulator::{events, ids, Emulator};
+use crate::server::stripe::emulator::{Emulator, events, ids};
 use axum::extract::{Path, State};
 
 struct ItemRequest {
@@ -20,15 +20,7 @@ struct ItemRequest {
 }
 
 pub async fn create(State(emu): State<Emulator>, req: Req) -> ApiResult {
-    let p = req.fields(&[
-        "cancel_at_period_end",
-        "collection_method",
-        "customer",
-        "days_until_due",
-        "description",
-        "items",
-        "metadata",
-    ])?;
+    let p = req.fields(&["cancel_at_period_end", "collection_method", "customer", "days_until_due", "description", "items", "metadata"])?;
     let customer = p.required_str("customer")?.to_string();
     let items = p
         .objects("items", &["metadata", "price", "quantity"])?
@@ -69,8 +61,7 @@ pub async fn create(State(emu): State<Emulator>, req: Req) -> ApiResult {
                 return Err(ApiError::state(format!("The price specified ({}) is inactive.", price.id)).with_param(&param));
             }
             if plan.as_ref().is_some_and(|(r, c)| *r != recurring || *c != price.currency) {
-                return Err(ApiError::state("All prices on a subscription must have the same currency and billing interval.")
-                    .with_param(&param));
+                return Err(ApiError::state("All prices on a subscription must have the same currency and billing interval.").with_param(&param));
             }
             plan = Some((recurring, price.currency.clone()));
         }
@@ -94,13 +85,7 @@ pub async fn create(State(emu): State<Emulator>, req: Req) -> ApiResult {
             days_until_due,
             items: items
                 .into_iter()
-                .map(|i| SubscriptionItem {
-                    id: ids::new_id("si"),
-                    created: start,
-                    price: i.price,
-                    quantity: i.quantity,
-                    metadata: i.metadata,
-                })
+                .map(|i| SubscriptionItem { id: ids::new_id("si"), created: start, price: i.price, quantity: i.quantity, metadata: i.metadata })
                 .collect(),
             recurring,
             anchor: start,
@@ -126,13 +111,10 @@ pub async fn create(State(emu): State<Emulator>, req: Req) -> ApiResult {
 
 fn check_due(collection_method: &str, days_until_due: Option<i64>) -> Result<(), ApiError> {
     match (collection_method, days_until_due) {
-        ("send_invoice", None) => {
-            Err(ApiError::invalid_value("days_until_due", "days_until_due is required when collection_method is send_invoice."))
+        ("send_invoice", None) => Err(ApiError::invalid_value("days_until_due", "days_until_due is required when collection_method is send_invoice.")),
+        ("charge_automatically", Some(_)) => {
+            Err(ApiError::invalid_value("days_until_due", "days_until_due can only be set when collection_method is send_invoice."))
         }
-        ("charge_automatically", Some(_)) => Err(ApiError::invalid_value(
-            "days_until_due",
-            "days_until_due can only be set when collection_method is send_invoice.",
-        )),
         _ => Ok(()),
     }
 }
@@ -192,10 +174,7 @@ pub async fn cancel(State(emu): State<Emulator>, Path(id): Path<String>, req: Re
         }
     }
     let (comment, feedback) = match p.object("cancellation_details", &["comment", "feedback"])? {
-        Some(d) => (
-            d.text("comment")?,
-            d.one_of("feedback", Feedback::ALL)?,
-        ),
+        Some(d) => (d.text("comment")?, d.one_of("feedback", Feedback::ALL)?),
         None => (None, None),
     };
     emu.write(&req.meta, |store| {

@@ -18,7 +18,7 @@ use super::store::{Row, Store};
 use super::words::{self, Word, Words};
 use super::{events, ids};
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use time::{Month, OffsetDateTime};
 
 /// Bounds the invoices one clock advance may create for one subscription.
@@ -35,16 +35,8 @@ impl Words for SubscriptionStatus {
 struct Feedback;
 
 impl Words for Feedback {
-    const ALL: &'static [&'static str] = &[
-        "customer_service",
-        "low_quality",
-        "missing_features",
-        "other",
-        "switched_service",
-        "too_complex",
-        "too_expensive",
-        "unused",
-    ];
+    const ALL: &'static [&'static str] =
+        &["customer_service", "low_quality", "missing_features", "other", "switched_service", "too_complex", "too_expensive", "unused"];
 }
 
 /// Why a subscription ended; the emulator ends one only when asked to.
@@ -232,10 +224,7 @@ fn period_lines(store: &Store, sub: &Subscription) -> Result<Vec<Line>, ApiError
         .map(|item| {
             let price = catalog::price(store, &item.price, "items")?;
             let product = store.products.get(&price.product).map_or("", |p| p.name.as_str());
-            let amount = price
-                .unit_amount
-                .checked_mul(item.quantity)
-                .ok_or_else(|| ApiError::state("The subscription item's amount is too large."))?;
+            let amount = price.unit_amount.checked_mul(item.quantity).ok_or_else(|| ApiError::state("The subscription item's amount is too large."))?;
             Ok(Line {
                 id: ids::new_id("il"),
                 amount,
@@ -324,4 +313,3 @@ fn end_subscription(store: &mut Store, id: &str, at: i64, reason: &'static str) 
         events::emit(store, "customer.subscription.deleted", body, None);
     }
 }
-
