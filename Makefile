@@ -1,5 +1,10 @@
 # Regio: `make run` and `make test` are the two set-up commands; every target installs what it
 # needs when it is missing or at the wrong version, and does nothing more when it is there.
+#
+# The site is built without cargo-leptos (which takes 20 minutes to compile on a fresh 2-core
+# machine): `cargo build` for the server, `cargo build --lib` of the `hydrate` feature for
+# wasm32, `wasm-bindgen` and `wasm-opt`, then the stylesheet and public files copied beside it.
+# That is what cargo-leptos does; `make watch` installs it for live reload only.
 
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -12,35 +17,70 @@ STRIPE_PYTHON_VERSION := 16.1.0
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 SSR := --no-default-features --features ssr
-REGIO := target/debug/regio
-export LEPTOS_SITE_ROOT := target/site
-# cargo-leptos compiles with this set; `cargo test` sets it too so both share one build.
+HYDRATE := --no-default-features --features hydrate --lib --target wasm32-unknown-unknown
+# Cargo's output folder (CARGO_TARGET_DIR when set).
+TARGET := $(or $(CARGO_TARGET_DIR),target)
+WASM_DIR := $(TARGET)/wasm32-unknown-unknown/wasm-release
+# The server compiled with LEPTOS_OUTPUT_NAME set looks for pkg/regio.js and pkg/regio.wasm.
 export LEPTOS_OUTPUT_NAME := regio
+# What `make run` and the browser tests serve: the release server and the optimized bundle.
+SITE := $(TARGET)/site
+export REGIO := $(TARGET)/release/regio
+export LEPTOS_SITE_ROOT := $(SITE)
+RELEASE_DIR := $(TARGET)/regio-release
 
-.PHONY: run test build tools rust-tools system-tools e2e-tools unit-and-integration e2e conformance postgres-check clean-data bench
+.PHONY: run test build site server tools rust-tools build-tools browser-tools e2e-tools lint unit-and-integration e2e \
+	release release-check conformance postgres-check clean-data bench watch
 
 ## Start Regio in demo mode on SQLite (data/regio.db) and print the URL and a login.
 run: build
 	REGIO_DEMO=1 $(REGIO) serve
 
-## Every test: unit and integration on SQLite and PostgreSQL, the browser suite, Stripe conformance.
-test: tools postgres-check unit-and-integration build e2e conformance
+## Every test: lints, unit and integration on SQLite and PostgreSQL, the browser suite against the
+## release build, the release directory started from scratch, Stripe conformance.
+test: tools postgres-check lint unit-and-integration build e2e release-check conformance
 
-build: rust-tools
-	cargo leptos build
+build: server site
 
-tools: rust-tools system-tools e2e-tools
+server: rust-tools
+	cargo build --release $(SSR)
+
+## The browser bundle: the wasm-release profile (opt-level z, LTO), wasm-bindgen, then wasm-opt -Oz.
+site: rust-tools build-tools
+	cargo build --profile wasm-release $(HYDRATE)
+	rm -rf $(SITE) && mkdir -p $(SITE)/pkg
+	wasm-bindgen --target web --no-typescript --out-dir $(SITE)/pkg --out-name regio $(WASM_DIR)/regio.wasm
+	wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int -o $(SITE)/pkg/regio.wasm $(SITE)/pkg/regio_bg.wasm
+	rm $(SITE)/pkg/regio_bg.wasm
+	cp style/main.css $(SITE)/pkg/regio.css
+	cp -r public/. $(SITE)/
+	@printf 'hydrate bundle: %s bytes, %s gzip, %s brotli\n' "$$(stat -c %s $(SITE)/pkg/regio.wasm)" \
+		"$$(gzip -9c $(SITE)/pkg/regio.wasm | wc -c)" "$$(brotli -c -q 11 $(SITE)/pkg/regio.wasm | wc -c)"
+
+## The optimized server and site in one directory, ready to copy to a server.
+release: build
+	rm -rf $(RELEASE_DIR) && mkdir -p $(RELEASE_DIR)
+	cp $(REGIO) $(RELEASE_DIR)/regio
+	cp -r $(SITE) $(RELEASE_DIR)/site
+	$(REGIO) sample-env > $(RELEASE_DIR)/.env.sample
+	@echo "release directory: $(RELEASE_DIR)"
+
+tools: rust-tools build-tools browser-tools e2e-tools
 
 rust-tools:
 	@rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
-	@cargo leptos --version 2>/dev/null | grep -q " $(CARGO_LEPTOS_VERSION)" \
-		|| cargo install cargo-leptos@$(CARGO_LEPTOS_VERSION) --locked --features no_downloads
 	@wasm-bindgen --version 2>/dev/null | grep -q " $(WASM_BINDGEN_VERSION)" \
 		|| cargo install wasm-bindgen-cli@$(WASM_BINDGEN_VERSION)
 
-system-tools:
-	@command -v chromium >/dev/null && command -v wasm-opt >/dev/null \
-		|| { $(SUDO) apt-get update && $(SUDO) apt-get install -y chromium binaryen; }
+## binaryen for wasm-opt and brotli to report the bundle's size.
+build-tools:
+	@command -v wasm-opt >/dev/null && command -v brotli >/dev/null \
+		|| { $(SUDO) apt-get update && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y binaryen brotli; }
+
+## Debian's Chromium for the browser tests, and Noto CJK so Japanese renders in its screenshots.
+browser-tools:
+	@command -v chromium >/dev/null && [ -d /usr/share/fonts/opentype/noto ] \
+		|| { $(SUDO) apt-get update && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y chromium fonts-noto-cjk; }
 
 e2e-tools:
 	@cd end2end && { [ -f node_modules/.package-lock.json ] && cmp -s package-lock.json node_modules/.lock-installed; } \
@@ -53,12 +93,23 @@ postgres-check:
 	elif ! (exec 3<>/dev/tcp/127.0.0.1/5432) 2>/dev/null; then \
 		echo "PostgreSQL is not reachable on 127.0.0.1:5432: the tests need it (or set REGIO_SKIP_POSTGRES=1 on a machine without it)."; exit 1; fi
 
+## Formatting, and clippy on both halves of the crate with warnings as errors (the crate's lints
+## forbid unwrap/expect outside tests).
+lint:
+	cargo fmt --check
+	cargo clippy $(SSR) --all-targets -- -D warnings
+	cargo clippy $(HYDRATE) -- -D warnings
+
 unit-and-integration:
 	cargo test $(SSR)
 
-## Browser tests: Playwright drives Debian's Chromium against a freshly started demo Regio.
+## Browser tests: Playwright drives Debian's Chromium against a freshly started demo Regio (release build).
 e2e:
 	cd end2end && npx playwright test
+
+## The release directory, copied to an empty folder and started from there, answers a sign-in.
+release-check: release
+	.ci/release-check $(RELEASE_DIR)
 
 ## Stripe's own Python SDK (stripe==$(STRIPE_PYTHON_VERSION)) against a freshly started emulator.
 conformance:
@@ -67,6 +118,12 @@ conformance:
 	trap "kill $$pid 2>/dev/null" EXIT; \
 	for i in $$(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/$$port) 2>/dev/null && break; sleep 0.1; done; \
 	end2end/.venv/bin/python end2end/stripe_conformance.py http://127.0.0.1:$$port
+
+## Live reload while developing (installs cargo-leptos on first use: about 20 minutes).
+watch: rust-tools build-tools
+	@cargo leptos --version 2>/dev/null | grep -q " $(CARGO_LEPTOS_VERSION)" \
+		|| cargo install cargo-leptos@$(CARGO_LEPTOS_VERSION) --locked --features no_downloads
+	REGIO_DEMO=1 LEPTOS_SITE_ROOT=target/site cargo leptos watch
 
 ## Throughput figures for the README (release build).
 bench:

@@ -24,7 +24,8 @@ export default defineConfig({
     trace: 'retain-on-failure',
   },
   webServer: {
-    command: 'target/debug/regio serve',
+    // The Makefile exports REGIO (the release binary) and LEPTOS_SITE_ROOT (its site).
+    command: `${process.env.REGIO ?? 'target/release/regio'} serve`,
     cwd: '..',
     url: `${baseURL}/healthz`,
     reuseExistingServer: false,
@@ -33,7 +34,7 @@ export default defineConfig({
       REGIO_DEMO: '1',
       REGIO_ADDR: `127.0.0.1:${port}`,
       DATABASE_URL: `sqlite://${databaseDir}/regio.db?mode=rwc`,
-      LEPTOS_SITE_ROOT: 'target/site',
+      LEPTOS_SITE_ROOT: process.env.LEPTOS_SITE_ROOT ?? 'target/site',
       REGIO_EMULATOR_ADDR: '127.0.0.1:0',
     },
   },

@@ -30,6 +30,7 @@ pub fn ReconCasePage() -> impl IntoView {
             })}
         </Transition>
     }
+    .into_any()
 }
 
 /// The fix being prepared: its kind, the transaction it names (for a link), its preview, and
@@ -127,6 +128,7 @@ fn Case(d: CaseDetail, fix: FixFlow, assign: ServerAction<AssignCase>, remark: S
         </div>
         <History events=history/>
     }
+    .into_any()
 }
 
 /// Every compared field; rows that differ are tinted and carry a "≠" so the difference does not
@@ -195,6 +197,7 @@ fn Candidates(candidates: Vec<Candidate>, case_id: String, can_link: bool, fix: 
             </table>
         </section>
     }
+    .into_any()
 }
 
 #[component]
@@ -222,6 +225,7 @@ fn Fixes(case_id: String, fixes: Vec<FixKind>, fix: FixFlow) -> impl IntoView {
             <ActionOutcome value=fix.apply.value() done="Fix applied."/>
         </section>
     }
+    .into_any()
 }
 
 /// The chosen fix: the transaction to link (for a link), the preview, then the confirmation.
@@ -253,6 +257,7 @@ fn FixForm(case_id: String, kind: FixKind, fix: FixFlow) -> impl IntoView {
             Some(Ok(_)) => ().into_any(),
         }}
     }
+    .into_any()
 }
 
 /// Posts as a real form, so the confirmation box is required by the browser and checked again
@@ -272,6 +277,7 @@ fn ApplyFixForm(case_id: String, kind: FixKind, fix: FixFlow) -> impl IntoView {
             <button type="submit" class="primary" disabled=fix.apply.pending()>"Apply"</button>
         </ActionForm>
     }
+    .into_any()
 }
 
 #[component]
@@ -295,6 +301,7 @@ fn Preview(p: FixPreview) -> impl IntoView {
             {list("Case", p.case)}
         </div>
     }
+    .into_any()
 }
 
 #[component]
@@ -318,6 +325,7 @@ fn Assignment(case_id: String, assignee_id: Option<String>, assignable: Vec<User
             <ActionOutcome value=assign.value() done="Assignment saved."/>
         </section>
     }
+    .into_any()
 }
 
 #[component]
@@ -341,4 +349,5 @@ fn History(events: Vec<CaseEventView>) -> impl IntoView {
             }}
         </section>
     }
+    .into_any()
 }

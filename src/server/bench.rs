@@ -3,6 +3,7 @@
 use super::auth::api_keys;
 use super::config::Config;
 use super::db::audit::Actor;
+use super::db::bench::{PlainPayment, account_ids, admin_exec, insert_plain_payments, undelivered};
 use super::db::{Db, new_id};
 use super::http;
 use super::ledger::currencies::{self, CurrencyInput};
@@ -33,7 +34,7 @@ impl BenchDb {
 
     pub(crate) async fn postgres(admin_url: &str) -> Result<Self, String> {
         let name = format!("regio_bench_{}", new_id().replace('-', ""));
-        admin(admin_url, &format!("CREATE DATABASE {name}")).await?;
+        admin_exec(admin_url, &format!("CREATE DATABASE {name}")).await?;
         let base = admin_url.rsplit_once('/').map(|(b, _)| b).unwrap_or(admin_url);
         Ok(Self { url: format!("{base}/{name}"), cleanup: Some((admin_url.to_string(), name)) })
     }
@@ -41,7 +42,7 @@ impl BenchDb {
     pub(crate) async fn drop(self) {
         match self.cleanup {
             Some((admin_url, name)) => {
-                if let Err(e) = admin(&admin_url, &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await {
+                if let Err(e) = admin_exec(&admin_url, &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await {
                     tracing::warn!(error = %e, "dropping the bench database");
                 }
             }
@@ -53,11 +54,6 @@ impl BenchDb {
             }
         }
     }
-}
-
-async fn admin(admin_url: &str, sql: &str) -> Result<(), String> {
-    let db = Db::connect_without_migrations(admin_url).await.map_err(|e| format!("{admin_url}: {e}"))?;
-    sqlx::query(sql).execute(&db.pool).await.map(|_| ()).map_err(|e| format!("{sql}: {e}"))
 }
 
 /// A currency, an operator, members with money, merchants; returns nothing but a ready ledger.
@@ -115,15 +111,16 @@ fn payment_json(i: usize) -> serde_json::Value {
 }
 
 /// Sends `rows` payments through `POST /api/v1/transactions` in batches of 1,000, `clients`
-/// at a time, against a server started in this process.
-async fn ingest_once(url: &str, rows: usize, clients: usize) -> Result<f64, String> {
+/// at a time, against a server started in this process; then writes the same payments again as
+/// plain INSERTs (the baseline) into the same database. Returns both rates.
+async fn ingest_once(url: &str, rows: usize, clients: usize) -> Result<(f64, f64), String> {
     let db = Db::connect(url).await.map_err(|e| e.to_string())?;
     prepare_ledger(&db, 1_000 * rows.div_ceil(MEMBERS) as i64 + 1_000).await?;
     let (_, key) = api_keys::create(&db, &Actor::system(), "bench").await.map_err(|e| e.to_string())?;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.map_err(|e| e.to_string())?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
     let config = Config::for_bench(url, addr);
-    let server = tokio::spawn(http::serve(listener, http::router(http::app_state(config, db, None))));
+    let server = tokio::spawn(http::serve(listener, http::router(http::app_state(config, db.clone(), None))));
     let bodies: Vec<String> = (0..rows.div_ceil(BATCH))
         .map(|b| json!({ "transactions": (b * BATCH..((b + 1) * BATCH).min(rows)).map(payment_json).collect::<Vec<_>>() }).to_string())
         .collect();
@@ -150,7 +147,55 @@ async fn ingest_once(url: &str, rows: usize, clients: usize) -> Result<f64, Stri
     }
     let elapsed = started.elapsed();
     server.abort();
-    Ok(rows as f64 / elapsed.as_secs_f64())
+    let baseline = plain_inserts(&db, rows, clients).await?;
+    Ok((rows as f64 / elapsed.as_secs_f64(), baseline))
+}
+
+/// The same payments as plain batched INSERTs with no checks, `clients` batches at a time, on
+/// the same database: what the ledger's checks, idempotency and outbox cost is the difference.
+async fn plain_inserts(db: &Db, rows: usize, clients: usize) -> Result<f64, String> {
+    let ids = account_ids(db).await.map_err(|e| e.to_string())?;
+    let account = |reference: String| ids.get(&reference).cloned().ok_or_else(|| format!("bench account {reference} is missing"));
+    let payments = (0..rows)
+        .map(|i| {
+            Ok(PlainPayment {
+                id: new_id(),
+                external_ref: format!("p-{i}"),
+                amount: 100 + (i % 900) as i64,
+                from_account: account(format!("m-{}", i % MEMBERS))?,
+                to_account: account(format!("s-{}", i % MERCHANTS))?,
+            })
+        })
+        .collect::<Result<Vec<_>, String>>()?;
+    let batches: Vec<Vec<PlainPayment>> = payments.into_iter().fold(Vec::new(), |mut batches: Vec<Vec<PlainPayment>>, p| {
+        match batches.last_mut() {
+            Some(last) if last.len() < BATCH => last.push(p),
+            _ => batches.push(vec![p]),
+        }
+        batches
+    });
+    let started = Instant::now();
+    let mut lanes = tokio::task::JoinSet::new();
+    let clients = clients.max(1);
+    let mut lane_batches: Vec<Vec<Vec<PlainPayment>>> = (0..clients).map(|_| Vec::new()).collect();
+    for (i, batch) in batches.into_iter().enumerate() {
+        if let Some(lane) = lane_batches.get_mut(i % clients) {
+            lane.push(batch);
+        }
+    }
+    for mine in lane_batches {
+        let db = db.clone();
+        lanes.spawn(async move {
+            for batch in mine {
+                insert_plain_payments(&db, "SRB", &batch).await.map_err(|e| e.to_string())?;
+            }
+            Ok::<(), String>(())
+        });
+    }
+    while let Some(done) = lanes.join_next().await {
+        done.map_err(|e| e.to_string())??;
+    }
+    Ok(rows as f64 / started.elapsed().as_secs_f64())
 }
 
 pub async fn ingest(rows: usize, postgres: Option<String>) -> Result<(), String> {
@@ -162,7 +207,8 @@ pub async fn ingest(rows: usize, postgres: Option<String>) -> Result<(), String>
     for (name, database) in targets {
         let result = ingest_once(&database.url, rows, 4).await;
         database.drop().await;
-        println!("{name:>8}: {:>10.0} transactions/s", result?);
+        let (ingest, baseline) = result?;
+        println!("{name:>8}: {ingest:>8.0} transactions/s; plain INSERT baseline {baseline:>8.0}/s; ingest / baseline = {:.2}", ingest / baseline);
     }
     Ok(())
 }
@@ -200,8 +246,7 @@ async fn mirror_once(url: &str, rows: usize, rate: u32) -> Result<f64, String> {
     let started = Instant::now();
     let worker = tokio::spawn(MirrorWorker::new(db.clone(), stripe, options).run(stopped));
     loop {
-        let open: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE state <> 'delivered'").fetch_one(&db.pool).await.map_err(|e| e.to_string())?;
-        if open == 0 {
+        if undelivered(&db).await.map_err(|e| e.to_string())? == 0 {
             break;
         }
         tokio::time::sleep(Duration::from_millis(20)).await;

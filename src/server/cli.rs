@@ -1,4 +1,5 @@
-//! The `regio` command: `serve` (the default), `migrate`, and user administration.
+//! The `regio` command: `serve` (the default), `migrate`, users and API keys, the Stripe
+//! emulator on its own, benchmarks, backups and a sample configuration.
 
 use super::auth::api_keys;
 use super::auth::users::{self, NewUser};
@@ -41,6 +42,10 @@ enum Command {
     /// Manage API keys for the payment system.
     #[command(subcommand)]
     ApiKey(ApiKeyCommand),
+    /// Copy the SQLite database to PATH while Regio runs (a new file; PostgreSQL: use pg_dump).
+    Backup { path: std::path::PathBuf },
+    /// Print a commented sample `.env` for running Regio for real.
+    SampleEnv,
 }
 
 #[derive(Subcommand)]
@@ -115,11 +120,14 @@ enum UserCommand {
 
 pub async fn run() -> ExitCode {
     let _ = dotenvy::dotenv();
+    let cli = Cli::parse();
+    // A bench's large statements are slow by design: sqlx's slow-statement warnings would bury
+    // its figures.
+    let default_filter = if matches!(cli.command, Some(Command::Bench(_))) { "info,sqlx=error" } else { "info,sqlx=warn" };
     tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,sqlx=warn".into()))
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| default_filter.into()))
         .with_writer(std::io::stderr)
         .init();
-    let cli = Cli::parse();
     match execute(cli.command.unwrap_or(Command::Serve)).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
@@ -154,8 +162,49 @@ async fn execute(command: Command) -> Result<(), String> {
         }
         Command::User(cmd) => user(&open().await?.1, cmd).await,
         Command::ApiKey(cmd) => api_key(&open().await?.1, cmd).await,
+        Command::Backup { path } => backup(&open().await?.1, &path).await,
+        Command::SampleEnv => {
+            print!("{SAMPLE_ENV}");
+            Ok(())
+        }
     }
 }
+
+async fn backup(db: &Db, path: &std::path::Path) -> Result<(), String> {
+    if path.exists() {
+        return Err(format!("{} exists: a backup goes to a new file", path.display()));
+    }
+    let target = path.to_str().ok_or_else(|| format!("{} is not valid UTF-8", path.display()))?;
+    db.backup_into(target).await.map_err(|e| format!("backup: {e}"))?;
+    println!("backed up to {}", path.display());
+    Ok(())
+}
+
+/// What `make release` puts beside the binary as `.env.sample`.
+const SAMPLE_ENV: &str = "\
+# Regio's configuration: copy to .env beside the binary (or set these in the environment).
+# See the README's Configuration table for every variable.
+
+# PostgreSQL for several instances; SQLite (a file) is fine for one.
+DATABASE_URL=sqlite://data/regio.db?mode=rwc
+# DATABASE_URL=postgres://regio:PASSWORD@127.0.0.1:5432/regio
+
+# Listen on loopback behind a reverse proxy that terminates HTTPS.
+REGIO_ADDR=127.0.0.1:3000
+# The origin browsers use (CSRF checks compare Origin with it; https makes cookies Secure).
+# REGIO_PUBLIC_URL=https://regio.example.jp
+
+# The compiled site (pkg/, stylesheet, public files), relative to the working directory.
+LEPTOS_SITE_ROOT=site
+
+# Stripe: a restricted or secret key of the account to mirror into.
+# STRIPE_SECRET_KEY=sk_live_...
+
+# /metrics for a Prometheus that scrapes from another host.
+# REGIO_METRICS_TOKEN=
+
+RUST_LOG=info,sqlx=warn
+";
 
 /// Reads the configuration and opens (and migrates) the database.
 async fn open() -> Result<(Config, Db), String> {

@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod api_keys;
 pub mod audit;
+pub mod bench;
 pub mod currencies;
 pub mod imports;
 pub mod ledger;
@@ -126,6 +127,15 @@ impl Db {
 
     pub async fn ping(&self) -> Result<(), sqlx::Error> {
         sqlx::query("SELECT 1").execute(&self.pool).await.map(|_| ())
+    }
+
+    /// Writes a consistent copy of a SQLite database to `path` while Regio keeps running
+    /// (`VACUUM INTO` reads one snapshot and never blocks the writer). PostgreSQL has `pg_dump`.
+    pub async fn backup_into(&self, path: &str) -> Result<(), sqlx::Error> {
+        if self.kind == DbKind::Postgres {
+            return Err(sqlx::Error::Configuration("back up PostgreSQL with pg_dump (see the README)".into()));
+        }
+        sqlx::query("VACUUM INTO $1").bind(path).execute(&self.pool).await.map(|_| ())
     }
 }
 

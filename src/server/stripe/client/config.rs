@@ -2,7 +2,6 @@
 
 use std::time::Duration;
 
-use super::error::StripeError;
 use super::rate_limit::RateLimit;
 use super::retry::RetryPolicy;
 use super::secret::SecretKey;
@@ -40,17 +39,6 @@ impl ClientConfig {
     pub fn with_base_url(mut self, base_url: impl Into<String>) -> Self {
         self.base_url = base_url.into();
         self
-    }
-
-    /// `STRIPE_SECRET_KEY` (required) and `STRIPE_API_BASE` (optional).
-    pub fn from_env() -> Result<Self, StripeError> {
-        let key = std::env::var("STRIPE_SECRET_KEY").map_err(|_| StripeError::Config("STRIPE_SECRET_KEY is not set".to_owned()))?;
-        let key = SecretKey::new(key.trim()).map_err(|e| StripeError::Config(format!("STRIPE_SECRET_KEY: {e}")))?;
-        let config = Self::new(key);
-        Ok(match std::env::var("STRIPE_API_BASE").ok().filter(|v| !v.trim().is_empty()) {
-            None => config,
-            Some(base) => config.with_base_url(base.trim()),
-        })
     }
 
     pub(crate) fn effective_rate_limit(&self) -> RateLimit {

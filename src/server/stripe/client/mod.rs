@@ -1,7 +1,7 @@
 //! Regio's typed Stripe client.
 //!
 //! ```ignore
-//! let client = StripeClient::new(ClientConfig::from_env()?)?;
+//! let client = StripeClient::new(ClientConfig::new(SecretKey::new("sk_test_…")?))?;
 //! let key = IdempotencyKey::derive("tx_0193f2", "report_payment")?;
 //! let record = client.payment_records().report_payment(&request, &key).await?;
 //! ```
@@ -99,10 +99,6 @@ impl StripeClient {
 
     pub fn mode(&self) -> KeyMode {
         self.inner.mode
-    }
-
-    pub fn base_url(&self) -> &Url {
-        &self.inner.base_url
     }
 }
 
