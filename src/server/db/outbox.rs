@@ -154,8 +154,11 @@ pub enum Outcome<'a> {
     },
 }
 
-/// Records an attempt's outcome and releases the claim, in one transaction.
-pub async fn finish(db: &Db, worker: &str, item: &OutboxItem, outcome: Outcome<'_>) -> Result<(), sqlx::Error> {
+/// Records an attempt's outcome and releases the claim, in one transaction, if `worker` still
+/// holds the claim on a pending row. `false` when it lost it (its claim expired and another
+/// worker took the row, or the row was decided meanwhile): nothing is written then, so a late
+/// worker cannot overwrite a delivery.
+pub async fn finish(db: &Db, worker: &str, item: &OutboxItem, outcome: Outcome<'_>) -> Result<bool, sqlx::Error> {
     let now = now_ms();
     let mut tx = db.begin_write().await?;
     let (label, status, error) = match &outcome {
@@ -163,19 +166,24 @@ pub async fn finish(db: &Db, worker: &str, item: &OutboxItem, outcome: Outcome<'
         Outcome::Retry { error, http_status, .. } => ("retry", *http_status, Some(*error)),
         Outcome::Failed { error, http_status } => ("failed", *http_status, Some(*error)),
     };
-    match outcome {
+    const HELD: &str = "WHERE id = $1 AND claimed_by = $2 AND state = 'pending'";
+    let done = match outcome {
         Outcome::Delivered { stripe_id } => {
-            sqlx::query("UPDATE outbox SET state = 'delivered', stripe_id = $2, attempts = attempts + 1, claimed_by = NULL, claimed_until = NULL, last_error = NULL, updated_at = $3 WHERE id = $1")
-                .bind(&item.id).bind(stripe_id).bind(now).execute(&mut *tx.tx).await?;
+            sqlx::query(&format!("UPDATE outbox SET state = 'delivered', stripe_id = $3, attempts = attempts + 1, claimed_by = NULL, claimed_until = NULL, last_error = NULL, updated_at = $4 {HELD}"))
+                .bind(&item.id).bind(worker).bind(stripe_id).bind(now).execute(&mut *tx.tx).await?
         }
         Outcome::Retry { error, retry_at, .. } => {
-            sqlx::query("UPDATE outbox SET attempts = attempts + 1, next_attempt_at = $2, last_error = $3, claimed_by = NULL, claimed_until = NULL, updated_at = $4 WHERE id = $1")
-                .bind(&item.id).bind(retry_at).bind(error).bind(now).execute(&mut *tx.tx).await?;
+            sqlx::query(&format!("UPDATE outbox SET attempts = attempts + 1, next_attempt_at = $3, last_error = $4, claimed_by = NULL, claimed_until = NULL, updated_at = $5 {HELD}"))
+                .bind(&item.id).bind(worker).bind(retry_at).bind(error).bind(now).execute(&mut *tx.tx).await?
         }
         Outcome::Failed { error, .. } => {
-            sqlx::query("UPDATE outbox SET state = 'failed', attempts = attempts + 1, last_error = $2, claimed_by = NULL, claimed_until = NULL, updated_at = $3 WHERE id = $1")
-                .bind(&item.id).bind(error).bind(now).execute(&mut *tx.tx).await?;
+            sqlx::query(&format!("UPDATE outbox SET state = 'failed', attempts = attempts + 1, last_error = $3, claimed_by = NULL, claimed_until = NULL, updated_at = $4 {HELD}"))
+                .bind(&item.id).bind(worker).bind(error).bind(now).execute(&mut *tx.tx).await?
         }
+    };
+    if done.rows_affected() == 0 {
+        tx.tx.rollback().await?;
+        return Ok(false);
     }
     sqlx::query("INSERT INTO outbox_attempts (id, outbox_id, at, outcome, worker, http_status, error) VALUES ($1, $2, $3, $4, $5, $6, $7)")
         .bind(new_id())
@@ -187,7 +195,22 @@ pub async fn finish(db: &Db, worker: &str, item: &OutboxItem, outcome: Outcome<'
         .bind(error.map(str::to_string))
         .execute(&mut *tx.tx)
         .await?;
-    tx.commit().await
+    tx.commit().await?;
+    Ok(true)
+}
+
+/// Extends every claim `worker` holds on pending rows to `claim_ms` from now: the heartbeat of a
+/// worker whose deliveries (with the client's retries and rate limiting) outlast one claim.
+pub async fn renew_claims(db: &Db, worker: &str, claim_ms: i64) -> Result<u64, sqlx::Error> {
+    let now = now_ms();
+    let mut tx = db.begin_write().await?;
+    let done = sqlx::query("UPDATE outbox SET claimed_until = $2 WHERE claimed_by = $1 AND state = 'pending'")
+        .bind(worker)
+        .bind(now + claim_ms)
+        .execute(&mut *tx.tx)
+        .await?;
+    tx.commit().await?;
+    Ok(done.rows_affected())
 }
 
 /// Puts a failed item back in the queue (the "retry" action); `false` if it was not failed.
@@ -300,15 +323,10 @@ pub async fn enqueue_fix_refund(tx: &mut DbTx, refund: &FixRefund) -> Result<(),
     .map(|_| ())
 }
 
-/// Fix refunds queued or delivered for a case, by reference.
-pub async fn fix_refunds_of(tx: &mut DbTx, case_id: &str) -> Result<Vec<(String, String)>, sqlx::Error> {
-    sqlx::query("SELECT reference, state FROM outbox WHERE case_id = $1 ORDER BY id")
-        .bind(case_id)
-        .fetch_all(&mut **tx)
-        .await?
-        .iter()
-        .map(|row| Ok((row.try_get("reference")?, row.try_get("state")?)))
-        .collect()
+/// The refunds reconciliation fixes queued for a payment, whatever their case.
+pub async fn fix_refunds_of_payment(tx: &mut DbTx, transaction_id: &str) -> Result<Vec<OutboxItem>, sqlx::Error> {
+    let sql = format!("SELECT {COLUMNS} FROM outbox WHERE case_id IS NOT NULL AND operation = 'report_refund' AND transaction_id = $1 ORDER BY id");
+    sqlx::query(&sql).bind(transaction_id).fetch_all(&mut **tx).await?.iter().map(from_row).collect()
 }
 
 pub async fn pending_count(db: &Db) -> Result<i64, sqlx::Error> {

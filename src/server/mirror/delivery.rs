@@ -53,30 +53,40 @@ async fn attempt(db: &Db, stripe: &StripeClient, item: &OutboxItem) -> Result<De
     Ok(match item.operation {
         Operation::ReportPayment => report_payment(db, stripe, &transaction, &currency, &key).await?,
         Operation::ReportRefund => match &item.fix {
-            Some(fix) => report_fix_refund(stripe, fix, &currency, &key).await,
-            None => report_refund(db, stripe, &transaction, &currency, &key).await?,
+            Some(fix) => report_fix_refund(stripe, fix, &transaction, &key).await,
+            None => report_refund(db, stripe, &transaction, &key).await?,
         },
     })
 }
 
-fn metadata(transaction: &LedgerTransaction, currency: &Currency) -> Metadata {
+/// The fiat currency and local exponent stored with the transaction when it was posted: a
+/// retry sends exactly what the first attempt sent, whatever the currency says today.
+fn posted_fiat(t: &LedgerTransaction) -> Result<(String, i64, u32), Delivery> {
+    match (&t.fiat_currency, t.fiat_amount, t.exponent.and_then(|e| u32::try_from(e).ok())) {
+        (Some(currency), Some(amount), Some(exponent)) => Ok((currency.clone(), amount, exponent)),
+        _ => Err(Delivery::Failed { error: "the transaction has no fiat amount, fiat currency or exponent".into(), http_status: None }),
+    }
+}
+
+fn metadata(transaction: &LedgerTransaction, currency: &Currency, exponent: u32) -> Metadata {
     Metadata::from([
         ("regio_transaction_id".to_string(), transaction.id.clone()),
         ("regio_kind".to_string(), transaction.kind.as_str().to_string()),
-        ("local_amount".to_string(), format_amount(transaction.amount, currency.exponent)),
+        ("local_amount".to_string(), format_amount(transaction.amount, exponent)),
         ("local_currency".to_string(), currency.code.clone()),
         ("regio_external_ref".to_string(), transaction.external_ref.chars().take(500).collect()),
     ])
 }
 
 async fn report_payment(db: &Db, stripe: &StripeClient, t: &LedgerTransaction, currency: &Currency, key: &IdempotencyKey) -> Result<Delivery, sqlx::Error> {
-    let Some(fiat) = t.fiat_amount else {
-        return Ok(Delivery::Failed { error: "the transaction has no fiat amount".into(), http_status: None });
+    let (fiat_currency, fiat, exponent) = match posted_fiat(t) {
+        Ok(posted) => posted,
+        Err(failed) => return Ok(failed),
     };
     let payer = accounts::find(db, &t.from_account).await?;
     let at = t.occurred_at / 1000;
     let request = ReportPayment {
-        amount_requested: Amount::new(currency.fiat_currency.clone(), fiat),
+        amount_requested: Amount::new(fiat_currency, fiat),
         initiated_at: at,
         payment_method: CustomPaymentMethod {
             custom_type: currency.payment_method_type.clone(),
@@ -89,7 +99,7 @@ async fn report_payment(db: &Db, stripe: &StripeClient, t: &LedgerTransaction, c
         customer_presence: None,
         description: Some(t.description.clone()).filter(|d| !d.is_empty()),
         shipping_details: None,
-        metadata: metadata(t, currency),
+        metadata: metadata(t, currency, exponent),
     };
     let record = match stripe.payment_records().report_payment(&request, key).await {
         Ok(record) => record.id,
@@ -117,21 +127,24 @@ async fn report_payment(db: &Db, stripe: &StripeClient, t: &LedgerTransaction, c
     })
 }
 
-async fn report_refund(db: &Db, stripe: &StripeClient, t: &LedgerTransaction, currency: &Currency, key: &IdempotencyKey) -> Result<Delivery, sqlx::Error> {
+async fn report_refund(db: &Db, stripe: &StripeClient, t: &LedgerTransaction, key: &IdempotencyKey) -> Result<Delivery, sqlx::Error> {
     let Some(payment_id) = &t.corrects_id else {
         return Ok(Delivery::Failed { error: "the refund names no payment".into(), http_status: None });
     };
     let Some(record) = outbox::payment_record_of(db, payment_id).await? else {
         return Ok(Delivery::Retry { error: "waiting for the payment's Payment Record".into(), http_status: None });
     };
-    let fiat = t.fiat_amount.unwrap_or(0);
+    let (fiat_currency, fiat, _) = match posted_fiat(t) {
+        Ok(posted) => posted,
+        Err(failed) => return Ok(failed),
+    };
     if fiat == 0 {
         // Rounding can leave a small refund worth nothing in fiat: Stripe takes no zero refund,
         // and the record already shows the right refunded total.
         return Ok(Delivery::Delivered { stripe_id: record });
     }
     let request = ReportRefund {
-        amount: Some(Amount::new(currency.fiat_currency.clone(), fiat)),
+        amount: Some(Amount::new(fiat_currency, fiat)),
         refund_reference: t.id.clone(),
         refunded_at: t.occurred_at / 1000,
         initiated_at: None,
@@ -142,10 +155,14 @@ async fn report_refund(db: &Db, stripe: &StripeClient, t: &LedgerTransaction, cu
     Ok(outcome(stripe.payment_records().report_refund(&record, &request, key).await.map(|r| r.id)))
 }
 
-/// A refund a reconciliation fix asked for: on the record it names, for the amount it names.
-async fn report_fix_refund(stripe: &StripeClient, fix: &FixTarget, currency: &Currency, key: &IdempotencyKey) -> Delivery {
+/// A refund a reconciliation fix asked for: on the record it names, for the amount it names,
+/// in the payment's fiat currency.
+async fn report_fix_refund(stripe: &StripeClient, fix: &FixTarget, payment: &LedgerTransaction, key: &IdempotencyKey) -> Delivery {
+    let Some(fiat_currency) = payment.fiat_currency.clone() else {
+        return Delivery::Failed { error: "the payment has no fiat currency".into(), http_status: None };
+    };
     let request = ReportRefund {
-        amount: Some(Amount::new(currency.fiat_currency.clone(), fix.amount)),
+        amount: Some(Amount::new(fiat_currency, fix.amount)),
         refund_reference: fix.reference.clone(),
         refunded_at: fix.queued_at / 1000,
         initiated_at: None,
