@@ -9,6 +9,8 @@ use regio::server::db::outbox::{self, Outcome};
 use regio::server::ledger::accounts;
 use regio::server::ledger::currencies;
 use regio::server::mirror::{MirrorWorker, WorkerOptions};
+use regio::server::stripe::client::IdempotencyKey;
+use regio::server::stripe::client::invoices::{FinalizeInvoice, InvoiceStatus};
 use regio::server::stripe::client::payment_records::ListPaymentRecords;
 use regio::server::stripe::client::{ClientConfig, ListOptions, RateLimit, RetryPolicy, SecretKey, StripeClient};
 use serde_json::{Value, json};
@@ -24,6 +26,7 @@ both_databases!(
     a_late_worker_cannot_overwrite_a_delivery,
     a_claim_is_renewed_while_its_delivery_runs,
     a_delivery_sends_what_was_computed_at_posting,
+    a_retry_after_stripe_forgot_its_key_adopts_the_record_it_made,
 );
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -302,4 +305,76 @@ async fn a_delivery_sends_what_was_computed_at_posting(backend: Backend) {
     app.add_user(admin, "admin").await;
     let page = app.signed_in(admin).await.get(app.url("/settings")).send().await.expect("settings").text().await.expect("page");
     assert!(page.contains("A new rate applies to new payments only"), "the settings page says what a new peg changes");
+}
+
+/// Stripe keeps an idempotency key about a day; a retry after that must find the record its
+/// first attempt made instead of making a second. The emulator here forgets every key at once.
+async fn a_retry_after_stripe_forgot_its_key_adopts_the_record_it_made(backend: Backend) {
+    let (app, key) = one_payment(backend).await;
+    let (emulator, test_client) = spawn_emulator().await;
+    let http = reqwest::Client::new();
+    let forget = http.post(format!("{emulator}/_emulator/idempotency")).json(&json!({ "retention_secs": 0 })).send().await.expect("forget keys");
+    assert!(forget.status().is_success());
+    let mut config = ClientConfig::new(SecretKey::new("sk_test_regio_tests").expect("key")).with_base_url(emulator.as_str());
+    config.retry = RetryPolicy::never();
+    let client = StripeClient::new(config).expect("client");
+    let options = WorkerOptions { idle_poll: Duration::from_millis(50), ambiguity_window: Duration::ZERO, ..WorkerOptions::default() };
+    let lose_next = |n: i64| http.post(format!("{emulator}/_emulator/faults")).json(&json!({ "lose_next": n })).send();
+    let records_for = |reference: String| {
+        let client = test_client.clone();
+        async move {
+            let all = client.payment_records().list(&ListPaymentRecords::default()).collect_all().await.expect("list");
+            all.into_iter()
+                .filter(|r| {
+                    r.payment.processor_details.as_ref().and_then(|p| p.custom.as_ref()).and_then(|c| c.payment_reference.as_deref())
+                        == Some(reference.as_str())
+                })
+                .collect::<Vec<_>>()
+        }
+    };
+    let payment: String = sqlx::query("SELECT id FROM transactions WHERE external_ref = 'p-1'").fetch_one(&app.db.pool).await.expect("p-1").get(0);
+
+    // The payment: made, its answer lost.
+    lose_next(1).await.expect("lose");
+    let (_stop, stopped) = watch::channel(false);
+    let running = tokio::spawn(MirrorWorker::new(app.db.clone(), client, options).run(stopped));
+    wait_until(&app, Duration::from_secs(30), |delivered| delivered == 1).await;
+    let made = records_for(payment.clone()).await;
+    assert_eq!(made.len(), 1, "one record for the payment");
+    assert_eq!(outbox_row(&app, "report_payment").await.2.as_deref(), Some(made[0].id.as_str()), "the record found is the one stored");
+
+    // A refund: made, its answer lost.
+    lose_next(1).await.expect("lose");
+    let mut refund = item("r-1", "refund", "300", "shop-1", "m-1");
+    refund["refund_of"] = "p-1".into();
+    let (status, body) = post(&app, &key, vec![refund]).await;
+    assert_eq!(status, 200, "{body}");
+    wait_until(&app, Duration::from_secs(30), |delivered| delivered == 2).await;
+    assert_eq!(records_for(payment.clone()).await[0].payment.amount_refunded.value, 300, "refunded once");
+
+    // An invoice payment: the record is made, attaching it to the (draft) invoice is refused.
+    let invoice = crate::recon::invoice(&test_client, false).await;
+    let mut paid = item("ip-1", "invoice_payment", "1000", "m-1", "op-1");
+    paid["invoice"] = invoice.clone().into();
+    let (status, body) = post(&app, &key, vec![paid]).await;
+    assert_eq!(status, 200, "{body}");
+    let invoice_payment: String = sqlx::query("SELECT id FROM transactions WHERE external_ref = 'ip-1'").fetch_one(&app.db.pool).await.expect("ip-1").get(0);
+    let started = Instant::now();
+    let outbox_id = loop {
+        let (id, state, _) = outbox_row(&app, "report_payment").await;
+        if state == "failed" {
+            break id;
+        }
+        assert!(started.elapsed() < Duration::from_secs(30), "the attach was never refused");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    let finalize = IdempotencyKey::new(format!("finalize-{}", crate::support::uuid_simple())).expect("key");
+    test_client.invoices().finalize(&invoice, &FinalizeInvoice::default(), &finalize).await.expect("finalize");
+    regio::server::mirror::retry(&app.db, &Actor::cli(), &outbox_id).await.expect("retry");
+    wait_until(&app, Duration::from_secs(30), |delivered| delivered == 3).await;
+    running.abort();
+    let made = records_for(invoice_payment).await;
+    assert_eq!(made.len(), 1, "one record for the invoice payment");
+    let paid = test_client.invoices().retrieve(&invoice, &[]).await.expect("invoice");
+    assert_eq!(paid.status, Some(InvoiceStatus::Paid), "the record first made was attached");
 }

@@ -46,6 +46,8 @@ pub struct OutboxItem {
     pub stripe_id: Option<String>,
     /// Set on a reconciliation fix's refund: what to refund, instead of a ledger refund's.
     pub fix: Option<FixTarget>,
+    /// When the first attempt was sent (ms); `None` before any.
+    pub first_sent_at: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -57,8 +59,7 @@ pub struct FixTarget {
     pub queued_at: i64,
 }
 
-const COLUMNS: &str =
-    "id, transaction_id, operation, idempotency_key, state, attempts, next_attempt_at, last_error, stripe_id, record_id, amount, reference, created_at";
+const COLUMNS: &str = "id, transaction_id, operation, idempotency_key, state, attempts, next_attempt_at, last_error, stripe_id, record_id, amount, reference, created_at, first_sent_at";
 
 fn from_row(row: &AnyRow) -> Result<OutboxItem, sqlx::Error> {
     let operation: String = row.try_get("operation")?;
@@ -76,6 +77,7 @@ fn from_row(row: &AnyRow) -> Result<OutboxItem, sqlx::Error> {
             (Some(record_id), Some(amount), Some(reference)) => Some(FixTarget { record_id, amount, reference, queued_at: row.try_get("created_at")? }),
             _ => None,
         },
+        first_sent_at: row.try_get("first_sent_at")?,
     })
 }
 
@@ -127,10 +129,12 @@ pub async fn claim_due(db: &Db, worker: &str, limit: i64, claim_ms: i64) -> Resu
     );
     let items: Vec<OutboxItem> = sqlx::query(&sql).bind(now).fetch_all(&mut *tx.tx).await?.iter().map(from_row).collect::<Result<_, _>>()?;
     for item in &items {
-        sqlx::query("UPDATE outbox SET claimed_by = $2, claimed_until = $3 WHERE id = $1")
+        // Claimed to be sent: from now on an attempt may reach Stripe.
+        sqlx::query("UPDATE outbox SET claimed_by = $2, claimed_until = $3, first_sent_at = COALESCE(first_sent_at, $4) WHERE id = $1")
             .bind(&item.id)
             .bind(worker)
             .bind(now + claim_ms)
+            .bind(now)
             .execute(&mut *tx.tx)
             .await?;
     }
@@ -213,6 +217,18 @@ pub async fn renew_claims(db: &Db, worker: &str, claim_ms: i64) -> Result<u64, s
     Ok(done.rows_affected())
 }
 
+/// Notes the record a success answer named while the delivery is not done (its invoice attach
+/// failed, or the answer did not decode): a retry adopts it instead of reporting again.
+pub async fn note_record(db: &Db, id: &str, record: &str) -> Result<(), sqlx::Error> {
+    let mut tx = db.begin_write().await?;
+    sqlx::query("UPDATE outbox SET stripe_id = $2 WHERE id = $1 AND state = 'pending' AND stripe_id IS NULL")
+        .bind(id)
+        .bind(record)
+        .execute(&mut *tx.tx)
+        .await?;
+    tx.commit().await
+}
+
 /// Puts a failed item back in the queue (the "retry" action); `false` if it was not failed.
 pub async fn requeue_failed(tx: &mut DbTx, id: &str) -> Result<bool, sqlx::Error> {
     let done = sqlx::query("UPDATE outbox SET state = 'pending', next_attempt_at = $2, updated_at = $2 WHERE id = $1 AND state = 'failed'")
@@ -281,7 +297,7 @@ pub async fn of_transactions(tx: &mut DbTx, transaction_ids: &[String]) -> Resul
 pub async fn resend_with_key(tx: &mut DbTx, id: &str, key: &str) -> Result<bool, sqlx::Error> {
     let now = now_ms();
     let done = sqlx::query(
-        "UPDATE outbox SET state = 'pending', idempotency_key = $2, stripe_id = NULL, next_attempt_at = $3, updated_at = $3 \
+        "UPDATE outbox SET state = 'pending', idempotency_key = $2, stripe_id = NULL, first_sent_at = NULL, next_attempt_at = $3, updated_at = $3 \
          WHERE id = $1 AND state = 'delivered'",
     )
     .bind(id)

@@ -6,10 +6,13 @@ use crate::server::db::accounts;
 use crate::server::db::currencies::{self, Currency};
 use crate::server::db::ledger::{self, LedgerTransaction};
 use crate::server::db::outbox::{self, FixTarget, Operation, OutboxItem};
+use crate::server::db::{now_ms, stripe_records};
 use crate::server::stripe::client::invoices::AttachPayment;
 use crate::server::stripe::client::payment_details::{CustomPaymentMethod, CustomProcessor, CustomerDetails, PaymentOutcome};
+use crate::server::stripe::client::payment_records::ListPaymentRecords;
 use crate::server::stripe::client::payment_records::{ReportPayment, ReportRefund};
-use crate::server::stripe::client::{Amount, IdempotencyKey, Metadata, StripeClient, StripeError};
+use crate::server::stripe::client::{Amount, IdempotencyKey, ListOptions, Metadata, StripeClient, StripeError};
+use std::time::Duration;
 
 /// What became of one delivery attempt.
 #[derive(Debug)]
@@ -29,8 +32,10 @@ pub enum Delivery {
     },
 }
 
-pub async fn deliver(db: &Db, stripe: &StripeClient, item: &OutboxItem) -> Delivery {
-    match attempt(db, stripe, item).await {
+/// `ambiguity_window`: how long Stripe surely keeps an idempotency key; a retry later than
+/// that after the first attempt looks for what that attempt may have made.
+pub async fn deliver(db: &Db, stripe: &StripeClient, item: &OutboxItem, ambiguity_window: Duration) -> Delivery {
+    match attempt(db, stripe, item, ambiguity_window).await {
         Ok(delivery) => delivery,
         Err(e) => {
             tracing::error!(error = %e, outbox = %item.id, "mirror: database error");
@@ -39,7 +44,7 @@ pub async fn deliver(db: &Db, stripe: &StripeClient, item: &OutboxItem) -> Deliv
     }
 }
 
-async fn attempt(db: &Db, stripe: &StripeClient, item: &OutboxItem) -> Result<Delivery, sqlx::Error> {
+async fn attempt(db: &Db, stripe: &StripeClient, item: &OutboxItem, ambiguity_window: Duration) -> Result<Delivery, sqlx::Error> {
     let Some(transaction) = ledger::find(db, &item.transaction_id).await? else {
         return Ok(Delivery::Failed { error: "the ledger transaction is missing".into(), http_status: None });
     };
@@ -51,11 +56,20 @@ async fn attempt(db: &Db, stripe: &StripeClient, item: &OutboxItem) -> Result<De
         Err(e) => return Ok(Delivery::Failed { error: format!("idempotency key: {e}"), http_status: None }),
     };
     Ok(match item.operation {
-        Operation::ReportPayment => report_payment(db, stripe, &transaction, &currency, &key).await?,
-        Operation::ReportRefund => match &item.fix {
-            Some(fix) => report_fix_refund(stripe, fix, &transaction, &key).await,
-            None => report_refund(db, stripe, &transaction, &key).await?,
-        },
+        Operation::ReportPayment => {
+            let record = match made_before(db, stripe, item, ambiguity_window).await? {
+                Ok(record) => record,
+                Err(retry) => return Ok(retry),
+            };
+            report_payment(db, stripe, item, &transaction, &currency, &key, record).await?
+        }
+        Operation::ReportRefund => {
+            let delivery = match &item.fix {
+                Some(fix) => report_fix_refund(stripe, fix, &transaction, &key).await,
+                None => report_refund(db, stripe, &transaction, &key).await?,
+            };
+            already_made(item, delivery, &transaction, db).await?
+        }
     })
 }
 
@@ -78,7 +92,68 @@ fn metadata(transaction: &LedgerTransaction, currency: &Currency, exponent: u32)
     ])
 }
 
-async fn report_payment(db: &Db, stripe: &StripeClient, t: &LedgerTransaction, currency: &Currency, key: &IdempotencyKey) -> Result<Delivery, sqlx::Error> {
+/// Records made before are looked for this far before the first attempt: Stripe's `created`
+/// is in whole seconds and clocks differ.
+const LOOKBACK_SECONDS: i64 = 600;
+
+/// The record an earlier attempt of this payment delivery made, when it may have made one that
+/// Stripe's idempotency key no longer guards: one a success answer named (kept on the row),
+/// else, past the window, one naming the transaction in the reconciliation snapshot or among
+/// the records created since the first attempt. `Err` when Stripe could not be asked.
+async fn made_before(db: &Db, stripe: &StripeClient, item: &OutboxItem, window: Duration) -> Result<Result<Option<String>, Delivery>, sqlx::Error> {
+    if let Some(record) = &item.stripe_id {
+        return Ok(Ok(Some(record.clone())));
+    }
+    let window_ms = i64::try_from(window.as_millis()).unwrap_or(i64::MAX);
+    let Some(first) = item.first_sent_at.filter(|first| now_ms().saturating_sub(*first) > window_ms) else { return Ok(Ok(None)) };
+    if let Some(record) = stripe_records::naming(db, &item.transaction_id).await? {
+        return Ok(Ok(Some(record)));
+    }
+    let since = ListPaymentRecords { created_after: Some(first / 1000 - LOOKBACK_SECONDS), page: ListOptions::limit(100), ..ListPaymentRecords::default() };
+    let mut pages = stripe.payment_records().list(&since);
+    loop {
+        match pages.next_item().await {
+            Ok(Some(record)) => {
+                let reference = record.payment.processor_details.as_ref().and_then(|p| p.custom.as_ref()).and_then(|c| c.payment_reference.as_deref());
+                if reference == Some(item.transaction_id.as_str()) || record.metadata.get("regio_transaction_id") == Some(&item.transaction_id) {
+                    return Ok(Ok(Some(record.id)));
+                }
+            }
+            Ok(None) => return Ok(Ok(None)),
+            Err(e) => return Ok(Err(Delivery::Retry { error: format!("looking for a record made before: {e}"), http_status: e.status() })),
+        }
+    }
+}
+
+/// A refund Stripe says already exists under our reference, after an attempt that may have
+/// reached it, is that attempt's: delivered. (Stripe requires refund references unique.)
+async fn already_made(item: &OutboxItem, delivery: Delivery, t: &LedgerTransaction, db: &Db) -> Result<Delivery, sqlx::Error> {
+    let Delivery::Failed { error, .. } = &delivery else { return Ok(delivery) };
+    if item.first_sent_at.is_none() || !error.contains("resource_already_exists") {
+        return Ok(delivery);
+    }
+    let record = match &item.fix {
+        Some(fix) => Some(fix.record_id.clone()),
+        None => match &t.corrects_id {
+            Some(payment) => outbox::payment_record_of(db, payment).await?,
+            None => None,
+        },
+    };
+    Ok(match record {
+        Some(stripe_id) => Delivery::Delivered { stripe_id },
+        None => delivery,
+    })
+}
+
+async fn report_payment(
+    db: &Db,
+    stripe: &StripeClient,
+    item: &OutboxItem,
+    t: &LedgerTransaction,
+    currency: &Currency,
+    key: &IdempotencyKey,
+    made: Option<String>,
+) -> Result<Delivery, sqlx::Error> {
     let (fiat_currency, fiat, exponent) = match posted_fiat(t) {
         Ok(posted) => posted,
         Err(failed) => return Ok(failed),
@@ -101,11 +176,21 @@ async fn report_payment(db: &Db, stripe: &StripeClient, t: &LedgerTransaction, c
         shipping_details: None,
         metadata: metadata(t, currency, exponent),
     };
-    let record = match stripe.payment_records().report_payment(&request, key).await {
-        Ok(record) => record.id,
-        Err(e) => return Ok(outcome(Err(e))),
+    let record = match made {
+        Some(record) => record,
+        None => match stripe.payment_records().report_payment(&request, key).await {
+            Ok(record) => record.id,
+            Err(e) => {
+                if let StripeError::Decode { id: Some(record), .. } = &e {
+                    outbox::note_record(db, &item.id, record).await?;
+                }
+                return Ok(outcome(Err(e)));
+            }
+        },
     };
     let Some(invoice) = &t.stripe_invoice else { return Ok(Delivery::Delivered { stripe_id: record }) };
+    // The record exists whatever becomes of the attach: a retry adopts it.
+    outbox::note_record(db, &item.id, &record).await?;
     // A second call under its own key: a retry replays the report (same key, same record) and
     // attaches again, which Stripe answers from the first attach.
     let attach_key = match IdempotencyKey::new(format!("attach_payment/{}", key.as_str())) {

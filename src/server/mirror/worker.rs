@@ -96,7 +96,7 @@ impl MirrorWorker {
     }
 
     async fn process(&self, item: &OutboxItem) {
-        let delivery = deliver(&self.db, &self.stripe, item).await;
+        let delivery = deliver(&self.db, &self.stripe, item, self.options.ambiguity_window).await;
         let outcome = match &delivery {
             Delivery::Delivered { stripe_id } => Outcome::Delivered { stripe_id },
             Delivery::Retry { error, http_status } if item.attempts + 1 < self.options.max_attempts => {
