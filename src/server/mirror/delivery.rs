@@ -30,6 +30,12 @@ pub enum Delivery {
         error: String,
         http_status: Option<u16>,
     },
+    /// Stripe refused because the object exists already (`resource_already_exists`): final
+    /// unless it is what an earlier attempt made.
+    Exists {
+        error: String,
+        http_status: Option<u16>,
+    },
 }
 
 /// `ambiguity_window`: how long Stripe surely keeps an idempotency key; a retry later than
@@ -128,8 +134,7 @@ async fn made_before(db: &Db, stripe: &StripeClient, item: &OutboxItem, window: 
 /// A refund Stripe says already exists under our reference, after an attempt that may have
 /// reached it, is that attempt's: delivered. (Stripe requires refund references unique.)
 async fn already_made(item: &OutboxItem, delivery: Delivery, t: &LedgerTransaction, db: &Db) -> Result<Delivery, sqlx::Error> {
-    let Delivery::Failed { error, .. } = &delivery else { return Ok(delivery) };
-    if item.first_sent_at.is_none() || !error.contains("resource_already_exists") {
+    if item.first_sent_at.is_none() || !matches!(delivery, Delivery::Exists { .. }) {
         return Ok(delivery);
     }
     let record = match &item.fix {
@@ -260,6 +265,7 @@ fn outcome(result: Result<String, StripeError>) -> Delivery {
     match result {
         Ok(stripe_id) => Delivery::Delivered { stripe_id },
         Err(e) if e.is_retryable() => Delivery::Retry { error: e.to_string(), http_status: e.status() },
+        Err(e) if e.code() == Some("resource_already_exists") => Delivery::Exists { error: e.to_string(), http_status: e.status() },
         Err(e) => Delivery::Failed { error: e.to_string(), http_status: e.status() },
     }
 }

@@ -102,7 +102,9 @@ impl MirrorWorker {
             Delivery::Retry { error, http_status } if item.attempts + 1 < self.options.max_attempts => {
                 Outcome::Retry { error, http_status: *http_status, retry_at: now_ms() + backoff_ms(item.attempts) }
             }
-            Delivery::Retry { error, http_status } | Delivery::Failed { error, http_status } => Outcome::Failed { error, http_status: *http_status },
+            Delivery::Retry { error, http_status } | Delivery::Failed { error, http_status } | Delivery::Exists { error, http_status } => {
+                Outcome::Failed { error, http_status: *http_status }
+            }
         };
         match outbox::finish(&self.db, &self.id, item, outcome).await {
             Ok(true) => {}

@@ -159,7 +159,7 @@ async fn plan(tx: &mut DbTx, id: &str, kind: FixKind, transaction_id: Option<&st
             if deliveries.iter().chain(&fix_refunds).any(|d| d.state == "pending") {
                 return Err(AppError::conflict("A refund of this payment is still on its way to Stripe; wait for it, then run again."));
             }
-            let failed: Vec<String> = deliveries.into_iter().filter(|d| d.state == "failed").map(|d| d.id).collect();
+            let failed: Vec<String> = deliveries.into_iter().chain(fix_refunds).filter(|d| d.state == "failed").map(|d| d.id).collect();
             if !failed.is_empty() {
                 let stripe_lines = vec![format!("{} failed refund deliveries retried with their original keys", failed.len())];
                 Plan { preview: lines(kind, vec![], stripe_lines, vec![]), action: Action::Requeue(failed) }
