@@ -84,7 +84,9 @@ fn CurrencySection(currencies: Vec<CurrencyView>, editing: Option<CurrencyView>,
                 "Conversion rule: fiat = local × rate, rounded half away from zero to the fiat's minor unit "
                 "(at a rate of 0.5, 3 coins are ¥1.5, reported as ¥2). Refunds convert at the payment's own rate, "
                 "whatever the rate is today, so a fully refunded payment gives back exactly what it reported. "
-                "The number of decimals cannot change once transactions use the currency."
+                "The number of decimals and the fiat currency cannot change once transactions use the currency. "
+                "A new rate applies to new payments only: payments already recorded, and their refunds, keep the rate "
+                "and fiat amount they were posted with."
             </p>
         </section>
     }

@@ -1,12 +1,16 @@
 //! Exactly-once mirroring into the Stripe emulator, with faults injected on its side.
 
 use crate::both_databases;
-use crate::ledger::{assert_ledger_consistent, item, post, set_peg};
-use crate::support::{Backend, TestApp, spawn_app};
+use crate::ledger::{assert_ledger_consistent, item, ledger_fixture, post, set_peg};
+use crate::support::{Backend, TestApp, spawn_app, spawn_emulator};
 use regio::server::auth::api_keys;
 use regio::server::db::audit::Actor;
+use regio::server::db::outbox::{self, Outcome};
 use regio::server::ledger::accounts;
+use regio::server::ledger::currencies;
 use regio::server::mirror::{MirrorWorker, WorkerOptions};
+use regio::server::stripe::client::IdempotencyKey;
+use regio::server::stripe::client::invoices::{FinalizeInvoice, InvoiceStatus};
 use regio::server::stripe::client::payment_records::ListPaymentRecords;
 use regio::server::stripe::client::{ClientConfig, ListOptions, RateLimit, RetryPolicy, SecretKey, StripeClient};
 use serde_json::{Value, json};
@@ -16,7 +20,14 @@ use std::num::NonZeroU32;
 use std::time::{Duration, Instant};
 use tokio::sync::watch;
 
-both_databases!(every_payment_and_refund_lands_exactly_once_despite_faults, a_worker_killed_mid_delivery_is_replaced_without_duplicates);
+both_databases!(
+    every_payment_and_refund_lands_exactly_once_despite_faults,
+    a_worker_killed_mid_delivery_is_replaced_without_duplicates,
+    a_late_worker_cannot_overwrite_a_delivery,
+    a_claim_is_renewed_while_its_delivery_runs,
+    a_delivery_sends_what_was_computed_at_posting,
+    a_retry_after_stripe_forgot_its_key_adopts_the_record_it_made,
+);
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn two_workers_on_postgres_never_deliver_one_item_twice() {
@@ -196,4 +207,174 @@ async fn assert_exactly_once(app: &TestApp, emulator: &str) {
         assert_eq!(seen.get(&transaction), Some(&record), "the stored pr_ id is the record Stripe holds");
     }
     assert_ledger_consistent(app).await;
+}
+
+/// A ledger with one payment of 1,000 SRB (1:1 to JPY) waiting in the outbox, and its API key.
+async fn one_payment(backend: Backend) -> (TestApp, String) {
+    let app = spawn_app(backend).await;
+    let key = ledger_fixture(&app).await;
+    let (status, body) = post(&app, &key, vec![item("top-1", "top_up", "50000", "op-1", "m-1"), item("p-1", "payment", "1000", "m-1", "shop-1")]).await;
+    assert_eq!(status, 200, "{body}");
+    (app, key)
+}
+
+async fn outbox_row(app: &TestApp, operation: &str) -> (String, String, Option<String>) {
+    let row = sqlx::query("SELECT id, state, stripe_id FROM outbox WHERE operation = $1 ORDER BY id DESC LIMIT 1")
+        .bind(operation)
+        .fetch_one(&app.db.pool)
+        .await
+        .expect("outbox row");
+    (row.get(0), row.get(1), row.get(2))
+}
+
+async fn a_late_worker_cannot_overwrite_a_delivery(backend: Backend) {
+    let (app, _) = one_payment(backend).await;
+    let late = outbox::claim_due(&app.db, "worker-late", 10, 0).await.expect("claim");
+    assert_eq!(late.len(), 1);
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    let fresh = outbox::claim_due(&app.db, "worker-fresh", 10, 60_000).await.expect("claim");
+    assert_eq!(fresh.len(), 1, "the expired claim was taken over");
+    let _ = outbox::finish(&app.db, "worker-fresh", &fresh[0], Outcome::Delivered { stripe_id: "pr_fresh" }).await;
+    // The first worker comes back from a long delivery and reports what it saw.
+    let _ = outbox::finish(&app.db, "worker-late", &late[0], Outcome::Failed { error: "timed out", http_status: None }).await;
+    let _ = outbox::finish(&app.db, "worker-late", &late[0], Outcome::Delivered { stripe_id: "pr_late" }).await;
+    let (_, state, stripe_id) = outbox_row(&app, "report_payment").await;
+    assert_eq!((state.as_str(), stripe_id.as_deref()), ("delivered", Some("pr_fresh")), "the delivery stands as the claim holder recorded it");
+    let late_attempts: i64 = sqlx::query("SELECT COUNT(*) FROM outbox_attempts WHERE worker = 'worker-late' AND outcome <> 'lost_claim'")
+        .fetch_one(&app.db.pool)
+        .await
+        .expect("count")
+        .get(0);
+    assert_eq!(late_attempts, 0, "no attempt is recorded as if the late worker had decided the row");
+}
+
+async fn a_claim_is_renewed_while_its_delivery_runs(backend: Backend) {
+    let (app, _) = one_payment(backend).await;
+    let (emulator, _) = spawn_emulator().await;
+    let http = reqwest::Client::new();
+    http.post(format!("{emulator}/_emulator/faults")).json(&json!({ "hold": true })).send().await.expect("hold");
+    let (_stop, stopped) = watch::channel(false);
+    let running = tokio::spawn(worker(&app, &emulator, Duration::from_millis(300)).run(stopped));
+    let started = Instant::now();
+    loop {
+        let stats: Value = http.get(format!("{emulator}/_emulator/stats")).send().await.expect("stats").json().await.expect("json");
+        if stats["in_flight"].as_i64().unwrap_or(0) > 0 {
+            break;
+        }
+        assert!(started.elapsed() < Duration::from_secs(30), "the delivery never reached the emulator");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    // Several claim lengths later the delivery still runs; nobody else may take the row.
+    tokio::time::sleep(Duration::from_millis(1_200)).await;
+    let stolen = outbox::claim_due(&app.db, "intruder", 10, 60_000).await.expect("claim");
+    assert!(stolen.is_empty(), "a running delivery's claim is renewed, not left to expire");
+    http.post(format!("{emulator}/_emulator/faults")).json(&json!({ "hold": false })).send().await.expect("release");
+    wait_until(&app, Duration::from_secs(30), |delivered| delivered == 1).await;
+    running.abort();
+}
+
+async fn a_delivery_sends_what_was_computed_at_posting(backend: Backend) {
+    let (app, _) = one_payment(backend).await;
+    let usd = currencies::CurrencyInput {
+        code: "SRB",
+        name: "Sarubobo Coin",
+        exponent: "0",
+        fiat_currency: "usd",
+        peg_rate: "1",
+        payment_method_type: "cpmt_sarubobo",
+        payment_method_name: "Sarubobo Coin",
+    };
+    let refused = currencies::save(&app.db, &Actor::cli(), currencies::parse(&usd).expect("valid")).await.expect_err("fiat currency is locked");
+    assert!(matches!(&refused, regio::domain::AppError::Validation { field, .. } if field == "fiat_currency"), "{refused:?}");
+    // A new peg is accepted and applies to new payments only.
+    set_peg(&app, "2").await;
+    // A currency row changed behind Regio's back (an old database, a hand edit) changes nothing either.
+    sqlx::query("UPDATE currencies SET fiat_currency = 'usd', fiat_exponent = 2, exponent = 2").execute(&app.db.pool).await.expect("edit");
+    let (emulator, _) = spawn_emulator().await;
+    let (_stop, stopped) = watch::channel(false);
+    let running = tokio::spawn(worker(&app, &emulator, Duration::from_secs(60)).run(stopped));
+    wait_until(&app, Duration::from_secs(30), |delivered| delivered == 1).await;
+    running.abort();
+    let records = stripe(&emulator, 100).payment_records().list(&ListPaymentRecords::default()).collect_all().await.expect("list");
+    assert_eq!(records.len(), 1);
+    let requested = &records[0].payment.amount_requested;
+    assert_eq!((requested.currency.as_str(), requested.value), ("jpy", 1000), "the fiat currency and amount computed at posting");
+    assert_eq!(records[0].metadata.get("local_amount").map(String::as_str), Some("1000"), "the local amount in the exponent it was posted with");
+
+    let admin = "admin@example.com";
+    app.add_user(admin, "admin").await;
+    let page = app.signed_in(admin).await.get(app.url("/settings")).send().await.expect("settings").text().await.expect("page");
+    assert!(page.contains("A new rate applies to new payments only"), "the settings page says what a new peg changes");
+}
+
+/// Stripe keeps an idempotency key about a day; a retry after that must find the record its
+/// first attempt made instead of making a second. The emulator here forgets every key at once.
+async fn a_retry_after_stripe_forgot_its_key_adopts_the_record_it_made(backend: Backend) {
+    let (app, key) = one_payment(backend).await;
+    let (emulator, test_client) = spawn_emulator().await;
+    let http = reqwest::Client::new();
+    let forget = http.post(format!("{emulator}/_emulator/idempotency")).json(&json!({ "retention_secs": 0 })).send().await.expect("forget keys");
+    assert!(forget.status().is_success());
+    let mut config = ClientConfig::new(SecretKey::new("sk_test_regio_tests").expect("key")).with_base_url(emulator.as_str());
+    config.retry = RetryPolicy::never();
+    let client = StripeClient::new(config).expect("client");
+    let options = WorkerOptions { idle_poll: Duration::from_millis(50), ambiguity_window: Duration::ZERO, ..WorkerOptions::default() };
+    let lose_next = |n: i64| http.post(format!("{emulator}/_emulator/faults")).json(&json!({ "lose_next": n })).send();
+    let records_for = |reference: String| {
+        let client = test_client.clone();
+        async move {
+            let all = client.payment_records().list(&ListPaymentRecords::default()).collect_all().await.expect("list");
+            all.into_iter()
+                .filter(|r| {
+                    r.payment.processor_details.as_ref().and_then(|p| p.custom.as_ref()).and_then(|c| c.payment_reference.as_deref())
+                        == Some(reference.as_str())
+                })
+                .collect::<Vec<_>>()
+        }
+    };
+    let payment: String = sqlx::query("SELECT id FROM transactions WHERE external_ref = 'p-1'").fetch_one(&app.db.pool).await.expect("p-1").get(0);
+
+    // The payment: made, its answer lost.
+    lose_next(1).await.expect("lose");
+    let (_stop, stopped) = watch::channel(false);
+    let running = tokio::spawn(MirrorWorker::new(app.db.clone(), client, options).run(stopped));
+    wait_until(&app, Duration::from_secs(30), |delivered| delivered == 1).await;
+    let made = records_for(payment.clone()).await;
+    assert_eq!(made.len(), 1, "one record for the payment");
+    assert_eq!(outbox_row(&app, "report_payment").await.2.as_deref(), Some(made[0].id.as_str()), "the record found is the one stored");
+
+    // A refund: made, its answer lost.
+    lose_next(1).await.expect("lose");
+    let mut refund = item("r-1", "refund", "300", "shop-1", "m-1");
+    refund["refund_of"] = "p-1".into();
+    let (status, body) = post(&app, &key, vec![refund]).await;
+    assert_eq!(status, 200, "{body}");
+    wait_until(&app, Duration::from_secs(30), |delivered| delivered == 2).await;
+    assert_eq!(records_for(payment.clone()).await[0].payment.amount_refunded.value, 300, "refunded once");
+
+    // An invoice payment: the record is made, attaching it to the (draft) invoice is refused.
+    let invoice = crate::recon::invoice(&test_client, false).await;
+    let mut paid = item("ip-1", "invoice_payment", "1000", "m-1", "op-1");
+    paid["invoice"] = invoice.clone().into();
+    let (status, body) = post(&app, &key, vec![paid]).await;
+    assert_eq!(status, 200, "{body}");
+    let invoice_payment: String = sqlx::query("SELECT id FROM transactions WHERE external_ref = 'ip-1'").fetch_one(&app.db.pool).await.expect("ip-1").get(0);
+    let started = Instant::now();
+    let outbox_id = loop {
+        let (id, state, _) = outbox_row(&app, "report_payment").await;
+        if state == "failed" {
+            break id;
+        }
+        assert!(started.elapsed() < Duration::from_secs(30), "the attach was never refused");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    let finalize = IdempotencyKey::new(format!("finalize-{}", crate::support::uuid_simple())).expect("key");
+    test_client.invoices().finalize(&invoice, &FinalizeInvoice::default(), &finalize).await.expect("finalize");
+    regio::server::mirror::retry(&app.db, &Actor::cli(), &outbox_id).await.expect("retry");
+    wait_until(&app, Duration::from_secs(30), |delivered| delivered == 3).await;
+    running.abort();
+    let made = records_for(invoice_payment).await;
+    assert_eq!(made.len(), 1, "one record for the invoice payment");
+    let paid = test_client.invoices().retrieve(&invoice, &[]).await.expect("invoice");
+    assert_eq!(paid.status, Some(InvoiceStatus::Paid), "the record first made was attached");
 }

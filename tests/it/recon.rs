@@ -21,7 +21,11 @@ use std::collections::HashMap;
 use std::time::{Duration, Instant};
 use tokio::sync::watch;
 
-both_databases!(every_break_class_is_found_fixed_and_closed, a_second_run_is_refused_while_one_holds_the_lease);
+both_databases!(
+    every_break_class_is_found_fixed_and_closed,
+    a_second_run_is_refused_while_one_holds_the_lease,
+    the_missing_refund_reaches_stripe_once_however_often_it_is_fixed,
+);
 
 struct World {
     app: TestApp,
@@ -132,7 +136,7 @@ impl World {
 }
 
 /// A 1,000 JPY invoice for a new customer: open (finalized) or still a draft.
-async fn invoice(stripe: &StripeClient, open: bool) -> String {
+pub async fn invoice(stripe: &StripeClient, open: bool) -> String {
     let customer = stripe.customers().create(&CreateCustomer::default(), &key("customer")).await.expect("customer").id;
     let invoice = stripe.invoices().create(&CreateInvoice::send_invoice(&customer, "jpy", 14), &key("invoice")).await.expect("invoice").id;
     let item = CreateInvoiceItem {
@@ -373,4 +377,40 @@ async fn a_second_run_is_refused_while_one_holds_the_lease(backend: Backend) {
     assert!(matches!(reconciler.run(&Actor::cli(), false).await, Err(regio::server::recon::ReconError::AlreadyRunning)));
     regio::server::db::recon_runs::release_lease(&w.app.db, holder).await.expect("release");
     assert!(reconciler.run(&Actor::cli(), true).await.is_ok(), "free again once released");
+}
+
+/// The "report the missing refund" fix applied again and again, in bulk, twice at once, and
+/// again after its refund landed but before the next run: Stripe gets the difference once.
+async fn the_missing_refund_reaches_stripe_once_however_often_it_is_fixed(backend: Backend) {
+    let mut w = World::new(backend).await;
+    let api_key = regio::server::auth::api_keys::create(&w.app.db, &Actor::cli(), "more").await.expect("key").1;
+    let (status, body) = post(&w.app, &api_key, vec![refund("r6", "p6", "100")]).await;
+    assert_eq!(status, 200, "{body}");
+    w.load_ids().await;
+    // Its delivery counts as done, yet Stripe never got it: Stripe is short by 100.
+    sqlx::query("UPDATE outbox SET state = 'delivered' WHERE transaction_id = $1").bind(w.id("r6")).execute(&w.app.db.pool).await.expect("lose refund");
+    w.reconcile(true).await;
+    let (case, _) = w.case(BreakClass::RefundMismatch, w.id("p6")).await;
+    let apply =
+        || async { fixes::apply(&w.app.db, &Actor::cli(), &case, FixRequest { kind: FixKind::ReportRefund, transaction_id: None, reason: None }).await };
+    apply().await.expect("first fix");
+    // Each of these may refuse (a refund is on its way) or do nothing; none may send more.
+    let _ = apply().await;
+    let _ = tokio::join!(apply(), apply());
+    let refunds = CaseFilter { class: Some("refund_mismatch".into()), ..CaseFilter::default() };
+    for _ in 0..2 {
+        let count = fixes::bulk_preview(&w.app.db, &refunds, FixKind::ReportRefund).await.expect("bulk preview").count;
+        let _ = fixes::bulk_apply(&w.app.db, &Actor::cli(), &refunds, FixKind::ReportRefund, None, count).await;
+    }
+    w.deliver().await;
+    // Delivered, but the snapshot still shows Stripe short until the next run.
+    let _ = apply().await;
+    w.deliver().await;
+
+    let record = w.stripe.payment_records().retrieve(&w.record_of("p6").await, &[]).await.expect("record");
+    assert_eq!(record.payment.amount_refunded.value, 100, "the missing 100 reached Stripe once");
+    let queued: i64 = sqlx::query("SELECT COUNT(*) FROM outbox WHERE case_id = $1").bind(&case).fetch_one(&w.app.db.pool).await.expect("count").get(0);
+    assert_eq!(queued, 1, "one fix refund queued");
+    w.reconcile(false).await;
+    assert_eq!(w.case(BreakClass::RefundMismatch, w.id("p6")).await.1, "closed");
 }

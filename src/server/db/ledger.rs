@@ -26,10 +26,14 @@ pub struct LedgerTransaction {
     pub corrects_id: Option<String>,
     /// The Stripe invoice an invoice payment paid.
     pub stripe_invoice: Option<String>,
+    /// The fiat currency the fiat amount is in (mirrored kinds), fixed at posting.
+    pub fiat_currency: Option<String>,
+    /// The currency's exponent when posted.
+    pub exponent: Option<i64>,
 }
 
 pub const COLUMNS: &str = "id, kind, currency, amount, from_account, to_account, fiat_amount, peg_rate, occurred_at, \
-                           recorded_at, description, source, external_ref, corrects_id, stripe_invoice";
+                           recorded_at, description, source, external_ref, corrects_id, stripe_invoice, fiat_currency, exponent";
 
 pub fn from_row(row: &AnyRow) -> Result<LedgerTransaction, sqlx::Error> {
     let kind: String = row.try_get("kind")?;
@@ -49,6 +53,8 @@ pub fn from_row(row: &AnyRow) -> Result<LedgerTransaction, sqlx::Error> {
         external_ref: row.try_get("external_ref")?,
         corrects_id: row.try_get("corrects_id")?,
         stripe_invoice: row.try_get("stripe_invoice")?,
+        fiat_currency: row.try_get("fiat_currency")?,
+        exponent: row.try_get("exponent")?,
     })
 }
 
@@ -74,6 +80,8 @@ pub async fn insert(tx: &mut DbTx, transactions: &[LedgerTransaction]) -> Result
                 Param::Text(t.external_ref.clone()),
                 Param::OptText(t.corrects_id.clone()),
                 Param::OptText(t.stripe_invoice.clone()),
+                Param::OptText(t.fiat_currency.clone()),
+                Param::OptInt(t.exponent),
             ]
         })
         .collect();

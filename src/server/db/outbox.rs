@@ -46,6 +46,8 @@ pub struct OutboxItem {
     pub stripe_id: Option<String>,
     /// Set on a reconciliation fix's refund: what to refund, instead of a ledger refund's.
     pub fix: Option<FixTarget>,
+    /// When the first attempt was sent (ms); `None` before any.
+    pub first_sent_at: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -57,8 +59,7 @@ pub struct FixTarget {
     pub queued_at: i64,
 }
 
-const COLUMNS: &str =
-    "id, transaction_id, operation, idempotency_key, state, attempts, next_attempt_at, last_error, stripe_id, record_id, amount, reference, created_at";
+const COLUMNS: &str = "id, transaction_id, operation, idempotency_key, state, attempts, next_attempt_at, last_error, stripe_id, record_id, amount, reference, created_at, first_sent_at";
 
 fn from_row(row: &AnyRow) -> Result<OutboxItem, sqlx::Error> {
     let operation: String = row.try_get("operation")?;
@@ -76,6 +77,7 @@ fn from_row(row: &AnyRow) -> Result<OutboxItem, sqlx::Error> {
             (Some(record_id), Some(amount), Some(reference)) => Some(FixTarget { record_id, amount, reference, queued_at: row.try_get("created_at")? }),
             _ => None,
         },
+        first_sent_at: row.try_get("first_sent_at")?,
     })
 }
 
@@ -127,10 +129,12 @@ pub async fn claim_due(db: &Db, worker: &str, limit: i64, claim_ms: i64) -> Resu
     );
     let items: Vec<OutboxItem> = sqlx::query(&sql).bind(now).fetch_all(&mut *tx.tx).await?.iter().map(from_row).collect::<Result<_, _>>()?;
     for item in &items {
-        sqlx::query("UPDATE outbox SET claimed_by = $2, claimed_until = $3 WHERE id = $1")
+        // Claimed to be sent: from now on an attempt may reach Stripe.
+        sqlx::query("UPDATE outbox SET claimed_by = $2, claimed_until = $3, first_sent_at = COALESCE(first_sent_at, $4) WHERE id = $1")
             .bind(&item.id)
             .bind(worker)
             .bind(now + claim_ms)
+            .bind(now)
             .execute(&mut *tx.tx)
             .await?;
     }
@@ -154,8 +158,11 @@ pub enum Outcome<'a> {
     },
 }
 
-/// Records an attempt's outcome and releases the claim, in one transaction.
-pub async fn finish(db: &Db, worker: &str, item: &OutboxItem, outcome: Outcome<'_>) -> Result<(), sqlx::Error> {
+/// Records an attempt's outcome and releases the claim, in one transaction, if `worker` still
+/// holds the claim on a pending row. `false` when it lost it (its claim expired and another
+/// worker took the row, or the row was decided meanwhile): nothing is written then, so a late
+/// worker cannot overwrite a delivery.
+pub async fn finish(db: &Db, worker: &str, item: &OutboxItem, outcome: Outcome<'_>) -> Result<bool, sqlx::Error> {
     let now = now_ms();
     let mut tx = db.begin_write().await?;
     let (label, status, error) = match &outcome {
@@ -163,19 +170,24 @@ pub async fn finish(db: &Db, worker: &str, item: &OutboxItem, outcome: Outcome<'
         Outcome::Retry { error, http_status, .. } => ("retry", *http_status, Some(*error)),
         Outcome::Failed { error, http_status } => ("failed", *http_status, Some(*error)),
     };
-    match outcome {
+    const HELD: &str = "WHERE id = $1 AND claimed_by = $2 AND state = 'pending'";
+    let done = match outcome {
         Outcome::Delivered { stripe_id } => {
-            sqlx::query("UPDATE outbox SET state = 'delivered', stripe_id = $2, attempts = attempts + 1, claimed_by = NULL, claimed_until = NULL, last_error = NULL, updated_at = $3 WHERE id = $1")
-                .bind(&item.id).bind(stripe_id).bind(now).execute(&mut *tx.tx).await?;
+            sqlx::query(&format!("UPDATE outbox SET state = 'delivered', stripe_id = $3, attempts = attempts + 1, claimed_by = NULL, claimed_until = NULL, last_error = NULL, updated_at = $4 {HELD}"))
+                .bind(&item.id).bind(worker).bind(stripe_id).bind(now).execute(&mut *tx.tx).await?
         }
         Outcome::Retry { error, retry_at, .. } => {
-            sqlx::query("UPDATE outbox SET attempts = attempts + 1, next_attempt_at = $2, last_error = $3, claimed_by = NULL, claimed_until = NULL, updated_at = $4 WHERE id = $1")
-                .bind(&item.id).bind(retry_at).bind(error).bind(now).execute(&mut *tx.tx).await?;
+            sqlx::query(&format!("UPDATE outbox SET attempts = attempts + 1, next_attempt_at = $3, last_error = $4, claimed_by = NULL, claimed_until = NULL, updated_at = $5 {HELD}"))
+                .bind(&item.id).bind(worker).bind(retry_at).bind(error).bind(now).execute(&mut *tx.tx).await?
         }
         Outcome::Failed { error, .. } => {
-            sqlx::query("UPDATE outbox SET state = 'failed', attempts = attempts + 1, last_error = $2, claimed_by = NULL, claimed_until = NULL, updated_at = $3 WHERE id = $1")
-                .bind(&item.id).bind(error).bind(now).execute(&mut *tx.tx).await?;
+            sqlx::query(&format!("UPDATE outbox SET state = 'failed', attempts = attempts + 1, last_error = $3, claimed_by = NULL, claimed_until = NULL, updated_at = $4 {HELD}"))
+                .bind(&item.id).bind(worker).bind(error).bind(now).execute(&mut *tx.tx).await?
         }
+    };
+    if done.rows_affected() == 0 {
+        tx.tx.rollback().await?;
+        return Ok(false);
     }
     sqlx::query("INSERT INTO outbox_attempts (id, outbox_id, at, outcome, worker, http_status, error) VALUES ($1, $2, $3, $4, $5, $6, $7)")
         .bind(new_id())
@@ -185,6 +197,33 @@ pub async fn finish(db: &Db, worker: &str, item: &OutboxItem, outcome: Outcome<'
         .bind(worker)
         .bind(status.map(i64::from))
         .bind(error.map(str::to_string))
+        .execute(&mut *tx.tx)
+        .await?;
+    tx.commit().await?;
+    Ok(true)
+}
+
+/// Extends every claim `worker` holds on pending rows to `claim_ms` from now: the heartbeat of a
+/// worker whose deliveries (with the client's retries and rate limiting) outlast one claim.
+pub async fn renew_claims(db: &Db, worker: &str, claim_ms: i64) -> Result<u64, sqlx::Error> {
+    let now = now_ms();
+    let mut tx = db.begin_write().await?;
+    let done = sqlx::query("UPDATE outbox SET claimed_until = $2 WHERE claimed_by = $1 AND state = 'pending'")
+        .bind(worker)
+        .bind(now + claim_ms)
+        .execute(&mut *tx.tx)
+        .await?;
+    tx.commit().await?;
+    Ok(done.rows_affected())
+}
+
+/// Notes the record a success answer named while the delivery is not done (its invoice attach
+/// failed, or the answer did not decode): a retry adopts it instead of reporting again.
+pub async fn note_record(db: &Db, id: &str, record: &str) -> Result<(), sqlx::Error> {
+    let mut tx = db.begin_write().await?;
+    sqlx::query("UPDATE outbox SET stripe_id = $2 WHERE id = $1 AND state = 'pending' AND stripe_id IS NULL")
+        .bind(id)
+        .bind(record)
         .execute(&mut *tx.tx)
         .await?;
     tx.commit().await
@@ -258,7 +297,7 @@ pub async fn of_transactions(tx: &mut DbTx, transaction_ids: &[String]) -> Resul
 pub async fn resend_with_key(tx: &mut DbTx, id: &str, key: &str) -> Result<bool, sqlx::Error> {
     let now = now_ms();
     let done = sqlx::query(
-        "UPDATE outbox SET state = 'pending', idempotency_key = $2, stripe_id = NULL, next_attempt_at = $3, updated_at = $3 \
+        "UPDATE outbox SET state = 'pending', idempotency_key = $2, stripe_id = NULL, first_sent_at = NULL, next_attempt_at = $3, updated_at = $3 \
          WHERE id = $1 AND state = 'delivered'",
     )
     .bind(id)
@@ -300,15 +339,10 @@ pub async fn enqueue_fix_refund(tx: &mut DbTx, refund: &FixRefund) -> Result<(),
     .map(|_| ())
 }
 
-/// Fix refunds queued or delivered for a case, by reference.
-pub async fn fix_refunds_of(tx: &mut DbTx, case_id: &str) -> Result<Vec<(String, String)>, sqlx::Error> {
-    sqlx::query("SELECT reference, state FROM outbox WHERE case_id = $1 ORDER BY id")
-        .bind(case_id)
-        .fetch_all(&mut **tx)
-        .await?
-        .iter()
-        .map(|row| Ok((row.try_get("reference")?, row.try_get("state")?)))
-        .collect()
+/// The refunds reconciliation fixes queued for a payment, whatever their case.
+pub async fn fix_refunds_of_payment(tx: &mut DbTx, transaction_id: &str) -> Result<Vec<OutboxItem>, sqlx::Error> {
+    let sql = format!("SELECT {COLUMNS} FROM outbox WHERE case_id IS NOT NULL AND operation = 'report_refund' AND transaction_id = $1 ORDER BY id");
+    sqlx::query(&sql).bind(transaction_id).fetch_all(&mut **tx).await?.iter().map(from_row).collect()
 }
 
 pub async fn pending_count(db: &Db) -> Result<i64, sqlx::Error> {

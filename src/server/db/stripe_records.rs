@@ -245,3 +245,17 @@ pub async fn forget_unseen(tx: &mut DbTx, before_ms: i64) -> Result<u64, sqlx::E
 pub async fn forget(tx: &mut DbTx, id: &str) -> Result<(), sqlx::Error> {
     sqlx::query("DELETE FROM stripe_records WHERE id = $1").bind(id).execute(&mut **tx).await.map(|_| ())
 }
+
+/// The oldest record in the snapshot that names `transaction_id` as its payment reference or in
+/// Regio's metadata, unless a person detached it.
+pub async fn naming(db: &super::Db, transaction_id: &str) -> Result<Option<String>, sqlx::Error> {
+    sqlx::query(
+        "SELECT id FROM stripe_records WHERE (payment_reference = $1 OR metadata_transaction = $1) \
+         AND (match_source IS NULL OR match_source <> 'unlinked') ORDER BY created, id LIMIT 1",
+    )
+    .bind(transaction_id)
+    .fetch_optional(&db.pool)
+    .await?
+    .map(|row| row.try_get("id"))
+    .transpose()
+}

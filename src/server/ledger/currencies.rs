@@ -63,7 +63,8 @@ pub fn parse(input: &CurrencyInput<'_>) -> Result<Currency, AppError> {
     })
 }
 
-/// Creates or changes a currency, audited. Its exponent is fixed once transactions use it.
+/// Creates or changes a currency, audited. Its exponent and fiat currency are fixed once
+/// transactions use it; a new peg rate applies to payments posted from then on.
 pub async fn save(db: &Db, actor: &Actor, currency: Currency) -> Result<Currency, AppError> {
     let mut tx = db.begin_write().await?;
     let before = currencies::find_tx(&mut tx.tx, &currency.code).await?;
@@ -72,6 +73,13 @@ pub async fn save(db: &Db, actor: &Actor, currency: Currency) -> Result<Currency
         && currencies::in_use(&mut tx.tx, &currency.code).await?
     {
         return Err(AppError::validation("exponent", "cannot change once transactions use this currency"));
+    }
+    // Payments already posted are reported and refunded in the fiat they were converted to.
+    if let Some(old) = &before
+        && old.fiat_currency != currency.fiat_currency
+        && currencies::in_use(&mut tx.tx, &currency.code).await?
+    {
+        return Err(AppError::validation("fiat_currency", "cannot change once transactions use this currency"));
     }
     currencies::upsert(&mut tx.tx, &currency).await?;
     let snapshot = |c: &Currency| json!(c.view());

@@ -314,6 +314,7 @@ fn check(
     }
     let currency = &item.currency.code;
     let mut refund_total = None;
+    let mut fiat_currency = Some(item.currency.fiat_currency.clone());
     let (fiat_amount, peg_rate, corrects_id) = match item.kind {
         TransactionKind::Payment | TransactionKind::InvoicePayment => {
             let fiat = item.currency.peg().to_fiat(item.amount).ok_or_else(|| err("amount", "is too large to convert".into()))?;
@@ -337,6 +338,8 @@ fn check(
             let peg = Peg { rate, ..item.currency.peg() };
             let fiat = peg.refund_to_fiat(refunded_local, item.amount).ok_or_else(|| err("amount", "is too large to convert".into()))?;
             refund_total = Some((original.id.clone(), (refunded_local + item.amount, refunded_fiat + fiat)));
+            // A refund goes back in the payment's own fiat currency.
+            fiat_currency = original.fiat_currency.clone().or(fiat_currency);
             (Some(fiat), Some(rate.to_string()), Some(original.id))
         }
         _ => {
@@ -372,5 +375,7 @@ fn check(
         external_ref: item.input.external_ref.trim().to_string(),
         corrects_id,
         stripe_invoice: trimmed(&item.input.invoice),
+        fiat_currency: fiat_amount.and(fiat_currency),
+        exponent: Some(i64::from(item.currency.exponent)),
     })
 }

@@ -15,17 +15,29 @@ pub struct WorkerOptions {
     pub batch: i64,
     /// Deliveries in flight at once (the client's rate limiter paces them).
     pub concurrency: usize,
-    /// How long a claim lasts; a worker that dies mid-delivery frees its items after this.
+    /// How long a claim lasts without renewal; the worker renews its claims every third of it
+    /// while it runs, so a worker that dies mid-delivery frees its items after this.
     pub claim: Duration,
     /// Pause when the outbox has nothing due.
     pub idle_poll: Duration,
     /// Give up and park an item as failed after this many transient failures.
     pub max_attempts: i64,
+    /// How long Stripe surely still knows an idempotency key (it keeps them about 24 hours). A
+    /// retry later than this after the first attempt looks for the record that attempt may
+    /// have made before reporting again.
+    pub ambiguity_window: Duration,
 }
 
 impl Default for WorkerOptions {
     fn default() -> Self {
-        Self { batch: 200, concurrency: 16, claim: Duration::from_secs(60), idle_poll: Duration::from_millis(250), max_attempts: 50 }
+        Self {
+            batch: 200,
+            concurrency: 16,
+            claim: Duration::from_secs(60),
+            idle_poll: Duration::from_millis(250),
+            max_attempts: 50,
+            ambiguity_window: Duration::from_secs(23 * 3600),
+        }
     }
 }
 
@@ -45,6 +57,10 @@ impl MirrorWorker {
     pub async fn run(self, mut stop: watch::Receiver<bool>) {
         let this = Arc::new(self);
         let slots = Arc::new(Semaphore::new(this.options.concurrency.max(1)));
+        // Renews this worker's claims while it runs, so a delivery slowed by retries, rate
+        // limits or a slot wait keeps its row; dropped (and so stopped) with `run`.
+        let mut heartbeat = JoinSet::new();
+        heartbeat.spawn(this.clone().renew_claims());
         loop {
             if *stop.borrow() {
                 return;
@@ -80,18 +96,34 @@ impl MirrorWorker {
     }
 
     async fn process(&self, item: &OutboxItem) {
-        let delivery = deliver(&self.db, &self.stripe, item).await;
+        let delivery = deliver(&self.db, &self.stripe, item, self.options.ambiguity_window).await;
         let outcome = match &delivery {
             Delivery::Delivered { stripe_id } => Outcome::Delivered { stripe_id },
             Delivery::Retry { error, http_status } if item.attempts + 1 < self.options.max_attempts => {
                 Outcome::Retry { error, http_status: *http_status, retry_at: now_ms() + backoff_ms(item.attempts) }
             }
-            Delivery::Retry { error, http_status } | Delivery::Failed { error, http_status } => Outcome::Failed { error, http_status: *http_status },
+            Delivery::Retry { error, http_status } | Delivery::Failed { error, http_status } | Delivery::Exists { error, http_status } => {
+                Outcome::Failed { error, http_status: *http_status }
+            }
         };
-        if let Err(e) = outbox::finish(&self.db, &self.id, item, outcome).await {
+        match outbox::finish(&self.db, &self.id, item, outcome).await {
+            Ok(true) => {}
+            // Another worker took the row after this one's claim lapsed; its record stands.
+            Ok(false) => tracing::warn!(outbox = %item.id, ?delivery, "mirror: lost the claim before recording the delivery; left as the holder recorded it"),
             // The claim expires and the item is delivered again under the same key: Stripe
             // replays the first answer, so nothing is duplicated.
-            tracing::error!(error = %e, outbox = %item.id, "mirror: recording a delivery");
+            Err(e) => tracing::error!(error = %e, outbox = %item.id, "mirror: recording a delivery"),
+        }
+    }
+
+    /// Every third of a claim, extends the claims this worker holds.
+    async fn renew_claims(self: Arc<Self>) {
+        let claim_ms = self.options.claim.as_millis() as i64;
+        loop {
+            tokio::time::sleep(self.options.claim / 3).await;
+            if let Err(e) = outbox::renew_claims(&self.db, &self.id, claim_ms).await {
+                tracing::error!(error = %e, "mirror: renewing claims");
+            }
         }
     }
 }

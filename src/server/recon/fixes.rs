@@ -154,17 +154,20 @@ async fn plan(tx: &mut DbTx, id: &str, kind: FixKind, transaction_id: Option<&st
             let t = &pair.ledger.transaction_id;
             let refunds = recon_compare::refunds_of(tx, t).await?;
             let deliveries = outbox::of_transactions(tx, &refunds).await?;
-            if deliveries.iter().any(|d| d.state == "pending") {
+            // Every refund of the payment on its way counts, the ledger's and earlier fixes'.
+            let fix_refunds = outbox::fix_refunds_of_payment(tx, t).await?;
+            if deliveries.iter().chain(&fix_refunds).any(|d| d.state == "pending") {
                 return Err(AppError::conflict("A refund of this payment is still on its way to Stripe; wait for it, then run again."));
             }
-            let failed: Vec<String> = deliveries.into_iter().filter(|d| d.state == "failed").map(|d| d.id).collect();
+            let failed: Vec<String> = deliveries.into_iter().chain(fix_refunds).filter(|d| d.state == "failed").map(|d| d.id).collect();
             if !failed.is_empty() {
                 let stripe_lines = vec![format!("{} failed refund deliveries retried with their original keys", failed.len())];
                 Plan { preview: lines(kind, vec![], stripe_lines, vec![]), action: Action::Requeue(failed) }
             } else {
                 let missing = pair.ledger.refunded - stripe.amount_refunded;
-                let n = outbox::fix_refunds_of(tx, &case.id).await?.len();
-                let reference = format!("recon-{}-{}", case.id, n + 1);
+                // Derived from the total Stripe should reach, not counted: applying the fix
+                // again before the next run names the same refund, which is queued once.
+                let reference = format!("recon-refund/{t}/{}", pair.ledger.refunded);
                 let stripe_lines = vec![format!("report_refund of {} on {} (reference {reference})", money(missing), stripe.record_id)];
                 let refund = FixRefund { case_id: case.id.clone(), transaction_id: t.clone(), record_id: stripe.record_id.clone(), amount: missing, reference };
                 Plan { preview: lines(kind, vec![], stripe_lines, vec![]), action: Action::Refunds(vec![refund]) }

@@ -25,7 +25,12 @@ pub enum StripeError {
     /// A success status whose body is not the object we asked for. Never retried: the change
     /// may have been applied.
     #[error("Stripe answered HTTP {status} with a body that does not decode: {reason}")]
-    Decode { status: u16, reason: String },
+    Decode {
+        status: u16,
+        reason: String,
+        /// The object's `id`, when the body shows one: what was made, though not readable.
+        id: Option<String>,
+    },
     #[error("invalid Stripe client configuration: {0}")]
     Config(String),
 }
@@ -286,7 +291,7 @@ mod tests {
     #[test]
     fn non_api_errors_classify() {
         assert!(StripeError::Timeout(Duration::from_secs(1)).is_retryable());
-        assert!(!StripeError::Decode { status: 200, reason: "x".into() }.is_retryable());
+        assert!(!StripeError::Decode { status: 200, reason: "x".into(), id: None }.is_retryable());
         assert!(!StripeError::Config("x".into()).is_retryable());
         assert_eq!(StripeError::Timeout(Duration::from_secs(1)).status(), None);
     }

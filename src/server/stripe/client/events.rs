@@ -40,7 +40,7 @@ pub struct EventRequest {
 impl Event {
     /// The event's object as a typed Stripe object, e.g. `event.object::<Invoice>()`.
     pub fn object<T: DeserializeOwned>(&self) -> Result<T, StripeError> {
-        T::deserialize(&self.data.object).map_err(|e| StripeError::Decode { status: 200, reason: format!("event {} object: {e}", self.id) })
+        T::deserialize(&self.data.object).map_err(|e| StripeError::Decode { status: 200, reason: format!("event {} object: {e}", self.id), id: None })
     }
 }
 

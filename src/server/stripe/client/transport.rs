@@ -81,7 +81,7 @@ impl StripeClient {
             "Stripe response"
         );
         if status.is_success() {
-            serde_json::from_slice(&body).map_err(|e| decode_error(status, &e))
+            serde_json::from_slice(&body).map_err(|e| decode_error(status, &e, &body))
         } else {
             Err(StripeError::Api(Box::new(ApiError::from_response(status, &headers, &body))))
         }
@@ -95,6 +95,7 @@ fn with_query(mut url: Url, query: &Params) -> Url {
     url
 }
 
-fn decode_error(status: StatusCode, error: &serde_json::Error) -> StripeError {
-    StripeError::Decode { status: status.as_u16(), reason: error.to_string() }
+fn decode_error(status: StatusCode, error: &serde_json::Error, body: &[u8]) -> StripeError {
+    let id = serde_json::from_slice::<serde_json::Value>(body).ok().and_then(|v| v.get("id").and_then(|id| id.as_str()).map(str::to_owned));
+    StripeError::Decode { status: status.as_u16(), reason: error.to_string(), id }
 }

@@ -1,5 +1,6 @@
 //! Emulator-only routes under `/_emulator/`, outside Stripe's API and untouched by its faults:
-//! fault settings (JSON or form), reset, counters, and an edit a Dashboard user could make.
+//! fault settings (JSON or form), reset, counters, how long idempotency keys are kept, and an
+//! edit a Dashboard user could make.
 
 use super::errors::{ApiError, ApiResult};
 use super::payment_records::Outcome;
@@ -19,6 +20,7 @@ pub fn routes() -> Router<Emulator> {
     Router::new()
         .route("/faults", get(faults).post(set_faults))
         .route("/reset", post(reset))
+        .route("/idempotency", post(set_idempotency))
         .route("/stats", get(stats))
         .route("/payment_records/{id}", post(edit_payment_record).delete(delete_payment_record))
 }
@@ -56,6 +58,23 @@ fn settings(headers: &HeaderMap, body: &[u8]) -> Result<BTreeMap<String, String>
         out.insert(key, text);
     }
     Ok(out)
+}
+
+/// `retention_secs=N`: saved idempotent results are kept N seconds instead of 24 hours, and
+/// older ones are forgotten now (0 forgets every key, as a day passing would).
+async fn set_idempotency(State(emu): State<Emulator>, headers: HeaderMap, body: Bytes) -> Response {
+    let secs = settings(&headers, &body).and_then(|s| match s.get("retention_secs").map(|v| v.trim().parse::<u64>()) {
+        Some(Ok(secs)) if s.len() == 1 => Ok(secs),
+        _ => Err("Send retention_secs, a whole number of seconds.".to_string()),
+    });
+    match secs {
+        Ok(secs) => {
+            emu.idempotency().set_retention(std::time::Duration::from_secs(secs));
+            emu.changed();
+            Json(json!({ "retention_secs": secs })).into_response()
+        }
+        Err(message) => (StatusCode::BAD_REQUEST, Json(json!({ "error": { "type": "invalid_request_error", "message": message } }))).into_response(),
+    }
 }
 
 /// Forgets every object, saved idempotent result, fault setting and counter.

@@ -50,6 +50,23 @@ struct State {
     entries: HashMap<Scope, Entry>,
     /// Completion times, oldest first, so expired results are dropped without a scan.
     done_at: VecDeque<(Instant, Scope)>,
+    /// Set by `/_emulator/idempotency`: results kept for this long instead of 24 hours.
+    retention: Option<Duration>,
+}
+
+impl State {
+    /// Drops the results older than the retention.
+    fn expire(&mut self, now: Instant) {
+        let retention = self.retention.unwrap_or(RETENTION);
+        while let Some((at, _)) = self.done_at.front() {
+            if now.duration_since(*at) < retention {
+                break;
+            }
+            if let Some((_, scope)) = self.done_at.pop_front() {
+                self.entries.remove(&scope);
+            }
+        }
+    }
 }
 
 #[derive(Default)]
@@ -67,15 +84,7 @@ pub enum Claim<'a> {
 impl Idempotency {
     pub fn claim(&self, api_key: &str, key: &str, fingerprint: Fingerprint) -> Claim<'_> {
         let mut state = lock(&self.state);
-        let now = Instant::now();
-        while let Some((at, _)) = state.done_at.front() {
-            if now.duration_since(*at) < RETENTION {
-                break;
-            }
-            if let Some((_, scope)) = state.done_at.pop_front() {
-                state.entries.remove(&scope);
-            }
-        }
+        state.expire(Instant::now());
         let scope = (api_key.to_string(), key.to_string());
         match state.entries.get(&scope) {
             Some(Entry::Done(first, _) | Entry::Running(first)) if *first != fingerprint => Claim::Mismatch,
@@ -86,6 +95,14 @@ impl Idempotency {
                 Claim::Fresh(Ticket { idempotency: self, scope: Some(scope) })
             }
         }
+    }
+
+    /// Keeps finished results for `retention` from now on, dropping older ones at once: a test
+    /// sees a retry made after Stripe's 24 hours without waiting for them.
+    pub fn set_retention(&self, retention: Duration) {
+        let mut state = lock(&self.state);
+        state.retention = Some(retention);
+        state.expire(Instant::now());
     }
 
     pub fn clear(&self) {
