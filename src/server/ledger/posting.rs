@@ -4,7 +4,7 @@
 use super::input::{ItemError, TransferInput};
 use crate::domain::ledger::{AccountStatus, Source, TransactionKind};
 use crate::domain::money::Peg;
-use crate::domain::money::parse_amount;
+use crate::domain::money::{format_fiat, parse_amount};
 use crate::server::db::accounts::{self, Account};
 use crate::server::db::audit::{self, Actor, AuditEvent};
 use crate::server::db::currencies::{self, Currency};
@@ -214,6 +214,8 @@ pub async fn post_in(
         match check(item, source, now, &mut snap, &accounts_by_id, &new_transactions, &new_by_ref) {
             Err(e) => errors.push(e),
             Ok(transaction) => {
+                // `check` made sure the new balances fit; a call's deltas are at most its items
+                // (1,000 per batch or import chunk) × MAX_AMOUNT = 10^18 either way.
                 for (account, delta) in [(&transaction.from_account, -transaction.amount), (&transaction.to_account, transaction.amount)] {
                     let key = (account.clone(), transaction.currency.clone());
                     *deltas.entry(key.clone()).or_default() += delta;
@@ -317,6 +319,14 @@ fn check(
     let (fiat_amount, peg_rate, corrects_id) = match item.kind {
         TransactionKind::Payment | TransactionKind::InvoicePayment => {
             let fiat = item.currency.peg().to_fiat(item.amount).ok_or_else(|| err("amount", "is too large to convert".into()))?;
+            // Stripe records no payment of nothing, and the mirror would fail it forever.
+            if fiat == 0 {
+                let peg = format!("1 {currency} = {} {}", item.currency.peg_rate, item.currency.fiat_currency.to_uppercase());
+                return Err(err(
+                    "amount",
+                    format!("is worth {} at the peg ({peg}): too small a payment to report to Stripe", format_fiat(0, &item.currency.fiat_currency)),
+                ));
+            }
             (Some(fiat), Some(item.currency.peg_rate.to_string()), None)
         }
         TransactionKind::Refund => {
@@ -349,9 +359,17 @@ fn check(
             (None, None, corrects)
         }
     };
-    let balance = snap.balances.get(&(from.id.clone(), currency.clone())).copied().unwrap_or(0);
-    if !from.kind.may_go_negative() && balance < item.amount {
-        return Err(err("amount", format!("account '{}' holds {balance} and cannot pay {}", from.external_ref, item.amount)));
+    let balance = |account: &Account| snap.balances.get(&(account.id.clone(), currency.clone())).copied().unwrap_or(0);
+    let from_balance = balance(&from);
+    if !from.kind.may_go_negative() && from_balance < item.amount {
+        return Err(err("amount", format!("account '{}' holds {from_balance} and cannot pay {}", from.external_ref, item.amount)));
+    }
+    // Balances must stay `i64`: on SQLite an overflowing `balance + delta` is stored as a REAL,
+    // and every later posting touching the account would fail.
+    for (account, after) in [(&from, from_balance.checked_sub(item.amount)), (&to, balance(&to).checked_add(item.amount))] {
+        if after.is_none() {
+            return Err(err("amount", format!("would take the balance of account '{}' beyond what the ledger can hold", account.external_ref)));
+        }
     }
     if let Some((original_id, totals)) = refund_total {
         snap.refunded.insert(original_id, totals);
