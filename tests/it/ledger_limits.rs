@@ -7,7 +7,12 @@ use crate::support::{Backend, TestApp, spawn_app};
 use regio::domain::money::MAX_AMOUNT;
 use sqlx::Row;
 
-both_databases!(amounts_beyond_the_ceiling_are_refused_and_the_ledger_keeps_working, balances_never_leave_i64, payments_that_round_to_no_fiat_are_refused);
+both_databases!(
+    amounts_beyond_the_ceiling_are_refused_and_the_ledger_keeps_working,
+    balances_never_leave_i64,
+    payments_that_round_to_no_fiat_are_refused,
+    concurrent_batches_never_overdraw_a_member,
+);
 
 /// Every stored balance reads back as an integer (SQLite stores an overflowed sum as REAL).
 async fn assert_balances_are_integers(app: &TestApp) {
@@ -77,5 +82,30 @@ async fn payments_that_round_to_no_fiat_are_refused(backend: Backend) {
     let (status, body) = post(&app, &key, vec![item("p-2", "payment", "500", "m-1", "shop-1")]).await;
     assert_eq!(status, 200, "half a yen rounds away from zero to ¥1: {body}");
     assert_eq!(scalar(&app, "SELECT COUNT(*) FROM outbox").await, 1);
+    assert_ledger_consistent(&app).await;
+}
+
+async fn concurrent_batches_never_overdraw_a_member(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let key = ledger_fixture(&app).await;
+    let (status, body) = post(&app, &key, vec![item("t-1", "top_up", "100", "op-1", "m-1")]).await;
+    assert_eq!(status, 200, "{body}");
+    // 24 batches race to spend 10 each from a balance of 100; each also credits Ben, so batches
+    // lock more than one account.
+    let batches =
+        (0..24).map(|i| {
+            let (app, key) = (&app, &key);
+            async move {
+                post(app, key, vec![item(&format!("tb-{i}"), "top_up", "1", "op-1", "m-2"), item(&format!("p-{i}"), "payment", "10", "m-1", "shop-1")]).await
+            }
+        });
+    let answers = futures_util::future::join_all(batches).await;
+    let accepted = answers.iter().filter(|(status, _)| *status == 200).count();
+    assert_eq!(accepted, 10, "exactly the batches the balance covers: {answers:?}");
+    for (status, body) in answers.iter().filter(|(status, _)| *status != 200) {
+        assert_eq!((*status, item_errors(body)), (422, vec![(1, "amount".to_string())]), "{body}");
+        assert!(body["error"]["errors"][0]["message"].as_str().unwrap_or("").contains("holds 0 and cannot pay 10"), "{body}");
+    }
+    assert_eq!((balance(&app, "m-1").await, balance(&app, "shop-1").await, balance(&app, "m-2").await), (0, 100, 10));
     assert_ledger_consistent(&app).await;
 }
