@@ -2,7 +2,7 @@
 //! of the whole file in one database transaction. Work runs in the background with progress.
 
 use super::input::{ItemError, TransferInput};
-use super::posting::post_in;
+use super::posting::{Pending, check_in, post_in};
 use crate::domain::AppError;
 use crate::domain::ledger::{ImportRowError, Source};
 use crate::server::db::audit::{self, Actor, AuditEvent};
@@ -119,8 +119,8 @@ async fn run(db: Db, jobs: ImportJobs, actor: Actor, id: String, rows: Vec<Trans
     }
 }
 
-/// Posts every row in chunks inside one transaction, so later rows see earlier ones, then
-/// commits (when asked and nothing was refused) or rolls back.
+/// Checks every row (a dry run) or posts the whole file in one transaction (a commit, when
+/// nothing is refused; otherwise it is rolled back and recorded as checked with its errors).
 async fn post_all(db: &Db, jobs: &ImportJobs, actor: &Actor, id: &str, rows: Vec<TransferInput>, commit: bool) -> Result<(), sqlx::Error> {
     let total = rows.len();
     let mut summary: BTreeMap<String, (i64, Decimal)> = BTreeMap::new();
@@ -129,6 +129,17 @@ async fn post_all(db: &Db, jobs: &ImportJobs, actor: &Actor, id: &str, rows: Vec
         entry.0 += 1;
         entry.1 = entry.1.saturating_add(Decimal::from_str(row.amount.trim()).unwrap_or_default());
     }
+    let summary: Vec<(String, i64, String)> = summary.into_iter().map(|(k, (c, a))| (k, c, a.normalize().to_string())).collect();
+    let summary = serde_json::to_string(&summary).unwrap_or_else(|_| "[]".into());
+    let shown = |errors: Vec<ItemError>| -> Vec<ImportRowError> {
+        errors.into_iter().take(ERRORS_SHOWN).map(|e| ImportRowError { row: e.index + 1, field: e.field, message: e.message }).collect()
+    };
+    if !commit {
+        let (valid, errors) = check_file(db, jobs, id, &rows).await?;
+        let error_count = errors.len() as i64;
+        return imports::record_check(db, id, "checked", valid as i64, &shown(errors), error_count, &summary).await;
+    }
+    // One transaction, so later rows see earlier ones and the file is recorded whole or not at all.
     let mut tx = db.begin_write().await?;
     let (mut valid, mut errors): (usize, Vec<ItemError>) = (0, Vec::new());
     for (n, chunk) in rows.chunks(CHUNK).enumerate() {
@@ -138,11 +149,7 @@ async fn post_all(db: &Db, jobs: &ImportJobs, actor: &Actor, id: &str, rows: Vec
         jobs.set(id, (n * CHUNK + chunk.len()).min(total), total);
     }
     let error_count = errors.len() as i64;
-    let shown: Vec<ImportRowError> =
-        errors.into_iter().take(ERRORS_SHOWN).map(|e| ImportRowError { row: e.index + 1, field: e.field, message: e.message }).collect();
-    let summary: Vec<(String, i64, String)> = summary.into_iter().map(|(k, (c, a))| (k, c, a.normalize().to_string())).collect();
-    let summary = serde_json::to_string(&summary).unwrap_or_else(|_| "[]".into());
-    if commit && error_count == 0 {
+    if error_count == 0 {
         let event = AuditEvent {
             action: "import.commit",
             target: &format!("import:{id}"),
@@ -151,11 +158,27 @@ async fn post_all(db: &Db, jobs: &ImportJobs, actor: &Actor, id: &str, rows: Vec
         };
         audit::record(&mut tx.tx, actor, event).await?;
         tx.commit().await?;
-        imports::record_check(db, id, "committed", valid as i64, &shown, 0, &summary).await
+        imports::record_check(db, id, "committed", valid as i64, &[], 0, &summary).await
     } else {
         drop(tx);
-        imports::record_check(db, id, "checked", valid as i64, &shown, error_count, &summary).await
+        imports::record_check(db, id, "checked", valid as i64, &shown(errors), error_count, &summary).await
     }
+}
+
+/// The dry run: each chunk is checked in a short read transaction against the ledger plus the
+/// rows accepted before it, writing nothing, so API batches and sign-ins go on meanwhile.
+async fn check_file(db: &Db, jobs: &ImportJobs, id: &str, rows: &[TransferInput]) -> Result<(usize, Vec<ItemError>), sqlx::Error> {
+    let mut pending = Pending::default();
+    let (mut valid, mut errors): (usize, Vec<ItemError>) = (0, Vec::new());
+    for (n, chunk) in rows.chunks(CHUNK).enumerate() {
+        let mut tx = db.begin().await?;
+        let (posted, refused) = check_in(&mut tx, db, Source::Csv, chunk.to_vec(), n * CHUNK, &mut pending).await?;
+        tx.rollback().await?;
+        valid += posted.len();
+        errors.extend(refused);
+        jobs.set(id, (n * CHUNK + chunk.len()).min(rows.len()), rows.len());
+    }
+    Ok((valid, errors))
 }
 
 #[cfg(test)]

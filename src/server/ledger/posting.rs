@@ -131,7 +131,39 @@ struct Snapshot {
     refunded: HashMap<String, (i64, i64)>,
 }
 
-async fn snapshot(tx: &mut DbTx, db: &Db, source: Source, parsed: &[Parsed]) -> Result<Snapshot, sqlx::Error> {
+/// What a dry run accepted in its earlier chunks without writing it: later chunks are checked
+/// as if it were recorded, so the check needs no write transaction that spans the whole file.
+#[derive(Debug, Default)]
+pub struct Pending {
+    by_ref: HashMap<String, LedgerTransaction>,
+    balance_changes: HashMap<(String, String), i64>,
+    refunded: HashMap<String, (i64, i64)>,
+}
+
+impl Pending {
+    fn absorb(&mut self, checked: &Checked) {
+        for t in &checked.new_transactions {
+            self.by_ref.insert(t.external_ref.clone(), t.clone());
+            if t.kind == TransactionKind::Refund
+                && let Some(original) = &t.corrects_id
+            {
+                let total = self.refunded.entry(original.clone()).or_default();
+                *total = (total.0 + t.amount, total.1 + t.fiat_amount.unwrap_or(0));
+            }
+        }
+        for (key, delta) in &checked.deltas {
+            // Each sum is a checked balance minus the stored one: both fit `i64`, and so does
+            // their difference within the `MAX_AMOUNT` × rows of one import.
+            *self.balance_changes.entry(key.clone()).or_default() += delta;
+        }
+    }
+
+    fn transactions(&self, refs: &[String]) -> impl Iterator<Item = (String, LedgerTransaction)> {
+        refs.iter().filter_map(|r| self.by_ref.get(r).map(|t| (r.clone(), t.clone())))
+    }
+}
+
+async fn snapshot(tx: &mut DbTx, db: &Db, source: Source, parsed: &[Parsed], pending: &Pending) -> Result<Snapshot, sqlx::Error> {
     let account_refs: Vec<String> =
         parsed.iter().flat_map(|p| [trimmed(&p.input.from), trimmed(&p.input.to)]).flatten().collect::<HashSet<_>>().into_iter().collect();
     let mut accounts_by_ref = accounts::by_external_refs(tx, &account_refs).await?;
@@ -144,7 +176,8 @@ async fn snapshot(tx: &mut DbTx, db: &Db, source: Source, parsed: &[Parsed]) -> 
         .collect();
     // Refunds may leave out their accounts: they are the refunded payment's, so lock those too.
     let refunded_refs: Vec<String> = parsed.iter().filter_map(|p| trimmed(&p.input.refund_of)).collect::<HashSet<_>>().into_iter().collect();
-    let refunded = ledger::by_external_refs(tx, source, &refunded_refs).await?;
+    let mut refunded = ledger::by_external_refs(tx, source, &refunded_refs).await?;
+    refunded.extend(pending.transactions(&refunded_refs));
     let mut account_ids: Vec<String> = accounts_by_ref.values().map(|a| a.id.clone()).collect();
     account_ids.extend(refunded.values().flat_map(|t| [t.from_account.clone(), t.to_account.clone()]));
     account_ids.sort();
@@ -162,10 +195,24 @@ async fn snapshot(tx: &mut DbTx, db: &Db, source: Source, parsed: &[Parsed]) -> 
     for account in accounts::lock_by_ids(tx, db, &to_read).await?.into_values() {
         accounts_by_ref.insert(account.external_ref.clone(), account);
     }
-    let existing = ledger::by_external_refs(tx, source, &tx_refs).await?;
-    let balances = accounts::balances(tx, &account_ids).await?;
+    let mut existing = ledger::by_external_refs(tx, source, &tx_refs).await?;
+    existing.extend(pending.transactions(&tx_refs));
+    let mut balances = accounts::balances(tx, &account_ids).await?;
+    for id in &account_ids {
+        for ((account, currency), change) in pending.balance_changes.iter().filter(|((account, _), _)| account == id) {
+            // Saturating: a balance out of range is refused by `check`, never stored.
+            let balance = balances.entry((account.clone(), currency.clone())).or_default();
+            *balance = balance.saturating_add(*change);
+        }
+    }
     let original_ids: Vec<String> = existing.values().map(|t| t.id.clone()).collect();
-    let refunded = ledger::refunded_totals(tx, &original_ids).await?;
+    let mut refunded = ledger::refunded_totals(tx, &original_ids).await?;
+    for id in &original_ids {
+        if let Some((local, fiat)) = pending.refunded.get(id) {
+            let total = refunded.entry(id.clone()).or_default();
+            *total = (total.0 + local, total.1 + fiat);
+        }
+    }
     Ok(Snapshot { existing, accounts_by_ref, balances, refunded })
 }
 
@@ -180,6 +227,35 @@ pub async fn post_in(
     actor: &Actor,
     first_index: usize,
 ) -> Result<(Vec<Posted>, Vec<ItemError>), sqlx::Error> {
+    let checked = check_all(tx, db, source, inputs, first_index, &Pending::default()).await?;
+    write(tx, source, actor, &checked).await?;
+    Ok((checked.posted, checked.errors))
+}
+
+/// Checks `inputs` as if `pending` were recorded, writing nothing, and adds what passes to
+/// `pending`. A dry run: `tx` only reads (and, on PostgreSQL, locks the accounts it reads).
+pub async fn check_in(
+    tx: &mut DbTx,
+    db: &Db,
+    source: Source,
+    inputs: Vec<TransferInput>,
+    first_index: usize,
+    pending: &mut Pending,
+) -> Result<(Vec<Posted>, Vec<ItemError>), sqlx::Error> {
+    let checked = check_all(tx, db, source, inputs, first_index, pending).await?;
+    pending.absorb(&checked);
+    Ok((checked.posted, checked.errors))
+}
+
+/// The outcome of checking a batch against the ledger, before anything is written.
+struct Checked {
+    posted: Vec<Posted>,
+    errors: Vec<ItemError>,
+    new_transactions: Vec<LedgerTransaction>,
+    deltas: HashMap<(String, String), i64>,
+}
+
+async fn check_all(tx: &mut DbTx, db: &Db, source: Source, inputs: Vec<TransferInput>, first_index: usize, pending: &Pending) -> Result<Checked, sqlx::Error> {
     let now = now_ms();
     let currencies: HashMap<String, Currency> = currencies::list_tx(tx).await?.into_iter().map(|c| (c.code.clone(), c)).collect();
     let mut errors = Vec::new();
@@ -195,7 +271,7 @@ pub async fn post_in(
             Err(e) => errors.push(e),
         }
     }
-    let mut snap = snapshot(tx, db, source, &parsed).await?;
+    let mut snap = snapshot(tx, db, source, &parsed, pending).await?;
     let accounts_by_id: HashMap<String, Account> = snap.accounts_by_ref.values().map(|a| (a.id.clone(), a.clone())).collect();
 
     let mut posted = Vec::new();
@@ -228,8 +304,15 @@ pub async fn post_in(
         }
     }
     errors.sort_by_key(|e| e.index);
-    ledger::insert(tx, &new_transactions).await?;
-    let mut touched: Vec<(String, String, i64)> = deltas.into_iter().filter(|(_, d)| *d != 0).map(|((a, c), d)| (a, c, d)).collect();
+    posted.sort_by_key(|p| p.index);
+    Ok(Checked { posted, errors, new_transactions, deltas })
+}
+
+/// Writes what `check_all` accepted: transactions, balances, the outbox, one audit row.
+async fn write(tx: &mut DbTx, source: Source, actor: &Actor, checked: &Checked) -> Result<(), sqlx::Error> {
+    let Checked { posted, new_transactions, deltas, .. } = checked;
+    ledger::insert(tx, new_transactions).await?;
+    let mut touched: Vec<(String, String, i64)> = deltas.iter().filter(|(_, d)| **d != 0).map(|((a, c), d)| (a.clone(), c.clone(), *d)).collect();
     // A fixed order keeps concurrent writers on PostgreSQL from deadlocking on balance rows.
     touched.sort();
     accounts::add_to_balances(tx, &touched).await?;
@@ -248,8 +331,7 @@ pub async fn post_in(
         let event = AuditEvent { action: "ledger.post", target: &format!("source:{source}"), before: None, after: Some(after) };
         audit::record(tx, actor, event).await?;
     }
-    posted.sort_by_key(|p| p.index);
-    Ok((posted, errors))
+    Ok(())
 }
 
 /// Whether a resent item describes the transaction already recorded under its reference.
