@@ -6,7 +6,12 @@ use crate::support::{Backend, TestApp, spawn_app};
 use serde_json::Value;
 use std::time::Duration;
 
-both_databases!(a_checked_file_is_committed_whole, a_file_with_bad_rows_records_nothing, a_dry_run_leaves_the_writer_to_others);
+both_databases!(
+    a_checked_file_is_committed_whole,
+    a_file_with_bad_rows_records_nothing,
+    a_dry_run_leaves_the_writer_to_others,
+    an_import_interrupted_by_a_restart_fails_and_can_be_retried
+);
 
 async fn upload(app: &TestApp, client: &reqwest::Client, csv: &str) -> reqwest::Response {
     let part = reqwest::multipart::Part::text(csv.to_string()).file_name("export.csv").mime_str("text/csv").expect("mime");
@@ -131,4 +136,39 @@ async fn a_dry_run_leaves_the_writer_to_others(backend: Backend) {
         "{checked}"
     );
     assert_eq!(count(&app).await, 1, "checking writes nothing");
+}
+
+async fn an_import_interrupted_by_a_restart_fails_and_can_be_retried(backend: Backend) {
+    let app = spawn_app(backend).await;
+    ledger_fixture(&app).await;
+    app.add_user("ann@example.org", "admin").await;
+    let admin = app.signed_in("ann@example.org").await;
+    let csv = "external_ref,kind,currency,amount,from,to\nt-1,top_up,SRB,100,op-1,m-1\np-1,payment,SRB,60,m-1,shop-1\n";
+    let committing = import_id(&upload(&app, &admin, csv).await);
+    let checking = import_id(&upload(&app, &admin, csv).await);
+    for id in [&committing, &checking] {
+        assert_eq!(settled(&app, &admin, id).await["status"], "checked");
+    }
+    // What a crash leaves behind: the state written, the work gone with the process.
+    for (id, state) in [(&committing, "committing"), (&checking, "checking")] {
+        sqlx::query("UPDATE imports SET status = $2 WHERE id = $1").bind(id).bind(state).execute(&app.db.pool).await.expect("update");
+    }
+
+    let recovered = regio::server::ledger::import::fail_interrupted(&app.db).await.expect("recovery");
+    assert_eq!(recovered, 2);
+    for id in [&committing, &checking] {
+        let failed = status(&app, &admin, id).await;
+        assert_eq!(failed["status"], "failed", "{failed}");
+        assert!(failed["errors"][0]["message"].as_str().unwrap_or("").contains("restarted"), "{failed}");
+    }
+    assert_eq!(app.audit_actions().await.iter().filter(|(a, _)| a == "import.interrupted").count(), 2);
+
+    assert_eq!(app.call(&admin, "commit_import", &[("id", &committing), ("confirm", "yes")]).await.status(), 200, "a failed import can be retried");
+    assert_eq!(settled(&app, &admin, &committing).await["status"], "committed");
+    assert_eq!(count(&app).await, 2);
+    // The other holds the same rows: its retry finds them recorded and records nothing twice.
+    assert_eq!(app.call(&admin, "commit_import", &[("id", &checking), ("confirm", "yes")]).await.status(), 200);
+    assert_eq!(settled(&app, &admin, &checking).await["status"], "committed");
+    assert_eq!(count(&app).await, 2, "nothing recorded twice");
+    crate::ledger::assert_ledger_consistent(&app).await;
 }

@@ -93,13 +93,15 @@ pub async fn upload(db: &Db, jobs: &ImportJobs, actor: &Actor, filename: &str, t
     Ok(id)
 }
 
-/// Commits a checked import with no errors: the whole file or nothing.
+/// Commits a checked import with no errors, or retries one that failed (stopped by an error or
+/// a restart): the whole file or nothing. Every row is checked again inside the commit.
 pub async fn commit(db: &Db, jobs: &ImportJobs, actor: &Actor, id: &str) -> Result<(), AppError> {
     let import = imports::find(db, id).await?.ok_or_else(|| AppError::not_found("import"))?;
-    if import.error_count > 0 {
+    if import.status == "checked" && import.error_count > 0 {
         return Err(AppError::conflict("Fix the rows with errors and upload the file again: an import is committed whole."));
     }
-    if !imports::transition(db, id, "checked", "committing").await? {
+    let committable = matches!(import.status.as_str(), "checked" | "failed");
+    if !committable || !imports::transition(db, id, &import.status, "committing").await? {
         return Err(AppError::conflict(format!("This import is {} and cannot be committed.", import.status)));
     }
     let text = imports::content(db, id).await?.unwrap_or_default();
@@ -107,6 +109,33 @@ pub async fn commit(db: &Db, jobs: &ImportJobs, actor: &Actor, id: &str) -> Resu
     jobs.set(id, 0, rows.len());
     tokio::spawn(run(db.clone(), jobs.clone(), actor.clone(), id.to_string(), rows, true));
     Ok(())
+}
+
+/// At start-up: an import left `checking` or `committing` lost its work with the process that
+/// ran it (a commit is one database transaction, so nothing of it was recorded). Marks each
+/// failed, saying so, so that it can be committed again; returns how many.
+pub async fn fail_interrupted(db: &Db) -> Result<usize, sqlx::Error> {
+    let mut tx = db.begin_write().await?;
+    let mut failed = 0;
+    for (id, status) in imports::running(&mut tx.tx).await? {
+        let error = ImportRowError {
+            row: 0,
+            field: "file".into(),
+            message: format!("Regio restarted while this import was {status}; nothing was recorded. Commit it to check and record it again."),
+        };
+        if imports::fail(&mut tx.tx, &id, &status, &error).await? {
+            let event = AuditEvent {
+                action: "import.interrupted",
+                target: &format!("import:{id}"),
+                before: Some(json!({ "status": status })),
+                after: Some(json!({ "status": "failed" })),
+            };
+            audit::record(&mut tx.tx, &Actor::system(), event).await?;
+            failed += 1;
+        }
+    }
+    tx.commit().await?;
+    Ok(failed)
 }
 
 async fn run(db: Db, jobs: ImportJobs, actor: Actor, id: String, rows: Vec<TransferInput>, commit: bool) {
@@ -153,7 +182,7 @@ async fn post_all(db: &Db, jobs: &ImportJobs, actor: &Actor, id: &str, rows: Vec
         let event = AuditEvent {
             action: "import.commit",
             target: &format!("import:{id}"),
-            before: Some(json!({ "status": "checked" })),
+            before: Some(json!({ "status": "committing" })),
             after: Some(json!({ "status": "committed", "rows": valid })),
         };
         audit::record(&mut tx.tx, actor, event).await?;
