@@ -1,4 +1,4 @@
-//! CSV import: upload, a check of every row (a dry run of posting, rolled back), then a commit
+//! CSV import: upload, a check of every row (a dry run of posting that writes nothing), then a commit
 //! of the whole file in one database transaction. Work runs in the background with progress.
 
 use super::input::{ItemError, TransferInput};

@@ -152,9 +152,10 @@ impl Pending {
             }
         }
         for (key, delta) in &checked.deltas {
-            // Each sum is a checked balance minus the stored one: both fit `i64`, and so does
-            // their difference within the `MAX_AMOUNT` × rows of one import.
-            *self.balance_changes.entry(key.clone()).or_default() += delta;
+            // Saturating: only a file moving more than `i64` through one account gets near the
+            // bound, and its rows beyond it are then refused by `check` rather than wrapped.
+            let change = self.balance_changes.entry(key.clone()).or_default();
+            *change = change.saturating_add(*delta);
         }
     }
 
