@@ -9,6 +9,13 @@ use std::fmt;
 /// The largest exponent Regio accepts for any currency (minor units per major unit = 10^exp).
 pub const MAX_EXPONENT: u32 = 6;
 
+/// The largest amount Regio accepts, in minor units of any currency: 10^15 (¥1,000 trillion;
+/// 10 trillion of a two-decimal currency). Far above any real payment, and small enough that
+/// sums stay exact: `i64` holds 9,223 such amounts, a batch of 1,000 moves at most 10^18, and a
+/// refund total never exceeds its payment. Balances, which add up without end, are checked at
+/// each posting instead (see `ledger::posting`).
+pub const MAX_AMOUNT: i64 = 1_000_000_000_000_000;
+
 /// An amount in a currency's minor units (e.g. yen for JPY, cents for USD).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Money {
@@ -24,12 +31,13 @@ pub enum AmountError {
     TooManyDecimals(u32),
     #[error("the amount must be greater than zero")]
     NotPositive,
-    #[error("the amount is too large")]
-    TooLarge,
+    #[error("the amount is too large: at most {0}")]
+    TooLarge(String),
 }
 
 /// Parses a decimal string (`"1500"`, `"12.50"`) into minor units of a currency with `exponent`
-/// decimal places. Refuses signs, exponents, separators and anything that would round.
+/// decimal places. Refuses signs, exponents, separators, anything that would round, and amounts
+/// above [`MAX_AMOUNT`].
 pub fn parse_amount(raw: &str, exponent: u32) -> Result<i64, AmountError> {
     let raw = raw.trim();
     let (whole, fraction) = raw.split_once('.').unwrap_or((raw, ""));
@@ -41,13 +49,17 @@ pub fn parse_amount(raw: &str, exponent: u32) -> Result<i64, AmountError> {
     if significant.len() as u32 > exponent {
         return Err(AmountError::TooManyDecimals(exponent));
     }
-    let scale = 10i64.checked_pow(exponent).ok_or(AmountError::TooLarge)?;
-    let whole: i64 = whole.parse().map_err(|_| AmountError::TooLarge)?;
+    let too_large = || AmountError::TooLarge(format_amount(MAX_AMOUNT, exponent));
+    let scale = 10i64.checked_pow(exponent).ok_or_else(too_large)?;
+    let whole: i64 = whole.parse().map_err(|_| too_large())?;
     let padded = format!("{significant:0<width$}", width = exponent as usize);
-    let fraction: i64 = if padded.is_empty() { 0 } else { padded.parse().map_err(|_| AmountError::TooLarge)? };
-    let minor = whole.checked_mul(scale).and_then(|w| w.checked_add(fraction)).ok_or(AmountError::TooLarge)?;
+    let fraction: i64 = if padded.is_empty() { 0 } else { padded.parse().map_err(|_| too_large())? };
+    let minor = whole.checked_mul(scale).and_then(|w| w.checked_add(fraction)).ok_or_else(too_large)?;
     if minor <= 0 {
         return Err(AmountError::NotPositive);
+    }
+    if minor > MAX_AMOUNT {
+        return Err(too_large());
     }
     Ok(minor)
 }
@@ -140,7 +152,9 @@ mod tests {
         for bad in ["", "-5", "+5", "1e3", "1,000", "12.", ".5", "١٢", "NaN", "12 .5"] {
             assert_eq!(parse_amount(bad, 2), Err(AmountError::NotANumber), "{bad:?}");
         }
-        assert_eq!(parse_amount("99999999999999999999", 0), Err(AmountError::TooLarge));
+        assert_eq!(parse_amount("99999999999999999999", 0), Err(AmountError::TooLarge("1000000000000000".into())));
+        assert_eq!(parse_amount("1000000000000000", 0), Ok(MAX_AMOUNT));
+        assert_eq!(parse_amount("10000000000000.01", 2), Err(AmountError::TooLarge("10000000000000.00".into())));
     }
 
     #[test]
@@ -166,7 +180,7 @@ mod tests {
         }
 
         #[test]
-        fn formatting_then_parsing_round_trips(minor in 1i64..=i64::MAX / 10, exponent in 0u32..=MAX_EXPONENT) {
+        fn formatting_then_parsing_round_trips(minor in 1i64..=MAX_AMOUNT, exponent in 0u32..=MAX_EXPONENT) {
             prop_assert_eq!(parse_amount(&format_amount(minor, exponent), exponent), Ok(minor));
         }
 

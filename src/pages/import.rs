@@ -75,7 +75,7 @@ pub fn ImportDetailPage() -> impl IntoView {
 #[component]
 fn ImportDetail(i: ImportView, commit: ServerAction<CommitImport>) -> impl IntoView {
     let running = matches!(i.status.as_str(), "checking" | "committing");
-    let can_commit = i.status == "checked" && i.error_count == 0;
+    let can_commit = (i.status == "checked" && i.error_count == 0) || i.status == "failed";
     let (done, total) = i.progress.unwrap_or((0, i.rows as usize));
     view! {
         // The page reloads itself while work runs, so progress shows with or without scripts.

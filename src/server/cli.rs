@@ -216,6 +216,10 @@ async fn open() -> Result<(Config, Db), String> {
 async fn serve(config: Config, db: Db) -> Result<(), String> {
     let stripe = super::stripe::setup::connect(&config).await?;
     let demo_login = if config.demo { Some(demo::prepare(&db).await.map_err(|e| e.to_string())?) } else { None };
+    let interrupted = super::ledger::import::fail_interrupted(&db).await.map_err(|e| format!("database: {e}"))?;
+    if interrupted > 0 {
+        tracing::warn!(imports = interrupted, "CSV imports interrupted by the last stop were marked failed; they can be committed again");
+    }
     let listener = tokio::net::TcpListener::bind(config.addr).await.map_err(|e| format!("REGIO_ADDR {}: {e}", config.addr))?;
     let public_url = config.public_url.clone();
     let state = http::app_state(config, db, stripe.as_ref().map(|c| c.client.clone()));

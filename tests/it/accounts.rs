@@ -13,6 +13,7 @@ both_databases!(
     statement_running_balances_hold_across_pages,
     currencies_are_validated_saved_and_audited,
     api_keys_are_shown_once_and_can_be_revoked,
+    account_search_ignores_case,
 );
 
 /// Calls a server function and returns its status and JSON body.
@@ -369,4 +370,22 @@ async fn api_keys_are_shown_once_and_can_be_revoked(backend: Backend) {
     assert!(settings.contains(r#"data-key="till-2""#) && settings.contains(r#"data-key="payment-system""#), "{settings}");
     assert!(settings.contains(r#"data-status="revoked""#), "the revoked key is marked");
     assert!(!settings.contains(&secret));
+}
+
+async fn account_search_ignores_case(backend: Backend) {
+    let app = spawn_app(backend).await;
+    ledger_fixture(&app).await;
+    app.add_user("vic@example.org", "viewer").await;
+    let viewer = app.signed_in("vic@example.org").await;
+    for (search, expected) in [
+        ("aiko", vec!["Aiko"]),
+        ("TAKAYAMA", vec!["Takayama Soba"]),
+        ("SHOP", vec!["Takayama Soba"]),
+        ("M-", vec!["Aiko", "Ben"]),
+        ("sArUbObO", vec!["Sarubobo Issuer"]),
+    ] {
+        let (status, found) = rpc(&app, &viewer, "list_accounts", &[("search", search)]).await;
+        assert_eq!(status, 200, "{found}");
+        assert_eq!(names(&found), expected, "search {search:?}");
+    }
 }

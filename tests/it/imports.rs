@@ -1,12 +1,17 @@
 //! CSV import over HTTP: upload, the check of every row, and the all-or-nothing commit.
 
 use crate::both_databases;
-use crate::ledger::ledger_fixture;
+use crate::ledger::{item, ledger_fixture, post};
 use crate::support::{Backend, TestApp, spawn_app};
 use serde_json::Value;
 use std::time::Duration;
 
-both_databases!(a_checked_file_is_committed_whole, a_file_with_bad_rows_records_nothing);
+both_databases!(
+    a_checked_file_is_committed_whole,
+    a_file_with_bad_rows_records_nothing,
+    a_dry_run_leaves_the_writer_to_others,
+    an_import_interrupted_by_a_restart_fails_and_can_be_retried
+);
 
 async fn upload(app: &TestApp, client: &reqwest::Client, csv: &str) -> reqwest::Response {
     let part = reqwest::multipart::Part::text(csv.to_string()).file_name("export.csv").mime_str("text/csv").expect("mime");
@@ -89,4 +94,81 @@ async fn a_file_with_bad_rows_records_nothing(backend: Backend) {
     let bad_header = upload(&app, &admin, "external_ref,kind,currency,amount,colour\nx,payment,SRB,1,red\n").await;
     let location = bad_header.headers()["location"].to_str().unwrap_or("").to_string();
     assert!(location.starts_with("/import?error=file%3A+unknown+column"), "{location}");
+}
+
+async fn status(app: &TestApp, client: &reqwest::Client, id: &str) -> Value {
+    app.call(client, "import_status", &[("id", id)]).await.json().await.expect("status")
+}
+
+async fn a_dry_run_leaves_the_writer_to_others(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let key = ledger_fixture(&app).await;
+    app.add_user("ann@example.org", "admin").await;
+    app.add_user("ben@example.org", "support").await;
+    let admin = app.signed_in("ann@example.org").await;
+    let rows = 150_000;
+    let mut csv = String::from("external_ref,kind,currency,amount,from,to\nt-1,top_up,SRB,10000000,op-1,m-1\n");
+    for i in 0..rows {
+        csv.push_str(&format!("p-{i},payment,SRB,10,m-1,shop-1\n"));
+    }
+    let id = import_id(&upload(&app, &admin, &csv).await);
+    // Once the check is under way (a chunk done), the API and a sign-in get through while it runs.
+    loop {
+        let now = status(&app, &admin, &id).await;
+        assert_eq!(now["status"], "checking", "the check ended before the test could race it: {now}");
+        if now["progress"][0].as_u64().unwrap_or(0) > 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let ben = crate::support::browser(&app.base);
+    let (posted, signed_in) =
+        tokio::join!(post(&app, &key, vec![item("api-1", "top_up", "1", "op-1", "m-2")]), app.login(&ben, "ben@example.org", crate::support::PASSWORD));
+    assert_eq!(posted.0, 200, "{}", posted.1);
+    assert_eq!(signed_in.status(), 200);
+    let during = status(&app, &admin, &id).await;
+    assert_eq!(during["status"], "checking", "the API batch and the sign-in did not wait for the whole file: {}", during["progress"]);
+
+    let checked = settled(&app, &admin, &id).await;
+    assert_eq!(
+        (checked["status"].as_str(), checked["valid"].as_i64(), checked["error_count"].as_i64()),
+        (Some("checked"), Some(rows + 1), Some(0)),
+        "{checked}"
+    );
+    assert_eq!(count(&app).await, 1, "checking writes nothing");
+}
+
+async fn an_import_interrupted_by_a_restart_fails_and_can_be_retried(backend: Backend) {
+    let app = spawn_app(backend).await;
+    ledger_fixture(&app).await;
+    app.add_user("ann@example.org", "admin").await;
+    let admin = app.signed_in("ann@example.org").await;
+    let csv = "external_ref,kind,currency,amount,from,to\nt-1,top_up,SRB,100,op-1,m-1\np-1,payment,SRB,60,m-1,shop-1\n";
+    let committing = import_id(&upload(&app, &admin, csv).await);
+    let checking = import_id(&upload(&app, &admin, csv).await);
+    for id in [&committing, &checking] {
+        assert_eq!(settled(&app, &admin, id).await["status"], "checked");
+    }
+    // What a crash leaves behind: the state written, the work gone with the process.
+    for (id, state) in [(&committing, "committing"), (&checking, "checking")] {
+        sqlx::query("UPDATE imports SET status = $2 WHERE id = $1").bind(id).bind(state).execute(&app.db.pool).await.expect("update");
+    }
+
+    let recovered = regio::server::ledger::import::fail_interrupted(&app.db).await.expect("recovery");
+    assert_eq!(recovered, 2);
+    for id in [&committing, &checking] {
+        let failed = status(&app, &admin, id).await;
+        assert_eq!(failed["status"], "failed", "{failed}");
+        assert!(failed["errors"][0]["message"].as_str().unwrap_or("").contains("restarted"), "{failed}");
+    }
+    assert_eq!(app.audit_actions().await.iter().filter(|(a, _)| a == "import.interrupted").count(), 2);
+
+    assert_eq!(app.call(&admin, "commit_import", &[("id", &committing), ("confirm", "yes")]).await.status(), 200, "a failed import can be retried");
+    assert_eq!(settled(&app, &admin, &committing).await["status"], "committed");
+    assert_eq!(count(&app).await, 2);
+    // The other holds the same rows: its retry finds them recorded and records nothing twice.
+    assert_eq!(app.call(&admin, "commit_import", &[("id", &checking), ("confirm", "yes")]).await.status(), 200);
+    assert_eq!(settled(&app, &admin, &checking).await["status"], "committed");
+    assert_eq!(count(&app).await, 2, "nothing recorded twice");
+    crate::ledger::assert_ledger_consistent(&app).await;
 }

@@ -61,7 +61,7 @@ pub async fn post(app: &TestApp, key: &str, items: Vec<Value>) -> (u16, Value) {
 }
 
 /// `(index, field)` of every refused item in a 422 answer.
-fn item_errors(body: &Value) -> Vec<(i64, String)> {
+pub fn item_errors(body: &Value) -> Vec<(i64, String)> {
     body["error"]["errors"]
         .as_array()
         .expect("errors")
@@ -70,11 +70,11 @@ fn item_errors(body: &Value) -> Vec<(i64, String)> {
         .collect()
 }
 
-async fn scalar(app: &TestApp, sql: &str) -> i64 {
+pub async fn scalar(app: &TestApp, sql: &str) -> i64 {
     sqlx::query(sql).fetch_one(&app.db.pool).await.expect(sql).get::<i64, _>(0)
 }
 
-async fn balance(app: &TestApp, reference: &str) -> i64 {
+pub async fn balance(app: &TestApp, reference: &str) -> i64 {
     sqlx::query("SELECT CAST(COALESCE(SUM(e.amount), 0) AS BIGINT) FROM entries e JOIN accounts a ON a.id = e.account_id WHERE a.external_ref = $1")
         .bind(reference)
         .fetch_one(&app.db.pool)

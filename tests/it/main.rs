@@ -5,6 +5,7 @@ mod accounts;
 mod auth;
 mod imports;
 mod ledger;
+mod ledger_limits;
 mod mirror;
 mod recon;
 mod stripe_client;

@@ -157,9 +157,10 @@ pub struct AccountListing {
 pub async fn list(db: &Db, filter: &AccountFilter) -> Result<AccountListing, sqlx::Error> {
     let mut query = SqlFilter::new(&format!("SELECT {COLUMNS} FROM accounts WHERE 1 = 1"));
     if let Some(search) = &filter.search {
-        let pattern = format!("{}%", search.replace(['%', '_'], ""));
-        query.and("(display_name LIKE", Param::Text(pattern.clone()));
-        query.push(&format!(" OR external_ref LIKE ${})", query.param_count() + 1));
+        // PostgreSQL's LIKE minds case and SQLite's does not: compare lower case on both.
+        let pattern = format!("{}%", search.replace(['%', '_'], "").to_lowercase());
+        query.and("(LOWER(display_name) LIKE", Param::Text(pattern.clone()));
+        query.push(&format!(" OR LOWER(external_ref) LIKE ${})", query.param_count() + 1));
         query.bind(Param::Text(pattern));
     }
     if let Some(kind) = filter.kind {

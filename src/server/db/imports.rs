@@ -1,4 +1,4 @@
-use super::{Db, format_ms, now_ms};
+use super::{Db, DbTx, format_ms, now_ms};
 use crate::domain::ledger::{ImportRowError, ImportView};
 use sqlx::Row;
 use sqlx::any::AnyRow;
@@ -35,6 +35,25 @@ pub async fn transition(db: &Db, id: &str, from: &str, to: &str) -> Result<bool,
         .bind(to)
         .bind(now_ms())
         .execute(&db.pool)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Imports in a running state (`checking`, `committing`), oldest first.
+pub async fn running(tx: &mut DbTx) -> Result<Vec<(String, String)>, sqlx::Error> {
+    let rows = sqlx::query("SELECT id, status FROM imports WHERE status IN ('checking', 'committing') ORDER BY id").fetch_all(&mut **tx).await?;
+    rows.iter().map(|r| Ok((r.try_get("id")?, r.try_get("status")?))).collect()
+}
+
+/// Marks a running import failed with `error`, if it is still in `status`.
+pub async fn fail(tx: &mut DbTx, id: &str, status: &str, error: &ImportRowError) -> Result<bool, sqlx::Error> {
+    let errors_json = serde_json::to_string(&[error]).unwrap_or_else(|_| "[]".into());
+    let done = sqlx::query("UPDATE imports SET status = 'failed', error_count = 1, errors_json = $3, updated_at = $4 WHERE id = $1 AND status = $2")
+        .bind(id)
+        .bind(status)
+        .bind(errors_json)
+        .bind(now_ms())
+        .execute(&mut **tx)
         .await?;
     Ok(done.rows_affected() == 1)
 }

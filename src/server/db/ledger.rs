@@ -111,7 +111,8 @@ pub async fn by_external_refs(tx: &mut DbTx, source: Source, refs: &[String]) ->
     rows.iter().map(|r| from_row(r).map(|t| (t.external_ref.clone(), t))).collect()
 }
 
-/// Local and fiat amounts already refunded, per refunded transaction id.
+/// Local and fiat amounts already refunded, per refunded transaction id. A payment's refunds
+/// never add up to more than the payment (at most `MAX_AMOUNT`), so the sums fit `BIGINT`.
 pub async fn refunded_totals(tx: &mut DbTx, ids: &[String]) -> Result<HashMap<String, (i64, i64)>, sqlx::Error> {
     let select = "SELECT corrects_id, CAST(SUM(amount) AS BIGINT) AS local_total, CAST(SUM(fiat_amount) AS BIGINT) AS fiat_total \
                   FROM transactions WHERE kind = 'refund' AND corrects_id IN ({in}) GROUP BY corrects_id";

@@ -1,8 +1,8 @@
-//! CSV import: upload, a check of every row (a dry run of posting, rolled back), then a commit
+//! CSV import: upload, a check of every row (a dry run of posting that writes nothing), then a commit
 //! of the whole file in one database transaction. Work runs in the background with progress.
 
 use super::input::{ItemError, TransferInput};
-use super::posting::post_in;
+use super::posting::{Pending, check_in, post_in};
 use crate::domain::AppError;
 use crate::domain::ledger::{ImportRowError, Source};
 use crate::server::db::audit::{self, Actor, AuditEvent};
@@ -93,13 +93,15 @@ pub async fn upload(db: &Db, jobs: &ImportJobs, actor: &Actor, filename: &str, t
     Ok(id)
 }
 
-/// Commits a checked import with no errors: the whole file or nothing.
+/// Commits a checked import with no errors, or retries one that failed (stopped by an error or
+/// a restart): the whole file or nothing. Every row is checked again inside the commit.
 pub async fn commit(db: &Db, jobs: &ImportJobs, actor: &Actor, id: &str) -> Result<(), AppError> {
     let import = imports::find(db, id).await?.ok_or_else(|| AppError::not_found("import"))?;
-    if import.error_count > 0 {
+    if import.status == "checked" && import.error_count > 0 {
         return Err(AppError::conflict("Fix the rows with errors and upload the file again: an import is committed whole."));
     }
-    if !imports::transition(db, id, "checked", "committing").await? {
+    let committable = matches!(import.status.as_str(), "checked" | "failed");
+    if !committable || !imports::transition(db, id, &import.status, "committing").await? {
         return Err(AppError::conflict(format!("This import is {} and cannot be committed.", import.status)));
     }
     let text = imports::content(db, id).await?.unwrap_or_default();
@@ -107,6 +109,33 @@ pub async fn commit(db: &Db, jobs: &ImportJobs, actor: &Actor, id: &str) -> Resu
     jobs.set(id, 0, rows.len());
     tokio::spawn(run(db.clone(), jobs.clone(), actor.clone(), id.to_string(), rows, true));
     Ok(())
+}
+
+/// At start-up: an import left `checking` or `committing` lost its work with the process that
+/// ran it (a commit is one database transaction, so nothing of it was recorded). Marks each
+/// failed, saying so, so that it can be committed again; returns how many.
+pub async fn fail_interrupted(db: &Db) -> Result<usize, sqlx::Error> {
+    let mut tx = db.begin_write().await?;
+    let mut failed = 0;
+    for (id, status) in imports::running(&mut tx.tx).await? {
+        let error = ImportRowError {
+            row: 0,
+            field: "file".into(),
+            message: format!("Regio restarted while this import was {status}; nothing was recorded. Commit it to check and record it again."),
+        };
+        if imports::fail(&mut tx.tx, &id, &status, &error).await? {
+            let event = AuditEvent {
+                action: "import.interrupted",
+                target: &format!("import:{id}"),
+                before: Some(json!({ "status": status })),
+                after: Some(json!({ "status": "failed" })),
+            };
+            audit::record(&mut tx.tx, &Actor::system(), event).await?;
+            failed += 1;
+        }
+    }
+    tx.commit().await?;
+    Ok(failed)
 }
 
 async fn run(db: Db, jobs: ImportJobs, actor: Actor, id: String, rows: Vec<TransferInput>, commit: bool) {
@@ -119,8 +148,8 @@ async fn run(db: Db, jobs: ImportJobs, actor: Actor, id: String, rows: Vec<Trans
     }
 }
 
-/// Posts every row in chunks inside one transaction, so later rows see earlier ones, then
-/// commits (when asked and nothing was refused) or rolls back.
+/// Checks every row (a dry run) or posts the whole file in one transaction (a commit, when
+/// nothing is refused; otherwise it is rolled back and recorded as checked with its errors).
 async fn post_all(db: &Db, jobs: &ImportJobs, actor: &Actor, id: &str, rows: Vec<TransferInput>, commit: bool) -> Result<(), sqlx::Error> {
     let total = rows.len();
     let mut summary: BTreeMap<String, (i64, Decimal)> = BTreeMap::new();
@@ -129,6 +158,17 @@ async fn post_all(db: &Db, jobs: &ImportJobs, actor: &Actor, id: &str, rows: Vec
         entry.0 += 1;
         entry.1 = entry.1.saturating_add(Decimal::from_str(row.amount.trim()).unwrap_or_default());
     }
+    let summary: Vec<(String, i64, String)> = summary.into_iter().map(|(k, (c, a))| (k, c, a.normalize().to_string())).collect();
+    let summary = serde_json::to_string(&summary).unwrap_or_else(|_| "[]".into());
+    let shown = |errors: Vec<ItemError>| -> Vec<ImportRowError> {
+        errors.into_iter().take(ERRORS_SHOWN).map(|e| ImportRowError { row: e.index + 1, field: e.field, message: e.message }).collect()
+    };
+    if !commit {
+        let (valid, errors) = check_file(db, jobs, id, &rows).await?;
+        let error_count = errors.len() as i64;
+        return imports::record_check(db, id, "checked", valid as i64, &shown(errors), error_count, &summary).await;
+    }
+    // One transaction, so later rows see earlier ones and the file is recorded whole or not at all.
     let mut tx = db.begin_write().await?;
     let (mut valid, mut errors): (usize, Vec<ItemError>) = (0, Vec::new());
     for (n, chunk) in rows.chunks(CHUNK).enumerate() {
@@ -138,24 +178,36 @@ async fn post_all(db: &Db, jobs: &ImportJobs, actor: &Actor, id: &str, rows: Vec
         jobs.set(id, (n * CHUNK + chunk.len()).min(total), total);
     }
     let error_count = errors.len() as i64;
-    let shown: Vec<ImportRowError> =
-        errors.into_iter().take(ERRORS_SHOWN).map(|e| ImportRowError { row: e.index + 1, field: e.field, message: e.message }).collect();
-    let summary: Vec<(String, i64, String)> = summary.into_iter().map(|(k, (c, a))| (k, c, a.normalize().to_string())).collect();
-    let summary = serde_json::to_string(&summary).unwrap_or_else(|_| "[]".into());
-    if commit && error_count == 0 {
+    if error_count == 0 {
         let event = AuditEvent {
             action: "import.commit",
             target: &format!("import:{id}"),
-            before: Some(json!({ "status": "checked" })),
+            before: Some(json!({ "status": "committing" })),
             after: Some(json!({ "status": "committed", "rows": valid })),
         };
         audit::record(&mut tx.tx, actor, event).await?;
         tx.commit().await?;
-        imports::record_check(db, id, "committed", valid as i64, &shown, 0, &summary).await
+        imports::record_check(db, id, "committed", valid as i64, &[], 0, &summary).await
     } else {
         drop(tx);
-        imports::record_check(db, id, "checked", valid as i64, &shown, error_count, &summary).await
+        imports::record_check(db, id, "checked", valid as i64, &shown(errors), error_count, &summary).await
     }
+}
+
+/// The dry run: each chunk is checked in a short read transaction against the ledger plus the
+/// rows accepted before it, writing nothing, so API batches and sign-ins go on meanwhile.
+async fn check_file(db: &Db, jobs: &ImportJobs, id: &str, rows: &[TransferInput]) -> Result<(usize, Vec<ItemError>), sqlx::Error> {
+    let mut pending = Pending::default();
+    let (mut valid, mut errors): (usize, Vec<ItemError>) = (0, Vec::new());
+    for (n, chunk) in rows.chunks(CHUNK).enumerate() {
+        let mut tx = db.begin().await?;
+        let (posted, refused) = check_in(&mut tx, db, Source::Csv, chunk.to_vec(), n * CHUNK, &mut pending).await?;
+        tx.rollback().await?;
+        valid += posted.len();
+        errors.extend(refused);
+        jobs.set(id, (n * CHUNK + chunk.len()).min(rows.len()), rows.len());
+    }
+    Ok((valid, errors))
 }
 
 #[cfg(test)]

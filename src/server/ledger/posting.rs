@@ -4,7 +4,7 @@
 use super::input::{ItemError, TransferInput};
 use crate::domain::ledger::{AccountStatus, Source, TransactionKind};
 use crate::domain::money::Peg;
-use crate::domain::money::parse_amount;
+use crate::domain::money::{format_fiat, parse_amount};
 use crate::server::db::accounts::{self, Account};
 use crate::server::db::audit::{self, Actor, AuditEvent};
 use crate::server::db::currencies::{self, Currency};
@@ -131,7 +131,40 @@ struct Snapshot {
     refunded: HashMap<String, (i64, i64)>,
 }
 
-async fn snapshot(tx: &mut DbTx, db: &Db, source: Source, parsed: &[Parsed]) -> Result<Snapshot, sqlx::Error> {
+/// What a dry run accepted in its earlier chunks without writing it: later chunks are checked
+/// as if it were recorded, so the check needs no write transaction that spans the whole file.
+#[derive(Debug, Default)]
+pub struct Pending {
+    by_ref: HashMap<String, LedgerTransaction>,
+    balance_changes: HashMap<(String, String), i64>,
+    refunded: HashMap<String, (i64, i64)>,
+}
+
+impl Pending {
+    fn absorb(&mut self, checked: &Checked) {
+        for t in &checked.new_transactions {
+            self.by_ref.insert(t.external_ref.clone(), t.clone());
+            if t.kind == TransactionKind::Refund
+                && let Some(original) = &t.corrects_id
+            {
+                let total = self.refunded.entry(original.clone()).or_default();
+                *total = (total.0 + t.amount, total.1 + t.fiat_amount.unwrap_or(0));
+            }
+        }
+        for (key, delta) in &checked.deltas {
+            // Saturating: only a file moving more than `i64` through one account gets near the
+            // bound, and its rows beyond it are then refused by `check` rather than wrapped.
+            let change = self.balance_changes.entry(key.clone()).or_default();
+            *change = change.saturating_add(*delta);
+        }
+    }
+
+    fn transactions(&self, refs: &[String]) -> impl Iterator<Item = (String, LedgerTransaction)> {
+        refs.iter().filter_map(|r| self.by_ref.get(r).map(|t| (r.clone(), t.clone())))
+    }
+}
+
+async fn snapshot(tx: &mut DbTx, db: &Db, source: Source, parsed: &[Parsed], pending: &Pending) -> Result<Snapshot, sqlx::Error> {
     let account_refs: Vec<String> =
         parsed.iter().flat_map(|p| [trimmed(&p.input.from), trimmed(&p.input.to)]).flatten().collect::<HashSet<_>>().into_iter().collect();
     let mut accounts_by_ref = accounts::by_external_refs(tx, &account_refs).await?;
@@ -144,7 +177,8 @@ async fn snapshot(tx: &mut DbTx, db: &Db, source: Source, parsed: &[Parsed]) -> 
         .collect();
     // Refunds may leave out their accounts: they are the refunded payment's, so lock those too.
     let refunded_refs: Vec<String> = parsed.iter().filter_map(|p| trimmed(&p.input.refund_of)).collect::<HashSet<_>>().into_iter().collect();
-    let refunded = ledger::by_external_refs(tx, source, &refunded_refs).await?;
+    let mut refunded = ledger::by_external_refs(tx, source, &refunded_refs).await?;
+    refunded.extend(pending.transactions(&refunded_refs));
     let mut account_ids: Vec<String> = accounts_by_ref.values().map(|a| a.id.clone()).collect();
     account_ids.extend(refunded.values().flat_map(|t| [t.from_account.clone(), t.to_account.clone()]));
     account_ids.sort();
@@ -162,10 +196,24 @@ async fn snapshot(tx: &mut DbTx, db: &Db, source: Source, parsed: &[Parsed]) -> 
     for account in accounts::lock_by_ids(tx, db, &to_read).await?.into_values() {
         accounts_by_ref.insert(account.external_ref.clone(), account);
     }
-    let existing = ledger::by_external_refs(tx, source, &tx_refs).await?;
-    let balances = accounts::balances(tx, &account_ids).await?;
+    let mut existing = ledger::by_external_refs(tx, source, &tx_refs).await?;
+    existing.extend(pending.transactions(&tx_refs));
+    let mut balances = accounts::balances(tx, &account_ids).await?;
+    for id in &account_ids {
+        for ((account, currency), change) in pending.balance_changes.iter().filter(|((account, _), _)| account == id) {
+            // Saturating: a balance out of range is refused by `check`, never stored.
+            let balance = balances.entry((account.clone(), currency.clone())).or_default();
+            *balance = balance.saturating_add(*change);
+        }
+    }
     let original_ids: Vec<String> = existing.values().map(|t| t.id.clone()).collect();
-    let refunded = ledger::refunded_totals(tx, &original_ids).await?;
+    let mut refunded = ledger::refunded_totals(tx, &original_ids).await?;
+    for id in &original_ids {
+        if let Some((local, fiat)) = pending.refunded.get(id) {
+            let total = refunded.entry(id.clone()).or_default();
+            *total = (total.0 + local, total.1 + fiat);
+        }
+    }
     Ok(Snapshot { existing, accounts_by_ref, balances, refunded })
 }
 
@@ -180,6 +228,35 @@ pub async fn post_in(
     actor: &Actor,
     first_index: usize,
 ) -> Result<(Vec<Posted>, Vec<ItemError>), sqlx::Error> {
+    let checked = check_all(tx, db, source, inputs, first_index, &Pending::default()).await?;
+    write(tx, source, actor, &checked).await?;
+    Ok((checked.posted, checked.errors))
+}
+
+/// Checks `inputs` as if `pending` were recorded, writing nothing, and adds what passes to
+/// `pending`. A dry run: `tx` only reads (and, on PostgreSQL, locks the accounts it reads).
+pub async fn check_in(
+    tx: &mut DbTx,
+    db: &Db,
+    source: Source,
+    inputs: Vec<TransferInput>,
+    first_index: usize,
+    pending: &mut Pending,
+) -> Result<(Vec<Posted>, Vec<ItemError>), sqlx::Error> {
+    let checked = check_all(tx, db, source, inputs, first_index, pending).await?;
+    pending.absorb(&checked);
+    Ok((checked.posted, checked.errors))
+}
+
+/// The outcome of checking a batch against the ledger, before anything is written.
+struct Checked {
+    posted: Vec<Posted>,
+    errors: Vec<ItemError>,
+    new_transactions: Vec<LedgerTransaction>,
+    deltas: HashMap<(String, String), i64>,
+}
+
+async fn check_all(tx: &mut DbTx, db: &Db, source: Source, inputs: Vec<TransferInput>, first_index: usize, pending: &Pending) -> Result<Checked, sqlx::Error> {
     let now = now_ms();
     let currencies: HashMap<String, Currency> = currencies::list_tx(tx).await?.into_iter().map(|c| (c.code.clone(), c)).collect();
     let mut errors = Vec::new();
@@ -195,7 +272,7 @@ pub async fn post_in(
             Err(e) => errors.push(e),
         }
     }
-    let mut snap = snapshot(tx, db, source, &parsed).await?;
+    let mut snap = snapshot(tx, db, source, &parsed, pending).await?;
     let accounts_by_id: HashMap<String, Account> = snap.accounts_by_ref.values().map(|a| (a.id.clone(), a.clone())).collect();
 
     let mut posted = Vec::new();
@@ -214,6 +291,8 @@ pub async fn post_in(
         match check(item, source, now, &mut snap, &accounts_by_id, &new_transactions, &new_by_ref) {
             Err(e) => errors.push(e),
             Ok(transaction) => {
+                // `check` made sure the new balances fit; a call's deltas are at most its items
+                // (1,000 per batch or import chunk) × MAX_AMOUNT = 10^18 either way.
                 for (account, delta) in [(&transaction.from_account, -transaction.amount), (&transaction.to_account, transaction.amount)] {
                     let key = (account.clone(), transaction.currency.clone());
                     *deltas.entry(key.clone()).or_default() += delta;
@@ -226,8 +305,15 @@ pub async fn post_in(
         }
     }
     errors.sort_by_key(|e| e.index);
-    ledger::insert(tx, &new_transactions).await?;
-    let mut touched: Vec<(String, String, i64)> = deltas.into_iter().filter(|(_, d)| *d != 0).map(|((a, c), d)| (a, c, d)).collect();
+    posted.sort_by_key(|p| p.index);
+    Ok(Checked { posted, errors, new_transactions, deltas })
+}
+
+/// Writes what `check_all` accepted: transactions, balances, the outbox, one audit row.
+async fn write(tx: &mut DbTx, source: Source, actor: &Actor, checked: &Checked) -> Result<(), sqlx::Error> {
+    let Checked { posted, new_transactions, deltas, .. } = checked;
+    ledger::insert(tx, new_transactions).await?;
+    let mut touched: Vec<(String, String, i64)> = deltas.iter().filter(|(_, d)| **d != 0).map(|((a, c), d)| (a.clone(), c.clone(), *d)).collect();
     // A fixed order keeps concurrent writers on PostgreSQL from deadlocking on balance rows.
     touched.sort();
     accounts::add_to_balances(tx, &touched).await?;
@@ -246,8 +332,7 @@ pub async fn post_in(
         let event = AuditEvent { action: "ledger.post", target: &format!("source:{source}"), before: None, after: Some(after) };
         audit::record(tx, actor, event).await?;
     }
-    posted.sort_by_key(|p| p.index);
-    Ok((posted, errors))
+    Ok(())
 }
 
 /// Whether a resent item describes the transaction already recorded under its reference.
@@ -318,6 +403,14 @@ fn check(
     let (fiat_amount, peg_rate, corrects_id) = match item.kind {
         TransactionKind::Payment | TransactionKind::InvoicePayment => {
             let fiat = item.currency.peg().to_fiat(item.amount).ok_or_else(|| err("amount", "is too large to convert".into()))?;
+            // Stripe records no payment of nothing, and the mirror would fail it forever.
+            if fiat == 0 {
+                let peg = format!("1 {currency} = {} {}", item.currency.peg_rate, item.currency.fiat_currency.to_uppercase());
+                return Err(err(
+                    "amount",
+                    format!("is worth {} at the peg ({peg}): too small a payment to report to Stripe", format_fiat(0, &item.currency.fiat_currency)),
+                ));
+            }
             (Some(fiat), Some(item.currency.peg_rate.to_string()), None)
         }
         TransactionKind::Refund => {
@@ -352,9 +445,17 @@ fn check(
             (None, None, corrects)
         }
     };
-    let balance = snap.balances.get(&(from.id.clone(), currency.clone())).copied().unwrap_or(0);
-    if !from.kind.may_go_negative() && balance < item.amount {
-        return Err(err("amount", format!("account '{}' holds {balance} and cannot pay {}", from.external_ref, item.amount)));
+    let balance = |account: &Account| snap.balances.get(&(account.id.clone(), currency.clone())).copied().unwrap_or(0);
+    let from_balance = balance(&from);
+    if !from.kind.may_go_negative() && from_balance < item.amount {
+        return Err(err("amount", format!("account '{}' holds {from_balance} and cannot pay {}", from.external_ref, item.amount)));
+    }
+    // Balances must stay `i64`: on SQLite an overflowing `balance + delta` is stored as a REAL,
+    // and every later posting touching the account would fail.
+    for (account, after) in [(&from, from_balance.checked_sub(item.amount)), (&to, balance(&to).checked_add(item.amount))] {
+        if after.is_none() {
+            return Err(err("amount", format!("would take the balance of account '{}' beyond what the ledger can hold", account.external_ref)));
+        }
     }
     if let Some((original_id, totals)) = refund_total {
         snap.refunded.insert(original_id, totals);

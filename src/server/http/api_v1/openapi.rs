@@ -76,7 +76,7 @@ pub async fn document() -> Json<Value> {
                         "external_ref": { "type": "string", "maxLength": 128 },
                         "kind": { "enum": ["top_up", "payment", "refund", "redemption", "adjustment", "invoice_payment"] },
                         "currency": { "type": "string", "examples": ["SRB"] },
-                        "amount": { "type": "string", "description": "Decimal in the local currency, at most its exponent's decimals", "examples": ["1500", "12.50"] },
+                        "amount": { "type": "string", "description": "Decimal in the local currency, at most its exponent's decimals and 10^15 minor units", "examples": ["1500", "12.50"] },
                         "from": { "type": "string", "description": "Account debited (external reference); refunds may leave it out" },
                         "to": { "type": "string", "description": "Account credited (external reference); refunds may leave it out" },
                         "occurred_at": { "type": "string", "format": "date-time" },
