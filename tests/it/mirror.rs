@@ -18,11 +18,16 @@ use tokio::sync::watch;
 
 both_databases!(every_payment_and_refund_lands_exactly_once_despite_faults, a_worker_killed_mid_delivery_is_replaced_without_duplicates);
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn two_workers_on_postgres_never_deliver_one_item_twice() {
-    if crate::support::postgres_skipped() {
-        return;
+/// PostgreSQL only, where concurrent claims rest on `FOR UPDATE SKIP LOCKED`; named `…::postgres`
+/// like every PostgreSQL test, so `REGIO_SKIP_POSTGRES=1 make test` leaves it out.
+mod two_workers_never_deliver_one_item_twice {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn postgres() {
+        super::two_workers_never_deliver_one_item_twice().await
     }
+}
+
+async fn two_workers_never_deliver_one_item_twice() {
     let (app, emulator) = scenario(Backend::Postgres).await;
     let (stop, stopped) = watch::channel(false);
     let workers =
