@@ -29,11 +29,16 @@ both_databases!(
     a_retry_after_stripe_forgot_its_key_adopts_the_record_it_made,
 );
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn two_workers_on_postgres_never_deliver_one_item_twice() {
-    if crate::support::postgres_skipped() {
-        return;
+/// PostgreSQL only, where concurrent claims rest on `FOR UPDATE SKIP LOCKED`; named `…::postgres`
+/// like every PostgreSQL test, so `REGIO_SKIP_POSTGRES=1 make test` leaves it out.
+mod two_workers_never_deliver_one_item_twice {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn postgres() {
+        super::two_workers_never_deliver_one_item_twice().await
     }
+}
+
+async fn two_workers_never_deliver_one_item_twice() {
     let (app, emulator) = scenario(Backend::Postgres).await;
     let (stop, stopped) = watch::channel(false);
     let workers =

@@ -1,14 +1,17 @@
-//! Reconciliation scenarios: every break class made through the emulator (as a Dashboard user
-//! would) and the ledger, found by a run, fixed, and closed by the next run.
+//! Reconciliation: each break class made through the emulator (as a Dashboard user would) or a
+//! refused delivery, found alone by a run; each fix applied and judged by the next run; the
+//! case page, the export, "Run now", and the lease that keeps runs one at a time. One test per
+//! class and per fix, so that one failure hides nothing else.
 
 use crate::both_databases;
 use crate::ledger::{assert_ledger_consistent, item, ledger_fixture, post};
-use crate::support::{Backend, TestApp, spawn_app_with, spawn_emulator};
+use crate::support::{Backend, TestApp, spawn_app, spawn_app_with, spawn_emulator};
 use regio::domain::recon::{BreakClass, CaseFilter, CaseState, FixKind};
 use regio::server::db::audit::Actor;
+use regio::server::db::{now_ms, recon_runs};
 use regio::server::mirror::{MirrorWorker, WorkerOptions};
-use regio::server::recon::Reconciler;
 use regio::server::recon::fixes::{self, FixRequest};
+use regio::server::recon::{ReconError, Reconciler};
 use regio::server::stripe::client::customers::CreateCustomer;
 use regio::server::stripe::client::invoice_items::{CreateInvoiceItem, ItemCharge};
 use regio::server::stripe::client::invoices::{CreateInvoice, FinalizeInvoice};
@@ -22,8 +25,33 @@ use std::time::{Duration, Instant};
 use tokio::sync::watch;
 
 both_databases!(
-    every_break_class_is_found_fixed_and_closed,
-    a_second_run_is_refused_while_one_holds_the_lease,
+    a_faithful_mirror_has_no_breaks_and_the_ledger_shows_stripes_side,
+    a_deleted_record_is_missing_in_stripe,
+    a_payment_whose_delivery_was_refused_is_missing_in_stripe,
+    an_amount_changed_in_stripe_is_an_amount_mismatch,
+    a_currency_changed_in_stripe_is_a_currency_mismatch,
+    a_refund_made_only_in_stripe_is_a_refund_mismatch,
+    a_refund_whose_delivery_was_refused_is_a_refund_mismatch,
+    a_failed_outcome_in_stripe_is_a_status_mismatch,
+    a_second_record_for_one_payment_is_a_duplicate,
+    another_customer_on_the_record_is_a_customer_mismatch,
+    a_record_without_a_ledger_transaction_is_an_orphan,
+    an_invoice_payment_stripe_would_not_attach_is_an_invoice_mismatch,
+    reporting_a_deleted_payment_again_closes_its_case,
+    an_adjustment_to_stripes_amount_closes_the_case,
+    ignoring_a_currency_mismatch_keeps_it_ignored,
+    an_adjustment_for_a_refund_made_in_stripe_closes_the_case,
+    reporting_a_refused_refund_again_closes_the_case,
+    an_adjustment_for_a_failed_payment_closes_the_case,
+    refunding_a_duplicate_record_closes_the_case,
+    linking_an_orphan_closes_both_cases_and_unlinking_reopens_them,
+    a_bulk_ignore_applies_only_to_the_selection_it_previewed,
+    ignoring_an_invoice_mismatch_keeps_it_ignored,
+    the_case_page_shows_both_sides_to_viewers_who_cannot_fix,
+    the_queue_exports_as_csv_with_its_filters,
+    run_now_is_for_support_and_audited,
+    a_second_run_is_refused_while_the_lease_is_held_or_not_yet_expired,
+    the_lease_lasts_a_minute_after_its_last_heartbeat,
     the_missing_refund_reaches_stripe_once_however_often_it_is_fixed,
 );
 
@@ -31,32 +59,46 @@ struct World {
     app: TestApp,
     emulator: String,
     stripe: StripeClient,
+    api_key: String,
     /// Ledger transaction id by external reference.
     ids: HashMap<String, String>,
 }
 
+/// A break as a Dashboard user or a refused delivery makes it, on payment `p1` unless it says
+/// otherwise.
+#[derive(Debug, Clone, Copy)]
+enum Break {
+    RecordDeleted,
+    PaymentRefused,
+    AmountChanged,
+    CurrencyChanged,
+    RefundedInStripe,
+    RefundRefused,
+    MarkedFailed,
+    ReportedTwice,
+    OtherCustomer,
+    Orphan,
+    DraftInvoice,
+}
+
 impl World {
+    /// SRB pegged 1:1 to JPY, a funded member, and payment `p1` of 1,000 SRB mirrored into the
+    /// world's own emulator; a first (full) run finds nothing, so every break is one a test makes.
     async fn new(backend: Backend) -> Self {
         let (emulator, stripe) = spawn_emulator().await;
         let app = spawn_app_with(backend, Some(stripe.clone())).await;
-        let key = ledger_fixture(&app).await;
-        let mut items = vec![item("top-1", "top_up", "50000", "op-1", "m-1"), item("top-2", "top_up", "50000", "op-1", "m-2")];
-        items.extend((1..=9).map(|n| item(&format!("p{n}"), "payment", "1000", "m-1", "shop-1")));
-        let (status, body) = post(&app, &key, items).await;
-        assert_eq!(status, 200, "{body}");
-        let (status, body) = post(&app, &key, vec![refund("r1", "p3", "300")]).await;
-        assert_eq!(status, 200, "{body}");
-        // An invoice paid in local currency: its record is attached to it on delivery.
-        let paid = invoice(&stripe, true).await;
-        let (status, body) = post(&app, &key, vec![invoice_payment("ip1", &paid)]).await;
-        assert_eq!(status, 200, "{body}");
-        let mut world = World { app, emulator, stripe, ids: HashMap::new() };
-        world.load_ids().await;
+        let api_key = ledger_fixture(&app).await;
+        let mut world = World { app, emulator, stripe, api_key, ids: HashMap::new() };
+        world.post(vec![item("top-1", "top_up", "50000", "op-1", "m-1"), payment("p1")]).await;
         world.deliver().await;
+        assert!(world.reconcile(false).await.is_empty(), "a ledger mirrored without faults has no breaks");
         world
     }
 
-    async fn load_ids(&mut self) {
+    /// Posts through the API and learns the new transactions' ids.
+    async fn post(&mut self, items: Vec<Value>) {
+        let (status, body) = post(&self.app, &self.api_key, items).await;
+        assert_eq!(status, 200, "{body}");
         self.ids = sqlx::query("SELECT external_ref, id FROM transactions")
             .fetch_all(&self.app.db.pool)
             .await
@@ -66,8 +108,8 @@ impl World {
             .collect();
     }
 
-    fn id(&self, reference: &str) -> &str {
-        &self.ids[reference]
+    fn id(&self, reference: &str) -> String {
+        self.ids[reference].clone()
     }
 
     /// Runs a mirror worker until the outbox has nothing pending.
@@ -88,6 +130,17 @@ impl World {
         let _ = running.await;
     }
 
+    /// Posts `item` and has Stripe refuse its delivery for good before any worker tries it.
+    async fn post_refused(&mut self, item: Value) {
+        let reference = item["external_ref"].as_str().expect("reference").to_string();
+        self.post(vec![item]).await;
+        sqlx::query("UPDATE outbox SET state = 'failed', last_error = 'refused by Stripe' WHERE transaction_id = $1")
+            .bind(self.id(&reference))
+            .execute(&self.app.db.pool)
+            .await
+            .expect("fail delivery");
+    }
+
     async fn record_of(&self, reference: &str) -> String {
         sqlx::query("SELECT stripe_id FROM outbox WHERE transaction_id = $1 AND operation = 'report_payment'")
             .bind(self.id(reference))
@@ -97,20 +150,93 @@ impl World {
             .get("stripe_id")
     }
 
-    /// A change made by hand in the Dashboard (emulator-only route).
-    async fn dashboard_edit(&self, record: &str, form: &[(&str, &str)]) {
-        let response = reqwest::Client::new().post(format!("{}/_emulator/payment_records/{record}", self.emulator)).form(form).send().await.expect("edit");
+    /// A change made by hand in the Dashboard to `reference`'s record (emulator-only route).
+    async fn dashboard_edit(&self, reference: &str, form: &[(&str, &str)]) {
+        let url = format!("{}/_emulator/payment_records/{}", self.emulator, self.record_of(reference).await);
+        let response = reqwest::Client::new().post(url).form(form).send().await.expect("edit");
         assert_eq!(response.status(), 200, "{}", response.text().await.unwrap_or_default());
+    }
+
+    /// Makes `b` and answers the `(class, subject)` of the case it must open.
+    async fn make(&mut self, b: Break) -> (BreakClass, String) {
+        match b {
+            Break::RecordDeleted => {
+                let url = format!("{}/_emulator/payment_records/{}", self.emulator, self.record_of("p1").await);
+                assert_eq!(reqwest::Client::new().delete(url).send().await.expect("delete").status(), 200);
+                (BreakClass::MissingInStripe, self.id("p1"))
+            }
+            Break::PaymentRefused => {
+                self.post_refused(payment("p2")).await;
+                (BreakClass::MissingInStripe, self.id("p2"))
+            }
+            Break::AmountChanged => {
+                self.dashboard_edit("p1", &[("amount_requested", "900")]).await;
+                (BreakClass::AmountMismatch, self.id("p1"))
+            }
+            Break::CurrencyChanged => {
+                self.dashboard_edit("p1", &[("currency", "usd")]).await;
+                (BreakClass::CurrencyMismatch, self.id("p1"))
+            }
+            Break::RefundedInStripe => {
+                let by_hand = ReportRefund {
+                    amount: Some(Amount::new("jpy", 200)),
+                    refund_reference: "dash-1".into(),
+                    refunded_at: 1_700_000_000,
+                    initiated_at: None,
+                    metadata: Metadata::new(),
+                };
+                self.stripe.payment_records().report_refund(&self.record_of("p1").await, &by_hand, &key("refund")).await.expect("refund by hand");
+                (BreakClass::RefundMismatch, self.id("p1"))
+            }
+            Break::RefundRefused => {
+                self.post_refused(refund("r1", "p1", "100")).await;
+                (BreakClass::RefundMismatch, self.id("p1"))
+            }
+            Break::MarkedFailed => {
+                self.dashboard_edit("p1", &[("outcome", "failed")]).await;
+                (BreakClass::StatusMismatch, self.id("p1"))
+            }
+            Break::ReportedTwice => {
+                self.stripe.payment_records().report_payment(&by_hand(1000, Some(&self.id("p1"))), &key("duplicate")).await.expect("duplicate");
+                (BreakClass::DuplicateInStripe, self.id("p1"))
+            }
+            Break::OtherCustomer => {
+                self.dashboard_edit("p1", &[("customer", "cus_someone_else")]).await;
+                (BreakClass::CustomerMismatch, self.id("p1"))
+            }
+            Break::Orphan => {
+                let orphan = self.stripe.payment_records().report_payment(&by_hand(1000, None), &key("orphan")).await.expect("orphan").id;
+                (BreakClass::OrphanInStripe, orphan)
+            }
+            Break::DraftInvoice => {
+                // Beside an invoice paid as it should be: its record is attached on delivery.
+                let open = invoice(&self.stripe, true).await;
+                let draft = invoice(&self.stripe, false).await;
+                self.post(vec![invoice_payment("ip1", &open), invoice_payment("ip2", &draft)]).await;
+                self.deliver().await;
+                let refused: String = sqlx::query("SELECT state FROM outbox WHERE transaction_id = $1")
+                    .bind(self.id("ip2"))
+                    .fetch_one(&self.app.db.pool)
+                    .await
+                    .expect("delivery")
+                    .get("state");
+                assert_eq!(refused, "failed", "attaching a record to a draft invoice is refused for good");
+                (BreakClass::InvoiceMismatch, self.id("ip2"))
+            }
+        }
     }
 
     /// A run; `full` re-reads every record (changes to old records and deletions show only
     /// then, as Stripe sends no events for Payment Records).
     async fn reconcile(&self, full: bool) -> HashMap<BreakClass, i64> {
-        let reconciler = Reconciler::new(self.app.db.clone(), Some(self.stripe.clone()), Duration::ZERO);
-        reconciler.run(&Actor::cli(), full).await.expect("run").into_iter().collect()
+        self.reconciler().run(&Actor::cli(), full).await.expect("run").into_iter().collect()
     }
 
-    /// Live and closed cases as `(class, subject) -> (id, state)`.
+    fn reconciler(&self) -> Reconciler {
+        Reconciler::new(self.app.db.clone(), Some(self.stripe.clone()), Duration::ZERO)
+    }
+
+    /// Every case as `(class, subject) -> (id, state)`.
     async fn cases(&self) -> HashMap<(String, String), (String, String)> {
         sqlx::query("SELECT id, class, subject, state FROM recon_cases")
             .fetch_all(&self.app.db.pool)
@@ -121,18 +247,83 @@ impl World {
             .collect()
     }
 
-    async fn case(&self, class: BreakClass, subject: &str) -> (String, String) {
+    /// Asserts that the cases are exactly `expected` (class, subject, state); answers their ids
+    /// in that order.
+    async fn assert_cases(&self, expected: &[(BreakClass, &str, CaseState)]) -> Vec<String> {
         let cases = self.cases().await;
-        cases.get(&(class.as_str().to_string(), subject.to_string())).cloned().unwrap_or_else(|| panic!("no {class} case for {subject}: {cases:?}"))
+        let mut ids = Vec::new();
+        for (class, subject, state) in expected {
+            let (id, actual) =
+                cases.get(&(class.as_str().to_string(), subject.to_string())).unwrap_or_else(|| panic!("no {class} case for {subject}: {cases:?}"));
+            assert_eq!(actual, state.as_str(), "{class} case for {subject}");
+            ids.push(id.clone());
+        }
+        assert_eq!(cases.len(), expected.len(), "no other case: {cases:?}");
+        ids
     }
 
-    async fn fix(&self, class: BreakClass, subject: &str, kind: FixKind, transaction_id: Option<&str>, reason: Option<&str>) {
-        let (id, _) = self.case(class, subject).await;
-        let preview = fixes::preview(&self.app.db, &id, kind, transaction_id).await.expect("preview");
+    async fn apply(&self, case: &str, kind: FixKind, transaction_id: Option<&str>, reason: Option<&str>) {
+        let preview = fixes::preview(&self.app.db, case, kind, transaction_id).await.expect("preview");
         assert!(!(preview.ledger.is_empty() && preview.stripe.is_empty() && preview.case.is_empty()), "{kind} shows what it will do");
         let request = FixRequest { kind, transaction_id: transaction_id.map(str::to_string), reason: reason.map(str::to_string) };
-        fixes::apply(&self.app.db, &Actor::cli(), &id, request).await.unwrap_or_else(|e| panic!("{kind} on {class}: {e}"));
+        fixes::apply(&self.app.db, &Actor::cli(), case, request).await.unwrap_or_else(|e| panic!("{kind}: {e}"));
     }
+
+    async fn assert_audited(&self, action: &str) {
+        let actions: Vec<String> = self.app.audit_actions().await.into_iter().map(|(a, _)| a).collect();
+        assert!(actions.iter().any(|a| a == action), "{action} is audited: {actions:?}");
+    }
+
+    /// A fresh browser signed in as a new user with `role`.
+    async fn signed_in(&self, role: &str) -> reqwest::Client {
+        let email = format!("{role}@example.com");
+        self.app.add_user(&email, role).await;
+        self.app.signed_in(&email).await
+    }
+}
+
+/// Break `b` in a fresh world, found by a full run as the only case.
+struct Found {
+    world: World,
+    class: BreakClass,
+    subject: String,
+    case: String,
+}
+
+async fn with_break(backend: Backend, b: Break) -> Found {
+    let mut world = World::new(backend).await;
+    let (class, subject) = world.make(b).await;
+    let found = world.reconcile(true).await;
+    assert_eq!(found, HashMap::from([(class, 1)]), "{b:?}");
+    let case = world.assert_cases(&[(class, &subject, CaseState::Open)]).await.remove(0);
+    Found { world, class, subject, case }
+}
+
+/// A class test: break `b` is found alone, and reruns without changes (incremental, then full)
+/// change no case.
+async fn found_alone(backend: Backend, b: Break) {
+    let Found { world: w, .. } = with_break(backend, b).await;
+    let cases = w.cases().await;
+    w.reconcile(false).await;
+    assert_eq!(w.cases().await, cases, "{b:?}: a rerun without changes changes no case");
+    w.reconcile(true).await;
+    assert_eq!(w.cases().await, cases, "{b:?}: nor does a full one");
+}
+
+/// A fix test: `kind` applied to break `b`'s case leaves it `after` once the fix is delivered and
+/// the next run has looked; it opens no other case, keeps the ledger balanced, and is audited.
+async fn fixed(backend: Backend, b: Break, kind: FixKind, reason: Option<&str>, after: CaseState) {
+    let Found { world: w, class, subject, case } = with_break(backend, b).await;
+    w.apply(&case, kind, None, reason).await;
+    w.deliver().await;
+    w.reconcile(false).await;
+    assert_eq!(w.assert_cases(&[(class, &subject, after)]).await, [case], "the same case");
+    assert_ledger_consistent(&w.app).await;
+    w.assert_audited(&format!("recon.{kind}")).await;
+}
+
+fn payment(reference: &str) -> Value {
+    item(reference, "payment", "1000", "m-1", "shop-1")
 }
 
 /// A 1,000 JPY invoice for a new customer: open (finalized) or still a draft.
@@ -154,7 +345,7 @@ pub async fn invoice(stripe: &StripeClient, open: bool) -> String {
 }
 
 fn invoice_payment(reference: &str, invoice: &str) -> Value {
-    let mut paid = item(reference, "invoice_payment", "1000", "m-2", "op-1");
+    let mut paid = item(reference, "invoice_payment", "1000", "m-1", "op-1");
     paid["invoice"] = invoice.into();
     paid
 }
@@ -184,163 +375,178 @@ fn key(name: &str) -> IdempotencyKey {
     IdempotencyKey::new(format!("dashboard-{name}-{}", crate::support::uuid_simple())).expect("key")
 }
 
-async fn every_break_class_is_found_fixed_and_closed(backend: Backend) {
+async fn a_faithful_mirror_has_no_breaks_and_the_ledger_shows_stripes_side(backend: Backend) {
     let mut w = World::new(backend).await;
-    assert!(w.reconcile(false).await.is_empty(), "a ledger mirrored without faults has no breaks");
-    let p3 = regio::server::db::ledger::view(&w.app.db, w.id("p3")).await.expect("view").expect("p3");
-    assert_eq!((p3.stripe_guaranteed, p3.stripe_refunded), (Some(1000), Some(300)), "the ledger list shows Stripe's side as the run read it");
-
-    // Breaks, as a Dashboard user and a stuck delivery would make them.
-    let mut records = HashMap::new();
-    for p in ["p1", "p2", "p4", "p5", "p7", "p8", "p9"] {
-        records.insert(p, w.record_of(p).await);
-    }
-    let deleted = reqwest::Client::new().delete(format!("{}/_emulator/payment_records/{}", w.emulator, records["p1"])).send().await.expect("delete");
-    assert_eq!(deleted.status(), 200);
-    w.dashboard_edit(&records["p2"], &[("amount_requested", "900")]).await;
-    w.dashboard_edit(&records["p4"], &[("currency", "usd")]).await;
-    let by_hand_refund = ReportRefund {
-        amount: Some(Amount::new("jpy", 200)),
-        refund_reference: "dash-1".into(),
-        refunded_at: 1_700_000_000,
-        initiated_at: None,
-        metadata: Metadata::new(),
-    };
-    w.stripe.payment_records().report_refund(&records["p5"], &by_hand_refund, &key("refund")).await.expect("refund by hand");
-    w.dashboard_edit(&records["p7"], &[("outcome", "failed")]).await;
-    w.stripe.payment_records().report_payment(&by_hand(1000, Some(w.id("p8"))), &key("duplicate")).await.expect("duplicate");
-    w.dashboard_edit(&records["p9"], &[("customer", "cus_someone_else")]).await;
-    let orphan = w.stripe.payment_records().report_payment(&by_hand(1000, None), &key("orphan")).await.expect("orphan").id;
-    // A refund Stripe refused for good, and a payment whose delivery did.
-    let api_key = regio::server::auth::api_keys::create(&w.app.db, &Actor::cli(), "more").await.expect("key").1;
-    // An invoice payment for a draft invoice: its record is made, but Stripe refuses to attach it.
-    let draft = invoice(&w.stripe, false).await;
-    let (status, body) = post(&w.app, &api_key, vec![invoice_payment("ip2", &draft)]).await;
-    assert_eq!(status, 200, "{body}");
-    w.load_ids().await;
+    w.post(vec![refund("r1", "p1", "300")]).await;
     w.deliver().await;
-    let refused: String =
-        sqlx::query("SELECT state FROM outbox WHERE transaction_id = $1").bind(w.id("ip2")).fetch_one(&w.app.db.pool).await.expect("delivery").get("state");
-    assert_eq!(refused, "failed", "attaching to a draft invoice is refused for good");
-    let (status, body) = post(&w.app, &api_key, vec![refund("r2", "p6", "100"), item("p10", "payment", "1000", "m-2", "shop-1")]).await;
-    assert_eq!(status, 200, "{body}");
-    w.load_ids().await;
-    for reference in ["r2", "p10"] {
-        sqlx::query("UPDATE outbox SET state = 'failed', last_error = 'refused by Stripe' WHERE transaction_id = $1")
-            .bind(w.id(reference))
-            .execute(&w.app.db.pool)
-            .await
-            .expect("fail delivery");
-    }
+    assert!(w.reconcile(false).await.is_empty(), "a mirrored refund is no break");
+    let p1 = regio::server::db::ledger::view(&w.app.db, &w.id("p1")).await.expect("view").expect("p1");
+    assert_eq!((p1.stripe_guaranteed, p1.stripe_refunded), (Some(1000), Some(300)), "the ledger list shows Stripe's side as the run read it");
+}
 
-    let found = w.reconcile(true).await;
-    let expected = [
-        (BreakClass::MissingInStripe, w.id("p1").to_string()),
-        (BreakClass::AmountMismatch, w.id("p2").to_string()),
-        (BreakClass::CurrencyMismatch, w.id("p4").to_string()),
-        (BreakClass::RefundMismatch, w.id("p5").to_string()),
-        (BreakClass::RefundMismatch, w.id("p6").to_string()),
-        (BreakClass::StatusMismatch, w.id("p7").to_string()),
-        (BreakClass::DuplicateInStripe, w.id("p8").to_string()),
-        (BreakClass::CustomerMismatch, w.id("p9").to_string()),
-        (BreakClass::MissingInStripe, w.id("p10").to_string()),
-        (BreakClass::OrphanInStripe, orphan.clone()),
-        (BreakClass::InvoiceMismatch, w.id("ip2").to_string()),
-    ];
-    let cases = w.cases().await;
-    for (class, subject) in &expected {
-        assert!(cases.contains_key(&(class.as_str().to_string(), subject.clone())), "{class} for {subject}: {cases:?}");
-    }
-    assert_eq!(cases.len(), expected.len(), "no other case: {cases:?}");
-    assert_eq!(found.values().sum::<i64>(), expected.len() as i64);
+async fn a_deleted_record_is_missing_in_stripe(backend: Backend) {
+    found_alone(backend, Break::RecordDeleted).await;
+}
 
-    // The case page shows both sides with the differing field marked, and its explanation.
-    let (amount_case, _) = w.case(BreakClass::AmountMismatch, w.id("p2")).await;
-    let viewer = w
-        .app
-        .signed_in(&{
-            w.app.add_user("viewer@example.com", "viewer").await;
-            "viewer@example.com".to_string()
-        })
-        .await;
-    let detail: Value = w.app.call(&viewer, "case_detail", &[("id", &amount_case)]).await.json().await.expect("detail");
-    assert_eq!(detail["explanation"], BreakClass::AmountMismatch.explanation());
-    let amount = detail["fields"].as_array().expect("fields").iter().find(|f| f["label"] == "Amount").expect("amount field");
-    assert_eq!((amount["ledger"].as_str(), amount["stripe"].as_str(), amount["differs"].as_bool()), (Some("1000 JPY"), Some("900 JPY"), Some(true)));
-    let (invoice_case, _) = w.case(BreakClass::InvoiceMismatch, w.id("ip2")).await;
-    let detail: Value = w.app.call(&viewer, "case_detail", &[("id", &invoice_case)]).await.json().await.expect("detail");
-    let field = detail["fields"].as_array().expect("fields").iter().find(|f| f["label"] == "Invoice").expect("invoice field");
-    assert_eq!((field["stripe"].as_str(), field["differs"].as_bool()), (Some("draft"), Some(true)), "{field}");
-    // The orphan's case suggests the unmirrored payment of the same amount, for a person to link.
-    let (orphan_case, _) = w.case(BreakClass::OrphanInStripe, &orphan).await;
-    let detail: Value = w.app.call(&viewer, "case_detail", &[("id", &orphan_case)]).await.json().await.expect("detail");
-    let suggested: Vec<&str> = detail["candidates"].as_array().expect("candidates").iter().filter_map(|c| c["transaction_id"].as_str()).collect();
-    assert!(suggested.contains(&w.id("p10")), "p10 is a candidate: {suggested:?}");
-    // The queue exports as CSV with the same filters.
-    let csv = viewer.get(w.app.url("/reconciliation/export?class=refund_mismatch")).send().await.expect("csv");
-    let csv_status = csv.status();
-    let csv = csv.text().await.expect("csv body");
-    assert_eq!(csv_status, 200, "{csv}");
-    assert!(csv.starts_with("case_id,class,state"), "{csv}");
-    assert_eq!(csv.lines().count(), 3, "a header and the two refund mismatches: {csv}");
-    let anonymous = crate::support::browser(&w.app.base).get(w.app.url("/reconciliation/export")).send().await.expect("csv");
-    assert!(anonymous.status().is_redirection(), "an anonymous browser is sent to sign in, not given the file");
-    let refused = w.app.call(&viewer, "apply_fix", &[("id", &amount_case), ("kind", "ignore"), ("reason", "x"), ("confirm", "yes")]).await;
-    assert_eq!(refused.status(), 403, "viewers cannot fix");
+async fn a_payment_whose_delivery_was_refused_is_missing_in_stripe(backend: Backend) {
+    found_alone(backend, Break::PaymentRefused).await;
+}
 
-    // Rerunning without changes opens nothing new.
-    w.reconcile(false).await;
-    assert_eq!(w.cases().await, cases, "a rerun without changes changes no case");
+async fn an_amount_changed_in_stripe_is_an_amount_mismatch(backend: Backend) {
+    found_alone(backend, Break::AmountChanged).await;
+}
+
+async fn a_currency_changed_in_stripe_is_a_currency_mismatch(backend: Backend) {
+    found_alone(backend, Break::CurrencyChanged).await;
+}
+
+async fn a_refund_made_only_in_stripe_is_a_refund_mismatch(backend: Backend) {
+    found_alone(backend, Break::RefundedInStripe).await;
+}
+
+async fn a_refund_whose_delivery_was_refused_is_a_refund_mismatch(backend: Backend) {
+    found_alone(backend, Break::RefundRefused).await;
+}
+
+async fn a_failed_outcome_in_stripe_is_a_status_mismatch(backend: Backend) {
+    found_alone(backend, Break::MarkedFailed).await;
+}
+
+async fn a_second_record_for_one_payment_is_a_duplicate(backend: Backend) {
+    found_alone(backend, Break::ReportedTwice).await;
+}
+
+async fn another_customer_on_the_record_is_a_customer_mismatch(backend: Backend) {
+    found_alone(backend, Break::OtherCustomer).await;
+}
+
+async fn a_record_without_a_ledger_transaction_is_an_orphan(backend: Backend) {
+    found_alone(backend, Break::Orphan).await;
+}
+
+async fn an_invoice_payment_stripe_would_not_attach_is_an_invoice_mismatch(backend: Backend) {
+    found_alone(backend, Break::DraftInvoice).await;
+}
+
+async fn reporting_a_deleted_payment_again_closes_its_case(backend: Backend) {
+    fixed(backend, Break::RecordDeleted, FixKind::ReportPayment, None, CaseState::Closed).await;
+}
+
+async fn an_adjustment_to_stripes_amount_closes_the_case(backend: Backend) {
+    fixed(backend, Break::AmountChanged, FixKind::Adjust, Some("Stripe has the amount the shop confirmed"), CaseState::Closed).await;
+}
+
+async fn ignoring_a_currency_mismatch_keeps_it_ignored(backend: Backend) {
+    fixed(backend, Break::CurrencyChanged, FixKind::Ignore, Some("test record"), CaseState::Ignored).await;
+}
+
+async fn an_adjustment_for_a_refund_made_in_stripe_closes_the_case(backend: Backend) {
+    fixed(backend, Break::RefundedInStripe, FixKind::Adjust, Some("refunded at the counter"), CaseState::Closed).await;
+}
+
+async fn reporting_a_refused_refund_again_closes_the_case(backend: Backend) {
+    fixed(backend, Break::RefundRefused, FixKind::ReportRefund, None, CaseState::Closed).await;
+}
+
+async fn an_adjustment_for_a_failed_payment_closes_the_case(backend: Backend) {
+    fixed(backend, Break::MarkedFailed, FixKind::Adjust, Some("the payment bounced"), CaseState::Closed).await;
+}
+
+async fn refunding_a_duplicate_record_closes_the_case(backend: Backend) {
+    fixed(backend, Break::ReportedTwice, FixKind::RefundDuplicate, None, CaseState::Closed).await;
+}
+
+async fn ignoring_an_invoice_mismatch_keeps_it_ignored(backend: Backend) {
+    fixed(backend, Break::DraftInvoice, FixKind::Ignore, Some("invoice to be finalized by billing"), CaseState::Ignored).await;
+}
+
+async fn linking_an_orphan_closes_both_cases_and_unlinking_reopens_them(backend: Backend) {
+    let mut w = World::new(backend).await;
+    let (_, orphan) = w.make(Break::Orphan).await;
+    let (_, p2) = w.make(Break::PaymentRefused).await;
     w.reconcile(true).await;
-    assert_eq!(w.cases().await, cases, "nor does a full one");
+    let open = [(BreakClass::OrphanInStripe, orphan.as_str(), CaseState::Open), (BreakClass::MissingInStripe, p2.as_str(), CaseState::Open)];
+    let ids = w.assert_cases(&open).await;
 
-    // Fixes.
-    w.fix(BreakClass::MissingInStripe, w.id("p1"), FixKind::ReportPayment, None, None).await;
-    w.fix(BreakClass::AmountMismatch, w.id("p2"), FixKind::Adjust, None, Some("Stripe has the amount the shop confirmed")).await;
-    w.fix(BreakClass::CurrencyMismatch, w.id("p4"), FixKind::Ignore, None, Some("test record")).await;
-    w.fix(BreakClass::RefundMismatch, w.id("p5"), FixKind::Adjust, None, Some("refunded at the counter")).await;
-    w.fix(BreakClass::RefundMismatch, w.id("p6"), FixKind::ReportRefund, None, None).await;
-    w.fix(BreakClass::StatusMismatch, w.id("p7"), FixKind::Adjust, None, Some("the payment bounced")).await;
-    w.fix(BreakClass::DuplicateInStripe, w.id("p8"), FixKind::RefundDuplicate, None, None).await;
-    w.fix(BreakClass::OrphanInStripe, &orphan, FixKind::Link, Some(w.id("p10")), None).await;
-    let customer = CaseFilter { class: Some("customer_mismatch".into()), ..CaseFilter::default() };
+    // The orphan's case suggests the unmirrored payment of the same amount, for a person to link.
+    let viewer = w.signed_in("viewer").await;
+    let detail: Value = w.app.call(&viewer, "case_detail", &[("id", &ids[0])]).await.json().await.expect("detail");
+    let suggested: Vec<&str> = detail["candidates"].as_array().expect("candidates").iter().filter_map(|c| c["transaction_id"].as_str()).collect();
+    assert!(suggested.contains(&p2.as_str()), "p2 is a candidate: {suggested:?}");
+
+    w.apply(&ids[0], FixKind::Link, Some(&p2), None).await;
+    w.reconcile(false).await;
+    w.assert_cases(&[(BreakClass::OrphanInStripe, &orphan, CaseState::Closed), (BreakClass::MissingInStripe, &p2, CaseState::Closed)]).await;
+    w.assert_audited("recon.link").await;
+
+    // Undoing the link reopens the orphan case at once, and the next run finds p2 missing again.
+    let request = FixRequest { kind: FixKind::Unlink, transaction_id: None, reason: Some("wrong payment".into()) };
+    fixes::apply(&w.app.db, &Actor::cli(), &ids[0], request).await.expect("unlink");
+    w.assert_cases(&[(BreakClass::OrphanInStripe, &orphan, CaseState::Open), (BreakClass::MissingInStripe, &p2, CaseState::Closed)]).await;
+    w.reconcile(false).await;
+    assert_eq!(w.assert_cases(&open).await[0], ids[0], "the same orphan case, reopened");
+    w.assert_audited("recon.unlink").await;
+}
+
+async fn a_bulk_ignore_applies_only_to_the_selection_it_previewed(backend: Backend) {
+    let Found { world: w, class, subject, case } = with_break(backend, Break::OtherCustomer).await;
+    let customer = CaseFilter { class: Some(class.as_str().into()), ..CaseFilter::default() };
     let bulk = fixes::bulk_preview(&w.app.db, &customer, FixKind::Ignore).await.expect("bulk preview");
     assert_eq!((bulk.count, bulk.total.as_str()), (1, "1000 SRB"));
     let stale = fixes::bulk_apply(&w.app.db, &Actor::cli(), &customer, FixKind::Ignore, Some("known".into()), 2).await;
     assert!(stale.is_err(), "a bulk fix whose selection changed since its preview does nothing");
+    w.assert_cases(&[(class, &subject, CaseState::Open)]).await;
     fixes::bulk_apply(&w.app.db, &Actor::cli(), &customer, FixKind::Ignore, Some("customer merged".into()), 1).await.expect("bulk");
-    w.fix(BreakClass::InvoiceMismatch, w.id("ip2"), FixKind::Ignore, None, Some("invoice to be finalized by billing")).await;
-    w.deliver().await;
-
     w.reconcile(false).await;
-    let after = w.cases().await;
-    let state = |class: BreakClass, subject: &str| after[&(class.as_str().to_string(), subject.to_string())].1.clone();
-    for (class, subject) in &expected {
-        let want = match class {
-            BreakClass::CurrencyMismatch | BreakClass::CustomerMismatch | BreakClass::InvoiceMismatch => CaseState::Ignored,
-            _ => CaseState::Closed,
-        };
-        assert_eq!(state(*class, subject), want.as_str(), "{class} for {subject} after its fix");
+    assert_eq!(w.assert_cases(&[(class, &subject, CaseState::Ignored)]).await, [case]);
+    w.assert_audited("recon.bulk_ignore").await;
+}
+
+async fn the_case_page_shows_both_sides_to_viewers_who_cannot_fix(backend: Backend) {
+    let mut w = World::new(backend).await;
+    w.make(Break::AmountChanged).await;
+    w.make(Break::DraftInvoice).await;
+    w.reconcile(true).await;
+    let (p1, ip2) = (w.id("p1"), w.id("ip2"));
+    let ids = w.assert_cases(&[(BreakClass::AmountMismatch, &p1, CaseState::Open), (BreakClass::InvoiceMismatch, &ip2, CaseState::Open)]).await;
+    let viewer = w.signed_in("viewer").await;
+
+    let detail: Value = w.app.call(&viewer, "case_detail", &[("id", &ids[0])]).await.json().await.expect("detail");
+    assert_eq!(detail["explanation"], BreakClass::AmountMismatch.explanation());
+    let amount = detail["fields"].as_array().expect("fields").iter().find(|f| f["label"] == "Amount").expect("amount field");
+    assert_eq!((amount["ledger"].as_str(), amount["stripe"].as_str(), amount["differs"].as_bool()), (Some("1000 JPY"), Some("900 JPY"), Some(true)));
+    let detail: Value = w.app.call(&viewer, "case_detail", &[("id", &ids[1])]).await.json().await.expect("detail");
+    let field = detail["fields"].as_array().expect("fields").iter().find(|f| f["label"] == "Invoice").expect("invoice field");
+    assert_eq!((field["stripe"].as_str(), field["differs"].as_bool()), (Some("draft"), Some(true)), "{field}");
+
+    let refused = w.app.call(&viewer, "apply_fix", &[("id", &ids[0]), ("kind", "ignore"), ("reason", "x"), ("confirm", "yes")]).await;
+    assert_eq!(refused.status(), 403, "viewers cannot fix");
+}
+
+async fn the_queue_exports_as_csv_with_its_filters(backend: Backend) {
+    let mut w = World::new(backend).await;
+    w.make(Break::AmountChanged).await;
+    w.make(Break::PaymentRefused).await;
+    w.reconcile(true).await;
+    let viewer = w.signed_in("viewer").await;
+    for (query, rows) in [("", 2), ("?class=amount_mismatch", 1)] {
+        let csv = viewer.get(w.app.url(&format!("/reconciliation/export{query}"))).send().await.expect("csv");
+        let status = csv.status();
+        let csv = csv.text().await.expect("csv body");
+        assert_eq!(status, 200, "{csv}");
+        assert!(csv.starts_with("case_id,class,state"), "{csv}");
+        assert_eq!(csv.lines().count(), 1 + rows, "a header and {rows} case(s) for {query:?}: {csv}");
     }
-    assert_eq!(after.len(), expected.len(), "fixes opened no new case: {after:?}");
-    assert_ledger_consistent(&w.app).await;
+    let anonymous = crate::support::browser(&w.app.base).get(w.app.url("/reconciliation/export")).send().await.expect("csv");
+    assert!(anonymous.status().is_redirection(), "an anonymous browser is sent to sign in, not given the file");
+}
 
-    // Undoing the link reopens the orphan case, and p10 is missing again.
-    let (orphan_case, _) = w.case(BreakClass::OrphanInStripe, &orphan).await;
-    let request = FixRequest { kind: FixKind::Unlink, transaction_id: None, reason: Some("wrong payment".into()) };
-    fixes::apply(&w.app.db, &Actor::cli(), &orphan_case, request).await.expect("unlink");
-    assert_eq!(w.case(BreakClass::OrphanInStripe, &orphan).await, (orphan_case.clone(), "open".to_string()));
-    w.reconcile(false).await;
-    let cases = w.cases().await;
-    assert_eq!(cases[&(BreakClass::OrphanInStripe.as_str().into(), orphan.clone())].0, orphan_case, "the same case, reopened");
-    let p10_missing = cases.iter().filter(|((c, s), (_, st))| c == "missing_in_stripe" && s == w.id("p10") && st == "open").count();
-    assert_eq!(p10_missing, 1, "p10 lacks its record again");
-
-    // "Run now" from the page: support may, viewers may not; the run is audited and finishes.
+async fn run_now_is_for_support_and_audited(backend: Backend) {
+    let w = World::new(backend).await;
+    let viewer = w.signed_in("viewer").await;
     let refused = w.app.call(&viewer, "run_recon", &[("full", "false")]).await;
     assert_eq!(refused.status(), 403, "viewers cannot start a run");
-    w.app.add_user("support@example.com", "support").await;
-    let support = w.app.signed_in("support@example.com").await;
+    let support = w.signed_in("support").await;
     let started = w.app.call(&support, "run_recon", &[("full", "false")]).await;
     assert_eq!(started.status(), 200, "{}", started.text().await.unwrap_or_default());
     let deadline = Instant::now() + Duration::from_secs(30);
@@ -352,45 +558,51 @@ async fn every_break_class_is_found_fixed_and_closed(backend: Backend) {
         assert!(Instant::now() < deadline, "the run started from the page finishes");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-
-    let actions: Vec<String> = w.app.audit_actions().await.into_iter().map(|(a, _)| a).filter(|a| a.starts_with("recon.")).collect();
-    for action in [
-        "recon.report_payment",
-        "recon.adjust",
-        "recon.ignore",
-        "recon.report_refund",
-        "recon.refund_duplicate",
-        "recon.link",
-        "recon.unlink",
-        "recon.bulk_ignore",
-        "recon.run",
-    ] {
-        assert!(actions.iter().any(|a| a == action), "{action} is audited: {actions:?}");
-    }
+    w.assert_audited("recon.run").await;
 }
 
-async fn a_second_run_is_refused_while_one_holds_the_lease(backend: Backend) {
+async fn a_second_run_is_refused_while_the_lease_is_held_or_not_yet_expired(backend: Backend) {
     let w = World::new(backend).await;
-    let holder = "another-instance";
-    assert!(regio::server::db::recon_runs::acquire_lease(&w.app.db, holder, regio::server::db::now_ms() + 60_000).await.expect("lease"));
-    let reconciler = Reconciler::new(w.app.db.clone(), Some(w.stripe.clone()), Duration::ZERO);
-    assert!(matches!(reconciler.run(&Actor::cli(), false).await, Err(regio::server::recon::ReconError::AlreadyRunning)));
-    regio::server::db::recon_runs::release_lease(&w.app.db, holder).await.expect("release");
+    let reconciler = w.reconciler();
+    assert!(recon_runs::acquire_lease(&w.app.db, "another-instance", now_ms()).await.expect("lease"));
+    assert!(matches!(reconciler.run(&Actor::cli(), false).await, Err(ReconError::AlreadyRunning)));
+    recon_runs::release_lease(&w.app.db, "another-instance").await.expect("release");
     assert!(reconciler.run(&Actor::cli(), true).await.is_ok(), "free again once released");
+    // An instance that crashed holding the lease: a last heartbeat 30 s ago still blocks a run,
+    // one 61 s ago no longer does.
+    assert!(recon_runs::acquire_lease(&w.app.db, "crashed-instance", now_ms() - 30_000).await.expect("lease"));
+    assert!(matches!(reconciler.run(&Actor::cli(), false).await, Err(ReconError::AlreadyRunning)));
+    assert!(recon_runs::renew_lease(&w.app.db, "crashed-instance", now_ms() - 61_000).await.expect("heartbeat"));
+    assert!(reconciler.run(&Actor::cli(), false).await.is_ok(), "a crashed instance's lease expires after a minute");
+}
+
+async fn the_lease_lasts_a_minute_after_its_last_heartbeat(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let db = &app.db;
+    let t = now_ms();
+    assert!(recon_runs::acquire_lease(db, "a", t).await.expect("lease"), "a free lease is taken");
+    assert!(!recon_runs::acquire_lease(db, "b", t + 30_000).await.expect("lease"), "held for a minute");
+    assert!(recon_runs::acquire_lease(db, "b", t + 61_000).await.expect("lease"), "a holder that stopped renewing loses it after a minute");
+    assert!(!recon_runs::renew_lease(db, "a", t + 62_000).await.expect("renew"), "the old holder learns it lost the lease");
+    assert!(recon_runs::renew_lease(db, "b", t + 90_000).await.expect("renew"), "a heartbeat renews it");
+    assert!(!recon_runs::acquire_lease(db, "c", t + 122_000).await.expect("lease"), "a minute counts from the last heartbeat");
+    assert!(recon_runs::acquire_lease(db, "c", t + 151_000).await.expect("lease"), "and then it expires");
+    recon_runs::release_lease(db, "b").await.expect("release by a former holder");
+    assert!(!recon_runs::acquire_lease(db, "d", t + 152_000).await.expect("lease"), "only the holder releases it");
+    recon_runs::release_lease(db, "c").await.expect("release");
+    assert!(recon_runs::acquire_lease(db, "d", t + 152_000).await.expect("lease"), "a released lease is free at once");
 }
 
 /// The "report the missing refund" fix applied again and again, in bulk, twice at once, and
 /// again after its refund landed but before the next run: Stripe gets the difference once.
 async fn the_missing_refund_reaches_stripe_once_however_often_it_is_fixed(backend: Backend) {
     let mut w = World::new(backend).await;
-    let api_key = regio::server::auth::api_keys::create(&w.app.db, &Actor::cli(), "more").await.expect("key").1;
-    let (status, body) = post(&w.app, &api_key, vec![refund("r6", "p6", "100")]).await;
-    assert_eq!(status, 200, "{body}");
-    w.load_ids().await;
+    w.post(vec![refund("r1", "p1", "100")]).await;
     // Its delivery counts as done, yet Stripe never got it: Stripe is short by 100.
-    sqlx::query("UPDATE outbox SET state = 'delivered' WHERE transaction_id = $1").bind(w.id("r6")).execute(&w.app.db.pool).await.expect("lose refund");
+    sqlx::query("UPDATE outbox SET state = 'delivered' WHERE transaction_id = $1").bind(w.id("r1")).execute(&w.app.db.pool).await.expect("lose refund");
     w.reconcile(true).await;
-    let (case, _) = w.case(BreakClass::RefundMismatch, w.id("p6")).await;
+    let p1 = w.id("p1");
+    let case = w.assert_cases(&[(BreakClass::RefundMismatch, &p1, CaseState::Open)]).await.remove(0);
     let apply =
         || async { fixes::apply(&w.app.db, &Actor::cli(), &case, FixRequest { kind: FixKind::ReportRefund, transaction_id: None, reason: None }).await };
     apply().await.expect("first fix");
@@ -407,10 +619,10 @@ async fn the_missing_refund_reaches_stripe_once_however_often_it_is_fixed(backen
     let _ = apply().await;
     w.deliver().await;
 
-    let record = w.stripe.payment_records().retrieve(&w.record_of("p6").await, &[]).await.expect("record");
+    let record = w.stripe.payment_records().retrieve(&w.record_of("p1").await, &[]).await.expect("record");
     assert_eq!(record.payment.amount_refunded.value, 100, "the missing 100 reached Stripe once");
     let queued: i64 = sqlx::query("SELECT COUNT(*) FROM outbox WHERE case_id = $1").bind(&case).fetch_one(&w.app.db.pool).await.expect("count").get(0);
     assert_eq!(queued, 1, "one fix refund queued");
     w.reconcile(false).await;
-    assert_eq!(w.case(BreakClass::RefundMismatch, w.id("p6")).await.1, "closed");
+    w.assert_cases(&[(BreakClass::RefundMismatch, &p1, CaseState::Closed)]).await;
 }

@@ -36,21 +36,26 @@ fn from_row(row: &AnyRow) -> Result<RunRow, sqlx::Error> {
     })
 }
 
-/// Takes the run lease for `holder` until `until_ms` if nobody holds it or its holder's lease
-/// ran out (a crashed instance). `true` when taken.
-pub async fn acquire_lease(db: &Db, holder: &str, until_ms: i64) -> Result<bool, sqlx::Error> {
+/// How long a lease lasts without a heartbeat: a crashed instance frees the schedule after it.
+pub const LEASE_MS: i64 = 60_000;
+
+/// Takes the run lease for `holder` at `at_ms` for `LEASE_MS` if nobody holds it or its holder's
+/// lease ran out (a crashed instance). `true` when taken. The caller's clock, so that tests can
+/// move it.
+pub async fn acquire_lease(db: &Db, holder: &str, at_ms: i64) -> Result<bool, sqlx::Error> {
     let done = sqlx::query("UPDATE recon_state SET lease_holder = $1, lease_until = $2 WHERE id = 1 AND (lease_holder IS NULL OR lease_until < $3)")
         .bind(holder)
-        .bind(until_ms)
-        .bind(now_ms())
+        .bind(at_ms + LEASE_MS)
+        .bind(at_ms)
         .execute(&db.pool)
         .await?;
     Ok(done.rows_affected() == 1)
 }
 
-/// Extends the lease; `false` if `holder` lost it.
-pub async fn renew_lease(db: &Db, holder: &str, until_ms: i64) -> Result<bool, sqlx::Error> {
-    let done = sqlx::query("UPDATE recon_state SET lease_until = $2 WHERE id = 1 AND lease_holder = $1").bind(holder).bind(until_ms).execute(&db.pool).await?;
+/// Extends the lease to `LEASE_MS` after `at_ms`; `false` if `holder` lost it.
+pub async fn renew_lease(db: &Db, holder: &str, at_ms: i64) -> Result<bool, sqlx::Error> {
+    let done =
+        sqlx::query("UPDATE recon_state SET lease_until = $2 WHERE id = 1 AND lease_holder = $1").bind(holder).bind(at_ms + LEASE_MS).execute(&db.pool).await?;
     Ok(done.rows_affected() == 1)
 }
 

@@ -14,9 +14,10 @@ use crate::domain::AppError;
 use crate::domain::recon::{AgeBucket, BreakClass, CaseState, ReconSummary, RunStatus, RunView, SummaryCell};
 use crate::server::AppState;
 use crate::server::db::audit::{self, Actor, AuditEvent};
-use crate::server::db::{Db, format_ms, new_id, now_ms, recon_cases, recon_runs};
+use crate::server::db::recon_runs::{self, LEASE_MS};
+use crate::server::db::{Db, format_ms, new_id, now_ms, recon_cases};
 use crate::server::stripe::client::{StripeClient, StripeError};
-use progress::{LEASE_MS, Progress};
+use progress::Progress;
 use std::collections::BTreeMap;
 use std::sync::LazyLock;
 use std::time::Duration;
@@ -79,7 +80,7 @@ impl Reconciler {
         }
         let run_id = new_id();
         let holder = format!("{}/{run_id}", *INSTANCE);
-        if !recon_runs::acquire_lease(&self.db, &holder, now_ms() + LEASE_MS).await? {
+        if !recon_runs::acquire_lease(&self.db, &holder, now_ms()).await? {
             return Err(ReconError::AlreadyRunning);
         }
         recon_runs::fail_abandoned(&self.db, now_ms() - LEASE_MS).await?;

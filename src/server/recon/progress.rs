@@ -6,8 +6,6 @@ use crate::server::db::{Db, now_ms, recon_runs};
 use std::sync::atomic::{AtomicI64, Ordering};
 use tokio::sync::Mutex;
 
-/// How long a lease lasts without a heartbeat: a crashed instance frees the schedule after it.
-pub const LEASE_MS: i64 = 60_000;
 /// Progress is written at most this often (records can arrive by the thousand per second).
 const WRITE_EVERY_MS: i64 = 500;
 
@@ -51,12 +49,12 @@ impl Progress {
         if let Err(e) = recon_runs::progress(&self.db, &self.run_id, &phase, self.records_read()).await {
             tracing::warn!(error = %e, "reconciliation: writing progress");
         }
-        if let Err(e) = recon_runs::renew_lease(&self.db, &self.holder, at + LEASE_MS).await {
+        if let Err(e) = recon_runs::renew_lease(&self.db, &self.holder, at).await {
             tracing::warn!(error = %e, "reconciliation: renewing the lease");
         }
     }
 
     pub async fn still_leased(&self) -> Result<(), ReconError> {
-        if recon_runs::renew_lease(&self.db, &self.holder, now_ms() + LEASE_MS).await? { Ok(()) } else { Err(ReconError::LeaseLost) }
+        if recon_runs::renew_lease(&self.db, &self.holder, now_ms()).await? { Ok(()) } else { Err(ReconError::LeaseLost) }
     }
 }
