@@ -4,8 +4,9 @@ use leptos::prelude::*;
 
 /// A page of the ledger, newest first, each row beside its Stripe mirror. Dates are
 /// `YYYY-MM-DD` (UTC, `to` inclusive); amounts are decimals in the local currency.
-#[server(prefix = "/rpc", endpoint = "list_transactions")]
+// The arguments are the page's query-string filters, one field each.
 #[allow(clippy::too_many_arguments)]
+#[server(prefix = "/rpc", endpoint = "list_transactions")]
 pub async fn list_transactions(
     from: Option<String>,
     to: Option<String>,

@@ -119,7 +119,7 @@ async fn ingest_once(url: &str, rows: usize, clients: usize) -> Result<(f64, f64
     let (_, key) = api_keys::create(&db, &Actor::system(), "bench").await.map_err(|e| e.to_string())?;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.map_err(|e| e.to_string())?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
-    let config = Config::for_bench(url, addr);
+    let config = Config::for_bench(url, addr)?;
     let server = tokio::spawn(http::serve(listener, http::router(http::app_state(config, db.clone(), None))));
     let bodies: Vec<String> = (0..rows.div_ceil(BATCH))
         .map(|b| json!({ "transactions": (b * BATCH..((b + 1) * BATCH).min(rows)).map(payment_json).collect::<Vec<_>>() }).to_string())

@@ -63,11 +63,11 @@ impl Config {
     }
 
     /// Defaults for a server started inside `regio bench`.
-    pub fn for_bench(database_url: &str, addr: SocketAddr) -> Self {
-        Self {
+    pub fn for_bench(database_url: &str, addr: SocketAddr) -> Result<Self, String> {
+        Ok(Self {
             database_url: database_url.to_string(),
             addr,
-            public_url: Url::parse(&format!("http://{addr}")).unwrap_or_else(|_| Url::parse("http://127.0.0.1").expect("static URL")),
+            public_url: Url::parse(&format!("http://{addr}")).map_err(|e| format!("bench URL: {e}"))?,
             demo: false,
             metrics_token: None,
             session_idle: Duration::from_secs(1800),
@@ -78,7 +78,7 @@ impl Config {
             emulator_addr: addr,
             recon_interval: Duration::ZERO,
             recon_grace: Duration::from_secs(3600),
-        }
+        })
     }
 
     /// `scheme://host[:port]` of the public URL, as browsers send it in `Origin`.
