@@ -1,11 +1,13 @@
+// `list_transactions` takes the page's query-string filters, one argument each, and the
+// `#[server]` macro copies them into functions an item-level `allow` does not reach.
+#![allow(clippy::too_many_arguments)]
+
 use crate::domain::AppError;
 use crate::domain::ledger::{TransactionDetail, TransactionPage};
 use leptos::prelude::*;
 
 /// A page of the ledger, newest first, each row beside its Stripe mirror. Dates are
 /// `YYYY-MM-DD` (UTC, `to` inclusive); amounts are decimals in the local currency.
-// The arguments are the page's query-string filters, one field each.
-#[allow(clippy::too_many_arguments)]
 #[server(prefix = "/rpc", endpoint = "list_transactions")]
 pub async fn list_transactions(
     from: Option<String>,
