@@ -14,6 +14,9 @@ CARGO_LEPTOS_VERSION := 0.3.10
 # wasm-bindgen-cli must match the wasm-bindgen crate in Cargo.lock exactly.
 WASM_BINDGEN_VERSION := $(shell awk '/^name = "wasm-bindgen"$$/ { getline; gsub(/[^0-9.]/, ""); print; exit }' Cargo.lock)
 STRIPE_PYTHON_VERSION := 16.1.0
+# Binaryen from npm: Debian's wasm-opt 108 breaks the function tables wasm-bindgen 0.2.130 emits
+# (the page fails to hydrate with "WebAssembly.Table.set(): Argument 1 is invalid").
+BINARYEN_VERSION := 132.0.0
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 SSR := --no-default-features --features ssr
@@ -28,6 +31,7 @@ SITE := $(TARGET)/site
 export REGIO := $(TARGET)/release/regio
 export LEPTOS_SITE_ROOT := $(SITE)
 RELEASE_DIR := $(TARGET)/regio-release
+WASM_OPT := $(TARGET)/tools/node_modules/.bin/wasm-opt
 
 .PHONY: run test build site server tools rust-tools build-tools browser-tools e2e-tools lint unit-and-integration e2e \
 	release release-check conformance postgres-check clean-data bench watch
@@ -50,7 +54,7 @@ site: rust-tools build-tools
 	cargo build --profile wasm-release $(HYDRATE)
 	rm -rf $(SITE) && mkdir -p $(SITE)/pkg
 	wasm-bindgen --target web --no-typescript --out-dir $(SITE)/pkg --out-name regio $(WASM_DIR)/regio.wasm
-	wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int -o $(SITE)/pkg/regio.wasm $(SITE)/pkg/regio_bg.wasm
+	$(WASM_OPT) -Oz --enable-reference-types --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals -o $(SITE)/pkg/regio.wasm $(SITE)/pkg/regio_bg.wasm
 	rm $(SITE)/pkg/regio_bg.wasm
 	cp style/main.css $(SITE)/pkg/regio.css
 	cp -r public/. $(SITE)/
@@ -72,10 +76,11 @@ rust-tools:
 	@wasm-bindgen --version 2>/dev/null | grep -q " $(WASM_BINDGEN_VERSION)" \
 		|| cargo install wasm-bindgen-cli@$(WASM_BINDGEN_VERSION)
 
-## binaryen for wasm-opt and brotli to report the bundle's size.
+## Binaryen's wasm-opt (npm) and brotli to report the bundle's size.
 build-tools:
-	@command -v wasm-opt >/dev/null && command -v brotli >/dev/null \
-		|| { $(SUDO) apt-get update && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y binaryen brotli; }
+	@command -v brotli >/dev/null || { $(SUDO) apt-get update && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y brotli; }
+	@grep -qs '"version": "$(BINARYEN_VERSION)"' $(TARGET)/tools/node_modules/binaryen/package.json \
+		|| npm install --prefix $(TARGET)/tools --no-audit --no-fund --no-save binaryen@$(BINARYEN_VERSION)
 
 ## Debian's Chromium for the browser tests, and Noto CJK so Japanese renders in its screenshots.
 browser-tools:
