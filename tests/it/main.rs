@@ -11,3 +11,4 @@ mod stripe_client;
 mod stripe_emulator;
 mod support;
 mod transactions;
+mod trust;
