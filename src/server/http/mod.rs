@@ -68,9 +68,7 @@ pub fn router(state: AppState) -> Router {
         move || shell(options.clone())
     };
     let idle = time::Duration::seconds(state.config.session_idle.as_secs() as i64);
-    // Saved on every request, not only when changed, so the idle limit counts from the last request.
     let sessions = SessionManagerLayer::new(session_store(&state))
-        .with_always_save(true)
         .with_name("regio_session")
         .with_http_only(true)
         .with_same_site(SameSite::Lax)
