@@ -1,10 +1,13 @@
 use crate::domain::{AppError, UserView};
 use leptos::prelude::*;
 
-/// Where to go after signing in: only paths on this site, never another origin.
+/// Where to go after signing in: only paths on this site, never another origin. A path must
+/// start with one `/`, and may hold no `\` (browsers read it as `/`), no space, control or
+/// non-ASCII character (browsers drop tabs and newlines, so `/\t/evil.example` is `//evil.example`;
+/// and a `Location` header cannot carry them), so a scheme or host can never sneak in.
 pub fn safe_next(next: Option<&str>) -> &str {
     match next {
-        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.starts_with("/\\") => path,
+        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') && path.bytes().all(|b| b.is_ascii_graphic()) => path,
         _ => "/",
     }
 }
@@ -17,7 +20,7 @@ pub async fn login(email: String, password: String, next: Option<String>) -> Res
         async {
             let (state, caller) = caller().await?;
             let session = leptos_axum::extract::<tower_sessions::Session>().await.map_err(|e| crate::server::error::internal("login", e))?;
-            session::sign_in(&session, &state.db, &email, &password, &caller.ip).await?;
+            session::sign_in(&session, &state, &email, &password, &caller.ip).await?;
             leptos_axum::redirect(safe_next(next.as_deref()));
             Ok(())
         }
@@ -52,7 +55,10 @@ mod tests {
     #[test]
     fn next_stays_on_this_site() {
         assert_eq!(safe_next(Some("/users?x=1")), "/users?x=1");
-        for evil in ["//evil.example", "https://evil.example", "/\\evil.example", ""] {
+        assert_eq!(safe_next(Some("/transactions?account=a%20b&page=2")), "/transactions?account=a%20b&page=2");
+        let evils =
+            ["//evil.example", "https://evil.example", "/\\evil.example", "/a\\b", "", "evil", "/\t/evil.example", "/\n/x", "/a b", "/caf\u{e9}", "/\u{7f}"];
+        for evil in evils {
             assert_eq!(safe_next(Some(evil)), "/", "{evil}");
         }
         assert_eq!(safe_next(None), "/");

@@ -45,10 +45,14 @@ where
     respond(result)
 }
 
-/// Gives an error its HTTP status (401, 403, 422, …) instead of server functions' default 500.
+/// Gives an error its HTTP status (401, 403, 422, …) instead of server functions' default 500,
+/// and a 429 its `Retry-After`.
 pub fn respond<T>(result: Result<T, AppError>) -> Result<T, AppError> {
     if let (Err(e), Some(options)) = (&result, use_context::<ResponseOptions>()) {
         options.set_status(axum::http::StatusCode::from_u16(e.status()).unwrap_or(axum::http::StatusCode::INTERNAL_SERVER_ERROR));
+        if let AppError::TooManyRequests { retry_after_secs, .. } = e {
+            options.insert_header(axum::http::header::RETRY_AFTER, axum::http::HeaderValue::from(*retry_after_secs));
+        }
     }
     result
 }

@@ -34,5 +34,10 @@ pub async fn set_user_disabled(id: String, disabled: bool) -> Result<UserView, A
 
 #[server(prefix = "/rpc", endpoint = "reset_user_password")]
 pub async fn reset_user_password(id: String, password: String) -> Result<UserView, AppError> {
-    guarded(Role::Admin, |ctx| async move { users::reset_password(&ctx.state.db, &ctx.actor(), &id, &password).await }).await
+    guarded(Role::Admin, |ctx| async move {
+        let session = leptos_axum::extract::<tower_sessions::Session>().await.map_err(|e| crate::server::error::internal("reset password", e))?;
+        let own_session = session.id().map(|id| id.to_string());
+        users::reset_password(&ctx.state.db, &ctx.actor(), &id, &password, own_session.as_deref()).await
+    })
+    .await
 }

@@ -21,8 +21,9 @@ pub enum AppError {
     NotFound { what: String },
     #[error("{message}")]
     Conflict { message: String },
+    /// Answered with `Retry-After: retry_after_secs`.
     #[error("{message}")]
-    TooManyRequests { message: String },
+    TooManyRequests { message: String, retry_after_secs: u64 },
     #[error("Something went wrong on our side. It has been logged.")]
     Internal,
     #[error("The request could not be completed: {message}")]

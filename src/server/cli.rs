@@ -223,7 +223,7 @@ async fn serve(config: Config, db: Db) -> Result<(), String> {
     let listener = tokio::net::TcpListener::bind(config.addr).await.map_err(|e| format!("REGIO_ADDR {}: {e}", config.addr))?;
     let public_url = config.public_url.clone();
     let state = http::app_state(config, db, stripe.as_ref().map(|c| c.client.clone()));
-    super::db::sessions::spawn_expired_cleanup(state.db.clone());
+    super::db::sessions::spawn_expired_cleanup(http::session_store(&state));
     let (_stop_worker, stop) = tokio::sync::watch::channel(false);
     match stripe {
         Some(connection) => {

@@ -1,3 +1,4 @@
+use super::http::client_ip::TrustedProxies;
 use std::net::SocketAddr;
 use std::time::Duration;
 use url::Url;
@@ -14,6 +15,10 @@ pub struct Config {
     pub metrics_token: Option<String>,
     pub session_idle: Duration,
     pub session_absolute: Duration,
+    /// Proxies whose `X-Forwarded-For` names the caller; everyone else is their TCP address.
+    pub trusted_proxies: TrustedProxies,
+    /// Password verifications that may run at once (each argon2id run holds 19 MiB).
+    pub password_hashes: usize,
     /// Where cargo-leptos put the compiled site (`pkg/`, CSS, public files).
     pub site_root: String,
     /// `sk_test_…` or `sk_live_…`: mirror into that Stripe account. Without one, demo mode runs
@@ -45,6 +50,10 @@ impl Config {
         if !matches!(public_url.scheme(), "http" | "https") {
             return Err(ConfigError { name: "REGIO_PUBLIC_URL", message: "must be an http or https URL".into() });
         }
+        let password_hashes: usize = parse_var("REGIO_PASSWORD_HASHES", "4")?;
+        if password_hashes == 0 {
+            return Err(ConfigError { name: "REGIO_PASSWORD_HASHES", message: "must be at least 1".into() });
+        }
         Ok(Self {
             database_url: var("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.into()),
             addr,
@@ -53,6 +62,8 @@ impl Config {
             metrics_token: var("REGIO_METRICS_TOKEN"),
             session_idle: Duration::from_secs(60 * parse_var::<u64>("REGIO_SESSION_IDLE_MINUTES", "30")?),
             session_absolute: Duration::from_secs(3600 * parse_var::<u64>("REGIO_SESSION_MAX_HOURS", "12")?),
+            trusted_proxies: parse_var("REGIO_TRUSTED_PROXY", "")?,
+            password_hashes,
             site_root: var("LEPTOS_SITE_ROOT").unwrap_or_else(|| "target/site".into()),
             stripe_secret_key: var("STRIPE_SECRET_KEY"),
             stripe_api_base: var("STRIPE_API_BASE"),
@@ -72,6 +83,8 @@ impl Config {
             metrics_token: None,
             session_idle: Duration::from_secs(1800),
             session_absolute: Duration::from_secs(43_200),
+            trusted_proxies: TrustedProxies::default(),
+            password_hashes: 4,
             site_root: "target/site".into(),
             stripe_secret_key: None,
             stripe_api_base: None,

@@ -1,3 +1,5 @@
+use super::auth::password::HashSlots;
+use super::clock::Clock;
 use super::config::Config;
 use super::db::Db;
 use super::http::metrics::Metrics;
@@ -17,4 +19,8 @@ pub struct AppState {
     /// The Stripe Regio mirrors into; `None` when neither a key nor demo mode gives one.
     pub stripe: Option<StripeClient>,
     pub imports: ImportJobs,
+    /// What sessions and sign-in throttling take for "now".
+    pub clock: Clock,
+    /// The password verifications sign-ins may run at once.
+    pub hash_slots: HashSlots,
 }

@@ -12,3 +12,4 @@ mod stripe_client;
 mod stripe_emulator;
 mod support;
 mod transactions;
+mod trust;

@@ -1,13 +1,17 @@
 //! Spawning the app for a test: a fresh SQLite file or a fresh PostgreSQL database, the real
 //! router on 127.0.0.1:0, and a cookie-keeping client that does not follow redirects.
 
+use regio::server::AppState;
 use regio::server::auth::users::{self, NewUser};
+use regio::server::clock::Clock;
 use regio::server::config::Config;
-use regio::server::db::Db;
 use regio::server::db::audit::Actor;
+use regio::server::db::{Db, now_ms};
 use regio::server::http;
 use regio::server::stripe::client::{ClientConfig, SecretKey, StripeClient};
 use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
 pub const PASSWORD: &str = "correct horse battery";
@@ -116,6 +120,9 @@ pub fn uuid_simple() -> String {
 pub struct TestApp {
     pub base: String,
     pub db: Db,
+    pub state: AppState,
+    /// How far the app's clock runs ahead of the system's, in ms (see `advance_clock`).
+    clock_offset: Arc<AtomicI64>,
     _database: TestDatabase,
 }
 
@@ -128,6 +135,8 @@ pub fn test_config(database_url: &str, addr: SocketAddr) -> Config {
         metrics_token: Some("metrics-secret".into()),
         session_idle: Duration::from_secs(1800),
         session_absolute: Duration::from_secs(12 * 3600),
+        trusted_proxies: Default::default(),
+        password_hashes: 4,
         site_root: "target/site".into(),
         stripe_secret_key: None,
         stripe_api_base: None,
@@ -152,13 +161,23 @@ pub async fn spawn_emulator() -> (String, StripeClient) {
 }
 
 pub async fn spawn_app_with(backend: Backend, stripe: Option<StripeClient>) -> TestApp {
+    spawn_app_configured(backend, stripe, |_| {}).await
+}
+
+/// The app with `configure` applied to the test configuration, and a clock the test can move.
+pub async fn spawn_app_configured(backend: Backend, stripe: Option<StripeClient>, configure: impl FnOnce(&mut Config)) -> TestApp {
     let database = TestDatabase::create(backend).await;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let addr = listener.local_addr().expect("addr");
     let db = Db::connect(&database.url).await.expect("connect and migrate");
-    let state = http::app_state(test_config(&database.url, addr), db.clone(), stripe);
-    tokio::spawn(http::serve(listener, http::router(state)));
-    TestApp { base: format!("http://{addr}"), db, _database: database }
+    let mut config = test_config(&database.url, addr);
+    configure(&mut config);
+    let mut state = http::app_state(config, db.clone(), stripe);
+    let clock_offset = Arc::new(AtomicI64::new(0));
+    let offset = clock_offset.clone();
+    state.clock = Clock::from_fn(move || now_ms() + offset.load(Ordering::SeqCst));
+    tokio::spawn(http::serve(listener, http::router(state.clone())));
+    TestApp { base: format!("http://{addr}"), db, state, clock_offset, _database: database }
 }
 
 /// A client that keeps cookies, does not follow redirects, and sends `origin` as `Origin`.
@@ -171,6 +190,11 @@ pub fn browser(origin: &str) -> reqwest::Client {
 impl TestApp {
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
+    }
+
+    /// Moves the app's clock (sessions, sign-in throttling) forward by `by`.
+    pub fn advance_clock(&self, by: Duration) {
+        self.clock_offset.fetch_add(by.as_millis() as i64, Ordering::SeqCst);
     }
 
     pub async fn add_user(&self, email: &str, role: &str) -> String {

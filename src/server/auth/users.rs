@@ -4,6 +4,7 @@ use super::credentials::{Email, Password, parse_name};
 use super::password;
 use crate::domain::{AppError, Role, UserView};
 use crate::server::db::audit::{self, Actor, AuditEvent};
+use crate::server::db::sessions;
 use crate::server::db::users::{self, UserRow};
 use crate::server::db::{Db, DbTx, new_id};
 use crate::server::error::internal;
@@ -46,18 +47,21 @@ pub async fn create(db: &Db, actor: &Actor, input: NewUser) -> Result<UserView, 
 }
 
 pub async fn set_role(db: &Db, actor: &Actor, user_id: &str, role: Role) -> Result<UserView, AppError> {
-    change(db, actor, user_id, "user.set_role", |user| user.role = role).await
+    change(db, actor, user_id, "user.set_role", |user| user.role = role, None).await
 }
 
+/// Disabling also ends every session of the user.
 pub async fn set_disabled(db: &Db, actor: &Actor, user_id: &str, disabled: bool) -> Result<UserView, AppError> {
     let action = if disabled { "user.disable" } else { "user.enable" };
-    change(db, actor, user_id, action, |user| user.disabled = disabled).await
+    change(db, actor, user_id, action, |user| user.disabled = disabled, None).await
 }
 
-pub async fn reset_password(db: &Db, actor: &Actor, user_id: &str, new_password: &str) -> Result<UserView, AppError> {
+/// Also ends the user's sessions other than `keep_session` (the resetting admin's own, when
+/// they reset their own password): whoever knew the old password is signed out.
+pub async fn reset_password(db: &Db, actor: &Actor, user_id: &str, new_password: &str, keep_session: Option<&str>) -> Result<UserView, AppError> {
     let new_password = Password::parse(new_password)?;
     let hash = password::hash(&new_password).await.map_err(|e| internal("hashing a password", e))?;
-    change(db, actor, user_id, "user.reset_password", move |user| user.password_hash = hash).await
+    change(db, actor, user_id, "user.reset_password", move |user| user.password_hash = hash, keep_session).await
 }
 
 pub async fn find_by_email(db: &Db, email: &str) -> Result<UserRow, AppError> {
@@ -70,8 +74,16 @@ fn target(user: &UserRow) -> String {
 }
 
 /// Loads the user, applies `edit`, enforces the last-admin rule, writes and audits, all in one
-/// transaction.
-async fn change(db: &Db, actor: &Actor, user_id: &str, action: &str, edit: impl FnOnce(&mut UserRow)) -> Result<UserView, AppError> {
+/// transaction; a change that disables the user or replaces their password ends their sessions
+/// (but `keep_session`) in it too.
+async fn change(
+    db: &Db,
+    actor: &Actor,
+    user_id: &str,
+    action: &str,
+    edit: impl FnOnce(&mut UserRow),
+    keep_session: Option<&str>,
+) -> Result<UserView, AppError> {
     let mut tx = db.begin().await?;
     let before = users::find_by_id_tx(&mut tx, user_id).await?.ok_or_else(|| AppError::not_found("user"))?;
     let mut after = before.clone();
@@ -82,6 +94,9 @@ async fn change(db: &Db, actor: &Actor, user_id: &str, action: &str, edit: impl 
         ensure_another_admin(&mut tx, db, user_id).await?;
     }
     users::update(&mut tx, &after).await?;
+    if (after.disabled && !before.disabled) || after.password_hash != before.password_hash {
+        sessions::end_for_user(&mut tx, user_id, keep_session).await?;
+    }
     let mut after_snapshot = snapshot(&after);
     if after.password_hash != before.password_hash {
         after_snapshot["password"] = json!("changed");

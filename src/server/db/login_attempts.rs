@@ -1,4 +1,4 @@
-use super::{Db, DbTx, new_id, now_ms};
+use super::{DbTx, new_id};
 use sqlx::Row;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -18,26 +18,34 @@ impl Outcome {
     }
 }
 
-pub async fn record(tx: &mut DbTx, email: &str, ip: &str, outcome: Outcome) -> Result<(), sqlx::Error> {
+/// Records an attempt made at `at_ms` and returns its id.
+pub async fn record(tx: &mut DbTx, email: &str, ip: &str, at_ms: i64, outcome: Outcome) -> Result<String, sqlx::Error> {
+    let id = new_id();
     sqlx::query("INSERT INTO login_attempts (id, at, email, ip, outcome) VALUES ($1, $2, $3, $4, $5)")
-        .bind(new_id())
-        .bind(now_ms())
+        .bind(&id)
+        .bind(at_ms)
         .bind(email)
         .bind(ip)
         .bind(outcome.as_str())
         .execute(&mut **tx)
-        .await
-        .map(|_| ())
+        .await?;
+    Ok(id)
+}
+
+/// Turns an attempt recorded as a failure (while its password was being checked) into a success.
+pub async fn mark_success(tx: &mut DbTx, id: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE login_attempts SET outcome = 'success' WHERE id = $1").bind(id).execute(&mut **tx).await.map(|_| ())
 }
 
 /// Times (ms, ascending) of failed attempts since `since_ms` for this email or from this IP,
 /// each series on its own.
-pub async fn failures_since(db: &Db, email: &str, ip: &str, since_ms: i64) -> Result<[Vec<i64>; 2], sqlx::Error> {
-    let by = |column: &'static str, value: String| {
+pub async fn failures_since(tx: &mut DbTx, email: &str, ip: &str, since_ms: i64) -> Result<[Vec<i64>; 2], sqlx::Error> {
+    let mut series = [Vec::new(), Vec::new()];
+    for (times, (column, value)) in series.iter_mut().zip([("email", email), ("ip", ip)]) {
         let sql = format!("SELECT at FROM login_attempts WHERE {column} = $1 AND outcome = 'failure' AND at >= $2 ORDER BY at");
-        async move {
-            sqlx::query(&sql).bind(value).bind(since_ms).fetch_all(&db.pool).await?.iter().map(|r| r.try_get::<i64, _>("at")).collect::<Result<Vec<_>, _>>()
+        for row in sqlx::query(&sql).bind(value).bind(since_ms).fetch_all(&mut **tx).await? {
+            times.push(row.try_get::<i64, _>("at")?);
         }
-    };
-    Ok([by("email", email.to_string()).await?, by("ip", ip.to_string()).await?])
+    }
+    Ok(series)
 }

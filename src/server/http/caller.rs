@@ -13,6 +13,7 @@ use tower_sessions::Session;
 #[derive(Debug, Clone)]
 pub struct Caller {
     pub user: Option<CurrentUser>,
+    /// The caller's address (see `client_ip`), as audit rows record it.
     pub ip: String,
 }
 
@@ -35,7 +36,7 @@ pub async fn identify(State(state): State<AppState>, session: Session, mut req: 
     if is_static_asset(req.uri().path()) {
         return next.run(req).await;
     }
-    let user = match session::load(&session, &state.db, &state.config).await {
+    let user = match session::load(&session, &state).await {
         Ok(user) => user,
         Err(_) => return StatusCode::INTERNAL_SERVER_ERROR.into_response(),
     };
@@ -44,7 +45,8 @@ pub async fn identify(State(state): State<AppState>, session: Session, mut req: 
         let next_param: String = url::form_urlencoded::byte_serialize(wanted.as_bytes()).collect();
         return Redirect::to(&format!("/login?next={next_param}")).into_response();
     }
-    let ip = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|ConnectInfo(addr)| addr.ip().to_string()).unwrap_or_else(|| "unknown".into());
+    let peer = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|ConnectInfo(addr)| addr.ip());
+    let ip = peer.map(|peer| state.config.trusted_proxies.client_ip(peer, req.headers()).to_string()).unwrap_or_else(|| "unknown".into());
     req.extensions_mut().insert(Caller { user, ip });
     next.run(req).await
 }

@@ -1,13 +1,15 @@
 //! Request counts and latencies by route, exported in Prometheus' text format.
 
+use super::caller::Caller;
 use crate::server::config::Config;
-use axum::extract::{ConnectInfo, MatchedPath, Request, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::Extension;
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use std::collections::BTreeMap;
 use std::fmt::Write;
-use std::net::SocketAddr;
+use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 use subtle::ConstantTimeEq;
@@ -75,6 +77,21 @@ fn seconds(us: u64) -> String {
     format!("{}.{:06}", us / 1_000_000, us % 1_000_000)
 }
 
+/// The method as a label: the standard ones by name, anything else (a client may send any
+/// token) as `other`, so requests cannot grow the series without bound.
+fn method_label(method: &Method) -> &'static str {
+    match *method {
+        Method::GET => "GET",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::PATCH => "PATCH",
+        Method::DELETE => "DELETE",
+        Method::HEAD => "HEAD",
+        Method::OPTIONS => "OPTIONS",
+        _ => "other",
+    }
+}
+
 pub async fn track(State(metrics): State<Arc<Metrics>>, req: Request, next: Next) -> Response {
     // Label by route template, not raw path, so ids do not explode the series.
     let route = req
@@ -82,10 +99,10 @@ pub async fn track(State(metrics): State<Arc<Metrics>>, req: Request, next: Next
         .get::<MatchedPath>()
         .map(|p| p.as_str().to_string())
         .unwrap_or_else(|| if req.uri().path().starts_with("/pkg/") { "/pkg/*".to_string() } else { "unmatched".to_string() });
-    let method = req.method().to_string();
+    let method = method_label(req.method());
     let started = Instant::now();
     let response = next.run(req).await;
-    metrics.observe(&method, &route, response.status().as_u16(), started.elapsed().as_micros() as u64);
+    metrics.observe(method, &route, response.status().as_u16(), started.elapsed().as_micros() as u64);
     response
 }
 
@@ -95,13 +112,16 @@ fn token_matches(headers: &HeaderMap, expected: Option<&str>) -> bool {
     given.is_some_and(|g| g.as_bytes().ct_eq(expected.as_bytes()).into())
 }
 
+/// Served to loopback callers, or with the token. The caller is who `client_ip` says, so a
+/// request relayed by a trusted proxy on the same host is not taken for a loopback one.
 pub async fn export(
     State(metrics): State<Arc<Metrics>>,
     State(config): State<Arc<Config>>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Extension(caller): Extension<Caller>,
     headers: HeaderMap,
 ) -> Response {
-    if !peer.ip().is_loopback() && !token_matches(&headers, config.metrics_token.as_deref()) {
+    let loopback = caller.ip.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback());
+    if !loopback && !token_matches(&headers, config.metrics_token.as_deref()) {
         return (StatusCode::FORBIDDEN, "metrics are served to loopback or with REGIO_METRICS_TOKEN").into_response();
     }
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], metrics.render()).into_response()
@@ -110,6 +130,12 @@ pub async fn export(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn unknown_methods_share_one_label() {
+        assert_eq!(method_label(&Method::PATCH), "PATCH");
+        assert_eq!(method_label(&Method::from_bytes(b"BREW").expect("a token")), "other");
+    }
 
     #[test]
     fn renders_counts_and_cumulative_buckets() {

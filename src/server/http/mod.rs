@@ -3,6 +3,7 @@
 
 pub mod api_v1;
 pub mod caller;
+pub mod client_ip;
 pub mod csrf;
 pub mod health;
 pub mod imports;
@@ -10,6 +11,8 @@ pub mod metrics;
 mod recon_export;
 
 use super::AppState;
+use super::auth::password::HashSlots;
+use super::clock::Clock;
 use super::config::Config;
 use super::db::Db;
 use super::db::sessions::DbSessionStore;
@@ -23,8 +26,13 @@ use leptos::prelude::provide_context;
 use leptos_axum::{LeptosRoutes, file_and_error_handler_with_context, generate_route_list};
 use std::net::SocketAddr;
 use std::sync::Arc;
+use tower_http::limit::RequestBodyLimitLayer;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
+
+/// The largest request body any route but the CSV upload accepts: a batch of 1,000 API
+/// transactions is a few hundred kB.
+pub const MAX_BODY: usize = 2 * 1024 * 1024;
 
 pub fn leptos_options(config: &Config) -> LeptosOptions {
     LeptosOptions::builder().output_name("regio").site_root(config.site_root.as_str()).site_pkg_dir("pkg").site_addr(config.addr).build()
@@ -32,7 +40,22 @@ pub fn leptos_options(config: &Config) -> LeptosOptions {
 
 pub fn app_state(config: Config, db: Db, stripe: Option<StripeClient>) -> AppState {
     let leptos_options = leptos_options(&config);
-    AppState { db, config: Arc::new(config), metrics: Arc::new(metrics::Metrics::default()), leptos_options, stripe, imports: Default::default() }
+    let hash_slots = HashSlots::new(config.password_hashes);
+    AppState {
+        db,
+        config: Arc::new(config),
+        metrics: Arc::new(metrics::Metrics::default()),
+        leptos_options,
+        stripe,
+        imports: Default::default(),
+        clock: Clock::system(),
+        hash_slots,
+    }
+}
+
+/// The session store on `state`'s database and clock.
+pub fn session_store(state: &AppState) -> DbSessionStore {
+    DbSessionStore::new(state.db.clone(), state.clock.clone(), state.config.session_idle)
 }
 
 pub fn router(state: AppState) -> Router {
@@ -45,7 +68,7 @@ pub fn router(state: AppState) -> Router {
         move || shell(options.clone())
     };
     let idle = time::Duration::seconds(state.config.session_idle.as_secs() as i64);
-    let sessions = SessionManagerLayer::new(DbSessionStore::new(state.db.clone()))
+    let sessions = SessionManagerLayer::new(session_store(&state))
         .with_name("regio_session")
         .with_http_only(true)
         .with_same_site(SameSite::Lax)
@@ -56,10 +79,14 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(health::healthz))
         .route("/metrics", get(metrics::export))
         .merge(api_v1::routes())
-        .merge(imports::routes())
         .merge(recon_export::routes())
         .leptos_routes_with_context(&state, generate_route_list(App), context.clone(), render)
         .fallback(file_and_error_handler_with_context::<AppState, _>(context, shell))
+        // Every route above, server functions included: a larger Content-Length is answered 413
+        // before the body is read, and a body without one is cut off at the limit.
+        .layer(RequestBodyLimitLayer::new(MAX_BODY))
+        // The CSV upload sets its own, larger limit.
+        .merge(imports::routes())
         .layer(from_fn_with_state(state.clone(), caller::identify))
         .layer(sessions)
         .layer(from_fn_with_state(state.config.clone(), csrf::refuse_cross_site))
