@@ -10,6 +10,7 @@ use super::recon::Reconciler;
 use super::stripe::client::payment_details::{CustomPaymentMethod, CustomProcessor, PaymentOutcome};
 use super::stripe::client::payment_records::{ReportPayment, ReportRefund};
 use super::stripe::client::{Amount, IdempotencyKey, Metadata, StripeClient};
+use super::stripe::setup::DEMO_KEY;
 use crate::domain::AppError;
 use crate::domain::ledger::Source;
 use rand::rngs::StdRng;
@@ -187,7 +188,7 @@ pub async fn stage_breaks(db: Db, stripe: StripeClient, emulator_url: String) ->
         <[outbox_rows::DeliveredPayment; 7]>::try_from(payments).map_err(|_| "the demo ledger has too few payments".to_string())?;
     let http = reqwest::Client::new();
     let dashboard = |record: &str, form: Vec<(&'static str, String)>| {
-        let request = http.post(format!("{emulator_url}/_emulator/payment_records/{record}")).form(&form);
+        let request = http.post(format!("{emulator_url}/_emulator/payment_records/{record}")).bearer_auth(DEMO_KEY).form(&form);
         async move { request.send().await.and_then(|r| r.error_for_status()).map(|_| ()).map_err(|e| e.to_string()) }
     };
     dashboard(&amount.record_id, vec![("amount_requested", (amount.fiat_amount - 100).to_string())]).await?;
@@ -195,6 +196,7 @@ pub async fn stage_breaks(db: Db, stripe: StripeClient, emulator_url: String) ->
     dashboard(&customer.record_id, vec![("customer", "cus_demo_someone_else".into())]).await?;
     dashboard(&currency.record_id, vec![("currency", "usd".into())]).await?;
     http.delete(format!("{emulator_url}/_emulator/payment_records/{}", deleted.record_id))
+        .bearer_auth(DEMO_KEY)
         .send()
         .await
         .and_then(|r| r.error_for_status())

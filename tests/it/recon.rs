@@ -95,7 +95,8 @@ impl World {
 
     /// A change made by hand in the Dashboard (emulator-only route).
     async fn dashboard_edit(&self, record: &str, form: &[(&str, &str)]) {
-        let response = reqwest::Client::new().post(format!("{}/_emulator/payment_records/{record}", self.emulator)).form(form).send().await.expect("edit");
+        let response =
+            crate::support::emulator_control().post(format!("{}/_emulator/payment_records/{record}", self.emulator)).form(form).send().await.expect("edit");
         assert_eq!(response.status(), 200, "{}", response.text().await.unwrap_or_default());
     }
 
@@ -191,7 +192,8 @@ async fn every_break_class_is_found_fixed_and_closed(backend: Backend) {
     for p in ["p1", "p2", "p4", "p5", "p7", "p8", "p9"] {
         records.insert(p, w.record_of(p).await);
     }
-    let deleted = reqwest::Client::new().delete(format!("{}/_emulator/payment_records/{}", w.emulator, records["p1"])).send().await.expect("delete");
+    let deleted =
+        crate::support::emulator_control().delete(format!("{}/_emulator/payment_records/{}", w.emulator, records["p1"])).send().await.expect("delete");
     assert_eq!(deleted.status(), 200);
     w.dashboard_edit(&records["p2"], &[("amount_requested", "900")]).await;
     w.dashboard_edit(&records["p4"], &[("currency", "usd")]).await;
