@@ -21,7 +21,41 @@ use std::collections::HashMap;
 use std::time::{Duration, Instant};
 use tokio::sync::watch;
 
-both_databases!(every_break_class_is_found_fixed_and_closed, a_second_run_is_refused_while_one_holds_the_lease);
+both_databases!(every_break_class_is_found_fixed_and_closed, a_second_run_is_refused_while_one_holds_the_lease, the_export_streams_every_case_page_by_page);
+
+/// More cases than the export reads at once: the file is streamed (no `Content-Length`, so it is
+/// not built in memory first) and holds every case exactly once, in queue order.
+async fn the_export_streams_every_case_page_by_page(backend: Backend) {
+    use regio::server::db::recon_cases::{self, Sighting};
+    let app = crate::support::spawn_app(backend).await;
+    app.add_user("vic@example.org", "viewer").await;
+    let sightings: Vec<Sighting> = (0..1_250)
+        .map(|n| Sighting {
+            class: BreakClass::OrphanInStripe,
+            subject: format!("pr_export_{n:05}"),
+            transaction_id: None,
+            record_id: Some(format!("pr_export_{n:05}")),
+            account_id: None,
+            currency: "jpy".into(),
+            amount: 100 + n,
+            summary: format!("orphan {n}"),
+        })
+        .collect();
+    let mut tx = app.db.begin_write().await.expect("begin");
+    let mut ids = recon_cases::open(&mut tx.tx, &sightings, regio::server::db::now_ms()).await.expect("open cases");
+    tx.commit().await.expect("commit");
+    ids.sort();
+
+    let viewer = app.signed_in("vic@example.org").await;
+    let response = viewer.get(app.url("/reconciliation/export")).send().await.expect("export");
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers().get(reqwest::header::CONTENT_LENGTH), None, "the export is streamed, not built first");
+    let csv = response.text().await.expect("csv body");
+    let mut lines = csv.lines();
+    assert_eq!(lines.next(), Some("case_id,class,state,age,first_seen,last_seen,transaction_id,record_id,account_id,account,amount,currency,summary,assignee"));
+    let exported: Vec<&str> = lines.map(|line| line.split(',').next().unwrap_or_default()).collect();
+    assert_eq!(exported, ids, "every case once, oldest first");
+}
 
 struct World {
     app: TestApp,
