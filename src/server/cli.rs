@@ -165,6 +165,7 @@ async fn open() -> Result<(Config, Db), String> {
 }
 
 async fn serve(config: Config, db: Db) -> Result<(), String> {
+    demo::refuse_live_key(&config)?;
     let stripe = super::stripe::setup::connect(&config).await?;
     let demo_login = if config.demo { Some(demo::prepare(&db).await.map_err(|e| e.to_string())?) } else { None };
     let listener = tokio::net::TcpListener::bind(config.addr).await.map_err(|e| format!("REGIO_ADDR {}: {e}", config.addr))?;

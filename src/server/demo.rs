@@ -2,6 +2,7 @@
 //! living ledger of the last 60 days, so a new user has something real to look at.
 
 use super::auth::users::{self, NewUser};
+use super::config::Config;
 use super::db::audit::Actor;
 use super::db::{Db, currencies as currency_rows, now_ms, outbox as outbox_rows};
 use super::ledger::currencies::{self, CurrencyInput};
@@ -38,6 +39,18 @@ const MERCHANTS: [&str; 6] = ["Takayama Soba", "Miyagawa Morning Market", "Hida 
 const DAY_MS: i64 = 86_400_000;
 const DEMO_PAYMENT_METHOD: &str = "cpmt_regio_demo_sarubobo";
 const DEMO_PAYMENT_NAME: &str = "さるぼぼコイン";
+
+/// Demo mode reports made-up payments: with a live key they would land in a real Stripe account.
+pub fn refuse_live_key(config: &Config) -> Result<(), String> {
+    match &config.stripe_secret_key {
+        Some(key) if config.demo && key.trim().starts_with("sk_live_") => {
+            Err("REGIO_DEMO=1 refuses a live STRIPE_SECRET_KEY (sk_live_…): demo mode would report its \
+             made-up payments into a real Stripe account. Use an sk_test_ key, or none and demo mode starts its own emulator."
+                .into())
+        }
+        _ => Ok(()),
+    }
+}
 
 pub struct DemoLogin {
     pub email: &'static str,
@@ -230,4 +243,26 @@ pub async fn stage_breaks(db: Db, stripe: StripeClient, emulator_url: String) ->
 
     let demo = Actor { user_id: None, label: "demo".into(), ip: None };
     Reconciler::new(db, Some(stripe), std::time::Duration::ZERO).run(&demo, true).await.map(|_| ()).map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::refuse_live_key;
+    use crate::server::config::Config;
+
+    fn config(demo: bool, key: Option<&str>) -> Config {
+        let mut config = Config::for_bench("sqlite::memory:", "127.0.0.1:0".parse().expect("addr"));
+        config.demo = demo;
+        config.stripe_secret_key = key.map(String::from);
+        config
+    }
+
+    #[test]
+    fn demo_mode_refuses_a_live_stripe_key() {
+        let refused = refuse_live_key(&config(true, Some("sk_live_abc123"))).expect_err("a live key in demo mode");
+        assert!(refused.contains("sk_live_"), "{refused}");
+        assert!(refuse_live_key(&config(true, Some("sk_test_abc123"))).is_ok());
+        assert!(refuse_live_key(&config(true, None)).is_ok());
+        assert!(refuse_live_key(&config(false, Some("sk_live_abc123"))).is_ok(), "outside demo mode a live key is the point");
+    }
 }
