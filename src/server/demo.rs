@@ -59,12 +59,31 @@ pub struct DemoLogin {
     pub fresh: bool,
 }
 
+/// Outside demo mode the demo admin, whose password is published, must not sign in: disables it
+/// (audited) and says whether it did.
+pub async fn disable_demo_admin(db: &Db) -> Result<bool, AppError> {
+    match super::db::users::find_by_email(db, DEMO_ADMIN_EMAIL).await? {
+        Some(admin) if !admin.disabled => {
+            users::disable_even_the_last_admin(db, &Actor::system(), &admin.id).await?;
+            Ok(true)
+        }
+        _ => Ok(false),
+    }
+}
+
 /// Creates the demo admin, currency and ledger unless they exist, and says how to sign in.
 pub async fn prepare(db: &Db) -> Result<DemoLogin, AppError> {
     let actor = Actor::system();
-    if super::db::users::find_by_email(db, DEMO_ADMIN_EMAIL).await?.is_none() {
-        let admin = NewUser::parse(DEMO_ADMIN_EMAIL, "Demo Admin", "admin", DEMO_ADMIN_PASSWORD)?;
-        users::create(db, &actor, admin).await?;
+    match super::db::users::find_by_email(db, DEMO_ADMIN_EMAIL).await? {
+        None => {
+            let admin = NewUser::parse(DEMO_ADMIN_EMAIL, "Demo Admin", "admin", DEMO_ADMIN_PASSWORD)?;
+            users::create(db, &actor, admin).await?;
+        }
+        // A start outside demo mode disabled it; the login demo mode prints must work.
+        Some(admin) if admin.disabled => {
+            users::set_disabled(db, &actor, &admin.id, false).await?;
+        }
+        Some(_) => {}
     }
     let fresh = currency_rows::list(db).await?.is_empty();
     if fresh {

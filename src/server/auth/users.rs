@@ -46,18 +46,24 @@ pub async fn create(db: &Db, actor: &Actor, input: NewUser) -> Result<UserView, 
 }
 
 pub async fn set_role(db: &Db, actor: &Actor, user_id: &str, role: Role) -> Result<UserView, AppError> {
-    change(db, actor, user_id, "user.set_role", |user| user.role = role).await
+    change(db, actor, user_id, "user.set_role", KeepAnAdmin::Yes, |user| user.role = role).await
 }
 
 pub async fn set_disabled(db: &Db, actor: &Actor, user_id: &str, disabled: bool) -> Result<UserView, AppError> {
     let action = if disabled { "user.disable" } else { "user.enable" };
-    change(db, actor, user_id, action, |user| user.disabled = disabled).await
+    change(db, actor, user_id, action, KeepAnAdmin::Yes, |user| user.disabled = disabled).await
+}
+
+/// Disables a user even if it is the last active admin: the demo admin, whose password is
+/// published, when Regio starts outside demo mode (`regio user add` makes a real admin).
+pub async fn disable_even_the_last_admin(db: &Db, actor: &Actor, user_id: &str) -> Result<UserView, AppError> {
+    change(db, actor, user_id, "user.disable", KeepAnAdmin::No, |user| user.disabled = true).await
 }
 
 pub async fn reset_password(db: &Db, actor: &Actor, user_id: &str, new_password: &str) -> Result<UserView, AppError> {
     let new_password = Password::parse(new_password)?;
     let hash = password::hash(&new_password).await.map_err(|e| internal("hashing a password", e))?;
-    change(db, actor, user_id, "user.reset_password", move |user| user.password_hash = hash).await
+    change(db, actor, user_id, "user.reset_password", KeepAnAdmin::Yes, move |user| user.password_hash = hash).await
 }
 
 pub async fn find_by_email(db: &Db, email: &str) -> Result<UserRow, AppError> {
@@ -71,14 +77,20 @@ fn target(user: &UserRow) -> String {
 
 /// Loads the user, applies `edit`, enforces the last-admin rule, writes and audits, all in one
 /// transaction.
-async fn change(db: &Db, actor: &Actor, user_id: &str, action: &str, edit: impl FnOnce(&mut UserRow)) -> Result<UserView, AppError> {
+#[derive(PartialEq, Eq)]
+enum KeepAnAdmin {
+    Yes,
+    No,
+}
+
+async fn change(db: &Db, actor: &Actor, user_id: &str, action: &str, keep: KeepAnAdmin, edit: impl FnOnce(&mut UserRow)) -> Result<UserView, AppError> {
     let mut tx = db.begin().await?;
     let before = users::find_by_id_tx(&mut tx, user_id).await?.ok_or_else(|| AppError::not_found("user"))?;
     let mut after = before.clone();
     edit(&mut after);
     let was_active_admin = before.role == Role::Admin && !before.disabled;
     let stays_active_admin = after.role == Role::Admin && !after.disabled;
-    if was_active_admin && !stays_active_admin {
+    if keep == KeepAnAdmin::Yes && was_active_admin && !stays_active_admin {
         ensure_another_admin(&mut tx, db, user_id).await?;
     }
     users::update(&mut tx, &after).await?;
