@@ -3,8 +3,8 @@
 
 use super::auth::users::{self, NewUser};
 use super::config::Config;
-use super::db::audit::Actor;
-use super::db::{Db, currencies as currency_rows, now_ms, outbox as outbox_rows};
+use super::db::audit::{self, Actor, AuditEvent};
+use super::db::{Db, currencies as currency_rows, now_ms, outbox as outbox_rows, settings};
 use super::ledger::currencies::{self, CurrencyInput};
 use super::ledger::{BatchError, TransferInput, accounts, post_batch};
 use super::recon::Reconciler;
@@ -71,9 +71,34 @@ pub async fn disable_demo_admin(db: &Db) -> Result<bool, AppError> {
     }
 }
 
+/// Marks a database demo mode created, at its first start.
+const DEMO_MARKER: &str = "demo_created_at";
+
+/// Demo mode adds an admin whose password is published, so it works only on a database it
+/// created: an empty one is marked as demo mode's at the first start; any other is refused.
+async fn claim_database(db: &Db, actor: &Actor) -> Result<(), AppError> {
+    let mut tx = db.begin_write().await?;
+    if !settings::exists(&mut tx.tx, DEMO_MARKER).await? {
+        if settings::holds_anything(&mut tx.tx).await? {
+            return Err(AppError::conflict(
+                "REGIO_DEMO=1 refuses this database: demo mode did not create it, and it already holds users or a ledger. \
+                 Demo mode would add an admin whose password is published. Start without REGIO_DEMO, or point DATABASE_URL at an empty database.",
+            ));
+        }
+        let now = now_ms();
+        settings::insert(&mut tx.tx, DEMO_MARKER, &now.to_string(), now).await?;
+        let event = AuditEvent { action: "demo.claim_database", target: "database", before: None, after: Some(serde_json::json!({ DEMO_MARKER: now })) };
+        audit::record(&mut tx.tx, actor, event).await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
 /// Creates the demo admin, currency and ledger unless they exist, and says how to sign in.
+/// Refuses a database demo mode did not create.
 pub async fn prepare(db: &Db) -> Result<DemoLogin, AppError> {
     let actor = Actor::system();
+    claim_database(db, &actor).await?;
     match super::db::users::find_by_email(db, DEMO_ADMIN_EMAIL).await? {
         None => {
             let admin = NewUser::parse(DEMO_ADMIN_EMAIL, "Demo Admin", "admin", DEMO_ADMIN_PASSWORD)?;
