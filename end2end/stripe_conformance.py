@@ -127,7 +127,7 @@ class Scenario:
         request = urllib.request.Request(
             f"{stripe.api_base}/_emulator/faults",
             data=json.dumps({"lose_next": 1}).encode(),
-            headers={"Content-Type": "application/json"},
+            headers={"Content-Type": "application/json", "Authorization": f"Bearer {stripe.api_key}"},
         )
         urllib.request.urlopen(request).read()
         tag = f"lost-{RUN}"

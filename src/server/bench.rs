@@ -236,8 +236,16 @@ async fn mirror_once(url: &str, rows: usize, rate: u32) -> Result<f64, String> {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.map_err(|e| e.to_string())?;
     let emulator = format!("http://{}", listener.local_addr().map_err(|e| e.to_string())?);
     tokio::spawn(super::stripe::emulator::serve(listener));
-    reqwest::Client::new().post(format!("{emulator}/_emulator/faults")).json(&json!({ "rate_limit": rate })).send().await.map_err(|e| e.to_string())?;
-    let mut config = ClientConfig::new(SecretKey::new("sk_test_regio_bench").map_err(|e| e.to_string())?).with_base_url(emulator.as_str());
+    const KEY: &str = "sk_test_regio_bench";
+    reqwest::Client::new()
+        .post(format!("{emulator}/_emulator/faults"))
+        .bearer_auth(KEY)
+        .json(&json!({ "rate_limit": rate }))
+        .send()
+        .await
+        .and_then(|r| r.error_for_status())
+        .map_err(|e| e.to_string())?;
+    let mut config = ClientConfig::new(SecretKey::new(KEY).map_err(|e| e.to_string())?).with_base_url(emulator.as_str());
     config.rate_limit = NonZeroU32::new(rate).map(RateLimit::per_second);
     let stripe = StripeClient::new(config).map_err(|e| e.to_string())?;
 

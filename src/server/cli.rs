@@ -214,11 +214,19 @@ async fn open() -> Result<(Config, Db), String> {
 }
 
 async fn serve(config: Config, db: Db) -> Result<(), String> {
+    demo::refuse_live_key(&config)?;
     let stripe = super::stripe::setup::connect(&config).await?;
     let demo_login = if config.demo { Some(demo::prepare(&db).await.map_err(|e| e.to_string())?) } else { None };
     let interrupted = super::ledger::import::fail_interrupted(&db).await.map_err(|e| format!("database: {e}"))?;
     if interrupted > 0 {
         tracing::warn!(imports = interrupted, "CSV imports interrupted by the last stop were marked failed; they can be committed again");
+    }
+    if !config.demo && demo::disable_demo_admin(&db).await.map_err(|e| e.to_string())? {
+        tracing::warn!(email = demo::DEMO_ADMIN_EMAIL, "not in demo mode: disabled the demo admin, whose password is published");
+        println!(
+            "Not in demo mode: the demo admin {} is now disabled (its password is published). Add an admin with `regio user add`.",
+            demo::DEMO_ADMIN_EMAIL
+        );
     }
     let listener = tokio::net::TcpListener::bind(config.addr).await.map_err(|e| format!("REGIO_ADDR {}: {e}", config.addr))?;
     let public_url = config.public_url.clone();

@@ -2,14 +2,16 @@
 //! living ledger of the last 60 days, so a new user has something real to look at.
 
 use super::auth::users::{self, NewUser};
-use super::db::audit::Actor;
-use super::db::{Db, currencies as currency_rows, now_ms, outbox as outbox_rows};
+use super::config::Config;
+use super::db::audit::{self, Actor, AuditEvent};
+use super::db::{Db, currencies as currency_rows, now_ms, outbox as outbox_rows, settings};
 use super::ledger::currencies::{self, CurrencyInput};
 use super::ledger::{BatchError, TransferInput, accounts, post_batch};
 use super::recon::Reconciler;
 use super::stripe::client::payment_details::{CustomPaymentMethod, CustomProcessor, PaymentOutcome};
 use super::stripe::client::payment_records::{ReportPayment, ReportRefund};
 use super::stripe::client::{Amount, IdempotencyKey, Metadata, StripeClient};
+use super::stripe::setup::DEMO_KEY;
 use crate::domain::AppError;
 use crate::domain::ledger::Source;
 use rand::rngs::StdRng;
@@ -38,6 +40,18 @@ const DAY_MS: i64 = 86_400_000;
 const DEMO_PAYMENT_METHOD: &str = "cpmt_regio_demo_sarubobo";
 const DEMO_PAYMENT_NAME: &str = "さるぼぼコイン";
 
+/// Demo mode reports made-up payments: with a live key they would land in a real Stripe account.
+pub fn refuse_live_key(config: &Config) -> Result<(), String> {
+    match &config.stripe_secret_key {
+        Some(key) if config.demo && key.trim().starts_with("sk_live_") => {
+            Err("REGIO_DEMO=1 refuses a live STRIPE_SECRET_KEY (sk_live_…): demo mode would report its \
+             made-up payments into a real Stripe account. Use an sk_test_ key, or none and demo mode starts its own emulator."
+                .into())
+        }
+        _ => Ok(()),
+    }
+}
+
 pub struct DemoLogin {
     pub email: &'static str,
     pub password: &'static str,
@@ -45,12 +59,56 @@ pub struct DemoLogin {
     pub fresh: bool,
 }
 
+/// Outside demo mode the demo admin, whose password is published, must not sign in: disables it
+/// (audited) and says whether it did.
+pub async fn disable_demo_admin(db: &Db) -> Result<bool, AppError> {
+    match super::db::users::find_by_email(db, DEMO_ADMIN_EMAIL).await? {
+        Some(admin) if !admin.disabled => {
+            users::disable_even_the_last_admin(db, &Actor::system(), &admin.id).await?;
+            Ok(true)
+        }
+        _ => Ok(false),
+    }
+}
+
+/// Marks a database demo mode created, at its first start.
+const DEMO_MARKER: &str = "demo_created_at";
+
+/// Demo mode adds an admin whose password is published, so it works only on a database it
+/// created: an empty one is marked as demo mode's at the first start; any other is refused.
+async fn claim_database(db: &Db, actor: &Actor) -> Result<(), AppError> {
+    let mut tx = db.begin_write().await?;
+    if !settings::exists(&mut tx.tx, DEMO_MARKER).await? {
+        if settings::holds_anything(&mut tx.tx).await? {
+            return Err(AppError::conflict(
+                "REGIO_DEMO=1 refuses this database: demo mode did not create it, and it already holds users or a ledger. \
+                 Demo mode would add an admin whose password is published. Start without REGIO_DEMO, or point DATABASE_URL at an empty database.",
+            ));
+        }
+        let now = now_ms();
+        settings::insert(&mut tx.tx, DEMO_MARKER, &now.to_string(), now).await?;
+        let event = AuditEvent { action: "demo.claim_database", target: "database", before: None, after: Some(serde_json::json!({ DEMO_MARKER: now })) };
+        audit::record(&mut tx.tx, actor, event).await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
 /// Creates the demo admin, currency and ledger unless they exist, and says how to sign in.
+/// Refuses a database demo mode did not create.
 pub async fn prepare(db: &Db) -> Result<DemoLogin, AppError> {
     let actor = Actor::system();
-    if super::db::users::find_by_email(db, DEMO_ADMIN_EMAIL).await?.is_none() {
-        let admin = NewUser::parse(DEMO_ADMIN_EMAIL, "Demo Admin", "admin", DEMO_ADMIN_PASSWORD)?;
-        users::create(db, &actor, admin).await?;
+    claim_database(db, &actor).await?;
+    match super::db::users::find_by_email(db, DEMO_ADMIN_EMAIL).await? {
+        None => {
+            let admin = NewUser::parse(DEMO_ADMIN_EMAIL, "Demo Admin", "admin", DEMO_ADMIN_PASSWORD)?;
+            users::create(db, &actor, admin).await?;
+        }
+        // A start outside demo mode disabled it; the login demo mode prints must work.
+        Some(admin) if admin.disabled => {
+            users::set_disabled(db, &actor, &admin.id, false).await?;
+        }
+        Some(_) => {}
     }
     let fresh = currency_rows::list(db).await?.is_empty();
     if fresh {
@@ -187,7 +245,7 @@ pub async fn stage_breaks(db: Db, stripe: StripeClient, emulator_url: String) ->
         <[outbox_rows::DeliveredPayment; 7]>::try_from(payments).map_err(|_| "the demo ledger has too few payments".to_string())?;
     let http = reqwest::Client::new();
     let dashboard = |record: &str, form: Vec<(&'static str, String)>| {
-        let request = http.post(format!("{emulator_url}/_emulator/payment_records/{record}")).form(&form);
+        let request = http.post(format!("{emulator_url}/_emulator/payment_records/{record}")).bearer_auth(DEMO_KEY).form(&form);
         async move { request.send().await.and_then(|r| r.error_for_status()).map(|_| ()).map_err(|e| e.to_string()) }
     };
     dashboard(&amount.record_id, vec![("amount_requested", (amount.fiat_amount - 100).to_string())]).await?;
@@ -195,6 +253,7 @@ pub async fn stage_breaks(db: Db, stripe: StripeClient, emulator_url: String) ->
     dashboard(&customer.record_id, vec![("customer", "cus_demo_someone_else".into())]).await?;
     dashboard(&currency.record_id, vec![("currency", "usd".into())]).await?;
     http.delete(format!("{emulator_url}/_emulator/payment_records/{}", deleted.record_id))
+        .bearer_auth(DEMO_KEY)
         .send()
         .await
         .and_then(|r| r.error_for_status())
@@ -228,4 +287,26 @@ pub async fn stage_breaks(db: Db, stripe: StripeClient, emulator_url: String) ->
 
     let demo = Actor { user_id: None, label: "demo".into(), ip: None };
     Reconciler::new(db, Some(stripe), std::time::Duration::ZERO).run(&demo, true).await.map(|_| ()).map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::refuse_live_key;
+    use crate::server::config::Config;
+
+    fn config(demo: bool, key: Option<&str>) -> Config {
+        let mut config = Config::for_bench("sqlite::memory:", "127.0.0.1:0".parse().expect("addr"));
+        config.demo = demo;
+        config.stripe_secret_key = key.map(String::from);
+        config
+    }
+
+    #[test]
+    fn demo_mode_refuses_a_live_stripe_key() {
+        let refused = refuse_live_key(&config(true, Some("sk_live_abc123"))).expect_err("a live key in demo mode");
+        assert!(refused.contains("sk_live_"), "{refused}");
+        assert!(refuse_live_key(&config(true, Some("sk_test_abc123"))).is_ok());
+        assert!(refuse_live_key(&config(true, None)).is_ok());
+        assert!(refuse_live_key(&config(false, Some("sk_live_abc123"))).is_ok(), "outside demo mode a live key is the point");
+    }
 }

@@ -3,6 +3,7 @@
 
 mod accounts;
 mod auth;
+mod demo;
 mod imports;
 mod ledger;
 mod ledger_limits;

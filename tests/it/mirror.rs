@@ -114,13 +114,13 @@ async fn scenario(backend: Backend) -> (TestApp, String) {
     let emulator = format!("http://{}", listener.local_addr().expect("addr"));
     tokio::spawn(regio::server::stripe::emulator::serve(listener));
     let faults = json!({ "error_rate": 0.08, "lost_rate": 0.08, "rate_limit": 150, "latency_ms": 2, "seed": 42 });
-    let response = reqwest::Client::new().post(format!("{emulator}/_emulator/faults")).json(&faults).send().await.expect("faults");
+    let response = crate::support::emulator_control().post(format!("{emulator}/_emulator/faults")).json(&faults).send().await.expect("faults");
     assert!(response.status().is_success());
     (app, emulator)
 }
 
 fn stripe(emulator: &str, rate: u32) -> StripeClient {
-    let mut config = ClientConfig::new(SecretKey::new("sk_test_regio_tests").expect("key")).with_base_url(emulator);
+    let mut config = ClientConfig::new(SecretKey::new(crate::support::EMULATOR_KEY).expect("key")).with_base_url(emulator);
     config.rate_limit = NonZeroU32::new(rate).map(RateLimit::per_second);
     config.retry = RetryPolicy { max_retries: 4, initial_backoff: Duration::from_millis(20), max_backoff: Duration::from_millis(200) };
     config.timeout = Duration::from_secs(5);
@@ -164,7 +164,7 @@ async fn drain(app: &TestApp, limit: Duration) {
 async fn assert_exactly_once(app: &TestApp, emulator: &str) {
     let failed: i64 = sqlx::query("SELECT COUNT(*) FROM outbox WHERE state <> 'delivered'").fetch_one(&app.db.pool).await.expect("count").get(0);
     assert_eq!(failed, 0);
-    let http = reqwest::Client::new();
+    let http = crate::support::emulator_control();
     let stats: Value = http.get(format!("{emulator}/_emulator/stats")).send().await.expect("stats").json().await.expect("json");
     for fault in ["injected_errors", "lost_responses", "rate_limited"] {
         assert!(stats[fault].as_i64().unwrap_or(0) > 0, "the emulator never injected {fault}: {stats}");

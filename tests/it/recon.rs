@@ -53,7 +53,42 @@ both_databases!(
     a_second_run_is_refused_while_the_lease_is_held_or_not_yet_expired,
     the_lease_lasts_a_minute_after_its_last_heartbeat,
     the_missing_refund_reaches_stripe_once_however_often_it_is_fixed,
+    the_export_streams_every_case_page_by_page,
 );
+
+/// More cases than the export reads at once: the file is streamed (no `Content-Length`, so it is
+/// not built in memory first) and holds every case exactly once, in queue order.
+async fn the_export_streams_every_case_page_by_page(backend: Backend) {
+    use regio::server::db::recon_cases::{self, Sighting};
+    let app = crate::support::spawn_app(backend).await;
+    app.add_user("vic@example.org", "viewer").await;
+    let sightings: Vec<Sighting> = (0..1_250)
+        .map(|n| Sighting {
+            class: BreakClass::OrphanInStripe,
+            subject: format!("pr_export_{n:05}"),
+            transaction_id: None,
+            record_id: Some(format!("pr_export_{n:05}")),
+            account_id: None,
+            currency: "jpy".into(),
+            amount: 100 + n,
+            summary: format!("orphan {n}"),
+        })
+        .collect();
+    let mut tx = app.db.begin_write().await.expect("begin");
+    let mut ids = recon_cases::open(&mut tx.tx, &sightings, regio::server::db::now_ms()).await.expect("open cases");
+    tx.commit().await.expect("commit");
+    ids.sort();
+
+    let viewer = app.signed_in("vic@example.org").await;
+    let response = viewer.get(app.url("/reconciliation/export")).send().await.expect("export");
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers().get(reqwest::header::CONTENT_LENGTH), None, "the export is streamed, not built first");
+    let csv = response.text().await.expect("csv body");
+    let mut lines = csv.lines();
+    assert_eq!(lines.next(), Some("case_id,class,state,age,first_seen,last_seen,transaction_id,record_id,account_id,account,amount,currency,summary,assignee"));
+    let exported: Vec<&str> = lines.map(|line| line.split(',').next().unwrap_or_default()).collect();
+    assert_eq!(exported, ids, "every case once, oldest first");
+}
 
 struct World {
     app: TestApp,
@@ -153,7 +188,7 @@ impl World {
     /// A change made by hand in the Dashboard to `reference`'s record (emulator-only route).
     async fn dashboard_edit(&self, reference: &str, form: &[(&str, &str)]) {
         let url = format!("{}/_emulator/payment_records/{}", self.emulator, self.record_of(reference).await);
-        let response = reqwest::Client::new().post(url).form(form).send().await.expect("edit");
+        let response = crate::support::emulator_control().post(url).form(form).send().await.expect("edit");
         assert_eq!(response.status(), 200, "{}", response.text().await.unwrap_or_default());
     }
 
@@ -162,7 +197,7 @@ impl World {
         match b {
             Break::RecordDeleted => {
                 let url = format!("{}/_emulator/payment_records/{}", self.emulator, self.record_of("p1").await);
-                assert_eq!(reqwest::Client::new().delete(url).send().await.expect("delete").status(), 200);
+                assert_eq!(crate::support::emulator_control().delete(url).send().await.expect("delete").status(), 200);
                 (BreakClass::MissingInStripe, self.id("p1"))
             }
             Break::PaymentRefused => {

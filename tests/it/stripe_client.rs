@@ -35,6 +35,9 @@ use serde_json::Value;
 use tokio::net::TcpListener;
 use tokio::sync::mpsc;
 
+/// The API key for the emulator's API and its control routes.
+const KEY: &str = "sk_test_regio_client";
+
 /// A fresh emulator on its own port, and a client pointed at it.
 struct Emulator {
     base: String,
@@ -50,7 +53,7 @@ impl Emulator {
     }
 
     fn client(&self, retry: RetryPolicy) -> StripeClient {
-        let mut config = ClientConfig::new(SecretKey::new("sk_test_regio_client").expect("key")).with_base_url(self.base.as_str());
+        let mut config = ClientConfig::new(SecretKey::new(KEY).expect("key")).with_base_url(self.base.as_str());
         config.retry = retry;
         config.rate_limit = Some(RateLimit::per_second(std::num::NonZeroU32::new(1000).expect("non-zero")));
         StripeClient::new(config).expect("client")
@@ -62,12 +65,13 @@ impl Emulator {
     }
 
     async fn faults(&self, settings: &[(&str, &str)]) {
-        let response = self.http.post(format!("{}/_emulator/faults", self.base)).form(settings).send().await.expect("faults");
+        let response = self.http.post(format!("{}/_emulator/faults", self.base)).bearer_auth(KEY).form(settings).send().await.expect("faults");
         assert!(response.status().is_success(), "fault settings refused: {:?}", response.text().await);
     }
 
     async fn stat(&self, name: &str) -> u64 {
-        let stats: Value = self.http.get(format!("{}/_emulator/stats", self.base)).send().await.expect("stats").json().await.expect("stats json");
+        let stats: Value =
+            self.http.get(format!("{}/_emulator/stats", self.base)).bearer_auth(KEY).send().await.expect("stats").json().await.expect("stats json");
         stats[name].as_u64().unwrap_or_else(|| panic!("no counter {name} in {stats}"))
     }
 }

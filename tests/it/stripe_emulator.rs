@@ -69,12 +69,12 @@ impl Emu {
     }
 
     async fn faults(&self, settings: Value) {
-        let r = self.http.post(format!("{}/_emulator/faults", self.base)).json(&settings).send().await.unwrap();
+        let r = self.http.post(format!("{}/_emulator/faults", self.base)).bearer_auth(KEY).json(&settings).send().await.unwrap();
         assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
     }
 
     async fn stats(&self) -> Value {
-        self.http.get(format!("{}/_emulator/stats", self.base)).send().await.unwrap().json().await.unwrap()
+        self.http.get(format!("{}/_emulator/stats", self.base)).bearer_auth(KEY).send().await.unwrap().json().await.unwrap()
     }
 
     async fn report(&self, value: i64, outcome: &str) -> Value {
@@ -727,11 +727,40 @@ async fn reset_forgets_everything() {
     let emu = start().await;
     emu.report(10, "guaranteed").await;
     emu.faults(json!({ "error_rate": 1.0 })).await;
-    let r = emu.http.post(format!("{}/_emulator/reset", emu.base)).send().await.unwrap();
+    let r = emu.http.post(format!("{}/_emulator/reset", emu.base)).bearer_auth(KEY).send().await.unwrap();
     assert_eq!(r.status(), 200);
     assert!(ids(&emu.list("/v1/payment_records").await).is_empty());
-    let bad = emu.http.post(format!("{}/_emulator/faults", emu.base)).json(&json!({ "error_rate": 2 })).send().await.unwrap();
+    let bad = emu.http.post(format!("{}/_emulator/faults", emu.base)).bearer_auth(KEY).json(&json!({ "error_rate": 2 })).send().await.unwrap();
     assert_eq!(bad.status(), 400);
+}
+
+/// A web page can make a browser post a form to any origin, but not with an `Authorization`
+/// header: requiring the API key keeps pages away from faults, reset and Dashboard edits.
+#[tokio::test]
+async fn control_routes_require_the_api_key() {
+    let emu = start().await;
+    let record = id(&emu.report(10, "guaranteed").await);
+    let control = |path: &str| format!("{}/_emulator/{path}", emu.base);
+    let form = "application/x-www-form-urlencoded";
+    let attempts = [
+        emu.http.post(control("faults")).header("content-type", form).body("error_rate=1"),
+        emu.http.post(control("reset")).header("content-type", form).body(""),
+        emu.http.post(control(&format!("payment_records/{record}"))).header("content-type", form).body("description=forged"),
+        emu.http.delete(control(&format!("payment_records/{record}"))),
+        emu.http.get(control("faults")),
+        emu.http.get(control("stats")),
+        emu.http.post(control("reset")).bearer_auth("sk_live_emulator_tests"),
+    ];
+    for attempt in attempts {
+        let (status, _, body) = emu.send(attempt).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
+        assert_eq!(body["error"]["type"].as_str(), Some("invalid_request_error"), "{body}");
+    }
+    assert_eq!(emu.list(&format!("/v1/payment_records/{record}")).await["description"], Value::Null);
+    assert_eq!(emu.list("/v1/payment_records").await["data"].as_array().map(Vec::len), Some(1));
+    emu.faults(json!({ "error_rate": 0.5 })).await;
+    let (status, _, faults) = emu.send(emu.http.get(control("faults")).bearer_auth(KEY)).await;
+    assert_eq!((status, faults["error_rate"].as_f64()), (StatusCode::OK, Some(0.5)));
 }
 
 #[tokio::test]
@@ -741,6 +770,7 @@ async fn a_dashboard_edit_changes_a_record_without_an_event() {
     let r = emu
         .http
         .post(format!("{}/_emulator/payment_records/{record}", emu.base))
+        .bearer_auth(KEY)
         .header("content-type", "application/x-www-form-urlencoded")
         .body("description=edited&metadata[note]=by+hand")
         .send()

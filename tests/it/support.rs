@@ -150,12 +150,22 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
     spawn_app_with(backend, None).await
 }
 
+/// The API key tests use with the emulator, for its Stripe API and its control routes alike.
+pub const EMULATOR_KEY: &str = "sk_test_regio_tests";
+
+/// A client for the emulator's control routes (`/_emulator/*`), which require an API key.
+pub fn emulator_control() -> reqwest::Client {
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(reqwest::header::AUTHORIZATION, format!("Bearer {EMULATOR_KEY}").parse().expect("authorization header"));
+    reqwest::Client::builder().default_headers(headers).build().expect("client")
+}
+
 /// A Stripe emulator of its own on a loopback port, and a client for it.
 pub async fn spawn_emulator() -> (String, StripeClient) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let url = format!("http://{}", listener.local_addr().expect("addr"));
     tokio::spawn(regio::server::stripe::emulator::serve(listener));
-    let key = SecretKey::new("sk_test_regio_tests").expect("key");
+    let key = SecretKey::new(EMULATOR_KEY).expect("key");
     let client = StripeClient::new(ClientConfig::new(key).with_base_url(url.as_str())).expect("client");
     (url, client)
 }

@@ -72,7 +72,7 @@ async fn a_failed_delivery_can_be_retried_by_support_only(backend: Backend) {
     assert_eq!(post(&app, &key, vec![item("t-1", "top_up", "5000", "op-1", "m-1"), item("p-1", "payment", "1200", "m-1", "shop-1")]).await.0, 200);
 
     // Stripe refuses every request while the fault lasts: the item parks as failed.
-    let http = reqwest::Client::new();
+    let http = crate::support::emulator_control();
     http.post(format!("{url}/_emulator/faults")).json(&json!({ "error_rate": 1 })).send().await.expect("faults");
     let options = WorkerOptions { idle_poll: Duration::from_millis(20), max_attempts: 1, ..WorkerOptions::default() };
     let (stop, stopped) = watch::channel(false);

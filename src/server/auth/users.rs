@@ -47,13 +47,19 @@ pub async fn create(db: &Db, actor: &Actor, input: NewUser) -> Result<UserView, 
 }
 
 pub async fn set_role(db: &Db, actor: &Actor, user_id: &str, role: Role) -> Result<UserView, AppError> {
-    change(db, actor, user_id, "user.set_role", |user| user.role = role, None).await
+    change(db, actor, user_id, "user.set_role", KeepAnAdmin::Yes, |user| user.role = role, None).await
 }
 
 /// Disabling also ends every session of the user.
 pub async fn set_disabled(db: &Db, actor: &Actor, user_id: &str, disabled: bool) -> Result<UserView, AppError> {
     let action = if disabled { "user.disable" } else { "user.enable" };
-    change(db, actor, user_id, action, |user| user.disabled = disabled, None).await
+    change(db, actor, user_id, action, KeepAnAdmin::Yes, |user| user.disabled = disabled, None).await
+}
+
+/// Disables a user even if it is the last active admin: the demo admin, whose password is
+/// published, when Regio starts outside demo mode (`regio user add` makes a real admin).
+pub async fn disable_even_the_last_admin(db: &Db, actor: &Actor, user_id: &str) -> Result<UserView, AppError> {
+    change(db, actor, user_id, "user.disable", KeepAnAdmin::No, |user| user.disabled = true, None).await
 }
 
 /// Also ends the user's sessions other than `keep_session` (the resetting admin's own, when
@@ -61,7 +67,7 @@ pub async fn set_disabled(db: &Db, actor: &Actor, user_id: &str, disabled: bool)
 pub async fn reset_password(db: &Db, actor: &Actor, user_id: &str, new_password: &str, keep_session: Option<&str>) -> Result<UserView, AppError> {
     let new_password = Password::parse(new_password)?;
     let hash = password::hash(&new_password).await.map_err(|e| internal("hashing a password", e))?;
-    change(db, actor, user_id, "user.reset_password", move |user| user.password_hash = hash, keep_session).await
+    change(db, actor, user_id, "user.reset_password", KeepAnAdmin::Yes, move |user| user.password_hash = hash, keep_session).await
 }
 
 pub async fn find_by_email(db: &Db, email: &str) -> Result<UserRow, AppError> {
@@ -76,11 +82,18 @@ fn target(user: &UserRow) -> String {
 /// Loads the user, applies `edit`, enforces the last-admin rule, writes and audits, all in one
 /// transaction; a change that disables the user or replaces their password ends their sessions
 /// (but `keep_session`) in it too.
+#[derive(PartialEq, Eq)]
+enum KeepAnAdmin {
+    Yes,
+    No,
+}
+
 async fn change(
     db: &Db,
     actor: &Actor,
     user_id: &str,
     action: &str,
+    keep: KeepAnAdmin,
     edit: impl FnOnce(&mut UserRow),
     keep_session: Option<&str>,
 ) -> Result<UserView, AppError> {
@@ -90,7 +103,7 @@ async fn change(
     edit(&mut after);
     let was_active_admin = before.role == Role::Admin && !before.disabled;
     let stays_active_admin = after.role == Role::Admin && !after.disabled;
-    if was_active_admin && !stays_active_admin {
+    if keep == KeepAnAdmin::Yes && was_active_admin && !stays_active_admin {
         ensure_another_admin(&mut tx, db, user_id).await?;
     }
     users::update(&mut tx, &after).await?;

@@ -14,6 +14,7 @@ pub mod recon_cases;
 pub mod recon_compare;
 pub mod recon_runs;
 pub mod sessions;
+pub mod settings;
 pub mod stripe_invoices;
 pub mod stripe_records;
 pub mod users;

@@ -288,7 +288,7 @@ pub async fn page(tx: &mut DbTx, query: &CaseQuery, after: Option<(i64, String)>
     filter.fetch_all_tx(tx).await?.iter().map(from_row).collect()
 }
 
-/// Every case the filter selects (for a bulk fix or an export).
+/// Every case the filter selects (for a bulk fix).
 pub async fn all(tx: &mut DbTx, query: &CaseQuery) -> Result<Vec<CaseRecord>, sqlx::Error> {
     let mut filter = SqlFilter::new(SELECT);
     query.apply(&mut filter);

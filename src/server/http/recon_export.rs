@@ -5,68 +5,111 @@ use super::caller::Caller;
 use crate::domain::recon::CaseFilter;
 use crate::domain::{AppError, Role};
 use crate::server::AppState;
-use crate::server::db::now_ms;
-use crate::server::db::recon_cases;
+use crate::server::db::recon_cases::{self, CaseQuery, CaseRecord};
+use crate::server::db::{Db, now_ms};
 use crate::server::recon::cases::{exponents, parse_filter, row_of};
+use axum::body::{Body, Bytes};
 use axum::extract::{Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Extension, Router};
+use futures_util::{Stream, StreamExt, TryStreamExt, stream};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+const HEADER: &str = "case_id,class,state,age,first_seen,last_seen,transaction_id,record_id,account_id,account,amount,currency,summary,assignee\n";
+/// Cases read per query while the file streams: memory stays flat however many cases match.
+const CHUNK: i64 = 500;
 
 pub fn routes() -> Router<AppState> {
     Router::new().route("/reconciliation/export", get(export))
 }
 
 async fn export(State(state): State<AppState>, Extension(caller): Extension<Caller>, Query(filter): Query<CaseFilter>) -> Response {
-    match csv(&state, &caller, &filter).await {
-        Ok(body) => ([(header::CONTENT_TYPE, "text/csv; charset=utf-8"), (header::CONTENT_DISPOSITION, "attachment; filename=\"regio-cases.csv\"")], body)
-            .into_response(),
+    match lines(&state, &caller, &filter).await {
+        Ok(lines) => {
+            let body = Body::from_stream(lines.inspect_err(|e| tracing::error!(error = %e, "reconciliation export stopped part-way")));
+            ([(header::CONTENT_TYPE, "text/csv; charset=utf-8"), (header::CONTENT_DISPOSITION, "attachment; filename=\"regio-cases.csv\"")], body)
+                .into_response()
+        }
         Err(e) => (StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR), e.to_string()).into_response(),
     }
 }
 
-/// Quotes a field when it holds a separator, a quote or a line break; a leading `=`, `+`, `-`
-/// or `@` is prefixed with `'` so a spreadsheet shows it instead of running it as a formula.
+/// Quotes a field when it holds a separator, a quote or a line break; a leading `=`, `+`, `-`,
+/// `@`, tab or carriage return (spreadsheets skip the last two before looking for a formula) is
+/// prefixed with `'` so a spreadsheet shows the cell instead of running it.
 fn cell(value: &str) -> String {
-    let value = if value.starts_with(['=', '+', '-', '@']) { format!("'{value}") } else { value.to_string() };
+    let value = if value.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{value}") } else { value.to_string() };
     if value.contains([',', '"', '\n', '\r']) { format!("\"{}\"", value.replace('"', "\"\"")) } else { value }
 }
 
-async fn csv(state: &AppState, caller: &Caller, filter: &CaseFilter) -> Result<String, AppError> {
+/// Checks the caller and the filter (so a refusal is a proper error status), then the file as a
+/// stream: the header line, then one chunk of lines per page of cases.
+async fn lines(state: &AppState, caller: &Caller, filter: &CaseFilter) -> Result<impl Stream<Item = Result<Bytes, sqlx::Error>> + use<>, AppError> {
     let user = caller.user.as_ref().ok_or(AppError::Unauthenticated)?;
     if !user.role.includes(Role::Viewer) {
         return Err(AppError::Forbidden);
     }
-    let query = parse_filter(&state.db, filter).await?;
-    let mut tx = state.db.begin_snapshot().await?;
-    let cases = recon_cases::all(&mut tx, &query).await?;
-    tx.commit().await?;
-    let exponents = exponents(&state.db).await?;
-    let now = now_ms();
-    let mut out = String::from("case_id,class,state,age,first_seen,last_seen,transaction_id,record_id,account_id,account,amount,currency,summary,assignee\n");
-    for case in &cases {
-        let r = row_of(case, &exponents, now);
-        let fields = [
-            r.id,
-            r.class.as_str().into(),
-            r.state.as_str().into(),
-            r.age.as_str().into(),
-            r.first_seen,
-            r.last_seen,
-            r.transaction_id.unwrap_or_default(),
-            r.record_id.unwrap_or_default(),
-            r.account_id.unwrap_or_default(),
-            r.account_name.unwrap_or_default(),
-            r.amount,
-            r.currency,
-            r.summary,
-            r.assignee.unwrap_or_default(),
-        ];
-        out.push_str(&fields.iter().map(|f| cell(f)).collect::<Vec<_>>().join(","));
-        out.push('\n');
-    }
-    Ok(out)
+    let query = Arc::new(parse_filter(&state.db, filter).await?);
+    let exponents = Arc::new(exponents(&state.db).await?);
+    let header = stream::once(async { Ok(Bytes::from_static(HEADER.as_bytes())) });
+    Ok(header.chain(pages(state.db.clone(), query, exponents, now_ms())))
+}
+
+enum Cursor {
+    Start,
+    After(i64, String),
+    Done,
+}
+
+/// Pages of cases in queue order, each read in its own short transaction and keyed on the last
+/// case of the page before, so a case is written once even if the queue changes meanwhile.
+fn pages(db: Db, query: Arc<CaseQuery>, exponents: Arc<HashMap<String, u32>>, now: i64) -> impl Stream<Item = Result<Bytes, sqlx::Error>> {
+    stream::try_unfold(Cursor::Start, move |cursor| {
+        let (db, query, exponents) = (db.clone(), query.clone(), exponents.clone());
+        async move {
+            let after = match cursor {
+                Cursor::Done => return Ok(None),
+                Cursor::Start => None,
+                Cursor::After(first_seen, id) => Some((first_seen, id)),
+            };
+            let mut tx = db.begin_snapshot().await?;
+            let cases = recon_cases::page(&mut tx, &query, after, CHUNK).await?;
+            tx.commit().await?;
+            let next = match cases.last() {
+                Some(last) if cases.len() as i64 == CHUNK => Cursor::After(last.first_seen, last.id.clone()),
+                Some(_) => Cursor::Done,
+                None => return Ok(None),
+            };
+            let chunk: String = cases.iter().map(|case| line(case, &exponents, now)).collect();
+            Ok(Some((Bytes::from(chunk), next)))
+        }
+    })
+}
+
+fn line(case: &CaseRecord, exponents: &HashMap<String, u32>, now: i64) -> String {
+    let r = row_of(case, exponents, now);
+    let fields = [
+        r.id,
+        r.class.as_str().into(),
+        r.state.as_str().into(),
+        r.age.as_str().into(),
+        r.first_seen,
+        r.last_seen,
+        r.transaction_id.unwrap_or_default(),
+        r.record_id.unwrap_or_default(),
+        r.account_id.unwrap_or_default(),
+        r.account_name.unwrap_or_default(),
+        r.amount,
+        r.currency,
+        r.summary,
+        r.assignee.unwrap_or_default(),
+    ];
+    let mut line = fields.iter().map(|f| cell(f)).collect::<Vec<_>>().join(",");
+    line.push('\n');
+    line
 }
 
 #[cfg(test)]
@@ -79,5 +122,12 @@ mod tests {
         assert_eq!(cell("a,b"), "\"a,b\"");
         assert_eq!(cell("say \"hi\""), "\"say \"\"hi\"\"\"");
         assert_eq!(cell("=HYPERLINK(1)"), "'=HYPERLINK(1)");
+        assert_eq!(cell("+1"), "'+1");
+        assert_eq!(cell("-1"), "'-1");
+        assert_eq!(cell("@SUM(A1)"), "'@SUM(A1)");
+        // Spreadsheets skip leading whitespace before deciding a cell is a formula.
+        assert_eq!(cell("\t=cmd|' /C calc'!A0"), "'\t=cmd|' /C calc'!A0");
+        assert_eq!(cell("\r=1+1"), "\"'\r=1+1\"");
+        assert_eq!(cell("a=b"), "a=b");
     }
 }

@@ -1,15 +1,19 @@
 //! Emulator-only routes under `/_emulator/`, outside Stripe's API and untouched by its faults:
 //! fault settings (JSON or form), reset, counters, how long idempotency keys are kept, and an
 //! edit a Dashboard user could make.
+//! They take the same API key as `/v1/`: a web page can make a browser post a form anywhere, but
+//! not with an `Authorization` header, so no page can change the emulator behind its user's back.
 
+use super::auth;
 use super::errors::{ApiError, ApiResult};
 use super::payment_records::Outcome;
 use super::request::Req;
 use super::{Emulator, form};
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Request, State};
 use axum::http::header::CONTENT_TYPE;
 use axum::http::{HeaderMap, StatusCode};
+use axum::middleware::{Next, from_fn};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -23,6 +27,14 @@ pub fn routes() -> Router<Emulator> {
         .route("/idempotency", post(set_idempotency))
         .route("/stats", get(stats))
         .route("/payment_records/{id}", post(edit_payment_record).delete(delete_payment_record))
+        .layer(from_fn(require_api_key))
+}
+
+async fn require_api_key(request: Request, next: Next) -> Response {
+    match auth::api_key(request.headers()) {
+        Ok(_) => next.run(request).await,
+        Err(e) => e.into_response(),
+    }
 }
 
 async fn faults(State(emu): State<Emulator>) -> Response {
