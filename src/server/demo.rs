@@ -295,7 +295,7 @@ mod tests {
     use crate::server::config::Config;
 
     fn config(demo: bool, key: Option<&str>) -> Config {
-        let mut config = Config::for_bench("sqlite::memory:", "127.0.0.1:0".parse().expect("addr"));
+        let mut config = Config::for_bench("sqlite::memory:", "127.0.0.1:0".parse().expect("addr")).expect("config");
         config.demo = demo;
         config.stripe_secret_key = key.map(String::from);
         config

@@ -256,7 +256,7 @@ async fn a_late_worker_cannot_overwrite_a_delivery(backend: Backend) {
 async fn a_claim_is_renewed_while_its_delivery_runs(backend: Backend) {
     let (app, _) = one_payment(backend).await;
     let (emulator, _) = spawn_emulator().await;
-    let http = reqwest::Client::new();
+    let http = crate::support::emulator_control();
     http.post(format!("{emulator}/_emulator/faults")).json(&json!({ "hold": true })).send().await.expect("hold");
     let (_stop, stopped) = watch::channel(false);
     let running = tokio::spawn(worker(&app, &emulator, Duration::from_millis(300)).run(stopped));
@@ -317,7 +317,7 @@ async fn a_delivery_sends_what_was_computed_at_posting(backend: Backend) {
 async fn a_retry_after_stripe_forgot_its_key_adopts_the_record_it_made(backend: Backend) {
     let (app, key) = one_payment(backend).await;
     let (emulator, test_client) = spawn_emulator().await;
-    let http = reqwest::Client::new();
+    let http = crate::support::emulator_control();
     let forget = http.post(format!("{emulator}/_emulator/idempotency")).json(&json!({ "retention_secs": 0 })).send().await.expect("forget keys");
     assert!(forget.status().is_success());
     let mut config = ClientConfig::new(SecretKey::new("sk_test_regio_tests").expect("key")).with_base_url(emulator.as_str());
