@@ -18,16 +18,17 @@ pub fn AccountDetailPage() -> impl IntoView {
     let query = use_query_map();
     let id = move || params.read().get("id").unwrap_or_default();
     let set_status = ServerAction::<SetAccountStatus>::new();
-    let user = Resource::new(|| (), |_| me());
-    let currencies = Resource::new(|| (), |_| list_currencies());
-    let account = Resource::new(move || (id(), set_status.version().get()), |(id, _)| account_detail(id));
+    // One resource for the head of the page: in the integration tests, three resources awaited in
+    // one `Suspend` once left a server render waiting forever.
+    let head =
+        Resource::new(move || (id(), set_status.version().get()), |(id, _)| async move { (me().await, account_detail(id).await, list_currencies().await) });
     let statement = Resource::new(move || (id(), query.read().get("before")), |(id, before)| account_statement(id, before));
     view! {
         <p class="muted"><a href="/accounts">"← Accounts"</a></p>
         <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || Suspend::new(async move {
-                let admin = user.await.ok().flatten().is_some_and(|u| u.role.includes(Role::Admin));
-                let (account, currencies) = (account.await, currencies.await);
+                let (user, account, currencies) = head.await;
+                let admin = user.ok().flatten().is_some_and(|u| u.role.includes(Role::Admin));
                 match account.and_then(|a| currencies.map(|c| (a, c))) {
                     Err(e) => view! { <Title text="Account"/> <ErrorNotice error=e/> }.into_any(),
                     Ok((account, currencies)) => view! {
