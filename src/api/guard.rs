@@ -35,10 +35,7 @@ where
 {
     let result = async {
         let (state, caller) = caller().await?;
-        let user = caller.user.ok_or(AppError::Unauthenticated)?;
-        if !user.role.includes(role) {
-            return Err(AppError::Forbidden);
-        }
+        let user = caller.authorize(role)?.clone();
         work(Ctx { state, user, ip: caller.ip }).await
     }
     .await;

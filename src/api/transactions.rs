@@ -14,6 +14,7 @@ pub async fn list_transactions(
     to: Option<String>,
     kind: Option<String>,
     account: Option<String>,
+    currency: Option<String>,
     min_amount: Option<String>,
     max_amount: Option<String>,
     mirror_state: Option<String>,
@@ -22,7 +23,7 @@ pub async fn list_transactions(
     use crate::domain::Role;
     use crate::server::ledger::queries::{self, TransactionQuery};
     super::guard::guarded(Role::Viewer, |ctx| async move {
-        let query = TransactionQuery { from, to, kind, account, min_amount, max_amount, mirror_state, before };
+        let query = TransactionQuery { from, to, kind, account, currency, min_amount, max_amount, mirror_state, before };
         let live = ctx.state.stripe.as_ref().is_some_and(|s| s.mode() == crate::server::stripe::client::KeyMode::Live);
         queries::transactions_page(&ctx.state.db, query, live).await
     })

@@ -69,6 +69,24 @@ text_enum!(
 );
 
 text_enum!(
+    /// Where a CSV import stands: checked (a dry run), then committed whole, or failed.
+    ImportStatus {
+        Checking => "checking",
+        Checked => "checked",
+        Committing => "committing",
+        Committed => "committed",
+        Failed => "failed",
+    }
+);
+
+impl ImportStatus {
+    /// Work on it is under way (its page follows the progress).
+    pub fn is_running(self) -> bool {
+        matches!(self, Self::Checking | Self::Committing)
+    }
+}
+
+text_enum!(
     /// Where a transaction entered Regio; external references are unique per source.
     Source { Api => "api", Csv => "csv", Demo => "demo", Console => "console" }
 );
@@ -269,7 +287,7 @@ pub struct ImportView {
     pub filename: String,
     pub created_by: String,
     pub created_at: String,
-    pub status: String,
+    pub status: ImportStatus,
     pub rows: i64,
     pub valid: i64,
     pub error_count: i64,

@@ -7,6 +7,11 @@ use std::fmt;
 use std::str::FromStr;
 
 text_enum!(
+    /// Where a Payment Record's money stands, read from its amounts (guaranteed wins).
+    RecordStatus { Guaranteed => "guaranteed", Failed => "failed", Canceled => "canceled", Pending => "pending" }
+);
+
+text_enum!(
     /// How the ledger and Stripe disagree.
     BreakClass {
         MissingInStripe => "missing_in_stripe",
@@ -188,6 +193,8 @@ pub struct CaseFilter {
     /// A user id, or "none" for unassigned cases.
     pub assignee: Option<String>,
     pub account: Option<String>,
+    /// The local currency the amounts are in (implied when there is one).
+    pub currency: Option<String>,
     pub min_amount: Option<String>,
     pub max_amount: Option<String>,
 }

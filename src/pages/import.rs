@@ -1,6 +1,6 @@
 use crate::api::imports::{CommitImport, import_status, list_imports};
 use crate::components::notice::{ActionOutcome, ErrorNotice};
-use crate::domain::ledger::ImportView;
+use crate::domain::ledger::{ImportStatus, ImportView};
 use leptos::prelude::*;
 use leptos_meta::{Meta, Title};
 use leptos_router::hooks::{use_params_map, use_query_map};
@@ -39,7 +39,7 @@ pub fn ImportPage() -> impl IntoView {
                                 {list.into_iter().map(|i| view! {
                                     <tr>
                                         <td><a href=format!("/imports/{}", i.id)>{i.filename}</a></td><td>{i.created_by}</td><td>{i.created_at}</td>
-                                        <td><span class="badge" data-import=i.status.clone()>{i.status.clone()}</span></td>
+                                        <td><span class="badge" data-import=i.status.as_str()>{i.status.as_str()}</span></td>
                                         <td class="num">{i.rows}</td><td class="num">{i.error_count}</td>
                                     </tr>
                                 }).collect_view()}
@@ -74,15 +74,15 @@ pub fn ImportDetailPage() -> impl IntoView {
 
 #[component]
 fn ImportDetail(i: ImportView, commit: ServerAction<CommitImport>) -> impl IntoView {
-    let running = matches!(i.status.as_str(), "checking" | "committing");
-    let can_commit = (i.status == "checked" && i.error_count == 0) || i.status == "failed";
+    let running = i.status.is_running();
+    let can_commit = (i.status == ImportStatus::Checked && i.error_count == 0) || i.status == ImportStatus::Failed;
     let (done, total) = i.progress.unwrap_or((0, i.rows as usize));
     view! {
         // The page reloads itself while work runs, so progress shows with or without scripts.
         {running.then(|| view! { <Meta http_equiv="refresh" content="1"/> })}
         <h1>{i.filename.clone()}</h1>
         <p>
-            <span class="badge" data-import=i.status.clone()>{i.status.clone()}</span>
+            <span class="badge" data-import=i.status.as_str()>{i.status.as_str()}</span>
             " " {i.rows} " rows · uploaded by " {i.created_by.clone()} " at " {i.created_at.clone()}
         </p>
         {running.then(|| view! {
@@ -99,7 +99,7 @@ fn ImportDetail(i: ImportView, commit: ServerAction<CommitImport>) -> impl IntoV
                 </tbody>
             </table>
         })}
-        {(i.status == "committed").then(|| view! { <p class="notice ok">"Recorded: " {i.valid} " transactions. Payments and refunds are on their way to Stripe."</p> })}
+        {(i.status == ImportStatus::Committed).then(|| view! { <p class="notice ok">"Recorded: " {i.valid} " transactions. Payments and refunds are on their way to Stripe."</p> })}
         {can_commit.then(|| view! {
             <section class="panel">
                 <h2>"Every row passed"</h2>

@@ -17,21 +17,21 @@ use leptos_router::params::ParamsMap;
 use std::time::Duration;
 
 /// The query parameters that make up a [`CaseFilter`], in the order of its fields.
-const FILTERS: [&str; 7] = ["class", "age", "state", "assignee", "account", "min_amount", "max_amount"];
+const FILTERS: [&str; 8] = ["class", "age", "state", "assignee", "account", "currency", "min_amount", "max_amount"];
 
 fn filter_from(query: &ParamsMap) -> CaseFilter {
-    let [class, age, state, assignee, account, min_amount, max_amount] =
+    let [class, age, state, assignee, account, currency, min_amount, max_amount] =
         FILTERS.map(|name| query.get(name).map(|v| v.trim().to_string()).filter(|v| !v.is_empty()));
-    CaseFilter { class, age, state, assignee, account, min_amount, max_amount }
+    CaseFilter { class, age, state, assignee, account, currency, min_amount, max_amount }
 }
 
 /// The filter as the fields of a form posting a `filter: CaseFilter` argument, so a bulk fix
 /// acts on exactly the selection the queue shows.
 fn filter_fields(filter: &CaseFilter) -> impl IntoView + use<> {
-    let CaseFilter { class, age, state, assignee, account, min_amount, max_amount } = filter.clone();
+    let CaseFilter { class, age, state, assignee, account, currency, min_amount, max_amount } = filter.clone();
     FILTERS
         .into_iter()
-        .zip([class, age, state, assignee, account, min_amount, max_amount])
+        .zip([class, age, state, assignee, account, currency, min_amount, max_amount])
         .filter_map(|(name, value)| value.map(|v| view! { <input type="hidden" name=format!("filter[{name}]") value=v/> }))
         .collect_view()
 }
@@ -108,6 +108,7 @@ pub fn ReconciliationPage() -> impl IntoView {
                 })}
             </Suspense>
             <label>"Account" <input type="text" name="account" placeholder="account id" prop:value=text("account")/></label>
+            <label>"Currency" <input type="text" name="currency" placeholder="code" size="6" title="The currency amounts are in (needed with several currencies)" prop:value=text("currency")/></label>
             <label>"Min amount" <input type="text" name="min_amount" inputmode="decimal" size="8" prop:value=text("min_amount")/></label>
             <label>"Max amount" <input type="text" name="max_amount" inputmode="decimal" size="8" prop:value=text("max_amount")/></label>
             <button type="submit">"Filter"</button>

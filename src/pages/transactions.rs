@@ -8,7 +8,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-const FILTERS: [&str; 7] = ["from", "to", "kind", "account", "min_amount", "max_amount", "mirror_state"];
+const FILTERS: [&str; 8] = ["from", "to", "kind", "account", "currency", "min_amount", "max_amount", "mirror_state"];
 
 /// The ledger beside Stripe: each transaction with the Payment Record that mirrors it.
 #[component]
@@ -17,8 +17,8 @@ pub fn TransactionsPage() -> impl IntoView {
     let param = move |name: &str| query.read().get(name);
     let page = Resource::new(
         move || (FILTERS.map(param), param("before")),
-        |([from, to, kind, account, min_amount, max_amount, mirror_state], before)| {
-            list_transactions(from, to, kind, account, min_amount, max_amount, mirror_state, before)
+        |([from, to, kind, account, currency, min_amount, max_amount, mirror_state], before)| {
+            list_transactions(from, to, kind, account, currency, min_amount, max_amount, mirror_state, before)
         },
     );
     let text = move |name: &'static str| move || param(name).unwrap_or_default();
@@ -35,6 +35,7 @@ pub fn TransactionsPage() -> impl IntoView {
                 </select>
             </label>
             <label>"Account" <input type="text" name="account" placeholder="reference" prop:value=text("account")/></label>
+            <label>"Currency" <input type="text" name="currency" placeholder="code" size="6" title="The currency amounts are in (needed with several currencies)" prop:value=text("currency")/></label>
             <label>"Min amount" <input type="text" name="min_amount" inputmode="decimal" size="8" prop:value=text("min_amount")/></label>
             <label>"Max amount" <input type="text" name="max_amount" inputmode="decimal" size="8" prop:value=text("max_amount")/></label>
             <label>"Stripe"

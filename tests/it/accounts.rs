@@ -25,9 +25,9 @@ async fn rpc(app: &TestApp, client: &reqwest::Client, endpoint: &str, form: &[(&
 
 /// A page as the server renders it, expecting `status` (server functions set the page's status).
 async fn page_answering(client: &reqwest::Client, app: &TestApp, path: &str, status: u16) -> String {
-    let response = client.get(app.url(path)).send().await.expect("page");
-    assert_eq!(response.status(), status, "GET {path}");
-    response.text().await.expect("html")
+    let (answered, html) = app.page(client, path).await;
+    assert_eq!(answered, status, "GET {path}");
+    html
 }
 
 async fn page(client: &reqwest::Client, app: &TestApp, path: &str) -> String {
@@ -35,7 +35,7 @@ async fn page(client: &reqwest::Client, app: &TestApp, path: &str) -> String {
 }
 
 async fn account_id(app: &TestApp, reference: &str) -> String {
-    sqlx::query("SELECT id FROM accounts WHERE external_ref = $1").bind(reference).fetch_one(&app.db.pool).await.expect("account").get(0)
+    sqlx::query("SELECT id FROM accounts WHERE external_ref = $1").bind(reference).fetch_one(&app.sql).await.expect("account").get(0)
 }
 
 /// The audit rows with `action`, oldest first: (target, actor, before, after) with the JSON parsed.
@@ -43,7 +43,7 @@ async fn audit_rows(app: &TestApp, action: &str) -> Vec<(String, String, Value, 
     let parse = |text: Option<String>| text.map_or(Value::Null, |t| serde_json::from_str(&t).expect("audit json"));
     sqlx::query("SELECT target, actor, before_json, after_json FROM audit_events WHERE action = $1 ORDER BY id")
         .bind(action)
-        .fetch_all(&app.db.pool)
+        .fetch_all(&app.sql)
         .await
         .expect("audit rows")
         .iter()
@@ -114,7 +114,7 @@ async fn viewers_read_accounts_but_cannot_change_anything(backend: Backend) {
         let (status, body) = rpc(&app, &viewer, endpoint, form).await;
         assert_eq!((status, body["kind"].as_str()), (403, Some("forbidden")), "{endpoint}");
     }
-    let opened: i64 = sqlx::query("SELECT COUNT(*) FROM accounts").fetch_one(&app.db.pool).await.expect("count").get(0);
+    let opened: i64 = sqlx::query("SELECT COUNT(*) FROM accounts").fetch_one(&app.sql).await.expect("count").get(0);
     assert_eq!(opened, 4);
     assert!(audit_rows(&app, "account.freeze").await.is_empty());
     assert!(audit_rows(&app, "api_key.create").await.len() == 1, "only the fixture's key");
@@ -225,7 +225,7 @@ async fn statement_running_balances_hold_across_pages(backend: Backend) {
     // sum of every entry up to and including it, in recording order.
     let entries: Vec<(String, String, i64)> = sqlx::query("SELECT transaction_id, currency, amount FROM entries WHERE account_id = $1 ORDER BY transaction_id")
         .bind(&aiko)
-        .fetch_all(&app.db.pool)
+        .fetch_all(&app.sql)
         .await
         .expect("entries")
         .iter()

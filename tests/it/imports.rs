@@ -37,7 +37,7 @@ fn import_id(response: &reqwest::Response) -> String {
 
 async fn count(app: &TestApp) -> i64 {
     use sqlx::Row;
-    sqlx::query("SELECT COUNT(*) FROM transactions").fetch_one(&app.db.pool).await.expect("count").get(0)
+    sqlx::query("SELECT COUNT(*) FROM transactions").fetch_one(&app.sql).await.expect("count").get(0)
 }
 
 async fn a_checked_file_is_committed_whole(backend: Backend) {
@@ -151,7 +151,7 @@ async fn an_import_interrupted_by_a_restart_fails_and_can_be_retried(backend: Ba
     }
     // What a crash leaves behind: the state written, the work gone with the process.
     for (id, state) in [(&committing, "committing"), (&checking, "checking")] {
-        sqlx::query("UPDATE imports SET status = $2 WHERE id = $1").bind(id).bind(state).execute(&app.db.pool).await.expect("update");
+        sqlx::query("UPDATE imports SET status = $2 WHERE id = $1").bind(id).bind(state).execute(&app.sql).await.expect("update");
     }
 
     let recovered = regio::server::ledger::import::fail_interrupted(&app.db).await.expect("recovery");

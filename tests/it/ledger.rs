@@ -71,13 +71,13 @@ pub fn item_errors(body: &Value) -> Vec<(i64, String)> {
 }
 
 pub async fn scalar(app: &TestApp, sql: &str) -> i64 {
-    sqlx::query(sql).fetch_one(&app.db.pool).await.expect(sql).get::<i64, _>(0)
+    sqlx::query(sql).fetch_one(&app.sql).await.expect(sql).get::<i64, _>(0)
 }
 
 pub async fn balance(app: &TestApp, reference: &str) -> i64 {
     sqlx::query("SELECT CAST(COALESCE(SUM(e.amount), 0) AS BIGINT) FROM entries e JOIN accounts a ON a.id = e.account_id WHERE a.external_ref = $1")
         .bind(reference)
-        .fetch_one(&app.db.pool)
+        .fetch_one(&app.sql)
         .await
         .expect("balance")
         .get::<i64, _>(0)
@@ -189,7 +189,7 @@ async fn balances_rules_and_frozen_accounts_are_enforced(backend: Backend) {
     assert_eq!(status, 422);
     assert_eq!(body["error"]["errors"][0]["index"], 1, "the operator does not make payments: {body}");
 
-    let shop = sqlx::query("SELECT id FROM accounts WHERE external_ref = 'shop-1'").fetch_one(&app.db.pool).await.expect("shop").get::<String, _>(0);
+    let shop = sqlx::query("SELECT id FROM accounts WHERE external_ref = 'shop-1'").fetch_one(&app.sql).await.expect("shop").get::<String, _>(0);
     accounts::set_status(&app.db, &Actor::cli(), &shop, regio::domain::ledger::AccountStatus::Frozen).await.expect("freeze");
     let (status, body) = post(&app, &key, vec![item("r-2", "redemption", "300", "shop-1", "op-1")]).await;
     assert_eq!(status, 422);
@@ -217,7 +217,7 @@ async fn refunds_are_limited_and_convert_at_the_payment_rate(backend: Backend) {
     let (status, body) = post(&app, &key, vec![refund("rf-1", "1"), refund("rf-2", "1"), refund("rf-3", "1")]).await;
     assert_eq!(status, 200, "{body}");
     let fiat: Vec<i64> = sqlx::query("SELECT fiat_amount FROM transactions WHERE kind IN ('payment', 'refund') ORDER BY external_ref")
-        .fetch_all(&app.db.pool)
+        .fetch_all(&app.sql)
         .await
         .expect("rows")
         .iter()

@@ -16,7 +16,7 @@ both_databases!(
 
 /// Every stored balance reads back as an integer (SQLite stores an overflowed sum as REAL).
 async fn assert_balances_are_integers(app: &TestApp) {
-    let rows = sqlx::query("SELECT balance FROM account_balances").fetch_all(&app.db.pool).await.expect("balances");
+    let rows = sqlx::query("SELECT balance FROM account_balances").fetch_all(&app.sql).await.expect("balances");
     for row in rows {
         row.try_get::<i64, _>(0).expect("an integer balance");
     }

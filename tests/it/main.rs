@@ -14,3 +14,4 @@ mod stripe_emulator;
 mod support;
 mod transactions;
 mod trust;
+mod whole_system;

@@ -49,7 +49,7 @@ async fn two_workers_never_deliver_one_item_twice() {
         let _ = w.await;
     }
     let per_worker: Vec<i64> = sqlx::query("SELECT COUNT(*) FROM outbox_attempts WHERE outcome = 'delivered' GROUP BY worker")
-        .fetch_all(&app.db.pool)
+        .fetch_all(&app.sql)
         .await
         .expect("attempts")
         .iter()
@@ -88,6 +88,21 @@ async fn a_worker_killed_mid_delivery_is_replaced_without_duplicates(backend: Ba
 /// fails a fifth of the requests: 500s, responses lost after the change was applied, 429s
 /// beyond its rate limit, and some latency.
 async fn scenario(backend: Backend) -> (TestApp, String) {
+    let (app, key) = funded_ledger(backend).await;
+    let (status, body) = post(&app, &key, payments(1_000)).await;
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = post(&app, &key, refunds(100, 7)).await;
+    assert_eq!(status, 200, "{body}");
+    // The token bucket only refuses a client faster than 150/s, which a loaded machine may never
+    // be; the first few requests are refused outright so every run meets a 429.
+    let emulator =
+        emulator_with_faults(json!({ "error_rate": 0.08, "lost_rate": 0.08, "rate_limit": 150, "rate_limit_next": 3, "latency_ms": 2, "seed": 42 })).await;
+    (app, emulator)
+}
+
+/// The app (which delivers nothing itself) with an operator, ten funded members, five shops
+/// and an API key.
+pub async fn funded_ledger(backend: Backend) -> (TestApp, String) {
     let app = spawn_app(backend).await;
     set_peg(&app, "1").await;
     let mut new = vec![accounts::NewAccount::parse("operator", "Issuer", "op-1").expect("account")];
@@ -95,28 +110,34 @@ async fn scenario(backend: Backend) -> (TestApp, String) {
     new.extend((0..5).map(|i| accounts::NewAccount::parse("merchant", &format!("Shop {i}"), &format!("shop-{i}")).expect("account")));
     accounts::open_many(&app.db, &Actor::cli(), new).await.expect("accounts");
     let key = api_keys::create(&app.db, &Actor::cli(), "payment-system").await.expect("key").1;
-
     let top_ups = (0..10).map(|i| item(&format!("t-{i}"), "top_up", "100000", "op-1", &format!("m-{i}"))).collect();
     assert_eq!(post(&app, &key, top_ups).await.0, 200);
-    let payments =
-        (0..1000).map(|i| item(&format!("p-{i}"), "payment", &(100 + i % 37).to_string(), &format!("m-{}", i % 10), &format!("shop-{}", i % 5))).collect();
-    assert_eq!(post(&app, &key, payments).await.0, 200);
-    let refunds = (0..100)
+    (app, key)
+}
+
+/// Payments `p-0…` of 100 to 136 coins from the members to the shops.
+pub fn payments(count: usize) -> Vec<Value> {
+    (0..count).map(|i| item(&format!("p-{i}"), "payment", &(100 + i % 37).to_string(), &format!("m-{}", i % 10), &format!("shop-{}", i % 5))).collect()
+}
+
+/// Partial refunds `r-0…` of 10 to 59 coins, of every `stride`-th payment.
+pub fn refunds(count: usize, stride: usize) -> Vec<Value> {
+    (0..count)
         .map(|i| {
-            let payment = i * 7;
+            let payment = i * stride;
             json!({ "external_ref": format!("r-{i}"), "kind": "refund", "currency": "SRB", "amount": (10 + i % 50).to_string(), "refund_of": format!("p-{payment}") })
         })
-        .collect();
-    let (status, body) = post(&app, &key, refunds).await;
-    assert_eq!(status, 200, "{body}");
+        .collect()
+}
 
+/// A Stripe emulator of its own on a loopback port, misbehaving as `faults` says.
+pub async fn emulator_with_faults(faults: Value) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let emulator = format!("http://{}", listener.local_addr().expect("addr"));
     tokio::spawn(regio::server::stripe::emulator::serve(listener));
-    let faults = json!({ "error_rate": 0.08, "lost_rate": 0.08, "rate_limit": 150, "latency_ms": 2, "seed": 42 });
     let response = crate::support::emulator_control().post(format!("{emulator}/_emulator/faults")).json(&faults).send().await.expect("faults");
     assert!(response.status().is_success());
-    (app, emulator)
+    emulator
 }
 
 fn stripe(emulator: &str, rate: u32) -> StripeClient {
@@ -132,18 +153,18 @@ fn worker(app: &TestApp, emulator: &str, claim: Duration) -> MirrorWorker {
     MirrorWorker::new(app.db.clone(), stripe(emulator, 200), options)
 }
 
-async fn delivered_and_open(app: &TestApp) -> (i64, i64) {
+pub async fn delivered_and_open(app: &TestApp) -> (i64, i64) {
     let row = sqlx::query(
         "SELECT CAST(COALESCE(SUM(CASE WHEN state = 'delivered' THEN 1 ELSE 0 END), 0) AS BIGINT), \
          CAST(COALESCE(SUM(CASE WHEN state <> 'delivered' THEN 1 ELSE 0 END), 0) AS BIGINT) FROM outbox",
     )
-    .fetch_one(&app.db.pool)
+    .fetch_one(&app.sql)
     .await
     .expect("outbox counts");
     (row.get(0), row.get(1))
 }
 
-async fn wait_until(app: &TestApp, limit: Duration, done: impl Fn(i64) -> bool) {
+pub async fn wait_until(app: &TestApp, limit: Duration, done: impl Fn(i64) -> bool) {
     let started = Instant::now();
     loop {
         let (delivered, open) = delivered_and_open(app).await;
@@ -155,14 +176,14 @@ async fn wait_until(app: &TestApp, limit: Duration, done: impl Fn(i64) -> bool) 
     }
 }
 
-async fn drain(app: &TestApp, limit: Duration) {
+pub async fn drain(app: &TestApp, limit: Duration) {
     wait_until(app, limit, |delivered| delivered == 1_100).await;
 }
 
 /// Stripe holds exactly one Payment Record per ledger payment, with the right amounts, and
 /// every refund counted once.
-async fn assert_exactly_once(app: &TestApp, emulator: &str) {
-    let failed: i64 = sqlx::query("SELECT COUNT(*) FROM outbox WHERE state <> 'delivered'").fetch_one(&app.db.pool).await.expect("count").get(0);
+pub async fn assert_exactly_once(app: &TestApp, emulator: &str) {
+    let failed: i64 = sqlx::query("SELECT COUNT(*) FROM outbox WHERE state <> 'delivered'").fetch_one(&app.sql).await.expect("count").get(0);
     assert_eq!(failed, 0);
     let http = crate::support::emulator_control();
     let stats: Value = http.get(format!("{emulator}/_emulator/stats")).send().await.expect("stats").json().await.expect("json");
@@ -175,7 +196,7 @@ async fn assert_exactly_once(app: &TestApp, emulator: &str) {
         "SELECT p.id, p.fiat_amount, CAST(COALESCE((SELECT SUM(r.fiat_amount) FROM transactions r WHERE r.corrects_id = p.id), 0) AS BIGINT) \
          FROM transactions p WHERE p.kind = 'payment'",
     )
-    .fetch_all(&app.db.pool)
+    .fetch_all(&app.sql)
     .await
     .expect("payments")
     .iter()
@@ -202,7 +223,7 @@ async fn assert_exactly_once(app: &TestApp, emulator: &str) {
         assert_eq!(record.metadata.get("regio_transaction_id"), Some(&reference));
     }
     let stored: Vec<(String, String)> = sqlx::query("SELECT transaction_id, stripe_id FROM outbox WHERE operation = 'report_payment'")
-        .fetch_all(&app.db.pool)
+        .fetch_all(&app.sql)
         .await
         .expect("outbox")
         .iter()
@@ -226,7 +247,7 @@ async fn one_payment(backend: Backend) -> (TestApp, String) {
 async fn outbox_row(app: &TestApp, operation: &str) -> (String, String, Option<String>) {
     let row = sqlx::query("SELECT id, state, stripe_id FROM outbox WHERE operation = $1 ORDER BY id DESC LIMIT 1")
         .bind(operation)
-        .fetch_one(&app.db.pool)
+        .fetch_one(&app.sql)
         .await
         .expect("outbox row");
     (row.get(0), row.get(1), row.get(2))
@@ -246,7 +267,7 @@ async fn a_late_worker_cannot_overwrite_a_delivery(backend: Backend) {
     let (_, state, stripe_id) = outbox_row(&app, "report_payment").await;
     assert_eq!((state.as_str(), stripe_id.as_deref()), ("delivered", Some("pr_fresh")), "the delivery stands as the claim holder recorded it");
     let late_attempts: i64 = sqlx::query("SELECT COUNT(*) FROM outbox_attempts WHERE worker = 'worker-late' AND outcome <> 'lost_claim'")
-        .fetch_one(&app.db.pool)
+        .fetch_one(&app.sql)
         .await
         .expect("count")
         .get(0);
@@ -294,7 +315,7 @@ async fn a_delivery_sends_what_was_computed_at_posting(backend: Backend) {
     // A new peg is accepted and applies to new payments only.
     set_peg(&app, "2").await;
     // A currency row changed behind Regio's back (an old database, a hand edit) changes nothing either.
-    sqlx::query("UPDATE currencies SET fiat_currency = 'usd', fiat_exponent = 2, exponent = 2").execute(&app.db.pool).await.expect("edit");
+    sqlx::query("UPDATE currencies SET fiat_currency = 'usd', fiat_exponent = 2, exponent = 2").execute(&app.sql).await.expect("edit");
     let (emulator, _) = spawn_emulator().await;
     let (_stop, stopped) = watch::channel(false);
     let running = tokio::spawn(worker(&app, &emulator, Duration::from_secs(60)).run(stopped));
@@ -308,7 +329,7 @@ async fn a_delivery_sends_what_was_computed_at_posting(backend: Backend) {
 
     let admin = "admin@example.com";
     app.add_user(admin, "admin").await;
-    let page = app.signed_in(admin).await.get(app.url("/settings")).send().await.expect("settings").text().await.expect("page");
+    let (_, page) = app.page(&app.signed_in(admin).await, "/settings").await;
     assert!(page.contains("A new rate applies to new payments only"), "the settings page says what a new peg changes");
 }
 
@@ -337,7 +358,7 @@ async fn a_retry_after_stripe_forgot_its_key_adopts_the_record_it_made(backend: 
                 .collect::<Vec<_>>()
         }
     };
-    let payment: String = sqlx::query("SELECT id FROM transactions WHERE external_ref = 'p-1'").fetch_one(&app.db.pool).await.expect("p-1").get(0);
+    let payment: String = sqlx::query("SELECT id FROM transactions WHERE external_ref = 'p-1'").fetch_one(&app.sql).await.expect("p-1").get(0);
 
     // The payment: made, its answer lost.
     lose_next(1).await.expect("lose");
@@ -363,7 +384,7 @@ async fn a_retry_after_stripe_forgot_its_key_adopts_the_record_it_made(backend: 
     paid["invoice"] = invoice.clone().into();
     let (status, body) = post(&app, &key, vec![paid]).await;
     assert_eq!(status, 200, "{body}");
-    let invoice_payment: String = sqlx::query("SELECT id FROM transactions WHERE external_ref = 'ip-1'").fetch_one(&app.db.pool).await.expect("ip-1").get(0);
+    let invoice_payment: String = sqlx::query("SELECT id FROM transactions WHERE external_ref = 'ip-1'").fetch_one(&app.sql).await.expect("ip-1").get(0);
     let started = Instant::now();
     let outbox_id = loop {
         let (id, state, _) = outbox_row(&app, "report_payment").await;

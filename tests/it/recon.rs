@@ -10,7 +10,7 @@ use regio::domain::recon::{BreakClass, CaseFilter, CaseState, FixKind};
 use regio::server::db::audit::Actor;
 use regio::server::db::{now_ms, recon_runs};
 use regio::server::mirror::{MirrorWorker, WorkerOptions};
-use regio::server::recon::fixes::{self, FixRequest};
+use regio::server::recon::case::fixes::{self, FixRequest};
 use regio::server::recon::{ReconError, Reconciler};
 use regio::server::stripe::client::customers::CreateCustomer;
 use regio::server::stripe::client::invoice_items::{CreateInvoiceItem, ItemCharge};
@@ -135,7 +135,7 @@ impl World {
         let (status, body) = post(&self.app, &self.api_key, items).await;
         assert_eq!(status, 200, "{body}");
         self.ids = sqlx::query("SELECT external_ref, id FROM transactions")
-            .fetch_all(&self.app.db.pool)
+            .fetch_all(&self.app.sql)
             .await
             .expect("ids")
             .iter()
@@ -154,7 +154,7 @@ impl World {
         let running = tokio::spawn(worker.run(stopped));
         let deadline = Instant::now() + Duration::from_secs(60);
         loop {
-            let pending: i64 = sqlx::query("SELECT COUNT(*) FROM outbox WHERE state = 'pending'").fetch_one(&self.app.db.pool).await.expect("pending").get(0);
+            let pending: i64 = sqlx::query("SELECT COUNT(*) FROM outbox WHERE state = 'pending'").fetch_one(&self.app.sql).await.expect("pending").get(0);
             if pending == 0 {
                 break;
             }
@@ -171,7 +171,7 @@ impl World {
         self.post(vec![item]).await;
         sqlx::query("UPDATE outbox SET state = 'failed', last_error = 'refused by Stripe' WHERE transaction_id = $1")
             .bind(self.id(&reference))
-            .execute(&self.app.db.pool)
+            .execute(&self.app.sql)
             .await
             .expect("fail delivery");
     }
@@ -179,7 +179,7 @@ impl World {
     async fn record_of(&self, reference: &str) -> String {
         sqlx::query("SELECT stripe_id FROM outbox WHERE transaction_id = $1 AND operation = 'report_payment'")
             .bind(self.id(reference))
-            .fetch_one(&self.app.db.pool)
+            .fetch_one(&self.app.sql)
             .await
             .expect("record")
             .get("stripe_id")
@@ -251,7 +251,7 @@ impl World {
                 self.deliver().await;
                 let refused: String = sqlx::query("SELECT state FROM outbox WHERE transaction_id = $1")
                     .bind(self.id("ip2"))
-                    .fetch_one(&self.app.db.pool)
+                    .fetch_one(&self.app.sql)
                     .await
                     .expect("delivery")
                     .get("state");
@@ -274,7 +274,7 @@ impl World {
     /// Every case as `(class, subject) -> (id, state)`.
     async fn cases(&self) -> HashMap<(String, String), (String, String)> {
         sqlx::query("SELECT id, class, subject, state FROM recon_cases")
-            .fetch_all(&self.app.db.pool)
+            .fetch_all(&self.app.sql)
             .await
             .expect("cases")
             .iter()
@@ -586,7 +586,7 @@ async fn run_now_is_for_support_and_audited(backend: Backend) {
     assert_eq!(started.status(), 200, "{}", started.text().await.unwrap_or_default());
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
-        let running: i64 = sqlx::query("SELECT COUNT(*) FROM recon_runs WHERE status = 'running'").fetch_one(&w.app.db.pool).await.expect("runs").get(0);
+        let running: i64 = sqlx::query("SELECT COUNT(*) FROM recon_runs WHERE status = 'running'").fetch_one(&w.app.sql).await.expect("runs").get(0);
         if running == 0 {
             break;
         }
@@ -634,7 +634,7 @@ async fn the_missing_refund_reaches_stripe_once_however_often_it_is_fixed(backen
     let mut w = World::new(backend).await;
     w.post(vec![refund("r1", "p1", "100")]).await;
     // Its delivery counts as done, yet Stripe never got it: Stripe is short by 100.
-    sqlx::query("UPDATE outbox SET state = 'delivered' WHERE transaction_id = $1").bind(w.id("r1")).execute(&w.app.db.pool).await.expect("lose refund");
+    sqlx::query("UPDATE outbox SET state = 'delivered' WHERE transaction_id = $1").bind(w.id("r1")).execute(&w.app.sql).await.expect("lose refund");
     w.reconcile(true).await;
     let p1 = w.id("p1");
     let case = w.assert_cases(&[(BreakClass::RefundMismatch, &p1, CaseState::Open)]).await.remove(0);
@@ -656,7 +656,7 @@ async fn the_missing_refund_reaches_stripe_once_however_often_it_is_fixed(backen
 
     let record = w.stripe.payment_records().retrieve(&w.record_of("p1").await, &[]).await.expect("record");
     assert_eq!(record.payment.amount_refunded.value, 100, "the missing 100 reached Stripe once");
-    let queued: i64 = sqlx::query("SELECT COUNT(*) FROM outbox WHERE case_id = $1").bind(&case).fetch_one(&w.app.db.pool).await.expect("count").get(0);
+    let queued: i64 = sqlx::query("SELECT COUNT(*) FROM outbox WHERE case_id = $1").bind(&case).fetch_one(&w.app.sql).await.expect("count").get(0);
     assert_eq!(queued, 1, "one fix refund queued");
     w.reconcile(false).await;
     w.assert_cases(&[(BreakClass::RefundMismatch, &p1, CaseState::Closed)]).await;

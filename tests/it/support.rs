@@ -33,14 +33,24 @@ macro_rules! both_databases {
         mod $name {
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn sqlite() {
-                super::$name($crate::support::Backend::Sqlite).await
+                $crate::support::unless_stuck(super::$name($crate::support::Backend::Sqlite)).await
             }
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn postgres() {
-                super::$name($crate::support::Backend::Postgres).await
+                $crate::support::unless_stuck(super::$name($crate::support::Backend::Postgres)).await
             }
         }
     )*};
+}
+
+/// Far beyond any scenario's run time even on a loaded 2-core machine: a scenario still running
+/// then is stuck, and failing it by name beats holding CI until its overall limit.
+const STUCK_AFTER: Duration = Duration::from_secs(300);
+
+pub async fn unless_stuck(scenario: impl Future<Output = ()>) {
+    if tokio::time::timeout(STUCK_AFTER, scenario).await.is_err() {
+        panic!("stuck: still running after {} s", STUCK_AFTER.as_secs());
+    }
 }
 
 /// A database that exists for one test and is dropped after it.
@@ -120,6 +130,9 @@ pub fn uuid_simple() -> String {
 pub struct TestApp {
     pub base: String,
     pub db: Db,
+    /// The test's own connection to the app's database, to inspect and stage rows as an operator
+    /// with `psql` or `sqlite3` would (the app's pool is private to its `db` module).
+    pub sql: sqlx::AnyPool,
     pub state: AppState,
     /// How far the app's clock runs ahead of the system's, in ms (see `advance_clock`).
     clock_offset: Arc<AtomicI64>,
@@ -180,6 +193,7 @@ pub async fn spawn_app_configured(backend: Backend, stripe: Option<StripeClient>
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let addr = listener.local_addr().expect("addr");
     let db = Db::connect(&database.url).await.expect("connect and migrate");
+    let sql = sqlx::any::AnyPoolOptions::new().max_connections(2).connect(&database.url).await.expect("test connection");
     let mut config = test_config(&database.url, addr);
     configure(&mut config);
     let mut state = http::app_state(config, db.clone(), stripe);
@@ -187,14 +201,21 @@ pub async fn spawn_app_configured(backend: Backend, stripe: Option<StripeClient>
     let offset = clock_offset.clone();
     state.clock = Clock::from_fn(move || now_ms() + offset.load(Ordering::SeqCst));
     tokio::spawn(http::serve(listener, http::router(state.clone())));
-    TestApp { base: format!("http://{addr}"), db, state, clock_offset, _database: database }
+    TestApp { base: format!("http://{addr}"), db, sql, state, clock_offset, _database: database }
 }
 
 /// A client that keeps cookies, does not follow redirects, and sends `origin` as `Origin`.
 pub fn browser(origin: &str) -> reqwest::Client {
     let mut headers = reqwest::header::HeaderMap::new();
     headers.insert(reqwest::header::ORIGIN, origin.parse().expect("origin header"));
-    reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).default_headers(headers).build().expect("client")
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .default_headers(headers)
+        // A page whose server render stalls fails its request by name instead of hanging the test.
+        .timeout(Duration::from_secs(60))
+        .build()
+        .expect("client")
 }
 
 impl TestApp {
@@ -217,6 +238,26 @@ impl TestApp {
         client.post(self.url(&format!("/rpc/{endpoint}"))).form(form).send().await.expect("request")
     }
 
+    /// A page as the server renders it: its status and HTML. Leptos 0.8 can leave a streamed
+    /// render waiting forever when a resource finishes on one thread while its `Suspense` looks
+    /// on another (leptos-rs/leptos#4851, #4673; rare, seen on a loaded 2-core machine). A
+    /// person reloads; so does this, once, saying so. A second stall fails the test.
+    pub async fn page(&self, client: &reqwest::Client, path: &str) -> (u16, String) {
+        let load = || async {
+            let response = client.get(self.url(path)).timeout(Duration::from_secs(20)).send().await?;
+            let status = response.status().as_u16();
+            Ok::<_, reqwest::Error>((status, response.text().await?))
+        };
+        match load().await {
+            Ok(page) => page,
+            Err(e) if e.is_timeout() => {
+                eprintln!("GET {path}: the server render stalled ({e}); loading it again");
+                load().await.unwrap_or_else(|e| panic!("GET {path}, loaded again: {e}"))
+            }
+            Err(e) => panic!("GET {path}: {e}"),
+        }
+    }
+
     pub async fn login(&self, client: &reqwest::Client, email: &str, password: &str) -> reqwest::Response {
         self.call(client, "login", &[("email", email), ("password", password)]).await
     }
@@ -233,7 +274,7 @@ impl TestApp {
     pub async fn audit_actions(&self) -> Vec<(String, String)> {
         use sqlx::Row;
         sqlx::query("SELECT action, target FROM audit_events ORDER BY id")
-            .fetch_all(&self.db.pool)
+            .fetch_all(&self.sql)
             .await
             .expect("audit rows")
             .iter()

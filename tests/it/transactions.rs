@@ -97,7 +97,7 @@ async fn a_failed_delivery_can_be_retried_by_support_only(backend: Backend) {
 async fn wait_for_state(app: &crate::support::TestApp, state: &str) -> String {
     use sqlx::Row;
     for _ in 0..400 {
-        let row = sqlx::query("SELECT id, state FROM outbox WHERE operation = 'report_payment'").fetch_one(&app.db.pool).await.expect("outbox");
+        let row = sqlx::query("SELECT id, state FROM outbox WHERE operation = 'report_payment'").fetch_one(&app.sql).await.expect("outbox");
         if row.get::<String, _>("state") == state {
             return row.get("id");
         }

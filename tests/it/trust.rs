@@ -84,7 +84,7 @@ async fn ipv6_callers_behind_a_trusted_proxy_are_throttled_per_64(backend: Backe
 
     use sqlx::Row;
     let ips: Vec<String> = sqlx::query("SELECT ip FROM audit_events WHERE action = 'auth.login_failed' ORDER BY id")
-        .fetch_all(&app.db.pool)
+        .fetch_all(&app.sql)
         .await
         .expect("audit")
         .iter()

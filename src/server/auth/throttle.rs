@@ -6,9 +6,9 @@
 //! password is checked (and turned into a success if it matches), inside the transaction that
 //! counted the failures, so concurrent guesses cannot all see room under the limit.
 
+use crate::server::db::Db;
 use crate::server::db::audit::{self, Actor, AuditEvent};
 use crate::server::db::login_attempts::{self, Outcome};
-use crate::server::db::{Db, DbKind};
 use std::net::{IpAddr, Ipv6Addr};
 
 pub const MAX_FAILURES: usize = 5;
@@ -43,17 +43,11 @@ pub enum Verdict {
     Locked { until_ms: i64 },
 }
 
-/// Arbitrary key of the PostgreSQL advisory lock that serialises sign-in verdicts across
-/// instances (on SQLite the single writer already does).
-const VERDICT_LOCK: i64 = 0x7265_6769_6f5f_6c67;
-
 /// Counts the failures for `email` and `actor`'s IP (`ip_key`) and records the attempt, in one
 /// write transaction: the attempt as throttled if a lock is on, else as a provisional failure.
 pub async fn judge(db: &Db, actor: &Actor, email: &str, ip_key: &str, now_ms: i64) -> Result<Verdict, sqlx::Error> {
     let mut tx = db.begin_write().await?;
-    if db.kind == DbKind::Postgres {
-        sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(VERDICT_LOCK).execute(&mut *tx.tx).await?;
-    }
+    login_attempts::serialize_verdicts(db.kind, &mut tx.tx).await?;
     // A failure that can still be part of a lock is at most two windows old.
     let series = login_attempts::failures_since(&mut tx.tx, email, ip_key, now_ms - 2 * WINDOW_MS).await?;
     let verdict = match series.iter().filter_map(|s| locked_until(s, now_ms)).max() {

@@ -1,5 +1,5 @@
 use super::{Db, DbTx, format_ms, now_ms};
-use crate::domain::ledger::{ImportRowError, ImportView};
+use crate::domain::ledger::{ImportRowError, ImportStatus, ImportView};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
@@ -28,11 +28,11 @@ pub async fn insert(db: &Db, new: &NewImport<'_>) -> Result<(), sqlx::Error> {
 }
 
 /// Moves an import from `from` to `to`; `false` if it was not in `from` (someone else moved it).
-pub async fn transition(db: &Db, id: &str, from: &str, to: &str) -> Result<bool, sqlx::Error> {
+pub async fn transition(db: &Db, id: &str, from: ImportStatus, to: ImportStatus) -> Result<bool, sqlx::Error> {
     let done = sqlx::query("UPDATE imports SET status = $3, updated_at = $4 WHERE id = $1 AND status = $2")
         .bind(id)
-        .bind(from)
-        .bind(to)
+        .bind(from.as_str())
+        .bind(to.as_str())
         .bind(now_ms())
         .execute(&db.pool)
         .await?;
@@ -40,17 +40,21 @@ pub async fn transition(db: &Db, id: &str, from: &str, to: &str) -> Result<bool,
 }
 
 /// Imports in a running state (`checking`, `committing`), oldest first.
-pub async fn running(tx: &mut DbTx) -> Result<Vec<(String, String)>, sqlx::Error> {
+pub async fn running(tx: &mut DbTx) -> Result<Vec<(String, ImportStatus)>, sqlx::Error> {
     let rows = sqlx::query("SELECT id, status FROM imports WHERE status IN ('checking', 'committing') ORDER BY id").fetch_all(&mut **tx).await?;
-    rows.iter().map(|r| Ok((r.try_get("id")?, r.try_get("status")?))).collect()
+    rows.iter().map(|r| Ok((r.try_get("id")?, status(r)?))).collect()
+}
+
+fn status(row: &AnyRow) -> Result<ImportStatus, sqlx::Error> {
+    super::parse_text(row, "status")
 }
 
 /// Marks a running import failed with `error`, if it is still in `status`.
-pub async fn fail(tx: &mut DbTx, id: &str, status: &str, error: &ImportRowError) -> Result<bool, sqlx::Error> {
+pub async fn fail(tx: &mut DbTx, id: &str, status: ImportStatus, error: &ImportRowError) -> Result<bool, sqlx::Error> {
     let errors_json = serde_json::to_string(&[error]).unwrap_or_else(|_| "[]".into());
     let done = sqlx::query("UPDATE imports SET status = 'failed', error_count = 1, errors_json = $3, updated_at = $4 WHERE id = $1 AND status = $2")
         .bind(id)
-        .bind(status)
+        .bind(status.as_str())
         .bind(errors_json)
         .bind(now_ms())
         .execute(&mut **tx)
@@ -58,11 +62,19 @@ pub async fn fail(tx: &mut DbTx, id: &str, status: &str, error: &ImportRowError)
     Ok(done.rows_affected() == 1)
 }
 
-pub async fn record_check(db: &Db, id: &str, status: &str, valid: i64, errors: &[ImportRowError], error_count: i64, summary: &str) -> Result<(), sqlx::Error> {
+pub async fn record_check(
+    db: &Db,
+    id: &str,
+    status: ImportStatus,
+    valid: i64,
+    errors: &[ImportRowError],
+    error_count: i64,
+    summary: &str,
+) -> Result<(), sqlx::Error> {
     let errors_json = serde_json::to_string(errors).unwrap_or_else(|_| "[]".into());
     sqlx::query("UPDATE imports SET status = $2, valid_count = $3, error_count = $4, errors_json = $5, summary_json = $6, updated_at = $7 WHERE id = $1")
         .bind(id)
-        .bind(status)
+        .bind(status.as_str())
         .bind(valid)
         .bind(error_count)
         .bind(errors_json)
@@ -81,7 +93,7 @@ fn view(row: &AnyRow) -> Result<ImportView, sqlx::Error> {
         filename: row.try_get("filename")?,
         created_by: row.try_get("created_by")?,
         created_at: format_ms(row.try_get("created_at")?),
-        status: row.try_get("status")?,
+        status: status(row)?,
         rows: row.try_get("row_count")?,
         valid: row.try_get("valid_count")?,
         error_count: row.try_get("error_count")?,

@@ -142,6 +142,7 @@ pub struct TransactionFilter {
     pub to_ms: Option<i64>,
     pub kind: Option<TransactionKind>,
     pub account_id: Option<String>,
+    pub currency: Option<String>,
     pub min_amount: Option<i64>,
     pub max_amount: Option<i64>,
     pub mirror_state: Option<MirrorState>,
@@ -215,6 +216,9 @@ pub async fn list_views(db: &Db, filter: &TransactionFilter) -> Result<(Vec<Tran
     if let Some(account) = &filter.account_id {
         query.and("t.id IN (SELECT transaction_id FROM entries WHERE account_id =", Param::Text(account.clone()));
         query.push(")");
+    }
+    if let Some(currency) = &filter.currency {
+        query.and("t.currency =", Param::Text(currency.clone()));
     }
     if let Some(min) = filter.min_amount {
         query.and("t.amount >=", Param::Int(min));

@@ -1,4 +1,4 @@
-use super::{DbTx, new_id};
+use super::{DbKind, DbTx, new_id};
 use sqlx::Row;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -16,6 +16,19 @@ impl Outcome {
             Outcome::Throttled => "throttled",
         }
     }
+}
+
+/// Arbitrary key of the PostgreSQL advisory lock that serialises sign-in verdicts across
+/// instances (on SQLite the single writer already does).
+const VERDICT_LOCK: i64 = 0x7265_6769_6f5f_6c67;
+
+/// Waits until no other instance is judging a sign-in, for the rest of the transaction, so that
+/// concurrent wrong guesses are counted one after another.
+pub async fn serialize_verdicts(kind: DbKind, tx: &mut DbTx) -> Result<(), sqlx::Error> {
+    if kind == DbKind::Postgres {
+        sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(VERDICT_LOCK).execute(&mut **tx).await?;
+    }
+    Ok(())
 }
 
 /// Records an attempt made at `at_ms` and returns its id.

@@ -35,7 +35,7 @@ pub enum DbKind {
 
 #[derive(Debug, Clone)]
 pub struct Db {
-    pub pool: AnyPool,
+    pool: AnyPool,
     /// Where `begin_write` transactions run: on SQLite one connection of its own.
     writer: AnyPool,
     pub kind: DbKind,
@@ -178,6 +178,12 @@ fn create_sqlite_folder(url: &str) -> Result<(), sqlx::Error> {
         std::fs::create_dir_all(parent)?;
     }
     Ok(())
+}
+
+/// Reads a text column holding one of a state enum's names (`MirrorState`, `RunStatus`, …).
+pub(crate) fn parse_text<T: FromStr<Err = String>>(row: &sqlx::any::AnyRow, column: &str) -> Result<T, sqlx::Error> {
+    use sqlx::Row;
+    row.try_get::<String, _>(column)?.parse().map_err(|e: String| sqlx::Error::Decode(e.into()))
 }
 
 /// Milliseconds since the Unix epoch, UTC: how every time is stored.

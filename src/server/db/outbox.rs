@@ -1,8 +1,7 @@
 //! The durable outbox: work that must reach Stripe, claimed by workers, retried until it lands.
 
 use super::{Db, DbKind, DbTx, Param, format_ms, insert_rows, new_id, now_ms};
-use crate::domain::ledger::{DeliveryAttemptView, MirrorView};
-use crate::server::stripe::client::IdempotencyKey;
+use crate::domain::ledger::{DeliveryAttemptView, MirrorState, MirrorView};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
@@ -39,7 +38,7 @@ pub struct OutboxItem {
     pub transaction_id: String,
     pub operation: Operation,
     pub idempotency_key: String,
-    pub state: String,
+    pub state: MirrorState,
     pub attempts: i64,
     pub next_attempt_at: i64,
     pub last_error: Option<String>,
@@ -68,7 +67,7 @@ fn from_row(row: &AnyRow) -> Result<OutboxItem, sqlx::Error> {
         transaction_id: row.try_get("transaction_id")?,
         operation: operation.parse().map_err(|e: String| sqlx::Error::Decode(e.into()))?,
         idempotency_key: row.try_get("idempotency_key")?,
-        state: row.try_get("state")?,
+        state: super::parse_text(row, "state")?,
         attempts: row.try_get("attempts")?,
         next_attempt_at: row.try_get("next_attempt_at")?,
         last_error: row.try_get("last_error")?,
@@ -81,29 +80,25 @@ fn from_row(row: &AnyRow) -> Result<OutboxItem, sqlx::Error> {
     })
 }
 
-/// The idempotency key of an operation on a transaction: derived, never random, so every retry
-/// and every restart sends the same key and Stripe makes the object once.
-pub fn idempotency_key(transaction_id: &str, operation: Operation) -> String {
-    match IdempotencyKey::derive(transaction_id, operation.as_str()) {
-        Ok(key) => key.as_str().to_string(),
-        // Operation names are fixed lower-case words and ids are UUIDs, so this cannot happen;
-        // the same formula keeps the key stable even so.
-        Err(_) => format!("{}/{transaction_id}", operation.as_str()),
-    }
+/// A delivery to queue: `operation` on a transaction, under the key the mirror derived for it.
+pub struct NewDelivery {
+    pub transaction_id: String,
+    pub operation: Operation,
+    pub idempotency_key: String,
 }
 
-/// Queues `operation` for each transaction, inside the caller's transaction.
-pub async fn enqueue(tx: &mut DbTx, items: &[(String, Operation)]) -> Result<(), sqlx::Error> {
+/// Queues each delivery, inside the caller's transaction.
+pub async fn enqueue(tx: &mut DbTx, deliveries: &[NewDelivery]) -> Result<(), sqlx::Error> {
     let now = now_ms();
-    let rows = items
+    let rows = deliveries
         .iter()
-        .map(|(transaction_id, operation)| {
+        .map(|d| {
             vec![
                 Param::Text(new_id()),
-                Param::Text(transaction_id.clone()),
-                Param::Text(operation.as_str().into()),
-                Param::Text(idempotency_key(transaction_id, *operation)),
-                Param::Text("pending".into()),
+                Param::Text(d.transaction_id.clone()),
+                Param::Text(d.operation.as_str().into()),
+                Param::Text(d.idempotency_key.clone()),
+                Param::Text(MirrorState::Pending.as_str().into()),
                 Param::Int(now),
                 Param::Int(now),
                 Param::Int(now),
@@ -281,7 +276,7 @@ pub async fn mirror_of(db: &Db, transaction_id: &str) -> Result<Option<MirrorVie
         outbox_id: item.id,
         operation: item.operation.as_str().to_string(),
         idempotency_key: item.idempotency_key,
-        state: item.state.parse().map_err(|e: String| sqlx::Error::Decode(e.into()))?,
+        state: item.state,
         attempts,
     }))
 }
@@ -316,19 +311,20 @@ pub struct FixRefund {
     pub record_id: String,
     pub amount: i64,
     pub reference: String,
+    /// Derived from `reference` by the mirror, so the same refund is queued once.
+    pub idempotency_key: String,
 }
 
-/// Queues `refund` unless the same reference is already queued (the key is derived from it).
+/// Queues `refund` unless one with the same key is already queued.
 pub async fn enqueue_fix_refund(tx: &mut DbTx, refund: &FixRefund) -> Result<(), sqlx::Error> {
     let now = now_ms();
-    let key = idempotency_key(&refund.reference, Operation::ReportRefund);
     sqlx::query(
         "INSERT INTO outbox (id, transaction_id, operation, idempotency_key, state, next_attempt_at, created_at, updated_at, case_id, record_id, amount, reference) \
          VALUES ($1, $2, 'report_refund', $3, 'pending', $4, $4, $4, $5, $6, $7, $8) ON CONFLICT (idempotency_key) DO NOTHING",
     )
     .bind(new_id())
     .bind(&refund.transaction_id)
-    .bind(key)
+    .bind(&refund.idempotency_key)
     .bind(now)
     .bind(&refund.case_id)
     .bind(&refund.record_id)

@@ -237,6 +237,7 @@ pub struct CaseQuery {
     /// `Some(None)`: unassigned.
     pub assignee: Option<Option<String>>,
     pub account_id: Option<String>,
+    pub currency: Option<String>,
     pub min_amount: Option<i64>,
     pub max_amount: Option<i64>,
     pub now: i64,
@@ -264,6 +265,9 @@ impl CaseQuery {
         }
         if let Some(account) = &self.account_id {
             filter.and("c.account_id =", Param::Text(account.clone()));
+        }
+        if let Some(currency) = &self.currency {
+            filter.and("c.currency =", Param::Text(currency.clone()));
         }
         if let Some(min) = self.min_amount {
             filter.and("c.amount >=", Param::Int(min));

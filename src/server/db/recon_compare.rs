@@ -2,6 +2,7 @@
 //! matched to it, keeping only pairs that disagree (or transactions with no record).
 
 use super::DbTx;
+use crate::domain::recon::RecordStatus;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
@@ -34,7 +35,7 @@ pub struct StripeSide {
     pub currency: String,
     pub amount_requested: i64,
     pub amount_refunded: i64,
-    pub status: String,
+    pub status: RecordStatus,
     pub customer: Option<String>,
 }
 
@@ -101,7 +102,7 @@ fn from_row(row: &AnyRow) -> Result<Pair, sqlx::Error> {
             currency: row.try_get("record_currency")?,
             amount_requested: row.try_get("amount_requested")?,
             amount_refunded: row.try_get("amount_refunded")?,
-            status: row.try_get("status")?,
+            status: super::parse_text(row, "status")?,
             customer: row.try_get("customer")?,
         }),
         None => None,

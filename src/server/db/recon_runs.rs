@@ -2,6 +2,7 @@
 //! time.
 
 use super::{Db, DbTx, now_ms};
+use crate::domain::recon::RunStatus;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
@@ -12,7 +13,7 @@ pub struct RunRow {
     pub finished_at: Option<i64>,
     pub started_by: String,
     pub full_scan: bool,
-    pub status: String,
+    pub status: RunStatus,
     pub phase: String,
     pub records_read: i64,
     pub breaks_json: String,
@@ -28,7 +29,7 @@ fn from_row(row: &AnyRow) -> Result<RunRow, sqlx::Error> {
         finished_at: row.try_get("finished_at")?,
         started_by: row.try_get("started_by")?,
         full_scan: row.try_get::<i64, _>("full_scan")? != 0,
-        status: row.try_get("status")?,
+        status: super::parse_text(row, "status")?,
         phase: row.try_get("phase")?,
         records_read: row.try_get("records_read")?,
         breaks_json: row.try_get("breaks_json")?,
@@ -112,12 +113,12 @@ pub async fn progress(db: &Db, id: &str, phase: &str, records_read: i64) -> Resu
 
 pub async fn finish(db: &Db, id: &str, outcome: Result<&str, &str>) -> Result<(), sqlx::Error> {
     let (status, breaks, error) = match outcome {
-        Ok(breaks) => ("succeeded", breaks, None),
-        Err(error) => ("failed", "{}", Some(error)),
+        Ok(breaks) => (RunStatus::Succeeded, breaks, None),
+        Err(error) => (RunStatus::Failed, "{}", Some(error)),
     };
     sqlx::query("UPDATE recon_runs SET status = $2, breaks_json = $3, error = $4, finished_at = $5, phase = 'Finished', heartbeat_at = $5 WHERE id = $1")
         .bind(id)
-        .bind(status)
+        .bind(status.as_str())
         .bind(breaks)
         .bind(error)
         .bind(now_ms())

@@ -2,6 +2,7 @@
 //! transaction it mirrors when one can be found.
 
 use super::{DbTx, Param, insert_rows_then, select_in};
+use crate::domain::recon::RecordStatus;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 use std::collections::HashMap;
@@ -16,8 +17,7 @@ pub struct SnapshotRecord {
     pub amount_requested: i64,
     pub amount_guaranteed: i64,
     pub amount_refunded: i64,
-    /// guaranteed, failed, canceled or pending.
-    pub status: String,
+    pub status: RecordStatus,
     pub customer: Option<String>,
     pub payment_method_type: Option<String>,
     pub payment_reference: Option<String>,
@@ -46,7 +46,7 @@ fn from_row(row: &AnyRow) -> Result<StoredRecord, sqlx::Error> {
             amount_requested: row.try_get("amount_requested")?,
             amount_guaranteed: row.try_get("amount_guaranteed")?,
             amount_refunded: row.try_get("amount_refunded")?,
-            status: row.try_get("status")?,
+            status: super::parse_text(row, "status")?,
             customer: row.try_get("customer")?,
             payment_method_type: row.try_get("payment_method_type")?,
             payment_reference: row.try_get("payment_reference")?,
@@ -95,7 +95,7 @@ pub async fn upsert(tx: &mut DbTx, records: &[SnapshotRecord], now: i64) -> Resu
                 Param::Int(r.amount_requested),
                 Param::Int(r.amount_guaranteed),
                 Param::Int(r.amount_refunded),
-                Param::Text(r.status.clone()),
+                Param::Text(r.status.as_str().into()),
                 Param::OptText(r.customer.clone()),
                 Param::OptText(r.payment_method_type.clone()),
                 Param::OptText(r.payment_reference.clone()),

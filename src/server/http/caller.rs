@@ -1,8 +1,10 @@
 //! Who is calling: resolved once per request from the session and put in the request's
 //! extensions, where server functions and pages read it.
 
+use crate::domain::{AppError, Role};
 use crate::server::AppState;
 use crate::server::auth::{CurrentUser, session};
+use crate::server::db::audit::Actor;
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{Method, StatusCode};
 use axum::middleware::Next;
@@ -15,6 +17,23 @@ pub struct Caller {
     pub user: Option<CurrentUser>,
     /// The caller's address (see `client_ip`), as audit rows record it.
     pub ip: String,
+}
+
+impl Caller {
+    /// The one authorization check, for server functions and plain routes alike: 401 for
+    /// nobody, 403 for a role too small.
+    pub fn authorize(&self, role: Role) -> Result<&CurrentUser, AppError> {
+        let user = self.user.as_ref().ok_or(AppError::Unauthenticated)?;
+        if !user.role.includes(role) {
+            return Err(AppError::Forbidden);
+        }
+        Ok(user)
+    }
+
+    /// Who audit rows name for this caller's actions.
+    pub fn actor(&self, user: &CurrentUser) -> Actor {
+        user.actor(Some(self.ip.clone()))
+    }
 }
 
 /// Paths anyone may load.

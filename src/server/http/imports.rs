@@ -28,10 +28,7 @@ async fn upload(State(state): State<AppState>, Extension(caller): Extension<Call
 }
 
 async fn receive(state: &AppState, caller: &Caller, mut multipart: Multipart) -> Result<String, AppError> {
-    let user = caller.user.as_ref().ok_or(AppError::Unauthenticated)?;
-    if !user.role.includes(Role::Admin) {
-        return Err(AppError::Forbidden);
-    }
+    let user = caller.authorize(Role::Admin)?;
     while let Some(field) = multipart.next_field().await.map_err(|e| AppError::validation("file", e.body_text()))? {
         if field.name() != Some("file") {
             continue;
@@ -39,7 +36,7 @@ async fn receive(state: &AppState, caller: &Caller, mut multipart: Multipart) ->
         let filename = field.file_name().unwrap_or("upload.csv").to_string();
         let bytes = field.bytes().await.map_err(|e| AppError::validation("file", e.body_text()))?;
         let text = String::from_utf8(bytes.to_vec()).map_err(|_| AppError::validation("file", "the file is not UTF-8 text"))?;
-        return import::upload(&state.db, &state.imports, &user.actor(Some(caller.ip.clone())), &filename, text).await;
+        return import::upload(&state.db, &state.imports, &caller.actor(user), &filename, text).await;
     }
     Err(AppError::validation("file", "choose a CSV file"))
 }

@@ -7,7 +7,7 @@ use crate::domain::{AppError, Role};
 use crate::server::AppState;
 use crate::server::db::recon_cases::{self, CaseQuery, CaseRecord};
 use crate::server::db::{Db, now_ms};
-use crate::server::recon::cases::{exponents, parse_filter, row_of};
+use crate::server::recon::case::{exponents, parse_filter, row_of};
 use axum::body::{Body, Bytes};
 use axum::extract::{Query, State};
 use axum::http::{StatusCode, header};
@@ -48,10 +48,7 @@ fn cell(value: &str) -> String {
 /// Checks the caller and the filter (so a refusal is a proper error status), then the file as a
 /// stream: the header line, then one chunk of lines per page of cases.
 async fn lines(state: &AppState, caller: &Caller, filter: &CaseFilter) -> Result<impl Stream<Item = Result<Bytes, sqlx::Error>> + use<>, AppError> {
-    let user = caller.user.as_ref().ok_or(AppError::Unauthenticated)?;
-    if !user.role.includes(Role::Viewer) {
-        return Err(AppError::Forbidden);
-    }
+    caller.authorize(Role::Viewer)?;
     let query = Arc::new(parse_filter(&state.db, filter).await?);
     let exponents = Arc::new(exponents(&state.db).await?);
     let header = stream::once(async { Ok(Bytes::from_static(HEADER.as_bytes())) });

@@ -4,7 +4,7 @@
 use super::input::{ItemError, TransferInput};
 use super::posting::{Pending, check_in, post_in};
 use crate::domain::AppError;
-use crate::domain::ledger::{ImportRowError, Source};
+use crate::domain::ledger::{ImportRowError, ImportStatus, Source};
 use crate::server::db::audit::{self, Actor, AuditEvent};
 use crate::server::db::imports::{self, NewImport};
 use crate::server::db::{Db, new_id};
@@ -97,11 +97,11 @@ pub async fn upload(db: &Db, jobs: &ImportJobs, actor: &Actor, filename: &str, t
 /// a restart): the whole file or nothing. Every row is checked again inside the commit.
 pub async fn commit(db: &Db, jobs: &ImportJobs, actor: &Actor, id: &str) -> Result<(), AppError> {
     let import = imports::find(db, id).await?.ok_or_else(|| AppError::not_found("import"))?;
-    if import.status == "checked" && import.error_count > 0 {
+    if import.status == ImportStatus::Checked && import.error_count > 0 {
         return Err(AppError::conflict("Fix the rows with errors and upload the file again: an import is committed whole."));
     }
-    let committable = matches!(import.status.as_str(), "checked" | "failed");
-    if !committable || !imports::transition(db, id, &import.status, "committing").await? {
+    let committable = matches!(import.status, ImportStatus::Checked | ImportStatus::Failed);
+    if !committable || !imports::transition(db, id, import.status, ImportStatus::Committing).await? {
         return Err(AppError::conflict(format!("This import is {} and cannot be committed.", import.status)));
     }
     let text = imports::content(db, id).await?.unwrap_or_default();
@@ -123,12 +123,12 @@ pub async fn fail_interrupted(db: &Db) -> Result<usize, sqlx::Error> {
             field: "file".into(),
             message: format!("Regio restarted while this import was {status}; nothing was recorded. Commit it to check and record it again."),
         };
-        if imports::fail(&mut tx.tx, &id, &status, &error).await? {
+        if imports::fail(&mut tx.tx, &id, status, &error).await? {
             let event = AuditEvent {
                 action: "import.interrupted",
                 target: &format!("import:{id}"),
                 before: Some(json!({ "status": status })),
-                after: Some(json!({ "status": "failed" })),
+                after: Some(json!({ "status": ImportStatus::Failed })),
             };
             audit::record(&mut tx.tx, &Actor::system(), event).await?;
             failed += 1;
@@ -144,7 +144,7 @@ async fn run(db: Db, jobs: ImportJobs, actor: Actor, id: String, rows: Vec<Trans
     if let Err(e) = result {
         tracing::error!(error = %e, import = %id, "CSV import failed");
         let failed = [ImportRowError { row: 0, field: "file".into(), message: "the import stopped on a server error; it has been logged".into() }];
-        let _ = imports::record_check(&db, &id, "failed", 0, &failed, 1, "[]").await;
+        let _ = imports::record_check(&db, &id, ImportStatus::Failed, 0, &failed, 1, "[]").await;
     }
 }
 
@@ -166,7 +166,7 @@ async fn post_all(db: &Db, jobs: &ImportJobs, actor: &Actor, id: &str, rows: Vec
     if !commit {
         let (valid, errors) = check_file(db, jobs, id, &rows).await?;
         let error_count = errors.len() as i64;
-        return imports::record_check(db, id, "checked", valid as i64, &shown(errors), error_count, &summary).await;
+        return imports::record_check(db, id, ImportStatus::Checked, valid as i64, &shown(errors), error_count, &summary).await;
     }
     // One transaction, so later rows see earlier ones and the file is recorded whole or not at all.
     let mut tx = db.begin_write().await?;
@@ -182,15 +182,15 @@ async fn post_all(db: &Db, jobs: &ImportJobs, actor: &Actor, id: &str, rows: Vec
         let event = AuditEvent {
             action: "import.commit",
             target: &format!("import:{id}"),
-            before: Some(json!({ "status": "committing" })),
-            after: Some(json!({ "status": "committed", "rows": valid })),
+            before: Some(json!({ "status": ImportStatus::Committing })),
+            after: Some(json!({ "status": ImportStatus::Committed, "rows": valid })),
         };
         audit::record(&mut tx.tx, actor, event).await?;
         tx.commit().await?;
-        imports::record_check(db, id, "committed", valid as i64, &[], 0, &summary).await
+        imports::record_check(db, id, ImportStatus::Committed, valid as i64, &[], 0, &summary).await
     } else {
         drop(tx);
-        imports::record_check(db, id, "checked", valid as i64, &shown(errors), error_count, &summary).await
+        imports::record_check(db, id, ImportStatus::Checked, valid as i64, &shown(errors), error_count, &summary).await
     }
 }
 

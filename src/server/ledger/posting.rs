@@ -9,8 +9,9 @@ use crate::server::db::accounts::{self, Account};
 use crate::server::db::audit::{self, Actor, AuditEvent};
 use crate::server::db::currencies::{self, Currency};
 use crate::server::db::ledger::{self, LedgerTransaction};
-use crate::server::db::outbox::{self, Operation};
+use crate::server::db::outbox::{self, NewDelivery, Operation};
 use crate::server::db::{Db, DbKind, DbTx, new_id, now_ms};
+use crate::server::mirror;
 use rust_decimal::Decimal;
 use serde_json::json;
 use std::collections::{HashMap, HashSet};
@@ -317,12 +318,15 @@ async fn write(tx: &mut DbTx, source: Source, actor: &Actor, checked: &Checked) 
     // A fixed order keeps concurrent writers on PostgreSQL from deadlocking on balance rows.
     touched.sort();
     accounts::add_to_balances(tx, &touched).await?;
-    let queued: Vec<(String, Operation)> = new_transactions
+    let queued: Vec<NewDelivery> = new_transactions
         .iter()
-        .filter_map(|t| match t.kind {
-            TransactionKind::Payment | TransactionKind::InvoicePayment => Some((t.id.clone(), Operation::ReportPayment)),
-            TransactionKind::Refund => Some((t.id.clone(), Operation::ReportRefund)),
-            _ => None,
+        .filter_map(|t| {
+            let operation = match t.kind {
+                TransactionKind::Payment | TransactionKind::InvoicePayment => Operation::ReportPayment,
+                TransactionKind::Refund => Operation::ReportRefund,
+                _ => return None,
+            };
+            Some(NewDelivery { transaction_id: t.id.clone(), operation, idempotency_key: mirror::idempotency_key(&t.id, operation) })
         })
         .collect();
     outbox::enqueue(tx, &queued).await?;

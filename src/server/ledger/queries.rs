@@ -3,6 +3,7 @@
 use crate::domain::AppError;
 use crate::domain::ledger::{MirrorState, TransactionKind, TransactionPage};
 use crate::domain::money::parse_amount;
+use crate::server::db::currencies::Currency;
 use crate::server::db::ledger::{self, TransactionFilter};
 use crate::server::db::{Db, accounts, currencies};
 
@@ -15,6 +16,8 @@ pub struct TransactionQuery {
     pub kind: Option<String>,
     /// An account's external reference.
     pub account: Option<String>,
+    /// The local currency's code; amounts are read in it.
+    pub currency: Option<String>,
     pub min_amount: Option<String>,
     pub max_amount: Option<String>,
     pub mirror_state: Option<String>,
@@ -25,6 +28,43 @@ fn given(value: Option<String>) -> Option<String> {
     value.map(|v| v.trim().to_string()).filter(|v| !v.is_empty())
 }
 
+/// An amount range as a filter types it, read in the currency it filters on.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct AmountRange {
+    pub currency: Option<String>,
+    pub min: Option<i64>,
+    pub max: Option<i64>,
+}
+
+/// Reads `min_amount` and `max_amount` with the exponent of `currency` (a code of `known`):
+/// an amount means nothing without its currency, so with several currencies one must be
+/// chosen, and with one it is implied.
+pub fn amount_range(known: &[Currency], currency: Option<String>, min: Option<String>, max: Option<String>) -> Result<AmountRange, AppError> {
+    let chosen = match given(currency) {
+        Some(code) => Some(known.iter().find(|c| c.code == code).ok_or_else(|| AppError::validation("currency", format!("there is no currency '{code}'")))?),
+        None => None,
+    };
+    let (min, max) = (given(min), given(max));
+    let in_currency = match (chosen, &min, &max) {
+        (Some(c), _, _) => Some(c),
+        (None, None, None) => None,
+        (None, _, _) => match known {
+            [only] => Some(only),
+            _ => {
+                let field = if min.is_some() { "min_amount" } else { "max_amount" };
+                return Err(AppError::validation(field, "choose the currency the amount is in"));
+            }
+        },
+    };
+    let read = |field: &str, raw: Option<String>| -> Result<Option<i64>, AppError> {
+        match (raw, in_currency) {
+            (Some(r), Some(c)) => parse_amount(&r, c.exponent).map(Some).map_err(|e| AppError::validation(field, e.to_string())),
+            _ => Ok(None),
+        }
+    };
+    Ok(AmountRange { currency: in_currency.map(|c| c.code.clone()), min: read("min_amount", min)?, max: read("max_amount", max)? })
+}
+
 /// Midnight UTC of a `YYYY-MM-DD` day, in ms.
 pub fn day_start_ms(field: &str, date: &str) -> Result<i64, AppError> {
     let format = time::macros::format_description!("[year]-[month]-[day]");
@@ -33,12 +73,7 @@ pub fn day_start_ms(field: &str, date: &str) -> Result<i64, AppError> {
 }
 
 pub async fn transactions_page(db: &Db, q: TransactionQuery, live: bool) -> Result<TransactionPage, AppError> {
-    // Amount filters are in the local currency; with several currencies the finest exponent
-    // reads every amount a person can type.
-    let exponent = currencies::list(db).await?.iter().map(|c| c.exponent).max().unwrap_or(0);
-    let amount = |field: &str, raw: Option<String>| -> Result<Option<i64>, AppError> {
-        given(raw).map(|r| parse_amount(&r, exponent).map_err(|e| AppError::validation(field, e.to_string()))).transpose()
-    };
+    let amounts = amount_range(&currencies::list(db).await?, q.currency, q.min_amount, q.max_amount)?;
     let account_id = match given(q.account) {
         None => None,
         // An unknown account matches nothing, which the page shows as an empty result.
@@ -49,12 +84,63 @@ pub async fn transactions_page(db: &Db, q: TransactionQuery, live: bool) -> Resu
         to_ms: given(q.to).map(|d| day_start_ms("to", &d).map(|ms| ms + 86_400_000)).transpose()?,
         kind: given(q.kind).map(|k| k.parse::<TransactionKind>().map_err(|e| AppError::validation("kind", e))).transpose()?,
         account_id,
-        min_amount: amount("min_amount", q.min_amount)?,
-        max_amount: amount("max_amount", q.max_amount)?,
+        currency: amounts.currency,
+        min_amount: amounts.min,
+        max_amount: amounts.max,
         mirror_state: given(q.mirror_state).map(|s| s.parse::<MirrorState>().map_err(|e| AppError::validation("mirror_state", e))).transpose()?,
         before: given(q.before),
         limit: PAGE_SIZE,
     };
     let (rows, next_cursor) = ledger::list_views(db, &filter).await?;
     Ok(TransactionPage { rows, next_cursor, live })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rust_decimal::Decimal;
+
+    fn currency(code: &str, exponent: u32) -> Currency {
+        Currency {
+            code: code.into(),
+            name: code.into(),
+            exponent,
+            fiat_currency: "jpy".into(),
+            fiat_exponent: 0,
+            peg_rate: Decimal::ONE,
+            payment_method_type: format!("cpmt_{code}"),
+            payment_method_name: code.into(),
+        }
+    }
+
+    fn text(s: &str) -> Option<String> {
+        Some(s.into())
+    }
+
+    #[test]
+    fn amounts_are_read_in_the_chosen_currency() {
+        let known = [currency("SARU", 0), currency("EURC", 2)];
+        let range = amount_range(&known, text("EURC"), text("12.5"), None).expect("range");
+        assert_eq!(range, AmountRange { currency: text("EURC"), min: Some(1250), max: None });
+        let range = amount_range(&known, text("SARU"), None, text("300")).expect("range");
+        assert_eq!(range, AmountRange { currency: text("SARU"), min: None, max: Some(300) });
+    }
+
+    #[test]
+    fn with_several_currencies_an_amount_needs_one() {
+        let known = [currency("SARU", 0), currency("EURC", 2)];
+        let err = amount_range(&known, None, None, text("5")).expect_err("ambiguous");
+        assert!(err.to_string().contains("max_amount"), "{err}");
+        assert_eq!(amount_range(&known, None, None, None).expect("no filter"), AmountRange::default());
+    }
+
+    #[test]
+    fn one_currency_is_implied_and_an_unknown_one_is_named() {
+        let known = [currency("SARU", 0)];
+        assert_eq!(amount_range(&known, None, text("7"), None).expect("implied").currency, text("SARU"));
+        let err = amount_range(&known, text("NOPE"), text("7"), None).expect_err("unknown");
+        assert!(err.to_string().contains("currency"), "{err}");
+        let err = amount_range(&known, None, text("7.5"), None).expect_err("finer than the currency");
+        assert!(err.to_string().contains("min_amount"), "{err}");
+    }
 }

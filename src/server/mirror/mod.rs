@@ -9,9 +9,24 @@ pub use delivery::{Delivery, deliver};
 pub use worker::{MirrorWorker, WorkerOptions};
 
 use crate::domain::AppError;
+use crate::domain::ledger::MirrorState;
 use crate::server::db::audit::{self, Actor, AuditEvent};
+use crate::server::db::outbox::Operation;
 use crate::server::db::{Db, outbox};
+use crate::server::stripe::client::IdempotencyKey;
 use serde_json::json;
+
+/// The idempotency key of an operation on a subject (a transaction id, or a fix's reference):
+/// derived, never random, so every retry and every restart sends the same key and Stripe makes
+/// the object once.
+pub fn idempotency_key(subject: &str, operation: Operation) -> String {
+    match IdempotencyKey::derive(subject, operation.as_str()) {
+        Ok(key) => key.as_str().to_string(),
+        // Operation names are fixed lower-case words and subjects are ids or references built
+        // from them, so this cannot happen; the same formula keeps the key stable even so.
+        Err(_) => format!("{}/{subject}", operation.as_str()),
+    }
+}
 
 /// Puts a failed delivery back in the queue, audited. Safe to repeat: the idempotency key is
 /// the same, so Stripe will not make a second object.
@@ -25,7 +40,7 @@ pub async fn retry(db: &Db, actor: &Actor, outbox_id: &str) -> Result<(), AppErr
         action: "mirror.retry",
         target: &format!("transaction:{}", item.transaction_id),
         before: Some(json!({ "state": item.state, "attempts": item.attempts, "last_error": item.last_error })),
-        after: Some(json!({ "state": "pending" })),
+        after: Some(json!({ "state": MirrorState::Pending })),
     };
     audit::record(&mut tx.tx, actor, event).await?;
     tx.commit().await?;

@@ -2,7 +2,7 @@
 //! are unit-tested without a database.
 
 use crate::domain::money::format_fiat;
-use crate::domain::recon::BreakClass;
+use crate::domain::recon::{BreakClass, RecordStatus};
 use crate::server::db::recon_cases::Sighting;
 use crate::server::db::recon_compare::{LedgerSide, Pair, StripeSide};
 use crate::server::db::stripe_records::StoredRecord;
@@ -25,7 +25,7 @@ pub fn breaks_of_pair(pair: &Pair) -> Vec<(BreakClass, String)> {
         return vec![(BreakClass::CurrencyMismatch, text)];
     }
     let mut found = Vec::new();
-    if stripe.status != "guaranteed" {
+    if stripe.status != RecordStatus::Guaranteed {
         if expected > 0 {
             found.push((BreakClass::StatusMismatch, format!("{} in Stripe, settled in the ledger ({})", stripe.status, fiat(expected))));
         }
@@ -61,7 +61,7 @@ pub fn sighting(class: BreakClass, summary: String, ledger: &LedgerSide, stripe:
 /// Whether a record still stands for money received: guaranteed and not wholly refunded.
 pub fn carries_money(record: &StoredRecord) -> bool {
     let r = &record.record;
-    r.status == "guaranteed" && r.amount_refunded < r.amount_guaranteed
+    r.status == RecordStatus::Guaranteed && r.amount_refunded < r.amount_guaranteed
 }
 
 /// Of the records matched to one transaction, the one that mirrors it: one that carries money,
@@ -95,7 +95,14 @@ mod tests {
     }
 
     fn stripe() -> StripeSide {
-        StripeSide { record_id: "pr_1".into(), currency: "jpy".into(), amount_requested: 1200, amount_refunded: 0, status: "guaranteed".into(), customer: None }
+        StripeSide {
+            record_id: "pr_1".into(),
+            currency: "jpy".into(),
+            amount_requested: 1200,
+            amount_refunded: 0,
+            status: RecordStatus::Guaranteed,
+            customer: None,
+        }
     }
 
     fn classes(pair: Pair) -> Vec<BreakClass> {
@@ -128,7 +135,7 @@ mod tests {
 
     #[test]
     fn a_failed_record_is_a_status_break_only_while_the_ledger_keeps_the_money() {
-        let failed = StripeSide { status: "failed".into(), ..stripe() };
+        let failed = StripeSide { status: RecordStatus::Failed, ..stripe() };
         assert_eq!(classes(Pair { ledger: ledger(), stripe: Some(failed.clone()) }), [BreakClass::StatusMismatch]);
         let reversed = LedgerSide { adjusted: -1200, ..ledger() };
         assert!(classes(Pair { ledger: reversed, stripe: Some(failed) }).is_empty());

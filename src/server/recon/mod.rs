@@ -3,9 +3,8 @@
 //! instance on the database (a lease row), on a schedule and on demand.
 
 pub mod bench;
-pub mod cases;
+pub mod case;
 mod classify;
-pub mod fixes;
 mod progress;
 pub mod reconcile;
 pub mod sync;
@@ -170,7 +169,7 @@ fn run_view(row: recon_runs::RunRow) -> RunView {
         duration_ms: row.finished_at.map(|f| f - row.started_at),
         started_by: row.started_by,
         full_scan: row.full_scan,
-        status: row.status.parse().unwrap_or(RunStatus::Failed),
+        status: row.status,
         phase: row.phase,
         records_read: row.records_read,
         breaks: breaks.into_iter().filter_map(|(c, n)| c.parse().ok().map(|c| (c, n))).collect(),
@@ -178,18 +177,19 @@ fn run_view(row: recon_runs::RunRow) -> RunView {
     }
 }
 
-pub async fn start_run(state: &AppState, actor: &Actor, full: bool) -> Result<RunView, AppError> {
-    let run_id = Reconciler::from_state(state).start(actor, full).await?;
-    let mut tx = state.db.begin_write().await?;
+pub async fn start_run(reconciler: &Reconciler, actor: &Actor, full: bool) -> Result<RunView, AppError> {
+    let run_id = reconciler.start(actor, full).await?;
+    let db = &reconciler.db;
+    let mut tx = db.begin_write().await?;
     let event = AuditEvent { action: "recon.run", target: &format!("recon_run:{run_id}"), before: None, after: Some(serde_json::json!({ "full_scan": full })) };
     audit::record(&mut tx.tx, actor, event).await?;
     tx.commit().await?;
-    let row = recon_runs::find(&state.db, &run_id).await?.ok_or_else(|| AppError::not_found("run"))?;
+    let row = recon_runs::find(db, &run_id).await?.ok_or_else(|| AppError::not_found("run"))?;
     Ok(run_view(row))
 }
 
-pub async fn summary(state: &AppState) -> Result<ReconSummary, AppError> {
-    let db = &state.db;
+/// The queue's counts by class and age, and the runs; `interval` is how often runs start.
+pub async fn summary(db: &Db, interval: Duration) -> Result<ReconSummary, AppError> {
     let now = now_ms();
     let mut tx = db.begin().await?;
     let counts = recon_cases::live_counts(&mut tx, now).await?;
@@ -211,6 +211,6 @@ pub async fn summary(state: &AppState) -> Result<ReconSummary, AppError> {
         ignored,
         current_run,
         recent_runs: runs,
-        interval_minutes: (state.config.recon_interval.as_secs() / 60) as i64,
+        interval_minutes: (interval.as_secs() / 60) as i64,
     })
 }

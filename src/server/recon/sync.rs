@@ -4,6 +4,7 @@
 
 use super::ReconError;
 use super::progress::Progress;
+use crate::domain::recon::RecordStatus;
 use crate::server::db::stripe_invoices;
 use crate::server::db::stripe_records::{self, SnapshotRecord};
 use crate::server::db::{Db, now_ms, recon_runs};
@@ -19,13 +20,13 @@ const OVERLAP_SECONDS: i64 = 600;
 pub fn snapshot_of(record: &PaymentRecord) -> SnapshotRecord {
     let p = &record.payment;
     let status = if p.amount_guaranteed.value > 0 {
-        "guaranteed"
+        RecordStatus::Guaranteed
     } else if p.amount_failed.value > 0 {
-        "failed"
+        RecordStatus::Failed
     } else if p.amount_canceled.value > 0 {
-        "canceled"
+        RecordStatus::Canceled
     } else {
-        "pending"
+        RecordStatus::Pending
     };
     SnapshotRecord {
         id: record.id.clone(),
@@ -35,7 +36,7 @@ pub fn snapshot_of(record: &PaymentRecord) -> SnapshotRecord {
         amount_requested: p.amount_requested.value,
         amount_guaranteed: p.amount_guaranteed.value,
         amount_refunded: p.amount_refunded.value,
-        status: status.to_string(),
+        status,
         customer: p.customer_details.as_ref().and_then(|c| c.customer.clone()),
         payment_method_type: p.payment_method_details.as_ref().and_then(|m| m.custom.as_ref()).and_then(|c| c.kind.clone()),
         payment_reference: p.processor_details.as_ref().and_then(|d| d.custom.as_ref()).and_then(|c| c.payment_reference.clone()),

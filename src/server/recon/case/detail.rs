@@ -1,71 +1,22 @@
-//! The case queue and one case: the ledger and Stripe side by side, its history, candidates
-//! for an orphan record, and the fixes that apply.
+//! The case queue and one case: the ledger and Stripe side by side, its history and candidates
+//! for an orphan record.
 
 use super::fixes::applicable;
-use crate::domain::ledger::TransactionKind;
-use crate::domain::money::{format_amount, format_fiat, parse_amount};
-use crate::domain::recon::{AgeBucket, BreakClass, Candidate, CaseDetail, CaseEventView, CaseFilter, CasePage, CaseRow, CaseState, FieldDiff, UserChoice};
+use super::{begin_change, exponents, finish_change, load, parse_filter, row_of};
+use crate::domain::money::{format_amount, format_fiat};
+use crate::domain::recon::{BreakClass, Candidate, CaseDetail, CaseEventView, CaseFilter, CasePage, CaseState, FieldDiff, UserChoice};
 use crate::domain::{AppError, Role};
-use crate::server::AppState;
-use crate::server::db::audit::{self, Actor, AuditEvent};
-use crate::server::db::recon_cases::{self, CaseQuery, CaseRecord};
+use crate::server::db::audit::Actor;
+use crate::server::db::recon_cases;
 use crate::server::db::recon_compare::{self, Pair};
 use crate::server::db::stripe_invoices;
 use crate::server::db::stripe_records::StoredRecord;
-use crate::server::db::{Db, DbTx, WriteTx, currencies, format_ms, now_ms, users};
+use crate::server::db::{Db, DbTx, format_ms, now_ms, users};
+use crate::server::recon::classify;
+use crate::server::stripe::client::StripeClient;
 use serde_json::json;
-use std::collections::HashMap;
 
 const PAGE_SIZE: i64 = 50;
-
-fn choice<T: std::str::FromStr<Err = String>>(field: &str, value: &Option<String>) -> Result<Option<T>, AppError> {
-    let value = value.as_deref().map(str::trim).filter(|v| !v.is_empty());
-    value.map(|v| v.parse().map_err(|e: String| AppError::validation(field, e))).transpose()
-}
-
-/// Reads a queue filter as people fill it in; errors name the field.
-pub async fn parse_filter(db: &Db, filter: &CaseFilter) -> Result<CaseQuery, AppError> {
-    let text = |v: &Option<String>| v.as_ref().map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
-    let exponent = currencies::list(db).await?.first().map_or(0, |c| c.exponent);
-    let amount = |field: &str, v: &Option<String>| -> Result<Option<i64>, AppError> {
-        text(v).map(|s| parse_amount(&s, exponent).map_err(|e| AppError::validation(field, e.to_string()))).transpose()
-    };
-    let age: Option<AgeBucket> = choice("age", &filter.age)?;
-    Ok(CaseQuery {
-        class: choice("class", &filter.class)?,
-        age_days: age.map(AgeBucket::day_range),
-        state: choice("state", &filter.state)?,
-        assignee: text(&filter.assignee).map(|a| Some(a).filter(|a| a != "none")),
-        account_id: text(&filter.account),
-        min_amount: amount("min_amount", &filter.min_amount)?,
-        max_amount: amount("max_amount", &filter.max_amount)?,
-        now: now_ms(),
-    })
-}
-
-/// Minor-unit exponents by currency code, to format case amounts each in its own currency.
-pub async fn exponents(db: &Db) -> Result<HashMap<String, u32>, sqlx::Error> {
-    Ok(currencies::list(db).await?.into_iter().map(|c| (c.code, c.exponent)).collect())
-}
-
-pub fn row_of(case: &CaseRecord, exponents: &HashMap<String, u32>, now: i64) -> CaseRow {
-    CaseRow {
-        id: case.id.clone(),
-        class: case.class,
-        state: case.state,
-        transaction_id: case.transaction_id.clone(),
-        record_id: case.record_id.clone(),
-        account_id: case.account_id.clone(),
-        account_name: case.account_name.clone(),
-        amount: format_amount(case.amount, exponents.get(&case.currency).copied().unwrap_or(0)),
-        currency: case.currency.clone(),
-        summary: case.summary.clone(),
-        first_seen: format_ms(case.first_seen),
-        last_seen: format_ms(case.last_seen),
-        age: AgeBucket::of_age(now - case.first_seen),
-        assignee: case.assignee_name.clone(),
-    }
-}
 
 pub async fn page(db: &Db, filter: &CaseFilter, after: Option<String>) -> Result<CasePage, AppError> {
     let query = parse_filter(db, filter).await?;
@@ -101,36 +52,28 @@ fn fields_of(pair: Option<&Pair>, record: Option<&StoredRecord>) -> Vec<FieldDif
     let stripe = record.map(|r| &r.record);
     let fiat_currency = ledger.map(|l| l.fiat_currency.clone()).or_else(|| stripe.map(|s| s.currency.clone())).unwrap_or_default();
     let money = |v: i64| format_fiat(v, &fiat_currency);
-    let both = ledger.is_some() && stripe.is_some();
     let expected = ledger.map(|l| l.expected_requested());
-    let status_differs = both && stripe.is_some_and(|s| s.status != "guaranteed") && expected.is_some_and(|e| e > 0);
+    // What differs is what classification found, so the page and the queue always agree.
+    let found: Vec<BreakClass> = pair.map(|p| classify::breaks_of_pair(p).into_iter().map(|(class, _)| class).collect()).unwrap_or_default();
+    let differs = |class: BreakClass| found.contains(&class);
+    let orphan = ledger.is_none() && stripe.is_some();
     vec![
         field("Transaction", ledger.map(|l| l.transaction_id.clone()), record.and_then(|r| r.transaction_id.clone()), false),
         field("Payment Record", record.map(|r| r.record.id.clone()), stripe.map(|s| s.id.clone()), false),
-        field(
-            "Currency",
-            ledger.map(|l| l.fiat_currency.to_uppercase()),
-            stripe.map(|s| s.currency.to_uppercase()),
-            both && ledger.map(|l| &l.fiat_currency) != stripe.map(|s| &s.currency),
-        ),
+        field("Currency", ledger.map(|l| l.fiat_currency.to_uppercase()), stripe.map(|s| s.currency.to_uppercase()), differs(BreakClass::CurrencyMismatch)),
         field(
             "Amount",
             expected.map(money),
             stripe.map(|s| money(s.amount_requested)),
-            expected != stripe.map(|s| s.amount_requested) && (both || ledger.is_none() || stripe.is_none()),
+            differs(BreakClass::AmountMismatch) || differs(BreakClass::MissingInStripe) || orphan,
         ),
-        field(
-            "Refunded",
-            ledger.map(|l| money(l.refunded)),
-            stripe.map(|s| money(s.amount_refunded)),
-            both && ledger.map(|l| l.refunded) != stripe.map(|s| s.amount_refunded),
-        ),
-        field("Status", ledger.map(|_| "settled".to_string()), stripe.map(|s| s.status.clone()), status_differs),
+        field("Refunded", ledger.map(|l| money(l.refunded)), stripe.map(|s| money(s.amount_refunded)), differs(BreakClass::RefundMismatch)),
+        field("Status", ledger.map(|_| "settled".to_string()), stripe.map(|s| s.status.to_string()), differs(BreakClass::StatusMismatch)),
         field(
             "Customer",
             ledger.map(|l| l.account_customer.clone().unwrap_or_else(|| "—".into())),
             stripe.map(|s| s.customer.clone().unwrap_or_else(|| "—".into())),
-            both && stripe.is_some_and(|s| s.customer.is_some() && s.customer != ledger.and_then(|l| l.account_customer.clone())),
+            differs(BreakClass::CustomerMismatch),
         ),
         field("Payment reference", ledger.map(|l| l.transaction_id.clone()), stripe.map(|s| s.payment_reference.clone().unwrap_or_else(|| "—".into())), false),
         field("Matched by", None, record.map(|r| r.match_source.clone().unwrap_or_else(|| "nothing".into())), false),
@@ -185,10 +128,11 @@ async fn candidates(tx: &mut DbTx, record: &StoredRecord) -> Result<Vec<Candidat
     Ok(out)
 }
 
-pub async fn detail(state: &AppState, id: &str) -> Result<CaseDetail, AppError> {
-    let db = &state.db;
+/// A case with both sides, what differs, candidates and history; `stripe` links the record to
+/// the Dashboard.
+pub async fn detail(db: &Db, stripe: Option<&StripeClient>, id: &str) -> Result<CaseDetail, AppError> {
     let mut tx = db.begin_snapshot().await?;
-    let (case, pair, record) = super::fixes::load(&mut tx, id).await?;
+    let (case, pair, record) = load(&mut tx, id).await?;
     let pair = pair.as_ref();
     let candidates = match (&case.class, &record) {
         (BreakClass::OrphanInStripe, Some(r)) if case.state != CaseState::Closed => candidates(&mut tx, r).await?,
@@ -216,33 +160,9 @@ pub async fn detail(state: &AppState, id: &str) -> Result<CaseDetail, AppError> 
         candidates,
         assignee_id: case.assignee_id.clone(),
         assignable,
-        dashboard_url: record.as_ref().and_then(|r| crate::server::stripe::dashboard_url(state.stripe.as_ref(), &r.record.id)),
+        dashboard_url: record.as_ref().and_then(|r| crate::server::stripe::dashboard_url(stripe, &r.record.id)),
         case: row_of(&case, &exponents, now_ms()),
     })
-}
-
-/// Opens the write transaction of a change to a case, with the case as it is.
-pub async fn begin_change(db: &Db, id: &str) -> Result<(WriteTx, CaseRecord), AppError> {
-    let mut tx = db.begin_write().await?;
-    let case = recon_cases::find(&mut tx.tx, id).await?.ok_or_else(|| AppError::not_found("case"))?;
-    Ok((tx, case))
-}
-
-/// Records the change in the case's history and the audit log, and commits it.
-pub async fn finish_change(
-    mut tx: WriteTx,
-    actor: &Actor,
-    case: &CaseRecord,
-    what: &str,
-    detail: &str,
-    before: serde_json::Value,
-    after: serde_json::Value,
-) -> Result<(), AppError> {
-    recon_cases::add_events(&mut tx.tx, &[(case.id.clone(), detail.to_string())], now_ms(), actor.user_id.as_deref(), &actor.label, what).await?;
-    let target = format!("recon_case:{}", case.id);
-    audit::record(&mut tx.tx, actor, AuditEvent { action: &format!("recon.{what}"), target: &target, before: Some(before), after: Some(after) }).await?;
-    tx.commit().await?;
-    Ok(())
 }
 
 pub async fn assign(db: &Db, actor: &Actor, id: &str, user_id: Option<String>) -> Result<(), AppError> {
@@ -268,9 +188,4 @@ pub async fn remark(db: &Db, actor: &Actor, id: &str, remark: &str) -> Result<()
     }
     let (tx, case) = begin_change(db, id).await?;
     finish_change(tx, actor, &case, "remark", remark, json!(null), json!({ "remark": remark })).await
-}
-
-/// Whether `kind` may be what an orphan is linked to.
-pub fn linkable(kind: TransactionKind) -> bool {
-    matches!(kind, TransactionKind::Payment | TransactionKind::InvoicePayment)
 }

@@ -2,9 +2,9 @@
 //! database transaction (re-planned there, so what runs is what the state allows), audited.
 //! Whatever must reach Stripe goes through the outbox.
 
-use super::cases::{begin_change, finish_change, linkable, parse_filter};
+use super::{begin_change, finish_change, linkable, load, parse_filter};
 use crate::domain::AppError;
-use crate::domain::ledger::Source;
+use crate::domain::ledger::{MirrorState, Source};
 use crate::domain::money::{Peg, format_amount, format_fiat};
 use crate::domain::recon::{BreakClass, BulkPreview, CaseFilter, CaseState, FixKind, FixPreview};
 use crate::server::db::audit::Actor;
@@ -15,6 +15,8 @@ use crate::server::db::stripe_records::{self, StoredRecord};
 use crate::server::db::{Db, DbTx, Param, accounts, currencies, insert_rows, ledger, now_ms};
 use crate::server::ledger::TransferInput;
 use crate::server::ledger::posting::post_in;
+use crate::server::mirror;
+use crate::server::recon::classify;
 use rust_decimal::Decimal;
 use serde_json::json;
 use std::str::FromStr;
@@ -92,23 +94,6 @@ fn lines(kind: FixKind, ledger: Vec<String>, stripe: Vec<String>, case: Vec<Stri
     FixPreview { kind, ledger, stripe, case }
 }
 
-/// A case with the pair it is about (the transaction beside the record named, or its first)
-/// and that record as the snapshot holds it.
-pub(super) async fn load(tx: &mut DbTx, id: &str) -> Result<(CaseRecord, Option<Pair>, Option<StoredRecord>), AppError> {
-    let case = recon_cases::find(tx, id).await?.ok_or_else(|| AppError::not_found("case"))?;
-    let pairs = match &case.transaction_id {
-        Some(t) => recon_compare::pairs_of(tx, t).await?,
-        None => vec![],
-    };
-    let pair = pairs.iter().find(|p| p.stripe.as_ref().map(|s| &s.record_id) == case.record_id.as_ref()).or(pairs.first()).cloned();
-    let record_id = case.record_id.clone().or_else(|| pair.as_ref().and_then(|p| p.stripe.as_ref()).map(|s| s.record_id.clone()));
-    let record = match record_id {
-        Some(r) => stripe_records::find(tx, &r).await?,
-        None => None,
-    };
-    Ok((case, pair, record))
-}
-
 fn refused(kind: FixKind, case: &CaseRecord) -> AppError {
     AppError::conflict(format!("“{}” does not apply to a {} case in state {}.", kind.label(), case.class.label().to_lowercase(), case.state))
 }
@@ -134,12 +119,12 @@ async fn plan(tx: &mut DbTx, id: &str, kind: FixKind, transaction_id: Option<&st
             let payment = deliveries.iter().find(|d| d.operation == Operation::ReportPayment);
             let line = format!("report_payment of {} for transaction {t}", money(pair.ledger.expected_requested()));
             match payment {
-                Some(d) if d.state == "failed" => Plan {
+                Some(d) if d.state == MirrorState::Failed => Plan {
                     preview: lines(kind, vec![], vec![format!("{line}, retried with its original idempotency key")], vec![]),
                     action: Action::Requeue(vec![d.id.clone()]),
                 },
-                Some(d) if d.state == "delivered" => {
-                    let key = outbox::idempotency_key(&format!("{t}/{}", case.id), Operation::ReportPayment);
+                Some(d) if d.state == MirrorState::Delivered => {
+                    let key = mirror::idempotency_key(&format!("{t}/{}", case.id), Operation::ReportPayment);
                     Plan {
                         preview: lines(kind, vec![], vec![format!("{line} again: the record it made is gone from Stripe (new key {key})")], vec![]),
                         action: Action::Resend { outbox_id: d.id.clone(), key },
@@ -156,10 +141,10 @@ async fn plan(tx: &mut DbTx, id: &str, kind: FixKind, transaction_id: Option<&st
             let deliveries = outbox::of_transactions(tx, &refunds).await?;
             // Every refund of the payment on its way counts, the ledger's and earlier fixes'.
             let fix_refunds = outbox::fix_refunds_of_payment(tx, t).await?;
-            if deliveries.iter().chain(&fix_refunds).any(|d| d.state == "pending") {
+            if deliveries.iter().chain(&fix_refunds).any(|d| d.state == MirrorState::Pending) {
                 return Err(AppError::conflict("A refund of this payment is still on its way to Stripe; wait for it, then run again."));
             }
-            let failed: Vec<String> = deliveries.into_iter().chain(fix_refunds).filter(|d| d.state == "failed").map(|d| d.id).collect();
+            let failed: Vec<String> = deliveries.into_iter().chain(fix_refunds).filter(|d| d.state == MirrorState::Failed).map(|d| d.id).collect();
             if !failed.is_empty() {
                 let stripe_lines = vec![format!("{} failed refund deliveries retried with their original keys", failed.len())];
                 Plan { preview: lines(kind, vec![], stripe_lines, vec![]), action: Action::Requeue(failed) }
@@ -169,24 +154,36 @@ async fn plan(tx: &mut DbTx, id: &str, kind: FixKind, transaction_id: Option<&st
                 // again before the next run names the same refund, which is queued once.
                 let reference = format!("recon-refund/{t}/{}", pair.ledger.refunded);
                 let stripe_lines = vec![format!("report_refund of {} on {} (reference {reference})", money(missing), stripe.record_id)];
-                let refund = FixRefund { case_id: case.id.clone(), transaction_id: t.clone(), record_id: stripe.record_id.clone(), amount: missing, reference };
+                let idempotency_key = mirror::idempotency_key(&reference, Operation::ReportRefund);
+                let refund = FixRefund {
+                    case_id: case.id.clone(),
+                    transaction_id: t.clone(),
+                    record_id: stripe.record_id.clone(),
+                    amount: missing,
+                    reference,
+                    idempotency_key,
+                };
                 Plan { preview: lines(kind, vec![], stripe_lines, vec![]), action: Action::Refunds(vec![refund]) }
             }
         }
         FixKind::RefundDuplicate => {
             let t = case.transaction_id.clone().ok_or_else(|| refused(kind, &case))?;
             let records = stripe_records::matched_to(tx, std::slice::from_ref(&t)).await?;
-            let live: Vec<&StoredRecord> = records.iter().filter(|r| super::classify::carries_money(r)).collect();
-            let keep = super::classify::primary(&live).unwrap_or_default();
+            let live: Vec<&StoredRecord> = records.iter().filter(|r| classify::carries_money(r)).collect();
+            let keep = classify::primary(&live).unwrap_or_default();
             let refunds: Vec<FixRefund> = live
                 .iter()
                 .filter(|r| r.record.id != keep)
-                .map(|r| FixRefund {
-                    case_id: case.id.clone(),
-                    transaction_id: t.clone(),
-                    record_id: r.record.id.clone(),
-                    amount: r.record.amount_guaranteed - r.record.amount_refunded,
-                    reference: format!("duplicate-{}", r.record.id),
+                .map(|r| {
+                    let reference = format!("duplicate-{}", r.record.id);
+                    FixRefund {
+                        case_id: case.id.clone(),
+                        transaction_id: t.clone(),
+                        record_id: r.record.id.clone(),
+                        amount: r.record.amount_guaranteed - r.record.amount_refunded,
+                        idempotency_key: mirror::idempotency_key(&reference, Operation::ReportRefund),
+                        reference,
+                    }
                 })
                 .collect();
             let stripe_lines = refunds
@@ -393,7 +390,7 @@ pub async fn bulk_preview(db: &Db, filter: &CaseFilter, kind: FixKind) -> Result
 }
 
 async fn total_of(db: &Db, cases: &[CaseRecord]) -> Result<String, AppError> {
-    let exponents = super::cases::exponents(db).await?;
+    let exponents = super::exponents(db).await?;
     let mut sums: std::collections::BTreeMap<&str, i64> = std::collections::BTreeMap::new();
     for c in cases {
         *sums.entry(c.currency.as_str()).or_insert(0) += c.amount;
