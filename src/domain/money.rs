@@ -16,11 +16,45 @@ pub const MAX_EXPONENT: u32 = 6;
 /// each posting instead (see `ledger::posting`).
 pub const MAX_AMOUNT: i64 = 1_000_000_000_000_000;
 
-/// An amount in a currency's minor units (e.g. yen for JPY, cents for USD).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// An amount in a currency's minor units (e.g. yen for JPY, cents for USD): how amounts travel
+/// inside the server. Arithmetic is checked and never mixes currencies.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Money {
     pub minor: i64,
     pub currency: String,
+}
+
+impl Money {
+    pub fn new(minor: i64, currency: impl Into<String>) -> Self {
+        Money { minor, currency: currency.into() }
+    }
+
+    /// The sum, or `None` when the currencies differ or it would not fit.
+    pub fn checked_add(&self, other: &Money) -> Option<Money> {
+        (self.currency == other.currency).then_some(())?;
+        Some(Money::new(self.minor.checked_add(other.minor)?, self.currency.clone()))
+    }
+
+    /// The difference, or `None` when the currencies differ or it would not fit.
+    pub fn checked_sub(&self, other: &Money) -> Option<Money> {
+        (self.currency == other.currency).then_some(())?;
+        Some(Money::new(self.minor.checked_sub(other.minor)?, self.currency.clone()))
+    }
+
+    /// The same currency, a different amount.
+    pub fn with_minor(&self, minor: i64) -> Money {
+        Money::new(minor, self.currency.clone())
+    }
+
+    /// For people, with the currency's `exponent`: `Money::new(1250, "SRB").format(2) == "12.50 SRB"`.
+    pub fn format(&self, exponent: u32) -> String {
+        format!("{} {}", format_amount(self.minor, exponent), self.currency.to_uppercase())
+    }
+
+    /// For people, in a Stripe (fiat) currency, whose exponent Stripe fixes.
+    pub fn format_fiat(&self) -> String {
+        self.format(fiat_exponent(&self.currency))
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -74,7 +108,7 @@ pub fn fiat_exponent(fiat: &str) -> u32 {
 
 /// A fiat amount for people: `format_fiat(1200, "jpy") == "1200 JPY"`.
 pub fn format_fiat(minor: i64, fiat: &str) -> String {
-    format!("{} {}", format_amount(minor, fiat_exponent(fiat)), fiat.to_uppercase())
+    Money::new(minor, fiat).format_fiat()
 }
 
 /// Formats minor units with `exponent` decimal places: `format_amount(1250, 2) == "12.50"`.
@@ -128,9 +162,10 @@ impl Peg {
     }
 }
 
+/// Minor units and the code, for logs and audit rows (people get `format`).
 impl fmt::Display for Money {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} {}", self.minor, self.currency)
+        write!(f, "{} {} (minor units)", self.minor, self.currency)
     }
 }
 
@@ -139,6 +174,22 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
     use std::str::FromStr;
+
+    #[test]
+    fn money_adds_and_subtracts_only_within_its_currency() {
+        let a = Money::new(1_000, "SRB");
+        assert_eq!(a.checked_add(&Money::new(250, "SRB")), Some(Money::new(1_250, "SRB")));
+        assert_eq!(a.checked_sub(&Money::new(1_250, "SRB")), Some(Money::new(-250, "SRB")));
+        assert_eq!(a.checked_add(&Money::new(1, "jpy")), None, "currencies never mix");
+        assert_eq!(Money::new(i64::MAX, "SRB").checked_add(&Money::new(1, "SRB")), None, "no overflow");
+    }
+
+    #[test]
+    fn money_formats_with_its_exponent() {
+        assert_eq!(Money::new(1250, "EURC").format(2), "12.50 EURC");
+        assert_eq!(Money::new(1200, "jpy").format_fiat(), "1200 JPY");
+        assert_eq!(Money::new(1250, "usd").format_fiat(), "12.50 USD");
+    }
 
     #[test]
     fn parses_the_shapes_people_type() {

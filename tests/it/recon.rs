@@ -69,8 +69,7 @@ async fn the_export_streams_every_case_page_by_page(backend: Backend) {
             transaction_id: None,
             record_id: Some(format!("pr_export_{n:05}")),
             account_id: None,
-            currency: "jpy".into(),
-            amount: 100 + n,
+            amount: regio::domain::money::Money::new(100 + n, "jpy"),
             summary: format!("orphan {n}"),
         })
         .collect();

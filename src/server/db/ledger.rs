@@ -3,7 +3,7 @@
 use super::{Db, DbTx, Param, SqlFilter, format_ms, insert_rows, select_in};
 use crate::domain::ledger::{EntryView, MirrorState, TransactionView};
 use crate::domain::ledger::{Source, TransactionKind};
-use crate::domain::money::format_amount;
+use crate::domain::money::{Money, format_amount};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 use std::collections::HashMap;
@@ -12,11 +12,12 @@ use std::collections::HashMap;
 pub struct LedgerTransaction {
     pub id: String,
     pub kind: TransactionKind,
-    pub currency: String,
-    pub amount: i64,
+    /// In the local currency.
+    pub amount: Money,
     pub from_account: String,
     pub to_account: String,
-    pub fiat_amount: Option<i64>,
+    /// What the mirrored kinds are worth in the peg's fiat currency, fixed at posting.
+    pub fiat: Option<Money>,
     pub peg_rate: Option<String>,
     pub occurred_at: i64,
     pub recorded_at: i64,
@@ -26,8 +27,6 @@ pub struct LedgerTransaction {
     pub corrects_id: Option<String>,
     /// The Stripe invoice an invoice payment paid.
     pub stripe_invoice: Option<String>,
-    /// The fiat currency the fiat amount is in (mirrored kinds), fixed at posting.
-    pub fiat_currency: Option<String>,
     /// The currency's exponent when posted.
     pub exponent: Option<i64>,
 }
@@ -37,14 +36,17 @@ pub const COLUMNS: &str = "id, kind, currency, amount, from_account, to_account,
 
 pub fn from_row(row: &AnyRow) -> Result<LedgerTransaction, sqlx::Error> {
     let kind: String = row.try_get("kind")?;
+    let fiat = match (row.try_get::<Option<i64>, _>("fiat_amount")?, row.try_get::<Option<String>, _>("fiat_currency")?) {
+        (Some(minor), Some(currency)) => Some(Money::new(minor, currency)),
+        _ => None,
+    };
     Ok(LedgerTransaction {
         id: row.try_get("id")?,
         kind: kind.parse().map_err(|e: String| sqlx::Error::Decode(e.into()))?,
-        currency: row.try_get("currency")?,
-        amount: row.try_get("amount")?,
+        amount: Money::new(row.try_get("amount")?, row.try_get::<String, _>("currency")?),
         from_account: row.try_get("from_account")?,
         to_account: row.try_get("to_account")?,
-        fiat_amount: row.try_get("fiat_amount")?,
+        fiat,
         peg_rate: row.try_get("peg_rate")?,
         occurred_at: row.try_get("occurred_at")?,
         recorded_at: row.try_get("recorded_at")?,
@@ -53,7 +55,6 @@ pub fn from_row(row: &AnyRow) -> Result<LedgerTransaction, sqlx::Error> {
         external_ref: row.try_get("external_ref")?,
         corrects_id: row.try_get("corrects_id")?,
         stripe_invoice: row.try_get("stripe_invoice")?,
-        fiat_currency: row.try_get("fiat_currency")?,
         exponent: row.try_get("exponent")?,
     })
 }
@@ -67,11 +68,11 @@ pub async fn insert(tx: &mut DbTx, transactions: &[LedgerTransaction]) -> Result
             vec![
                 Param::Text(t.id.clone()),
                 Param::Text(t.kind.as_str().into()),
-                Param::Text(t.currency.clone()),
-                Param::Int(t.amount),
+                Param::Text(t.amount.currency.clone()),
+                Param::Int(t.amount.minor),
                 Param::Text(t.from_account.clone()),
                 Param::Text(t.to_account.clone()),
-                Param::OptInt(t.fiat_amount),
+                Param::OptInt(t.fiat.as_ref().map(|f| f.minor)),
                 Param::OptText(t.peg_rate.clone()),
                 Param::Int(t.occurred_at),
                 Param::Int(t.recorded_at),
@@ -80,7 +81,7 @@ pub async fn insert(tx: &mut DbTx, transactions: &[LedgerTransaction]) -> Result
                 Param::Text(t.external_ref.clone()),
                 Param::OptText(t.corrects_id.clone()),
                 Param::OptText(t.stripe_invoice.clone()),
-                Param::OptText(t.fiat_currency.clone()),
+                Param::OptText(t.fiat.as_ref().map(|f| f.currency.clone())),
                 Param::OptInt(t.exponent),
             ]
         })
@@ -90,8 +91,8 @@ pub async fn insert(tx: &mut DbTx, transactions: &[LedgerTransaction]) -> Result
     let entries = transactions
         .iter()
         .flat_map(|t| {
-            [(0, &t.from_account, -t.amount), (1, &t.to_account, t.amount)].map(|(leg, account, amount)| {
-                vec![Param::Text(t.id.clone()), Param::Int(leg), Param::Text(account.clone()), Param::Text(t.currency.clone()), Param::Int(amount)]
+            [(0, &t.from_account, -t.amount.minor), (1, &t.to_account, t.amount.minor)].map(|(leg, account, amount)| {
+                vec![Param::Text(t.id.clone()), Param::Int(leg), Param::Text(account.clone()), Param::Text(t.amount.currency.clone()), Param::Int(amount)]
             })
         })
         .collect();

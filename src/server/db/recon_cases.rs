@@ -1,6 +1,7 @@
 //! Reconciliation cases and their history.
 
 use super::{DbTx, Param, SqlFilter, insert_rows, new_id, select_in};
+use crate::domain::money::Money;
 use crate::domain::recon::{BreakClass, CaseState};
 use sqlx::Row;
 use sqlx::any::AnyRow;
@@ -16,8 +17,8 @@ pub struct Sighting {
     pub transaction_id: Option<String>,
     pub record_id: Option<String>,
     pub account_id: Option<String>,
-    pub currency: String,
-    pub amount: i64,
+    /// In the local currency (an orphan's, converted at the peg).
+    pub amount: Money,
     pub summary: String,
 }
 
@@ -29,8 +30,7 @@ pub struct CaseRecord {
     pub record_id: Option<String>,
     pub account_id: Option<String>,
     pub account_name: Option<String>,
-    pub currency: String,
-    pub amount: i64,
+    pub amount: Money,
     pub summary: String,
     pub state: CaseState,
     pub first_seen: i64,
@@ -55,8 +55,7 @@ fn from_row(row: &AnyRow) -> Result<CaseRecord, sqlx::Error> {
         record_id: row.try_get("record_id")?,
         account_id: row.try_get("account_id")?,
         account_name: row.try_get("account_name")?,
-        currency: row.try_get("currency")?,
-        amount: row.try_get("amount")?,
+        amount: Money::new(row.try_get("amount")?, row.try_get::<String, _>("currency")?),
         summary: row.try_get("summary")?,
         state: parse(row.try_get("state")?)?,
         first_seen: row.try_get("first_seen")?,
@@ -90,8 +89,8 @@ pub async fn open(tx: &mut DbTx, sightings: &[Sighting], now: i64) -> Result<Vec
                 Param::OptText(s.transaction_id.clone()),
                 Param::OptText(s.record_id.clone()),
                 Param::OptText(s.account_id.clone()),
-                Param::Text(s.currency.clone()),
-                Param::Int(s.amount),
+                Param::Text(s.amount.currency.clone()),
+                Param::Int(s.amount.minor),
                 Param::Text(s.summary.clone()),
                 Param::Text("open".into()),
                 Param::Int(now),
@@ -138,7 +137,7 @@ pub async fn seen(tx: &mut DbTx, updates: &[(String, &Sighting)], now: i64) -> R
                 .bind(id)
                 .bind(&sighting.summary)
                 .bind(&sighting.record_id)
-                .bind(sighting.amount)
+                .bind(sighting.amount.minor)
                 .bind(now)
                 .execute(&mut **tx)
                 .await?;

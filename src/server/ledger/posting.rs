@@ -4,7 +4,7 @@
 use super::input::{ItemError, TransferInput};
 use crate::domain::ledger::{AccountStatus, Source, TransactionKind};
 use crate::domain::money::Peg;
-use crate::domain::money::{format_fiat, parse_amount};
+use crate::domain::money::{Money, format_fiat, parse_amount};
 use crate::server::db::accounts::{self, Account};
 use crate::server::db::audit::{self, Actor, AuditEvent};
 use crate::server::db::currencies::{self, Currency};
@@ -149,7 +149,7 @@ impl Pending {
                 && let Some(original) = &t.corrects_id
             {
                 let total = self.refunded.entry(original.clone()).or_default();
-                *total = (total.0 + t.amount, total.1 + t.fiat_amount.unwrap_or(0));
+                *total = (total.0 + t.amount.minor, total.1 + t.fiat.as_ref().map_or(0, |f| f.minor));
             }
         }
         for (key, delta) in &checked.deltas {
@@ -294,8 +294,9 @@ async fn check_all(tx: &mut DbTx, db: &Db, source: Source, inputs: Vec<TransferI
             Ok(transaction) => {
                 // `check` made sure the new balances fit; a call's deltas are at most its items
                 // (1,000 per batch or import chunk) × MAX_AMOUNT = 10^18 either way.
-                for (account, delta) in [(&transaction.from_account, -transaction.amount), (&transaction.to_account, transaction.amount)] {
-                    let key = (account.clone(), transaction.currency.clone());
+                let moved = &transaction.amount;
+                for (account, delta) in [(&transaction.from_account, -moved.minor), (&transaction.to_account, moved.minor)] {
+                    let key = (account.clone(), moved.currency.clone());
                     *deltas.entry(key.clone()).or_default() += delta;
                     *snap.balances.entry(key).or_default() += delta;
                 }
@@ -346,8 +347,7 @@ fn same_transfer(existing: &LedgerTransaction, item: &Parsed, by_ref: &HashMap<S
         Some(r) => by_ref.get(&r).map(|a| a.id.as_str()) == Some(recorded) || by_id.get(recorded).is_some_and(|a| a.external_ref == r),
     };
     existing.kind == item.kind
-        && existing.currency == item.currency.code
-        && existing.amount == item.amount
+        && existing.amount == Money::new(item.amount, item.currency.code.clone())
         && account_matches(&item.input.from, &existing.from_account)
         && account_matches(&item.input.to, &existing.to_account)
 }
@@ -419,14 +419,14 @@ fn check(
         }
         TransactionKind::Refund => {
             let original = original.ok_or_else(|| err("refund_of", "is required".into()))?;
-            if original.currency != *currency {
-                return Err(err("currency", format!("the payment was in {}", original.currency)));
+            if original.amount.currency != *currency {
+                return Err(err("currency", format!("the payment was in {}", original.amount.currency)));
             }
             if from.id != original.to_account || to.id != original.from_account {
                 return Err(err("from", "a refund goes back from the payee to the payer of the payment".into()));
             }
             let (refunded_local, refunded_fiat) = snap.refunded.get(&original.id).copied().unwrap_or((0, 0));
-            let remaining = original.amount - refunded_local;
+            let remaining = original.amount.minor - refunded_local;
             if item.amount > remaining {
                 return Err(err("amount", format!("only {remaining} of the payment is left to refund")));
             }
@@ -436,7 +436,7 @@ fn check(
             let fiat = peg.refund_to_fiat(refunded_local, item.amount).ok_or_else(|| err("amount", "is too large to convert".into()))?;
             refund_total = Some((original.id.clone(), (refunded_local + item.amount, refunded_fiat + fiat)));
             // A refund goes back in the payment's own fiat currency.
-            fiat_currency = original.fiat_currency.clone().or(fiat_currency);
+            fiat_currency = original.fiat.as_ref().map(|f| f.currency.clone()).or(fiat_currency);
             (Some(fiat), Some(rate.to_string()), Some(original.id))
         }
         _ => {
@@ -467,11 +467,10 @@ fn check(
     Ok(LedgerTransaction {
         id: new_id(),
         kind: item.kind,
-        currency: currency.clone(),
-        amount: item.amount,
+        amount: Money::new(item.amount, currency.clone()),
         from_account: from.id,
         to_account: to.id,
-        fiat_amount,
+        fiat: fiat_amount.zip(fiat_currency).map(|(minor, code)| Money::new(minor, code)),
         peg_rate,
         occurred_at: item.occurred_at,
         recorded_at: now,
@@ -480,7 +479,6 @@ fn check(
         external_ref: item.input.external_ref.trim().to_string(),
         corrects_id,
         stripe_invoice: trimmed(&item.input.invoice),
-        fiat_currency: fiat_amount.and(fiat_currency),
         exponent: Some(i64::from(item.currency.exponent)),
     })
 }

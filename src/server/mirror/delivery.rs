@@ -1,6 +1,6 @@
 //! One outbox item to one Stripe call.
 
-use crate::domain::money::format_amount;
+use crate::domain::money::{Money, format_amount};
 use crate::server::db::Db;
 use crate::server::db::accounts;
 use crate::server::db::currencies::{self, Currency};
@@ -54,8 +54,8 @@ async fn attempt(db: &Db, stripe: &StripeClient, item: &OutboxItem, ambiguity_wi
     let Some(transaction) = ledger::find(db, &item.transaction_id).await? else {
         return Ok(Delivery::Failed { error: "the ledger transaction is missing".into(), http_status: None });
     };
-    let Some(currency) = currencies::find(db, &transaction.currency).await? else {
-        return Ok(Delivery::Failed { error: format!("currency {} is not set up", transaction.currency), http_status: None });
+    let Some(currency) = currencies::find(db, &transaction.amount.currency).await? else {
+        return Ok(Delivery::Failed { error: format!("currency {} is not set up", transaction.amount.currency), http_status: None });
     };
     let key = match IdempotencyKey::new(item.idempotency_key.clone()) {
         Ok(key) => key,
@@ -81,9 +81,9 @@ async fn attempt(db: &Db, stripe: &StripeClient, item: &OutboxItem, ambiguity_wi
 
 /// The fiat currency and local exponent stored with the transaction when it was posted: a
 /// retry sends exactly what the first attempt sent, whatever the currency says today.
-fn posted_fiat(t: &LedgerTransaction) -> Result<(String, i64, u32), Delivery> {
-    match (&t.fiat_currency, t.fiat_amount, t.exponent.and_then(|e| u32::try_from(e).ok())) {
-        (Some(currency), Some(amount), Some(exponent)) => Ok((currency.clone(), amount, exponent)),
+fn posted_fiat(t: &LedgerTransaction) -> Result<(Money, u32), Delivery> {
+    match (&t.fiat, t.exponent.and_then(|e| u32::try_from(e).ok())) {
+        (Some(fiat), Some(exponent)) => Ok((fiat.clone(), exponent)),
         _ => Err(Delivery::Failed { error: "the transaction has no fiat amount, fiat currency or exponent".into(), http_status: None }),
     }
 }
@@ -92,7 +92,7 @@ fn metadata(transaction: &LedgerTransaction, currency: &Currency, exponent: u32)
     Metadata::from([
         ("regio_transaction_id".to_string(), transaction.id.clone()),
         ("regio_kind".to_string(), transaction.kind.as_str().to_string()),
-        ("local_amount".to_string(), format_amount(transaction.amount, exponent)),
+        ("local_amount".to_string(), format_amount(transaction.amount.minor, exponent)),
         ("local_currency".to_string(), currency.code.clone()),
         ("regio_external_ref".to_string(), transaction.external_ref.chars().take(500).collect()),
     ])
@@ -159,14 +159,14 @@ async fn report_payment(
     key: &IdempotencyKey,
     made: Option<String>,
 ) -> Result<Delivery, sqlx::Error> {
-    let (fiat_currency, fiat, exponent) = match posted_fiat(t) {
+    let (fiat, exponent) = match posted_fiat(t) {
         Ok(posted) => posted,
         Err(failed) => return Ok(failed),
     };
     let payer = accounts::find(db, &t.from_account).await?;
     let at = t.occurred_at / 1000;
     let request = ReportPayment {
-        amount_requested: Amount::new(fiat_currency, fiat),
+        amount_requested: Amount::from(&fiat),
         initiated_at: at,
         payment_method: CustomPaymentMethod {
             custom_type: currency.payment_method_type.clone(),
@@ -224,17 +224,17 @@ async fn report_refund(db: &Db, stripe: &StripeClient, t: &LedgerTransaction, ke
     let Some(record) = outbox::payment_record_of(db, payment_id).await? else {
         return Ok(Delivery::Retry { error: "waiting for the payment's Payment Record".into(), http_status: None });
     };
-    let (fiat_currency, fiat, _) = match posted_fiat(t) {
+    let (fiat, _) = match posted_fiat(t) {
         Ok(posted) => posted,
         Err(failed) => return Ok(failed),
     };
-    if fiat == 0 {
+    if fiat.minor == 0 {
         // Rounding can leave a small refund worth nothing in fiat: Stripe takes no zero refund,
         // and the record already shows the right refunded total.
         return Ok(Delivery::Delivered { stripe_id: record });
     }
     let request = ReportRefund {
-        amount: Some(Amount::new(fiat_currency, fiat)),
+        amount: Some(Amount::from(&fiat)),
         refund_reference: t.id.clone(),
         refunded_at: t.occurred_at / 1000,
         initiated_at: None,
@@ -248,11 +248,11 @@ async fn report_refund(db: &Db, stripe: &StripeClient, t: &LedgerTransaction, ke
 /// A refund a reconciliation fix asked for: on the record it names, for the amount it names,
 /// in the payment's fiat currency.
 async fn report_fix_refund(stripe: &StripeClient, fix: &FixTarget, payment: &LedgerTransaction, key: &IdempotencyKey) -> Delivery {
-    let Some(fiat_currency) = payment.fiat_currency.clone() else {
+    let Some(fiat) = &payment.fiat else {
         return Delivery::Failed { error: "the payment has no fiat currency".into(), http_status: None };
     };
     let request = ReportRefund {
-        amount: Some(Amount::new(fiat_currency, fix.amount)),
+        amount: Some(Amount::from(&fiat.with_minor(fix.amount))),
         refund_reference: fix.reference.clone(),
         refunded_at: fix.queued_at / 1000,
         initiated_at: None,

@@ -1,7 +1,7 @@
 //! Turning compared pairs and unmatched records into breaks. Pure: the rules live here and
 //! are unit-tested without a database.
 
-use crate::domain::money::format_fiat;
+use crate::domain::money::{Money, format_fiat};
 use crate::domain::recon::{BreakClass, RecordStatus};
 use crate::server::db::recon_cases::Sighting;
 use crate::server::db::recon_compare::{LedgerSide, Pair, StripeSide};
@@ -52,8 +52,7 @@ pub fn sighting(class: BreakClass, summary: String, ledger: &LedgerSide, stripe:
         transaction_id: Some(ledger.transaction_id.clone()),
         record_id: stripe.map(|s| s.record_id.clone()),
         account_id: Some(ledger.account_id.clone()),
-        currency: ledger.currency.clone(),
-        amount: ledger.amount,
+        amount: Money::new(ledger.amount, ledger.currency.clone()),
         summary,
     }
 }

@@ -3,7 +3,7 @@
 
 use super::ReconError;
 use super::classify::{breaks_of_pair, carries_money, primary, sighting};
-use crate::domain::money::format_fiat;
+use crate::domain::money::{Money, format_fiat};
 use crate::domain::recon::BreakClass;
 use crate::server::db::recon_cases::{self, Sighting};
 use crate::server::db::recon_compare::{self, Pair};
@@ -69,9 +69,9 @@ pub async fn find_breaks(tx: &mut DbTx, grace_ms: i64) -> Result<Vec<Sighting>, 
             .iter()
             .find(|c| Some(&c.payment_method_type) == r.payment_method_type.as_ref())
             .or_else(|| currencies.iter().find(|c| c.fiat_currency == r.currency));
-        let (code, amount) = match currency {
-            Some(c) => (c.code.clone(), c.peg().to_local(r.amount_requested).unwrap_or(0)),
-            None => (r.currency.to_uppercase(), r.amount_requested),
+        let amount = match currency {
+            Some(c) => Money::new(c.peg().to_local(r.amount_requested).unwrap_or(0), c.code.clone()),
+            None => Money::new(r.amount_requested, r.currency.to_uppercase()),
         };
         found.push(Sighting {
             class: BreakClass::OrphanInStripe,
@@ -79,7 +79,6 @@ pub async fn find_breaks(tx: &mut DbTx, grace_ms: i64) -> Result<Vec<Sighting>, 
             transaction_id: None,
             record_id: Some(r.id.clone()),
             account_id: None,
-            currency: code,
             amount,
             summary: format!("{} in Stripe, no ledger transaction", format_fiat(r.amount_requested, &r.currency)),
         });

@@ -5,7 +5,7 @@
 use super::{begin_change, finish_change, linkable, load, parse_filter};
 use crate::domain::AppError;
 use crate::domain::ledger::{MirrorState, Source};
-use crate::domain::money::{Peg, format_amount, format_fiat};
+use crate::domain::money::{Money, Peg, format_amount, format_fiat};
 use crate::domain::recon::{BreakClass, BulkPreview, CaseFilter, CaseState, FixKind, FixPreview};
 use crate::server::db::audit::Actor;
 use crate::server::db::outbox::{self, FixRefund, Operation};
@@ -202,7 +202,7 @@ async fn plan(tx: &mut DbTx, id: &str, kind: FixKind, transaction_id: Option<&st
                 _ => return Err(refused(kind, &case)),
             };
             let payment = ledger::find_tx(tx, &l.transaction_id).await?.ok_or_else(|| AppError::not_found("transaction"))?;
-            let currency = currencies::find_tx(tx, &payment.currency).await?.ok_or_else(|| AppError::not_found("currency"))?;
+            let currency = currencies::find_tx(tx, &payment.amount.currency).await?.ok_or_else(|| AppError::not_found("currency"))?;
             let rate = payment.peg_rate.as_deref().and_then(|r| Decimal::from_str(r).ok()).unwrap_or(currency.peg_rate);
             let peg = Peg { local_exponent: currency.exponent, fiat_exponent: currency.fiat_exponent, rate };
             let local = peg
@@ -264,12 +264,12 @@ async fn post_adjustment(tx: &mut DbTx, db: &Db, actor: &Actor, case_id: &str, a
     let payer = accounts::find_tx(tx, &payment.from_account).await?.ok_or_else(|| AppError::not_found("account"))?;
     let payee = accounts::find_tx(tx, &payment.to_account).await?.ok_or_else(|| AppError::not_found("account"))?;
     let (from, to) = if a.fiat > 0 { (payer, payee) } else { (payee, payer) };
-    let exponent = currencies::find_tx(tx, &payment.currency).await?.map_or(0, |c| c.exponent);
+    let exponent = currencies::find_tx(tx, &payment.amount.currency).await?.map_or(0, |c| c.exponent);
     let source: Source = payment.source.parse().map_err(|e: String| AppError::conflict(e))?;
     let input = TransferInput {
         external_ref: format!("recon/{case_id}/{}", crate::server::db::new_id()),
         kind: "adjustment".into(),
-        currency: payment.currency.clone(),
+        currency: payment.amount.currency.clone(),
         amount: format_amount(a.local, exponent),
         from: Some(from.external_ref),
         to: Some(to.external_ref),
@@ -391,11 +391,12 @@ pub async fn bulk_preview(db: &Db, filter: &CaseFilter, kind: FixKind) -> Result
 
 async fn total_of(db: &Db, cases: &[CaseRecord]) -> Result<String, AppError> {
     let exponents = super::exponents(db).await?;
-    let mut sums: std::collections::BTreeMap<&str, i64> = std::collections::BTreeMap::new();
+    let mut sums: std::collections::BTreeMap<&str, Money> = std::collections::BTreeMap::new();
     for c in cases {
-        *sums.entry(c.currency.as_str()).or_insert(0) += c.amount;
+        let sum = sums.entry(c.amount.currency.as_str()).or_insert_with(|| c.amount.with_minor(0));
+        *sum = sum.checked_add(&c.amount).ok_or_else(|| AppError::conflict("The selection's total is too large to show; narrow it."))?;
     }
-    let parts: Vec<String> = sums.into_iter().map(|(code, sum)| format!("{} {code}", format_amount(sum, exponents.get(code).copied().unwrap_or(0)))).collect();
+    let parts: Vec<String> = sums.into_values().map(|sum| sum.format(exponents.get(&sum.currency).copied().unwrap_or(0))).collect();
     Ok(if parts.is_empty() { "0".into() } else { parts.join(" + ") })
 }
 

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 
 use super::form::{Encode, Scope};
+use crate::domain::money::Money;
 
 /// Stripe metadata: up to 50 string keys and values.
 pub type Metadata = BTreeMap<String, String>;
@@ -19,6 +20,12 @@ pub struct Amount {
 impl Amount {
     pub fn new(currency: impl Into<String>, value: i64) -> Self {
         Self { currency: currency.into(), value }
+    }
+}
+
+impl From<&Money> for Amount {
+    fn from(money: &Money) -> Self {
+        Self::new(money.currency.clone(), money.minor)
     }
 }
 
