@@ -6,6 +6,7 @@ pub mod audit;
 pub mod auth;
 pub mod imports;
 pub mod recon;
+pub mod refunds;
 pub mod settings;
 pub mod transactions;
 pub mod users;

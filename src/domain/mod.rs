@@ -5,6 +5,7 @@ mod error;
 pub mod ledger;
 pub mod money;
 pub mod recon;
+pub mod refunds;
 mod role;
 mod users;
 

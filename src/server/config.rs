@@ -32,6 +32,8 @@ pub struct Config {
     pub recon_interval: Duration,
     /// How long a mirrored payment may lack its Payment Record before it is a break.
     pub recon_grace: Duration,
+    /// How long a refund waits for approval before it expires.
+    pub refund_approval_expiry: Duration,
 }
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/regio.db?mode=rwc";
@@ -70,6 +72,7 @@ impl Config {
             emulator_addr: parse_var("REGIO_EMULATOR_ADDR", "127.0.0.1:12111")?,
             recon_interval: Duration::from_secs(60 * parse_var::<u64>("REGIO_RECON_INTERVAL", "15")?),
             recon_grace: Duration::from_secs(60 * parse_var::<u64>("REGIO_RECON_GRACE_MINUTES", "60")?),
+            refund_approval_expiry: Duration::from_secs(86_400 * parse_var::<u64>("REGIO_REFUND_APPROVAL_DAYS", "7")?),
         })
     }
 
@@ -91,6 +94,7 @@ impl Config {
             emulator_addr: addr,
             recon_interval: Duration::ZERO,
             recon_grace: Duration::from_secs(3600),
+            refund_approval_expiry: Duration::from_secs(7 * 86_400),
         })
     }
 

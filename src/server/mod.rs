@@ -13,6 +13,7 @@ pub mod http;
 pub mod ledger;
 pub mod mirror;
 pub mod recon;
+pub mod refunds;
 pub mod state;
 pub mod stripe;
 

@@ -156,6 +156,7 @@ pub fn test_config(database_url: &str, addr: SocketAddr) -> Config {
         emulator_addr: "127.0.0.1:0".parse().expect("addr"),
         recon_interval: Duration::ZERO,
         recon_grace: Duration::ZERO,
+        refund_approval_expiry: Duration::from_secs(7 * 86_400),
     }
 }
 
