@@ -9,6 +9,7 @@ mod ledger;
 mod ledger_limits;
 mod mirror;
 mod recon;
+mod refunds;
 mod stripe_client;
 mod stripe_emulator;
 mod support;

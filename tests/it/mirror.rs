@@ -140,7 +140,7 @@ pub async fn emulator_with_faults(faults: Value) -> String {
     emulator
 }
 
-fn stripe(emulator: &str, rate: u32) -> StripeClient {
+pub fn stripe(emulator: &str, rate: u32) -> StripeClient {
     let mut config = ClientConfig::new(SecretKey::new(crate::support::EMULATOR_KEY).expect("key")).with_base_url(emulator);
     config.rate_limit = NonZeroU32::new(rate).map(RateLimit::per_second);
     config.retry = RetryPolicy { max_retries: 4, initial_backoff: Duration::from_millis(20), max_backoff: Duration::from_millis(200) };
@@ -148,7 +148,7 @@ fn stripe(emulator: &str, rate: u32) -> StripeClient {
     StripeClient::new(config).expect("client")
 }
 
-fn worker(app: &TestApp, emulator: &str, claim: Duration) -> MirrorWorker {
+pub fn worker(app: &TestApp, emulator: &str, claim: Duration) -> MirrorWorker {
     let options = WorkerOptions { claim, idle_poll: Duration::from_millis(50), ..WorkerOptions::default() };
     MirrorWorker::new(app.db.clone(), stripe(emulator, 200), options)
 }
@@ -236,7 +236,7 @@ pub async fn assert_exactly_once(app: &TestApp, emulator: &str) {
 }
 
 /// A ledger with one payment of 1,000 SRB (1:1 to JPY) waiting in the outbox, and its API key.
-async fn one_payment(backend: Backend) -> (TestApp, String) {
+pub async fn one_payment(backend: Backend) -> (TestApp, String) {
     let app = spawn_app(backend).await;
     let key = ledger_fixture(&app).await;
     let (status, body) = post(&app, &key, vec![item("top-1", "top_up", "50000", "op-1", "m-1"), item("p-1", "payment", "1000", "m-1", "shop-1")]).await;

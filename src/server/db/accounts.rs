@@ -278,3 +278,9 @@ pub async fn find_tx(tx: &mut DbTx, id: &str) -> Result<Option<Account>, sqlx::E
     let sql = format!("SELECT {COLUMNS} FROM accounts WHERE id = $1");
     sqlx::query(&sql).bind(id).fetch_optional(&mut **tx).await?.as_ref().map(from_row).transpose()
 }
+
+/// The operator's account that pays goodwill refunds: the first active one by reference.
+pub async fn operator_tx(tx: &mut DbTx) -> Result<Option<Account>, sqlx::Error> {
+    let sql = format!("SELECT {COLUMNS} FROM accounts WHERE kind = 'operator' AND status = 'active' ORDER BY external_ref LIMIT 1");
+    sqlx::query(&sql).fetch_optional(&mut **tx).await?.as_ref().map(from_row).transpose()
+}

@@ -289,3 +289,47 @@ pub async fn corrections_of(db: &Db, transaction_id: &str) -> Result<Vec<Transac
     query.push(" ORDER BY t.id");
     query.fetch_all(db).await?.iter().map(view_from_row).collect()
 }
+
+/// Ids of transactions matching `q` as the top bar's search reads it, newest first, each with
+/// what matched: its id, its external reference, a Payment Record that mirrors it, an account
+/// (reference, or name starting with `q`), or one of `amounts` (`(currency, minor units)`).
+pub async fn search_ids(db: &Db, q: &str, amounts: &[(String, i64)], limit: i64) -> Result<Vec<(String, &'static str)>, sqlx::Error> {
+    let name_prefix = format!("{}%", q.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
+    let by_text: [(&'static str, String); 4] = [
+        ("id", "SELECT id FROM transactions WHERE id = $1".into()),
+        ("external reference", format!("SELECT id FROM transactions WHERE external_ref = $1 ORDER BY occurred_at DESC LIMIT {limit}")),
+        (
+            "Payment Record",
+            "SELECT transaction_id AS id FROM outbox WHERE stripe_id = $1 UNION SELECT transaction_id AS id FROM stripe_records WHERE id = $1 AND transaction_id IS NOT NULL"
+                .into(),
+        ),
+        (
+            "account",
+            format!(
+                "SELECT t.id FROM transactions t WHERE t.from_account IN (SELECT id FROM accounts WHERE external_ref = $1 OR LOWER(display_name) LIKE $2 ESCAPE '\\') \
+                 OR t.to_account IN (SELECT id FROM accounts WHERE external_ref = $1 OR LOWER(display_name) LIKE $2 ESCAPE '\\') \
+                 ORDER BY t.occurred_at DESC LIMIT {limit}"
+            ),
+        ),
+    ];
+    let mut found: Vec<(String, &'static str)> = Vec::new();
+    for (matched, sql) in by_text {
+        let mut query = sqlx::query(&sql).bind(q);
+        if matched == "account" {
+            query = query.bind(name_prefix.clone());
+        }
+        for row in query.fetch_all(&db.pool).await? {
+            found.push((row.try_get("id")?, matched));
+        }
+    }
+    for (currency, minor) in amounts {
+        let sql = format!("SELECT id FROM transactions WHERE currency = $1 AND amount = $2 ORDER BY occurred_at DESC LIMIT {limit}");
+        for row in sqlx::query(&sql).bind(currency).bind(*minor).fetch_all(&db.pool).await? {
+            found.push((row.try_get("id")?, "amount"));
+        }
+    }
+    let mut seen = std::collections::HashSet::new();
+    found.retain(|(id, _)| seen.insert(id.clone()));
+    found.truncate(limit as usize);
+    Ok(found)
+}

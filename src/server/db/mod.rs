@@ -13,6 +13,7 @@ pub mod outbox;
 pub mod recon_cases;
 pub mod recon_compare;
 pub mod recon_runs;
+pub mod refunds;
 pub mod sessions;
 pub mod settings;
 pub mod stripe_invoices;
@@ -307,6 +308,11 @@ impl SqlFilter {
 
     pub fn param_count(&self) -> usize {
         self.params.len()
+    }
+
+    /// The same query and parameters inside `before … after`, e.g. to aggregate a filtered list.
+    pub fn wrap(self, before: &str, after: &str) -> Self {
+        Self { sql: format!("{before}{}{after}", self.sql), params: self.params }
     }
 
     pub async fn fetch_all(&self, db: &Db) -> Result<Vec<sqlx::any::AnyRow>, sqlx::Error> {

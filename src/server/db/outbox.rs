@@ -246,11 +246,10 @@ pub async fn for_transaction(db: &Db, transaction_id: &str) -> Result<Vec<Outbox
 
 /// The Payment Record id delivered for a payment transaction, if it has been.
 pub async fn payment_record_of(db: &Db, transaction_id: &str) -> Result<Option<String>, sqlx::Error> {
-    let row = sqlx::query("SELECT stripe_id FROM outbox WHERE transaction_id = $1 AND operation = 'report_payment' AND state = 'delivered'")
-        .bind(transaction_id)
-        .fetch_optional(&db.pool)
-        .await?;
-    row.map(|r| r.try_get("stripe_id")).transpose().map(Option::flatten)
+    let mut tx = db.begin().await?;
+    let record = payment_record_of_tx(&mut tx, transaction_id).await?;
+    tx.commit().await?;
+    Ok(record)
 }
 
 /// The outbox item of a transaction with its attempts, oldest attempt first.
@@ -370,4 +369,13 @@ pub async fn delivered_payments(db: &Db, limit: i64) -> Result<Vec<DeliveredPaym
             })
         })
         .collect()
+}
+
+/// [`payment_record_of`] inside a transaction.
+pub async fn payment_record_of_tx(tx: &mut DbTx, transaction_id: &str) -> Result<Option<String>, sqlx::Error> {
+    let row = sqlx::query("SELECT stripe_id FROM outbox WHERE transaction_id = $1 AND operation = 'report_payment' AND state = 'delivered'")
+        .bind(transaction_id)
+        .fetch_optional(&mut **tx)
+        .await?;
+    row.map(|r| r.try_get("stripe_id")).transpose().map(Option::flatten)
 }

@@ -5,10 +5,12 @@ pub mod api_v1;
 pub mod caller;
 pub mod client_ip;
 pub mod csrf;
+mod csv;
 pub mod health;
 pub mod imports;
 pub mod metrics;
 mod recon_export;
+mod refunds_export;
 
 use super::AppState;
 use super::auth::password::HashSlots;
@@ -80,6 +82,7 @@ pub fn router(state: AppState) -> Router {
         .route("/metrics", get(metrics::export))
         .merge(api_v1::routes())
         .merge(recon_export::routes())
+        .merge(refunds_export::routes())
         .leptos_routes_with_context(&state, generate_route_list(App), context.clone(), render)
         .fallback(file_and_error_handler_with_context::<AppState, _>(context, shell))
         // Every route above, server functions included: a larger Content-Length is answered 413

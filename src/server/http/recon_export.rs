@@ -2,6 +2,7 @@
 //! A plain route (not a server function) so the browser downloads it as a file.
 
 use super::caller::Caller;
+use super::csv::csv_line;
 use crate::domain::recon::CaseFilter;
 use crate::domain::{AppError, Role};
 use crate::server::AppState;
@@ -35,14 +36,6 @@ async fn export(State(state): State<AppState>, Extension(caller): Extension<Call
         }
         Err(e) => (StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR), e.to_string()).into_response(),
     }
-}
-
-/// Quotes a field when it holds a separator, a quote or a line break; a leading `=`, `+`, `-`,
-/// `@`, tab or carriage return (spreadsheets skip the last two before looking for a formula) is
-/// prefixed with `'` so a spreadsheet shows the cell instead of running it.
-fn cell(value: &str) -> String {
-    let value = if value.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{value}") } else { value.to_string() };
-    if value.contains([',', '"', '\n', '\r']) { format!("\"{}\"", value.replace('"', "\"\"")) } else { value }
 }
 
 /// Checks the caller and the filter (so a refusal is a proper error status), then the file as a
@@ -104,27 +97,5 @@ fn line(case: &CaseRecord, exponents: &HashMap<String, u32>, now: i64) -> String
         r.summary,
         r.assignee.unwrap_or_default(),
     ];
-    let mut line = fields.iter().map(|f| cell(f)).collect::<Vec<_>>().join(",");
-    line.push('\n');
-    line
-}
-
-#[cfg(test)]
-mod tests {
-    use super::cell;
-
-    #[test]
-    fn cells_are_quoted_and_formulas_defused() {
-        assert_eq!(cell("plain"), "plain");
-        assert_eq!(cell("a,b"), "\"a,b\"");
-        assert_eq!(cell("say \"hi\""), "\"say \"\"hi\"\"\"");
-        assert_eq!(cell("=HYPERLINK(1)"), "'=HYPERLINK(1)");
-        assert_eq!(cell("+1"), "'+1");
-        assert_eq!(cell("-1"), "'-1");
-        assert_eq!(cell("@SUM(A1)"), "'@SUM(A1)");
-        // Spreadsheets skip leading whitespace before deciding a cell is a formula.
-        assert_eq!(cell("\t=cmd|' /C calc'!A0"), "'\t=cmd|' /C calc'!A0");
-        assert_eq!(cell("\r=1+1"), "\"'\r=1+1\"");
-        assert_eq!(cell("a=b"), "a=b");
-    }
+    csv_line(&fields)
 }

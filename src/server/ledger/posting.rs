@@ -2,7 +2,7 @@
 //! each payment and refund queued for Stripe in the same database transaction.
 
 use super::input::{ItemError, TransferInput};
-use crate::domain::ledger::{AccountStatus, Source, TransactionKind};
+use crate::domain::ledger::{AccountKind, AccountStatus, Source, TransactionKind};
 use crate::domain::money::Peg;
 use crate::domain::money::{Money, format_fiat, parse_amount};
 use crate::server::db::accounts::{self, Account};
@@ -165,20 +165,21 @@ impl Pending {
     }
 }
 
-async fn snapshot(tx: &mut DbTx, db: &Db, source: Source, parsed: &[Parsed], pending: &Pending) -> Result<Snapshot, sqlx::Error> {
+async fn snapshot(tx: &mut DbTx, db: &Db, sources: Sources, parsed: &[Parsed], pending: &Pending) -> Result<Snapshot, sqlx::Error> {
+    let source = sources.posting;
     let account_refs: Vec<String> =
         parsed.iter().flat_map(|p| [trimmed(&p.input.from), trimmed(&p.input.to)]).flatten().collect::<HashSet<_>>().into_iter().collect();
     let mut accounts_by_ref = accounts::by_external_refs(tx, &account_refs).await?;
     let tx_refs: Vec<String> = parsed
         .iter()
-        .flat_map(|p| [Some(p.input.external_ref.trim().to_string()), trimmed(&p.input.refund_of), trimmed(&p.input.corrects)])
+        .flat_map(|p| [Some(p.input.external_ref.trim().to_string()), trimmed(&p.input.corrects)])
         .flatten()
         .collect::<HashSet<_>>()
         .into_iter()
         .collect();
     // Refunds may leave out their accounts: they are the refunded payment's, so lock those too.
     let refunded_refs: Vec<String> = parsed.iter().filter_map(|p| trimmed(&p.input.refund_of)).collect::<HashSet<_>>().into_iter().collect();
-    let mut refunded = ledger::by_external_refs(tx, source, &refunded_refs).await?;
+    let mut refunded = ledger::by_external_refs(tx, sources.refunded, &refunded_refs).await?;
     refunded.extend(pending.transactions(&refunded_refs));
     let mut account_ids: Vec<String> = accounts_by_ref.values().map(|a| a.id.clone()).collect();
     account_ids.extend(refunded.values().flat_map(|t| [t.from_account.clone(), t.to_account.clone()]));
@@ -199,6 +200,7 @@ async fn snapshot(tx: &mut DbTx, db: &Db, source: Source, parsed: &[Parsed], pen
     }
     let mut existing = ledger::by_external_refs(tx, source, &tx_refs).await?;
     existing.extend(pending.transactions(&tx_refs));
+    existing.extend(refunded.iter().map(|(r, t)| (r.clone(), t.clone())));
     let mut balances = accounts::balances(tx, &account_ids).await?;
     for id in &account_ids {
         for ((account, currency), change) in pending.balance_changes.iter().filter(|((account, _), _)| account == id) {
@@ -229,9 +231,38 @@ pub async fn post_in(
     actor: &Actor,
     first_index: usize,
 ) -> Result<(Vec<Posted>, Vec<ItemError>), sqlx::Error> {
-    let checked = check_all(tx, db, source, inputs, first_index, &Pending::default()).await?;
+    let checked = check_all(tx, db, Sources::one(source), inputs, first_index, &Pending::default()).await?;
     write(tx, source, actor, &checked).await?;
     Ok((checked.posted, checked.errors))
+}
+
+/// Posts a refund made in the console (source `console`) of a payment that came from
+/// `payment_source`, whose `refund_of` names the payment by its external reference there.
+pub async fn post_console_refund(
+    tx: &mut DbTx,
+    db: &Db,
+    payment_source: Source,
+    input: TransferInput,
+    actor: &Actor,
+) -> Result<(Vec<Posted>, Vec<ItemError>), sqlx::Error> {
+    let sources = Sources { posting: Source::Console, refunded: payment_source };
+    let checked = check_all(tx, db, sources, vec![input], 0, &Pending::default()).await?;
+    write(tx, Source::Console, actor, &checked).await?;
+    Ok((checked.posted, checked.errors))
+}
+
+/// Where new transactions are recorded, and where the payments their refunds name are looked
+/// up (the same source, except for console refunds).
+#[derive(Clone, Copy)]
+struct Sources {
+    posting: Source,
+    refunded: Source,
+}
+
+impl Sources {
+    fn one(source: Source) -> Self {
+        Sources { posting: source, refunded: source }
+    }
 }
 
 /// Checks `inputs` as if `pending` were recorded, writing nothing, and adds what passes to
@@ -244,7 +275,7 @@ pub async fn check_in(
     first_index: usize,
     pending: &mut Pending,
 ) -> Result<(Vec<Posted>, Vec<ItemError>), sqlx::Error> {
-    let checked = check_all(tx, db, source, inputs, first_index, pending).await?;
+    let checked = check_all(tx, db, Sources::one(source), inputs, first_index, pending).await?;
     pending.absorb(&checked);
     Ok((checked.posted, checked.errors))
 }
@@ -257,7 +288,15 @@ struct Checked {
     deltas: HashMap<(String, String), i64>,
 }
 
-async fn check_all(tx: &mut DbTx, db: &Db, source: Source, inputs: Vec<TransferInput>, first_index: usize, pending: &Pending) -> Result<Checked, sqlx::Error> {
+async fn check_all(
+    tx: &mut DbTx,
+    db: &Db,
+    sources: Sources,
+    inputs: Vec<TransferInput>,
+    first_index: usize,
+    pending: &Pending,
+) -> Result<Checked, sqlx::Error> {
+    let source = sources.posting;
     let now = now_ms();
     let currencies: HashMap<String, Currency> = currencies::list_tx(tx).await?.into_iter().map(|c| (c.code.clone(), c)).collect();
     let mut errors = Vec::new();
@@ -273,7 +312,7 @@ async fn check_all(tx: &mut DbTx, db: &Db, source: Source, inputs: Vec<TransferI
             Err(e) => errors.push(e),
         }
     }
-    let mut snap = snapshot(tx, db, source, &parsed, pending).await?;
+    let mut snap = snapshot(tx, db, sources, &parsed, pending).await?;
     let accounts_by_id: HashMap<String, Account> = snap.accounts_by_ref.values().map(|a| (a.id.clone(), a.clone())).collect();
 
     let mut posted = Vec::new();
@@ -422,8 +461,10 @@ fn check(
             if original.amount.currency != *currency {
                 return Err(err("currency", format!("the payment was in {}", original.amount.currency)));
             }
-            if from.id != original.to_account || to.id != original.from_account {
-                return Err(err("from", "a refund goes back from the payee to the payer of the payment".into()));
+            // The payee pays it back, or the operator as a goodwill gesture.
+            let goodwill = from.kind == AccountKind::Operator;
+            if (from.id != original.to_account && !goodwill) || to.id != original.from_account {
+                return Err(err("from", "a refund goes back to the payer of the payment, from its payee or (goodwill) the operator".into()));
             }
             let (refunded_local, refunded_fiat) = snap.refunded.get(&original.id).copied().unwrap_or((0, 0));
             let remaining = original.amount.minor - refunded_local;
