@@ -6,5 +6,6 @@ pub mod mirror;
 pub mod money;
 pub mod notice;
 pub mod pager;
+pub mod refund_panel;
 pub mod shell;
 pub mod time;
