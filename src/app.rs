@@ -10,6 +10,7 @@ use crate::pages::{
     recon_case::ReconCasePage,
     reconciliation::ReconciliationPage,
     refunds::RefundsPage,
+    search::SearchPage,
     settings::SettingsPage,
     transaction::TransactionPage,
     transactions::TransactionsPage,
@@ -60,6 +61,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("reconciliation") view=ReconciliationPage/>
                     <Route path=path!("reconciliation/cases/:id") view=ReconCasePage/>
                     <Route path=path!("refunds") view=RefundsPage/>
+                    <Route path=path!("search") view=SearchPage/>
                     <Route path=path!("billing") view=|| view! { <PlannedPage section="Billing" about="Stripe invoices and subscriptions that members pay in local currency."/> }/>
                     <Route path=path!("accounts") view=AccountsPage/>
                     <Route path=path!("accounts/:id") view=AccountDetailPage/>

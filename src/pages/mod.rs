@@ -10,6 +10,7 @@ pub mod planned;
 pub mod recon_case;
 pub mod reconciliation;
 pub mod refunds;
+pub mod search;
 pub mod settings;
 pub mod transaction;
 pub mod transactions;
