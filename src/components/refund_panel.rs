@@ -4,6 +4,7 @@
 use crate::api::refunds::{PreviewRefund, RequestRefund, get_refundable};
 use crate::components::money::with_currency;
 use crate::components::notice::{ActionReport, ErrorNotice};
+use crate::components::shell::PendingChanged;
 use crate::domain::money::{Peg, format_amount, format_fiat, parse_amount};
 use crate::domain::refunds::{RefundPayer, RefundPreview, RefundReason, RefundView, Refundable};
 use leptos::prelude::*;
@@ -70,6 +71,7 @@ pub fn RefundPanel(payment_id: String) -> impl IntoView {
     let refundable = Resource::new(move || request.version().get(), move |_| get_refundable(payment_id.clone()));
     let draft = Draft::new();
     let open = RwSignal::new(false);
+    PendingChanged::follow(move || request.version().get());
     // A review speaks for the values it was made with: changing one asks for a new review.
     Effect::new(move |_| {
         draft.track();
@@ -147,6 +149,7 @@ fn RefundForm(r: StoredValue<Refundable>, draft: Draft, preview: ServerAction<Pr
     let default_amount = format_amount(remainder_minor, exponent);
     let amount = Signal::derive(move || draft.amount.get().unwrap_or_else(|| default_amount.clone()));
     let fiat = Memo::new(move |_| r.with_value(|r| refund_fiat(r, &amount.get())));
+    // The fiat line changes with every key typed: announced politely, not as an alert.
     let payer_option = move |payer: RefundPayer, text: String| {
         view! {
             <label class="check">
@@ -173,10 +176,12 @@ fn RefundForm(r: StoredValue<Refundable>, draft: Draft, preview: ServerAction<Pr
                 <input type="hidden" name="payment_id" value=payment_id/>
                 <label>{format!("Amount ({currency})")}
                     <input type="text" name="amount" inputmode="decimal" size="12" required prop:value=amount on:input=move |ev| draft.amount.set(Some(event_target_value(&ev)))/>
-                    {move || match fiat.get() {
-                        Ok(fiat) => view! { <span class="field-note">"= " {fiat}</span> }.into_any(),
-                        Err(message) => view! { <span class="field-note error-text" role="alert">{message}</span> }.into_any(),
-                    }}
+                    <span class="field-note" class:error-text=move || fiat.with(Result::is_err) aria-live="polite">
+                        {move || match fiat.get() {
+                            Ok(fiat) => format!("= {fiat}"),
+                            Err(message) => message,
+                        }}
+                    </span>
                 </label>
                 <label>"Reason"
                     <select name="reason" on:change=move |ev| if let Ok(reason) = event_target_value(&ev).parse() { draft.reason.set(reason) }>

@@ -25,6 +25,7 @@ pub fn AppShell() -> impl IntoView {
     let user = Resource::new(|| (), |_| me());
     let logout = ServerAction::<Logout>::new();
     let search_box = NodeRef::<html::Input>::new();
+    provide_context(PendingChanged(RwSignal::new(0)));
     slash_focuses(search_box);
     view! {
         <div class="app">
@@ -61,12 +62,27 @@ pub fn AppShell() -> impl IntoView {
     }
 }
 
+/// Rings when a page's action changed which refunds await approval, so the navigation's count
+/// follows without a navigation.
+#[derive(Clone, Copy)]
+pub struct PendingChanged(RwSignal<u32>);
+
+impl PendingChanged {
+    /// From now on, a new `version` of an action (it completed) asks for the count again.
+    pub fn follow(version: impl Fn() -> usize + 'static) {
+        if let Some(PendingChanged(changed)) = use_context() {
+            Effect::watch(version, move |_, _, _| changed.update(|n| *n += 1), false);
+        }
+    }
+}
+
 /// How many refunds wait for approval, beside "Refunds"; nothing when none do. Asked again on
-/// every navigation, so it follows approvals made on other pages.
+/// every navigation and after every action that changes it.
 #[component]
 fn PendingCount() -> impl IntoView {
     let location = use_location();
-    let pending = Resource::new(move || location.pathname.get(), |_| pending_approvals());
+    let changed = use_context::<PendingChanged>().map(|PendingChanged(changed)| changed);
+    let pending = Resource::new(move || (location.pathname.get(), changed.map(|c| c.get())), |_| pending_approvals());
     view! {
         <Transition fallback=|| ()>
             {move || Suspend::new(async move {

@@ -4,6 +4,7 @@ use crate::components::filters::{AmountFilters, ChoiceFilter};
 use crate::components::money::with_currency;
 use crate::components::notice::{ActionReport, ErrorNotice};
 use crate::components::pager::{OlderNewest, page_href};
+use crate::components::shell::PendingChanged;
 use crate::components::time::to_minute;
 use crate::domain::refunds::{RefundFilter, RefundPage, RefundPayer, RefundReason, RefundStage, RefundView};
 use crate::domain::{AppError, Role, UserView};
@@ -30,6 +31,7 @@ pub fn RefundsPage() -> impl IntoView {
     let decide = ServerAction::<DecideRefund>::new();
     let withdraw = ServerAction::<WithdrawRefund>::new();
     let decisions = move || (decide.version().get(), withdraw.version().get());
+    PendingChanged::follow(move || decide.version().get() + withdraw.version().get());
     let filter = Memo::new(move |_| refund_filter(&query.read()));
     let refunds = Resource::new(move || (filter.get(), query.read().get("after"), decisions()), |(filter, after, _)| list_refunds(filter, after));
     // The user and the queue in one resource: several resources awaited in one `Suspend` once
