@@ -9,6 +9,8 @@ use crate::pages::{
     planned::PlannedPage,
     recon_case::ReconCasePage,
     reconciliation::ReconciliationPage,
+    refunds::RefundsPage,
+    search::SearchPage,
     settings::SettingsPage,
     transaction::TransactionPage,
     transactions::TransactionsPage,
@@ -58,7 +60,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("imports/:id") view=ImportDetailPage/>
                     <Route path=path!("reconciliation") view=ReconciliationPage/>
                     <Route path=path!("reconciliation/cases/:id") view=ReconCasePage/>
-                    <Route path=path!("refunds") view=|| view! { <PlannedPage section="Refunds" about="Partial and full refunds that reverse the ledger and are reported to Stripe."/> }/>
+                    <Route path=path!("refunds") view=RefundsPage/>
+                    <Route path=path!("search") view=SearchPage/>
                     <Route path=path!("billing") view=|| view! { <PlannedPage section="Billing" about="Stripe invoices and subscriptions that members pay in local currency."/> }/>
                     <Route path=path!("accounts") view=AccountsPage/>
                     <Route path=path!("accounts/:id") view=AccountDetailPage/>

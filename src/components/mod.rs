@@ -1,8 +1,11 @@
 //! Widgets shared by pages.
 
+pub mod filters;
 pub mod ids;
 pub mod mirror;
 pub mod money;
 pub mod notice;
 pub mod pager;
+pub mod refund_panel;
 pub mod shell;
+pub mod time;

@@ -21,3 +21,10 @@ pub fn Balances(balances: Vec<(String, i64)>, currencies: Vec<CurrencyView>) -> 
         .collect_view()
         .into_any()
 }
+
+/// An amount the server formatted, with its currency code: added unless the text already ends
+/// with it, so both ways the server may format it read the same.
+pub fn with_currency(amount: &str, currency: &str) -> String {
+    let has_code = amount.len() > currency.len() && amount.to_ascii_uppercase().ends_with(&format!(" {}", currency.to_ascii_uppercase()));
+    if has_code || currency.is_empty() { amount.to_string() } else { format!("{amount} {currency}") }
+}

@@ -26,8 +26,18 @@ pub fn ErrorNotice(error: AppError) -> impl IntoView {
 /// The outcome of the last submission of an action: its error, or `done` once it succeeded.
 #[component]
 pub fn ActionOutcome<T: Clone + Send + Sync + 'static>(#[prop(into)] value: Signal<Option<Result<T, AppError>>>, #[prop(into)] done: String) -> impl IntoView {
+    view! { <ActionReport value done=move |_: T| done.clone()/> }
+}
+
+/// Like [`ActionOutcome`], with the success told from what the action returned.
+#[component]
+pub fn ActionReport<T, F>(#[prop(into)] value: Signal<Option<Result<T, AppError>>>, done: F) -> impl IntoView
+where
+    T: Clone + Send + Sync + 'static,
+    F: Fn(T) -> String + Send + Sync + 'static,
+{
     move || match value.get() {
-        Some(Ok(_)) => view! { <p class="notice ok" role="status">{done.clone()}</p> }.into_any(),
+        Some(Ok(result)) => view! { <p class="notice ok" role="status">{done(result)}</p> }.into_any(),
         Some(Err(e)) => view! { <p class="notice error" role="alert">{e.to_string()}</p> }.into_any(),
         None => ().into_any(),
     }

@@ -1,3 +1,4 @@
+use leptos::prelude::*;
 use leptos_router::params::ParamsMap;
 
 /// The link to another page of a filtered list: `path?…` with the filters named in `keep`
@@ -7,6 +8,17 @@ pub fn page_href(path: &str, query: &ParamsMap, keep: &[&str], cursor: &[(&str, 
     let kept = keep.iter().filter_map(|k| query.get(k).map(|v| (k.to_string(), v)));
     let pairs: Vec<String> = kept.chain(cursor.iter().map(|(k, v)| (k.to_string(), v.to_string()))).map(|(k, v)| format!("{k}={}", encode(&v))).collect();
     if pairs.is_empty() { path.to_string() } else { format!("{path}?{}", pairs.join("&")) }
+}
+
+/// The links under a list: to older entries, and back to the newest once paged.
+#[component]
+pub fn OlderNewest(older: Option<String>, newest: Option<String>) -> impl IntoView {
+    view! {
+        <nav class="pager">
+            {older.map(|href| view! { <a href=href>"Older →"</a> })}
+            {newest.map(|href| view! { <a href=href>"Newest"</a> })}
+        </nav>
+    }
 }
 
 fn encode(value: &str) -> String {

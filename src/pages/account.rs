@@ -4,7 +4,7 @@ use crate::api::settings::list_currencies;
 use crate::components::ids::ShortId;
 use crate::components::money::Balances;
 use crate::components::notice::ErrorNotice;
-use crate::components::pager::page_href;
+use crate::components::pager::{OlderNewest, page_href};
 use crate::domain::ledger::{AccountStatus, AccountView, CurrencyView, StatementLine, StatementPage};
 use crate::domain::{AppError, Role};
 use leptos::prelude::*;
@@ -122,10 +122,7 @@ fn Statement(page: StatementPage, path: String) -> impl IntoView {
                 {page.lines.into_iter().map(|line| view! { <StatementRow line/> }).collect_view()}
             </tbody>
         </table>
-        <nav class="pager">
-            {older.map(|href| view! { <a href=href>"Older →"</a> })}
-            {newest.map(|href| view! { <a href=href>"Newest"</a> })}
-        </nav>
+        <OlderNewest older newest/>
     }
     .into_any()
 }

@@ -9,6 +9,8 @@ pub mod login;
 pub mod planned;
 pub mod recon_case;
 pub mod reconciliation;
+pub mod refunds;
+pub mod search;
 pub mod settings;
 pub mod transaction;
 pub mod transactions;

@@ -1,6 +1,7 @@
 use crate::api::auth::me;
 use crate::api::recon::{ApplyBulkFix, PreviewBulkFix, RunRecon, get_recon_summary, list_cases};
 use crate::api::users::list_users;
+use crate::components::filters::AmountFilters;
 use crate::components::ids::ShortId;
 use crate::components::notice::ErrorNotice;
 use crate::components::pager::page_href;
@@ -108,9 +109,7 @@ pub fn ReconciliationPage() -> impl IntoView {
                 })}
             </Suspense>
             <label>"Account" <input type="text" name="account" placeholder="account id" prop:value=text("account")/></label>
-            <label>"Currency" <input type="text" name="currency" placeholder="code" size="6" title="The currency amounts are in (needed with several currencies)" prop:value=text("currency")/></label>
-            <label>"Min amount" <input type="text" name="min_amount" inputmode="decimal" size="8" prop:value=text("min_amount")/></label>
-            <label>"Max amount" <input type="text" name="max_amount" inputmode="decimal" size="8" prop:value=text("max_amount")/></label>
+            <AmountFilters/>
             <button type="submit">"Filter"</button>
             <a href="/reconciliation">"Clear"</a>
             <a href=move || page_href("/reconciliation/export", &query.read(), &FILTERS, &[]) download>"Export CSV"</a>

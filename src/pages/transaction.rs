@@ -1,7 +1,8 @@
 use crate::api::transactions::{RetryDelivery, get_transaction};
 use crate::components::mirror::MirrorBadge;
 use crate::components::notice::{ActionOutcome, ErrorNotice};
-use crate::domain::ledger::{MirrorState, MirrorView, StripeRecordView, TransactionDetail};
+use crate::components::refund_panel::RefundPanel;
+use crate::domain::ledger::{MirrorState, MirrorView, StripeRecordView, TransactionDetail, TransactionKind};
 use crate::domain::money::format_fiat;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -31,6 +32,7 @@ pub fn TransactionPage() -> impl IntoView {
 fn Detail(d: TransactionDetail, retry: ServerAction<RetryDelivery>) -> impl IntoView {
     let t = d.transaction;
     let fiat = t.fiat_amount_minor.zip(t.fiat_currency.clone()).map(|(m, c)| format_fiat(m, &c));
+    let refundable = matches!(t.kind, TransactionKind::Payment | TransactionKind::InvoicePayment).then(|| t.id.clone());
     view! {
         <p class="muted"><a href="/transactions">"← Transactions"</a></p>
         <h1>{format!("{} · {} {}", t.kind, t.amount, t.currency)}</h1>
@@ -80,10 +82,11 @@ fn Detail(d: TransactionDetail, retry: ServerAction<RetryDelivery>) -> impl Into
                 })}
             </section>
         </div>
+        {refundable.map(|payment_id| view! { <RefundPanel payment_id/> })}
         {d.mirror.map(|m| view! { <Delivery m retry/> })}
         {(!d.refunds.is_empty()).then(|| view! {
             <section class="panel">
-                <h2>"Refunds"</h2>
+                <h2>"Refund transactions"</h2>
                 <table class="data">
                     <thead><tr><th>"When"</th><th>"Reference"</th><th class="num">"Amount"</th><th class="num">"Fiat"</th><th>"Mirror"</th></tr></thead>
                     <tbody>

@@ -1,4 +1,5 @@
 use crate::api::transactions::list_transactions;
+use crate::components::filters::AmountFilters;
 use crate::components::mirror::MirrorBadge;
 use crate::components::notice::ErrorNotice;
 use crate::components::pager::page_href;
@@ -35,9 +36,7 @@ pub fn TransactionsPage() -> impl IntoView {
                 </select>
             </label>
             <label>"Account" <input type="text" name="account" placeholder="reference" prop:value=text("account")/></label>
-            <label>"Currency" <input type="text" name="currency" placeholder="code" size="6" title="The currency amounts are in (needed with several currencies)" prop:value=text("currency")/></label>
-            <label>"Min amount" <input type="text" name="min_amount" inputmode="decimal" size="8" prop:value=text("min_amount")/></label>
-            <label>"Max amount" <input type="text" name="max_amount" inputmode="decimal" size="8" prop:value=text("max_amount")/></label>
+            <AmountFilters/>
             <label>"Stripe"
                 <select name="mirror_state">
                     <option value="">"any"</option>
