@@ -20,6 +20,17 @@ pub async fn list_currencies() -> Result<Vec<CurrencyView>, AppError> {
     guarded(Role::Viewer, |ctx| async move { Ok(db::currencies::list(&ctx.state.db).await?.iter().map(|c| c.view()).collect()) }).await
 }
 
+/// Refunds of `code` above `threshold` (a decimal in the currency; empty: none) wait for a
+/// second person.
+#[server(prefix = "/rpc", endpoint = "set_refund_threshold")]
+pub async fn set_refund_threshold(code: String, threshold: Option<String>) -> Result<(), AppError> {
+    guarded(Role::Admin, |ctx| async move {
+        let threshold = threshold.map(|t| t.trim().to_string()).filter(|t| !t.is_empty());
+        crate::server::refunds::set_approval_threshold(&ctx.state.db, &ctx.actor(), code.trim(), threshold.as_deref()).await
+    })
+    .await
+}
+
 /// Creates the currency `code` or changes it; the peg rate is a decimal string (local → fiat).
 #[server(prefix = "/rpc", endpoint = "save_currency")]
 pub async fn save_currency(

@@ -128,6 +128,8 @@ pub struct CurrencyView {
     pub peg_rate: String,
     pub payment_method_type: String,
     pub payment_method_name: String,
+    /// Refunds above this amount wait for a second person.
+    pub refund_approval_threshold: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -57,7 +57,8 @@ pub fn ImportPage() -> impl IntoView {
 pub fn ImportDetailPage() -> impl IntoView {
     let params = use_params_map();
     let commit = ServerAction::<CommitImport>::new();
-    let status = Resource::new(move || (params.read().get("id").unwrap_or_default(), commit.version().get()), |(id, _)| import_status(id));
+    let ask_again = RwSignal::new(0u32);
+    let status = Resource::new(move || (params.read().get("id").unwrap_or_default(), commit.version().get(), ask_again.get()), |(id, _, _)| import_status(id));
     view! {
         <Title text="Import"/>
         <p class="muted"><a href="/import">"← Imports"</a></p>
@@ -65,7 +66,7 @@ pub fn ImportDetailPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match status.await {
                     Err(e) => view! { <ErrorNotice error=e/> }.into_any(),
-                    Ok(i) => view! { <ImportDetail i commit/> }.into_any(),
+                    Ok(i) => view! { <ImportDetail i commit ask_again/> }.into_any(),
                 }
             })}
         </Suspense>
@@ -73,8 +74,12 @@ pub fn ImportDetailPage() -> impl IntoView {
 }
 
 #[component]
-fn ImportDetail(i: ImportView, commit: ServerAction<CommitImport>) -> impl IntoView {
+fn ImportDetail(i: ImportView, commit: ServerAction<CommitImport>, ask_again: RwSignal<u32>) -> impl IntoView {
     let running = i.status.is_running();
+    // Once the page has hydrated, the head's refresh no longer fires: the page asks again itself.
+    if running {
+        Effect::new(move |_| set_timeout(move || ask_again.update(|n| *n += 1), std::time::Duration::from_secs(1)));
+    }
     let can_commit = (i.status == ImportStatus::Checked && i.error_count == 0) || i.status == ImportStatus::Failed;
     let (done, total) = i.progress.unwrap_or((0, i.rows as usize));
     view! {

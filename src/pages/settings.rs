@@ -1,4 +1,4 @@
-use crate::api::settings::{CreateApiKey, RevokeApiKey, SaveCurrency, list_api_keys, list_currencies};
+use crate::api::settings::{CreateApiKey, RevokeApiKey, SaveCurrency, SetRefundThreshold, list_api_keys, list_currencies};
 use crate::components::notice::{ActionOutcome, ErrorNotice};
 use crate::domain::api_keys::ApiKeyView;
 use crate::domain::ledger::CurrencyView;
@@ -14,20 +14,26 @@ pub fn SettingsPage() -> impl IntoView {
     let save = ServerAction::<SaveCurrency>::new();
     let create_key = ServerAction::<CreateApiKey>::new();
     let revoke = ServerAction::<RevokeApiKey>::new();
-    let currencies = Resource::new(move || save.version().get(), |_| list_currencies());
-    let keys = Resource::new(move || (create_key.version().get(), revoke.version().get()), |_| list_api_keys());
+    let threshold = ServerAction::<SetRefundThreshold>::new();
+    // One resource for the page: several awaited in one `Suspend` have left a server render
+    // waiting (see the README's Tests section).
+    let settings = Resource::new(
+        move || (save.version().get(), threshold.version().get(), create_key.version().get(), revoke.version().get()),
+        |_| async { (list_api_keys().await, list_currencies().await) },
+    );
     view! {
         <Title text="Settings"/>
         <h1>"Settings"</h1>
         <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || Suspend::new(async move {
-                let (keys, currencies) = (keys.await, currencies.await);
+                let (keys, currencies) = settings.await;
                 match keys.and_then(|k| currencies.map(|c| (k, c))) {
                     Err(e) => view! { <ErrorNotice error=e/> }.into_any(),
                     Ok((keys, currencies)) => {
                         let editing = query.get_untracked().get("edit").and_then(|code| currencies.iter().find(|c| c.code == code).cloned());
                         view! {
-                            <CurrencySection currencies editing save/>
+                            <CurrencySection currencies=currencies.clone() editing save/>
+                            <RefundApprovalSection currencies threshold/>
                             <ApiKeySection keys create_key revoke/>
                         }.into_any()
                     }
@@ -90,6 +96,29 @@ fn CurrencySection(currencies: Vec<CurrencyView>, editing: Option<CurrencyView>,
             </p>
         </section>
     }
+}
+
+/// Four-eyes for refunds: above a currency's threshold a refund waits for a second admin.
+#[component]
+fn RefundApprovalSection(currencies: Vec<CurrencyView>, threshold: ServerAction<SetRefundThreshold>) -> impl IntoView {
+    view! {
+        <h2>"Refund approval"</h2>
+        <p class="muted">"A refund above the threshold is created pending approval and reserves its amount; an admin other than the one who asked approves or rejects it. Leave the threshold empty for none."</p>
+        {currencies.into_iter().map(|c| {
+            let current = c.refund_approval_threshold.clone().unwrap_or_default();
+            view! {
+                <ActionForm action=threshold attr:class="form-row">
+                    <input type="hidden" name="code" value=c.code.clone()/>
+                    <label>{format!("{} refunds above", c.code)}
+                        <input type="text" name="threshold" inputmode="decimal" size="10" placeholder="none" value=current/>
+                    </label>
+                    <button type="submit">"Save threshold"</button>
+                </ActionForm>
+            }
+        }).collect_view()}
+        <ActionOutcome value=threshold.value() done="Threshold saved. It applies to refunds requested from now on."/>
+    }
+    .into_any()
 }
 
 #[component]

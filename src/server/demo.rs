@@ -8,14 +8,16 @@ use super::db::{Db, currencies as currency_rows, now_ms, outbox as outbox_rows, 
 use super::ledger::currencies::{self, CurrencyInput};
 use super::ledger::{BatchError, TransferInput, accounts, post_batch};
 use super::recon::Reconciler;
+use super::refunds::{self, RefundInput};
 use super::stripe::client::payment_details::{CustomPaymentMethod, CustomProcessor, PaymentOutcome};
 use super::stripe::client::payment_records::{ReportPayment, ReportRefund};
 use super::stripe::client::{Amount, IdempotencyKey, Metadata, StripeClient};
 use super::stripe::setup::DEMO_KEY;
-use crate::domain::AppError;
 use crate::domain::ledger::Source;
+use crate::domain::{AppError, Role};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
+use std::time::Duration;
 
 pub const DEMO_ADMIN_EMAIL: &str = "admin@regio.local";
 /// Printed at start-up; demo data only, never used outside demo mode.
@@ -122,7 +124,10 @@ pub async fn prepare(db: &Db) -> Result<DemoLogin, AppError> {
             payment_method_name: DEMO_PAYMENT_NAME,
         };
         currencies::save(db, &actor, currencies::parse(&input)?).await?;
-        seed_ledger(db, &actor).await?;
+        let payments = seed_ledger(db, &actor).await?;
+        if let Err(e) = seed_refunds(db, &payments).await {
+            tracing::warn!(error = %e, "demo: console refunds");
+        }
     }
     Ok(DemoLogin { email: DEMO_ADMIN_EMAIL, password: DEMO_ADMIN_PASSWORD, fresh })
 }
@@ -150,8 +155,9 @@ fn transfer(reference: String, kind: &str, amount: i64, from: String, to: String
 }
 
 /// Sixty days of top-ups, shop payments, a few refunds and merchant redemptions, the same on
-/// every fresh demo database (seeded randomness).
-async fn seed_ledger(db: &Db, actor: &Actor) -> Result<(), AppError> {
+/// every fresh demo database (seeded randomness). Returns the payments not refunded, as
+/// `(external_ref, amount)`, oldest first.
+async fn seed_ledger(db: &Db, actor: &Actor) -> Result<Vec<(String, i64)>, AppError> {
     let mut open = vec![accounts::NewAccount::parse("operator", "Hida Issuer", "issuer")?];
     open.extend(MEMBERS.iter().enumerate().map(|(i, n)| accounts::NewAccount::parse("member", n, &member_ref(i))).collect::<Result<Vec<_>, _>>()?);
     open.extend(MERCHANTS.iter().enumerate().map(|(i, n)| accounts::NewAccount::parse("merchant", n, &merchant_ref(i))).collect::<Result<Vec<_>, _>>()?);
@@ -206,7 +212,8 @@ async fn seed_ledger(db: &Db, actor: &Actor) -> Result<(), AppError> {
             }
         }
     }
-    for (i, (payment, amount, paid_at)) in payments.iter().enumerate().filter(|(i, _)| i % 23 == 5) {
+    let refunded = |i: usize| i % 23 == 5;
+    for (i, (payment, amount, paid_at)) in payments.iter().enumerate().filter(|(i, _)| refunded(*i)) {
         let partial = if i % 2 == 0 { *amount } else { amount / 2 };
         let at = (paid_at + DAY_MS).min(now_ms() - 60_000);
         let mut refund = transfer(format!("refund-{payment}"), "refund", partial, String::new(), String::new(), at, "Returned item");
@@ -225,6 +232,53 @@ async fn seed_ledger(db: &Db, actor: &Actor) -> Result<(), AppError> {
                 return Err(AppError::Internal);
             }
         }
+    }
+    Ok(payments.into_iter().enumerate().filter(|(i, _)| !refunded(*i)).map(|(_, (reference, amount, _))| (reference, amount)).collect())
+}
+
+/// Above this (SRB) a demo refund waits for a second person.
+const DEMO_APPROVAL_THRESHOLD: &str = "2000";
+
+/// Console refunds of recent payments in every state: one posted, and above the threshold one
+/// awaiting approval, one rejected, one withdrawn and one expired.
+async fn seed_refunds(db: &Db, payments: &[(String, i64)]) -> Result<(), AppError> {
+    let system = Actor::system();
+    refunds::set_approval_threshold(db, &system, "SRB", Some(DEMO_APPROVAL_THRESHOLD)).await?;
+    let admin = super::db::users::find_by_email(db, DEMO_ADMIN_EMAIL).await?.ok_or(AppError::Internal)?;
+    let admin = Actor { user_id: Some(admin.id), label: DEMO_ADMIN_EMAIL.into(), ip: None };
+    // Not a user: a name on the requests, so that the demo admin may decide them.
+    let support = Actor { user_id: Some("demo-support".into()), label: "hana@regio.local (demo support)".into(), ip: None };
+    let mut tx = db.begin().await?;
+    let refs: Vec<String> = payments.iter().rev().take(60).map(|(r, _)| r.clone()).collect();
+    let ids = super::db::ledger::by_external_refs(&mut tx, Source::Demo, &refs).await?;
+    tx.commit().await?;
+    let recent =
+        |large: bool| payments.iter().rev().filter(move |(_, amount)| (*amount > 2_000) == large).filter_map(|(r, _)| ids.get(r).map(|t| t.id.clone()));
+    let (mut large, mut small) = (recent(true), recent(false));
+    let ask = |payment: String, amount: &str, reason: &str, note: Option<&str>| RefundInput {
+        payment_id: payment,
+        amount: amount.into(),
+        reason: reason.into(),
+        note: note.map(str::to_string),
+        payer: None,
+    };
+    let week = Duration::from_secs(7 * 86_400);
+    if let Some(p) = small.next() {
+        refunds::request(db, &support, Role::Support, week, &ask(p, "150", "requested_by_customer", Some("Changed their mind at the counter"))).await?;
+    }
+    if let Some(p) = large.next() {
+        refunds::request(db, &support, Role::Support, week, &ask(p, "2100", "duplicate", Some("Charged twice at the register"))).await?;
+    }
+    if let Some(p) = large.next() {
+        let asked = refunds::request(db, &support, Role::Support, week, &ask(p, "2050", "fraudulent", Some("Card reported stolen"))).await?;
+        refunds::decide(db, &admin, &asked.id, false, Some("The member confirmed the purchase".into())).await?;
+    }
+    if let Some(p) = large.next() {
+        let asked = refunds::request(db, &support, Role::Support, week, &ask(p, "2001", "merchant_error", None)).await?;
+        refunds::withdraw(db, &support, &asked.id).await?;
+    }
+    if let Some(p) = large.next() {
+        refunds::request(db, &support, Role::Support, Duration::ZERO, &ask(p, "2200", "other", Some("Waited past its time"))).await?;
     }
     Ok(())
 }

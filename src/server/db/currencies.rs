@@ -16,6 +16,8 @@ pub struct Currency {
     pub peg_rate: Decimal,
     pub payment_method_type: String,
     pub payment_method_name: String,
+    /// Refunds above this (minor units) wait for a second person; `None`: none do.
+    pub refund_approval_threshold: Option<i64>,
 }
 
 impl Currency {
@@ -33,11 +35,12 @@ impl Currency {
             peg_rate: self.peg_rate.to_string(),
             payment_method_type: self.payment_method_type.clone(),
             payment_method_name: self.payment_method_name.clone(),
+            refund_approval_threshold: self.refund_approval_threshold.map(|t| crate::domain::money::format_amount(t, self.exponent)),
         }
     }
 }
 
-const COLUMNS: &str = "code, name, exponent, fiat_currency, fiat_exponent, peg_rate, payment_method_type, payment_method_name";
+const COLUMNS: &str = "code, name, exponent, fiat_currency, fiat_exponent, peg_rate, payment_method_type, payment_method_name, refund_approval_threshold";
 
 fn from_row(row: &AnyRow) -> Result<Currency, sqlx::Error> {
     let rate: String = row.try_get("peg_rate")?;
@@ -50,6 +53,7 @@ fn from_row(row: &AnyRow) -> Result<Currency, sqlx::Error> {
         peg_rate: Decimal::from_str(&rate).map_err(|e| sqlx::Error::Decode(e.into()))?,
         payment_method_type: row.try_get("payment_method_type")?,
         payment_method_name: row.try_get("payment_method_name")?,
+        refund_approval_threshold: row.try_get("refund_approval_threshold")?,
     })
 }
 

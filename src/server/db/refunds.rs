@@ -134,11 +134,6 @@ pub async fn decide(tx: &mut DbTx, id: &str, to: RefundState, decision: &Decisio
     Ok(done.rows_affected() == 1)
 }
 
-pub async fn approval_threshold(tx: &mut DbTx, currency: &str) -> Result<Option<i64>, sqlx::Error> {
-    let row = sqlx::query("SELECT refund_approval_threshold FROM currencies WHERE code = $1").bind(currency).fetch_optional(&mut **tx).await?;
-    Ok(row.map(|r| r.try_get::<Option<i64>, _>("refund_approval_threshold")).transpose()?.flatten())
-}
-
 pub async fn set_approval_threshold(tx: &mut DbTx, currency: &str, threshold: Option<i64>) -> Result<bool, sqlx::Error> {
     let done = sqlx::query("UPDATE currencies SET refund_approval_threshold = $2 WHERE code = $1").bind(currency).bind(threshold).execute(&mut **tx).await?;
     Ok(done.rows_affected() == 1)

@@ -60,6 +60,7 @@ pub fn parse(input: &CurrencyInput<'_>) -> Result<Currency, AppError> {
         peg_rate: rate.normalize(),
         payment_method_type: cpmt.to_string(),
         payment_method_name: display.to_string(),
+        refund_approval_threshold: None,
     })
 }
 

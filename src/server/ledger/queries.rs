@@ -110,6 +110,7 @@ mod tests {
             peg_rate: Decimal::ONE,
             payment_method_type: format!("cpmt_{code}"),
             payment_method_name: code.into(),
+            refund_approval_threshold: None,
         }
     }
 

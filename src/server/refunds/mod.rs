@@ -177,7 +177,7 @@ async fn plan(tx: &mut DbTx, payment: LedgerTransaction, amount: &str, choices: 
     let rate = payment.peg_rate.as_deref().and_then(|r| Decimal::from_str(r).ok()).unwrap_or(currency.peg_rate);
     let peg = Peg { rate, ..currency.peg() };
     let fiat = peg.refund_to_fiat(refunded, amount).ok_or_else(|| AppError::validation("amount", "is too large to convert"))?;
-    let needs_approval = store::approval_threshold(tx, &currency.code).await?.is_some_and(|threshold| amount > threshold);
+    let needs_approval = currency.refund_approval_threshold.is_some_and(|threshold| amount > threshold);
     let record = outbox::payment_record_of_tx(tx, &payment.id).await?;
     Ok(Plan { payment, currency, amount, fiat, from, to, from_balance, to_balance, needs_approval, record })
 }
@@ -231,7 +231,7 @@ pub async fn refundable(db: &Db, role: Role, payment_id: &str) -> Result<Refunda
     let currency = currency_of(&mut tx, &payment).await?;
     let refunded = ledger::refunded_totals(&mut tx, std::slice::from_ref(&payment.id)).await?.get(&payment.id).map_or(0, |(local, _)| *local);
     let reserved = store::reserved(&mut tx, &payment.id, None, now).await?;
-    let threshold = store::approval_threshold(&mut tx, &currency.code).await?;
+    let threshold = currency.refund_approval_threshold;
     let payer = account(&mut tx, &payment.from_account).await?;
     let merchant = account(&mut tx, &payment.to_account).await?;
     let record = outbox::payment_record_of_tx(&mut tx, &payment.id).await?;
@@ -486,7 +486,7 @@ pub async fn set_approval_threshold(db: &Db, actor: &Actor, currency: &str, thre
     let mut tx = db.begin_write().await?;
     let found = currencies::find_tx(&mut tx.tx, currency).await?.ok_or_else(|| AppError::validation("currency", "there is no such currency"))?;
     let minor = threshold.map(|t| parse_amount(t, found.exponent).map_err(|e| AppError::validation("threshold", e.to_string()))).transpose()?;
-    let before = store::approval_threshold(&mut tx.tx, currency).await?;
+    let before = found.refund_approval_threshold;
     store::set_approval_threshold(&mut tx.tx, currency, minor).await?;
     let event = AuditEvent {
         action: "currency.refund_threshold",
