@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { admin, signIn } from './session';
+import { addUser, admin, signIn } from './session';
 
 const viewer = { email: `viewer-${Date.now()}@example.org`, name: 'Vera Viewer', password: 'a viewer passphrase' };
 
@@ -11,13 +11,7 @@ test('admin creates a viewer, who is then refused the admin pages', async ({ pag
 
   await page.getByRole('link', { name: 'Users' }).click();
   await expect(page.getByRole('heading', { name: 'Users' })).toBeVisible();
-  const form = page.locator('section.panel form');
-  await form.getByLabel('Email').fill(viewer.email);
-  await form.getByLabel('Name').fill(viewer.name);
-  await form.getByLabel('Role').selectOption('viewer');
-  await form.getByLabel('Password').fill(viewer.password);
-  await form.getByRole('button', { name: 'Add user' }).click();
-  await expect(page.locator(`tr[data-email="${viewer.email}"]`)).toContainText(viewer.name);
+  await addUser(page, viewer, 'viewer');
 
   await page.getByRole('button', { name: 'Sign out' }).click();
   await expect(page).toHaveURL(/\/login/);

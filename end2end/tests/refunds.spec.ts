@@ -1,5 +1,5 @@
 import { expect, type Page, test } from '@playwright/test';
-import { admin, signIn } from './session';
+import { addUser, admin, signIn } from './session';
 
 const stamp = Date.now();
 const support = { email: `support-${stamp}@example.org`, name: 'Sam Support', password: 'a support passphrase' };
@@ -32,14 +32,7 @@ test('support finds a payment by its reference, refunds part of it, and a large 
   test.setTimeout(120_000);
   // The admin adds a support user and records a payment of 3,000 SRB through a CSV import.
   await signIn(page, admin.email, admin.password);
-  await page.goto('/users');
-  const form = page.locator('section.panel form');
-  await form.getByLabel('Email').fill(support.email);
-  await form.getByLabel('Name').fill(support.name);
-  await form.getByLabel('Role').selectOption('support');
-  await form.getByLabel('Password').fill(support.password);
-  await form.getByRole('button', { name: 'Add user' }).click();
-  await expect(page.locator(`tr[data-email="${support.email}"]`)).toContainText(support.name);
+  await addUser(page, support, 'support');
   await page.goto('/import');
   await page.getByLabel('CSV file').setInputFiles({
     name: 'payment.csv',

@@ -12,3 +12,15 @@ export async function signIn(page: Page, email: string, password: string) {
   await page.getByRole('button', { name: 'Sign in' }).click();
   await expect(page.getByRole('heading', { name: 'Dashboard' })).toBeVisible();
 }
+
+/** Adds a user from the Users page (the signed-in user must be an admin). */
+export async function addUser(page: Page, user: { email: string; name: string; password: string }, role: string) {
+  await page.goto('/users');
+  const form = page.locator('section.panel form');
+  await form.getByLabel('Email').fill(user.email);
+  await form.getByLabel('Name').fill(user.name);
+  await form.getByLabel('Role').selectOption(role);
+  await form.getByLabel('Password').fill(user.password);
+  await form.getByRole('button', { name: 'Add user' }).click();
+  await expect(page.locator(`tr[data-email="${user.email}"]`)).toContainText(user.name);
+}
