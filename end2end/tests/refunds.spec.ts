@@ -23,7 +23,7 @@ async function refund(page: Page, amount: string, button: 'Refund now' | 'Reques
 
 test.beforeEach(async ({ page }) => {
   page.on('console', (message) => {
-    if (message.type() === 'error') console.log(`browser: ${message.text()}`);
+    if (message.type() === 'error') console.log(`browser: ${message.text()} ${message.location().url}`);
   });
 });
 

@@ -185,7 +185,7 @@ const ALL_REFUNDS: &str = "SELECT * FROM (\
       t.amount, t.fiat_amount, COALESCE(t.fiat_currency, p.fiat_currency), NULL, NULL, \
       CASE WHEN t.from_account = p.to_account THEN 'merchant' ELSE 'operator' END, \
       CASE WHEN o.state = 'delivered' THEN 'reported' WHEN o.state = 'failed' THEN 'stripe_failed' ELSE 'posted' END, \
-      o.last_error, t.source, t.source, t.recorded_at, NULL, NULL, NULL, NULL \
+      o.last_error, t.source, t.source, t.occurred_at, NULL, NULL, NULL, NULL \
     FROM transactions t JOIN transactions p ON p.id = t.corrects_id JOIN accounts m ON m.id = p.from_account \
       JOIN accounts s ON s.id = p.to_account JOIN currencies c ON c.code = t.currency \
       LEFT JOIN outbox o ON o.transaction_id = t.id AND o.case_id IS NULL \
