@@ -82,7 +82,11 @@ impl PendingChanged {
 fn PendingCount() -> impl IntoView {
     let location = use_location();
     let changed = use_context::<PendingChanged>().map(|PendingChanged(changed)| changed);
-    let pending = Resource::new(move || (location.pathname.get(), changed.map(|c| c.get())), |_| pending_approvals());
+    // Signing out navigates to /login before the shell goes: asking there would only be refused.
+    let pending = Resource::new(
+        move || (location.pathname.get(), changed.map(|c| c.get())),
+        |(path, _)| async move { if path == "/login" { Ok(0) } else { pending_approvals().await } },
+    );
     view! {
         <Transition fallback=|| ()>
             {move || Suspend::new(async move {
