@@ -10,6 +10,7 @@ use regio::server::ledger::accounts;
 use regio::server::ledger::currencies;
 use regio::server::mirror::{MirrorWorker, WorkerOptions};
 use regio::server::stripe::client::IdempotencyKey;
+use regio::server::stripe::client::credit_notes::ListCreditNotes;
 use regio::server::stripe::client::invoices::{FinalizeInvoice, InvoiceStatus};
 use regio::server::stripe::client::payment_records::ListPaymentRecords;
 use regio::server::stripe::client::{ClientConfig, ListOptions, RateLimit, RetryPolicy, SecretKey, StripeClient};
@@ -398,9 +399,21 @@ async fn a_retry_after_stripe_forgot_its_key_adopts_the_record_it_made(backend: 
     test_client.invoices().finalize(&invoice, &FinalizeInvoice::default(), &finalize).await.expect("finalize");
     regio::server::mirror::retry(&app.db, &Actor::cli(), &outbox_id).await.expect("retry");
     wait_until(&app, Duration::from_secs(30), |delivered| delivered == 3).await;
-    running.abort();
     let made = records_for(invoice_payment).await;
     assert_eq!(made.len(), 1, "one record for the invoice payment");
     let paid = test_client.invoices().retrieve(&invoice, &[]).await.expect("invoice");
     assert_eq!(paid.status, Some(InvoiceStatus::Paid), "the record first made was attached");
+
+    // Its refund shows on the invoice too: a credit note linking the refund on the record.
+    let mut refund = item("ir-1", "refund", "400", "op-1", "m-1");
+    refund["refund_of"] = "ip-1".into();
+    let (status, body) = post(&app, &key, vec![refund]).await;
+    assert_eq!(status, 200, "{body}");
+    wait_until(&app, Duration::from_secs(30), |delivered| delivered == 4).await;
+    running.abort();
+    let notes =
+        test_client.credit_notes().list(&ListCreditNotes { invoice: Some(invoice.clone()), ..ListCreditNotes::default() }).collect_all().await.expect("notes");
+    assert_eq!(notes.len(), 1, "one credit note for the refund");
+    let link = notes[0].refunds.first().and_then(|r| r.payment_record_refund.clone()).expect("a payment_record_refund");
+    assert_eq!((link.payment_record.as_str(), notes[0].amount), (made[0].id.as_str(), 400));
 }

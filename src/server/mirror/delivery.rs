@@ -7,6 +7,7 @@ use crate::server::db::currencies::{self, Currency};
 use crate::server::db::ledger::{self, LedgerTransaction};
 use crate::server::db::outbox::{self, FixTarget, Operation, OutboxItem};
 use crate::server::db::{now_ms, stripe_records};
+use crate::server::stripe::client::credit_notes::{CreateCreditNote, LinkRecordRefund};
 use crate::server::stripe::client::invoices::AttachPayment;
 use crate::server::stripe::client::payment_details::{CustomPaymentMethod, CustomProcessor, CustomerDetails, PaymentOutcome};
 use crate::server::stripe::client::payment_records::ListPaymentRecords;
@@ -242,7 +243,37 @@ async fn report_refund(db: &Db, stripe: &StripeClient, t: &LedgerTransaction, ke
         // the refund reference already names the refund transaction.
         metadata: Metadata::new(),
     };
-    Ok(outcome(stripe.payment_records().report_refund(&record, &request, key).await.map(|r| r.id)))
+    let reported = outcome(stripe.payment_records().report_refund(&record, &request, key).await.map(|r| r.id));
+    let Delivery::Delivered { .. } = reported else { return Ok(reported) };
+    match ledger::find(db, payment_id).await?.and_then(|p| p.stripe_invoice) {
+        Some(invoice) => Ok(credit_invoice(stripe, t, &fiat, &record, &invoice, key).await.unwrap_or(reported)),
+        None => Ok(reported),
+    }
+}
+
+/// The refund of an invoice payment, shown on its invoice: a credit note that links the refund
+/// reported on the record (`refund_group` is its `refund_reference`). Under a key of its own, so
+/// a retry replays the report (same key, same refund) and then the credit note. `None` when it
+/// was made.
+async fn credit_invoice(stripe: &StripeClient, t: &LedgerTransaction, fiat: &Money, record: &str, invoice: &str, key: &IdempotencyKey) -> Option<Delivery> {
+    let credit_key = match IdempotencyKey::new(format!("credit_note/{}", key.as_str())) {
+        Ok(k) => k,
+        Err(e) => return Some(Delivery::Failed { error: format!("idempotency key: {e}"), http_status: None }),
+    };
+    let note = CreateCreditNote {
+        invoice: invoice.to_string(),
+        amount: Some(fiat.minor),
+        refunds: vec![LinkRecordRefund { payment_record: record.to_string(), refund_group: t.id.clone(), amount_refunded: Some(fiat.minor) }],
+        metadata: Metadata::from([("regio_transaction_id".to_string(), t.id.clone())]),
+        ..CreateCreditNote::default()
+    };
+    match outcome(stripe.credit_notes().create(&note, &credit_key).await.map(|n| n.id)) {
+        Delivery::Delivered { .. } => None,
+        Delivery::Failed { error, http_status } => {
+            Some(Delivery::Failed { error: format!("refund reported on {record}; its credit note for {invoice}: {error}"), http_status })
+        }
+        other => Some(other),
+    }
 }
 
 /// A refund a reconciliation fix asked for: on the record it names, for the amount it names,

@@ -97,9 +97,7 @@ impl Plan {
             }
         }];
         if let Some(invoice) = &self.payment.stripe_invoice {
-            stripe.push(format!(
-                "The payment paid {invoice}; a credit note for it is not sent yet (billing is not built), so the invoice will not show this refund."
-            ));
+            stripe.push(format!("A credit note on {invoice} linking that refund (payment_record_refund), so the invoice shows it."));
         }
         RefundPreview {
             amount: self.money(self.amount),
