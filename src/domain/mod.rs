@@ -1,6 +1,7 @@
 //! Types shared by the server and the browser: errors, roles, and the DTOs that cross the wire.
 
 pub mod api_keys;
+pub mod billing;
 mod error;
 pub mod ledger;
 pub mod money;

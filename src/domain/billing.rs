@@ -1,0 +1,287 @@
+//! Billing as administrators run it: members linked to Stripe customers, invoices priced in local
+//! currency and collected from wallets, and the Stripe events that keep them current.
+
+use super::ledger::text_enum;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+
+text_enum!(
+    /// An invoice's status as Stripe names it. `Draft` also covers an invoice Stripe has not
+    /// been told about yet (its creation step is still pending).
+    InvoiceStatus {
+        Draft => "draft",
+        Open => "open",
+        Paid => "paid",
+        Void => "void",
+        Uncollectible => "uncollectible",
+    }
+);
+
+text_enum!(
+    /// Where an invoice was made: in Regio, or in the Stripe Dashboard for a linked customer
+    /// (learned from Stripe's events).
+    InvoiceOrigin { Regio => "regio", Stripe => "stripe" }
+);
+
+text_enum!(
+    /// One call Regio owes Stripe for billing, queued in the database and made by a worker.
+    StepKind {
+        CreateCustomer => "create_customer",
+        TagCustomer => "tag_customer",
+        CreateInvoice => "create_invoice",
+        FinalizeInvoice => "finalize_invoice",
+        VoidInvoice => "void_invoice",
+        MarkUncollectible => "mark_uncollectible",
+    }
+);
+
+impl StepKind {
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::CreateCustomer => "Create the Stripe customer",
+            Self::TagCustomer => "Name the account on the Stripe customer",
+            Self::CreateInvoice => "Create the invoice and its lines in Stripe",
+            Self::FinalizeInvoice => "Finalize",
+            Self::VoidInvoice => "Void",
+            Self::MarkUncollectible => "Mark uncollectible",
+        }
+    }
+}
+
+text_enum!(StepState { Pending => "pending", Done => "done", Failed => "failed" });
+
+text_enum!(
+    /// What an administrator can ask of an invoice.
+    InvoiceAction { Finalize => "finalize", Void => "void", MarkUncollectible => "mark_uncollectible" }
+);
+
+text_enum!(
+    /// How far Regio got with a Stripe event.
+    EventState { Pending => "pending", Processed => "processed", Ignored => "ignored", Failed => "failed" }
+);
+
+text_enum!(
+    /// How the event reached Regio: pushed to the webhook, or found by the periodic catch-up.
+    EventVia { Webhook => "webhook", CatchUp => "catch_up" }
+);
+
+/// A queued Stripe call and how far it got.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StepView {
+    pub id: String,
+    pub kind: StepKind,
+    pub state: StepState,
+    pub attempts: i64,
+    pub last_error: Option<String>,
+    /// The Stripe object the step made or changed.
+    pub stripe_id: Option<String>,
+    pub created_by: String,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+/// A member account's link to a Stripe customer, as the account page shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CustomerLink {
+    pub account_id: String,
+    pub account_ref: String,
+    pub display_name: String,
+    pub email: Option<String>,
+    /// The linked `cus_…`, once Stripe has made it or it was attached.
+    pub customer: Option<String>,
+    /// Only member accounts can be linked.
+    pub linkable: bool,
+    /// Invoices of this customer not yet paid, void or uncollectible: unlinking waits for them.
+    pub open_invoices: i64,
+    /// The link's steps, newest first (a pending creation shows here).
+    pub steps: Vec<StepView>,
+    /// Where a person opens the customer in the Stripe Dashboard (live keys only).
+    pub dashboard_url: Option<String>,
+}
+
+/// A member the new-invoice form can bill.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BillableMember {
+    pub account_id: String,
+    pub account_ref: String,
+    pub display_name: String,
+    pub customer: String,
+}
+
+/// A currency with what the new-invoice form needs to show the fiat price as people type
+/// (`domain::money::Peg` with these numbers is the one rounding rule).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BillingCurrency {
+    pub code: String,
+    pub name: String,
+    pub exponent: u32,
+    pub fiat_currency: String,
+    pub fiat_exponent: u32,
+    pub peg_rate: String,
+}
+
+/// What the new-invoice form offers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BillingSetup {
+    pub currencies: Vec<BillingCurrency>,
+    pub members: Vec<BillableMember>,
+    /// `YYYY-MM-DD`, 30 days from today: the form's default due date.
+    pub default_due_date: String,
+}
+
+/// One line of a new invoice as typed; amounts in the currency's major units ("1200", "12.50").
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LineInput {
+    pub description: String,
+    pub quantity: String,
+    pub unit_amount: String,
+}
+
+/// At most this many lines on one invoice.
+pub const MAX_LINES: usize = 20;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InvoiceRow {
+    pub id: String,
+    /// `in_…` once Stripe has the invoice.
+    pub stripe_id: Option<String>,
+    /// Stripe's invoice number, once finalized.
+    pub number: Option<String>,
+    pub account_id: String,
+    pub account_ref: String,
+    pub member: String,
+    pub status: InvoiceStatus,
+    pub origin: InvoiceOrigin,
+    /// Local total, formatted ("1,200 SRB"), and its fiat ("¥1,200").
+    pub local_total: String,
+    pub fiat_total: String,
+    /// Fiat still due, formatted.
+    pub fiat_remaining: String,
+    pub due_date: Option<String>,
+    pub created_at: String,
+    /// A Stripe call for this invoice is queued or failed: its status may be about to change.
+    pub step_pending: bool,
+    pub step_failed: bool,
+}
+
+/// The billing page's filters, as the URL carries them.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InvoiceFilter {
+    /// An `InvoiceStatus`.
+    pub status: Option<String>,
+    /// A member's external reference.
+    pub account: Option<String>,
+    pub origin: Option<String>,
+    /// `YYYY-MM-DD`: due on or before (open invoices past due: `status=open&due_to=<today>`).
+    pub due_to: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InvoicePage {
+    pub rows: Vec<InvoiceRow>,
+    pub next_cursor: Option<String>,
+    pub count: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InvoiceLineView {
+    pub description: String,
+    pub quantity: i64,
+    /// Formatted: unit price in local currency, line total in local currency and in fiat.
+    pub unit_amount: String,
+    pub local_amount: String,
+    pub fiat_amount: String,
+}
+
+/// A ledger payment of the invoice and where its Payment Record stands.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InvoicePaymentView {
+    pub transaction_id: String,
+    pub amount: String,
+    pub fiat: String,
+    pub occurred_at: String,
+    /// The outbox state of its delivery (`pending`, `delivered`, `failed`).
+    pub mirror: String,
+    pub record_id: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreditNoteView {
+    pub id: String,
+    pub number: Option<String>,
+    pub amount: String,
+    pub created_at: String,
+    /// The refund transaction it mirrors, when Regio made it.
+    pub refund_transaction: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InvoiceDetail {
+    pub invoice: InvoiceRow,
+    pub memo: String,
+    pub currency: String,
+    pub lines: Vec<InvoiceLineView>,
+    pub steps: Vec<StepView>,
+    pub payments: Vec<InvoicePaymentView>,
+    /// Read from Stripe when the page loads; `None` when Stripe could not be asked.
+    pub credit_notes: Option<Vec<CreditNoteView>>,
+    pub hosted_invoice_url: Option<String>,
+    pub can_finalize: bool,
+    pub can_void: bool,
+    pub can_mark_uncollectible: bool,
+    pub can_collect: bool,
+    /// Why collecting is not offered now, when it is not.
+    pub collect_blocked: Option<String>,
+}
+
+/// What "Collect from wallet" will do; nothing moves.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CollectionPreview {
+    pub invoice_id: String,
+    pub member: String,
+    /// The member's balance now, the amount to debit, and the balance after (formatted).
+    pub balance: String,
+    pub amount: String,
+    pub fiat: String,
+    pub balance_after: String,
+    /// Set when the wallet holds too little: how much is missing (formatted).
+    pub shortfall: Option<String>,
+    /// What will happen, in order, for the confirmation dialog.
+    pub ledger: Vec<String>,
+    pub stripe: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EventRow {
+    pub id: String,
+    pub kind: String,
+    /// The object the event is about (`in_…`, `cus_…`, …).
+    pub object_id: Option<String>,
+    /// When Stripe made it, and when it reached Regio.
+    pub created_at: String,
+    pub received_at: String,
+    pub via: EventVia,
+    pub state: EventState,
+    pub attempts: i64,
+    pub error: Option<String>,
+    pub processed_at: Option<String>,
+    /// What processing did ("invoice in_… is paid", "ignored: customer not linked").
+    pub result: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EventFilter {
+    /// An `EventState`.
+    pub state: Option<String>,
+    /// An event type, e.g. `invoice.paid`.
+    pub kind: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EventPage {
+    pub rows: Vec<EventRow>,
+    pub next_cursor: Option<String>,
+    /// When the catch-up last asked Stripe for events, and what it found.
+    pub last_catch_up: Option<String>,
+}
