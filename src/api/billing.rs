@@ -19,12 +19,12 @@ use {
 
 /// What the new-invoice form offers: currencies with their pegs, and linked members.
 #[server(prefix = "/rpc", endpoint = "billing_setup")]
-pub async fn billing_setup() -> Result<BillingSetup, AppError> {
+pub async fn get_billing_setup() -> Result<BillingSetup, AppError> {
     guarded(Role::Admin, |ctx| async move { billing::setup(&ctx.state.db).await }).await
 }
 
 #[server(prefix = "/rpc", endpoint = "customer_link")]
-pub async fn customer_link(account_id: String) -> Result<CustomerLink, AppError> {
+pub async fn get_customer_link(account_id: String) -> Result<CustomerLink, AppError> {
     guarded(Role::Viewer, |ctx| async move { billing::customer_link(&ctx.state.db, ctx.state.stripe.as_ref(), &account_id).await }).await
 }
 
@@ -84,7 +84,7 @@ pub async fn create_invoice(account_id: String, currency: String, lines: Vec<Lin
 /// `action` is `finalize`, `void` or `mark_uncollectible` (queued for Stripe); `confirm=yes`
 /// is required.
 #[server(prefix = "/rpc", endpoint = "invoice_action")]
-pub async fn invoice_action(id: String, action: String, confirm: Option<String>) -> Result<InvoiceDetail, AppError> {
+pub async fn change_invoice(id: String, action: String, confirm: Option<String>) -> Result<InvoiceDetail, AppError> {
     guarded(Role::Admin, |ctx| async move {
         confirmed(confirm)?;
         let action: InvoiceAction = choice("action", Some(action))?.ok_or_else(|| AppError::validation("action", "choose an action"))?;

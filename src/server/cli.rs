@@ -3,6 +3,7 @@
 
 use super::auth::api_keys;
 use super::auth::users::{self, NewUser};
+use super::billing::steps::BillingWorker;
 use super::config::Config;
 use super::db::Db;
 use super::db::audit::Actor;
@@ -11,6 +12,7 @@ use super::{demo, http};
 use clap::{Parser, Subcommand};
 use std::io::BufRead;
 use std::process::ExitCode;
+use std::time::Duration;
 
 #[derive(Parser)]
 #[command(name = "regio", version, about = "Admin console for local currencies, mirrored into Stripe")]
@@ -230,7 +232,11 @@ async fn serve(config: Config, db: Db) -> Result<(), String> {
     }
     let listener = tokio::net::TcpListener::bind(config.addr).await.map_err(|e| format!("REGIO_ADDR {}: {e}", config.addr))?;
     let public_url = config.public_url.clone();
-    let state = http::app_state(config, db, stripe.as_ref().map(|c| c.client.clone()));
+    let mut state = http::app_state(config, db, stripe.as_ref().map(|c| c.client.clone()));
+    if let Some(connection) = stripe.as_ref().filter(|c| c.emulator_url.is_some()) {
+        let secret = super::stripe::setup::register_demo_webhook(&connection.client, &public_url).await.map_err(|e| format!("demo webhook: {e}"))?;
+        state.webhook_secret = Some(secret);
+    }
     super::db::sessions::spawn_expired_cleanup(http::session_store(&state));
     let (_stop_worker, stop) = tokio::sync::watch::channel(false);
     match stripe {
@@ -245,6 +251,11 @@ async fn serve(config: Config, db: Db) -> Result<(), String> {
                         }
                     });
                 }
+            }
+            let billing = BillingWorker::new(state.db.clone(), connection.client.clone(), Duration::from_millis(500));
+            tokio::spawn(billing.run(stop.clone()));
+            if !state.config.events_catch_up.is_zero() {
+                tokio::spawn(super::billing::events::schedule(state.db.clone(), connection.client.clone(), state.config.events_catch_up, stop.clone()));
             }
             let worker = MirrorWorker::new(state.db.clone(), connection.client, WorkerOptions::default());
             tokio::spawn(worker.run(stop.clone()));

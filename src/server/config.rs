@@ -1,4 +1,5 @@
 use super::http::client_ip::TrustedProxies;
+use super::stripe::client::webhook::WebhookSecret;
 use std::net::SocketAddr;
 use std::time::Duration;
 use url::Url;
@@ -34,6 +35,11 @@ pub struct Config {
     pub recon_grace: Duration,
     /// How long a refund waits for approval before it expires.
     pub refund_approval_expiry: Duration,
+    /// The signing secret (`whsec_…`) of the Stripe webhook endpoint that posts to
+    /// `/stripe/webhook`; demo mode registers its own with the emulator.
+    pub stripe_webhook_secret: Option<WebhookSecret>,
+    /// Time between asking Stripe for the events since the last one seen; zero turns it off.
+    pub events_catch_up: Duration,
 }
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/regio.db?mode=rwc";
@@ -73,6 +79,11 @@ impl Config {
             recon_interval: Duration::from_secs(60 * parse_var::<u64>("REGIO_RECON_INTERVAL", "15")?),
             recon_grace: Duration::from_secs(60 * parse_var::<u64>("REGIO_RECON_GRACE_MINUTES", "60")?),
             refund_approval_expiry: Duration::from_secs(86_400 * parse_var::<u64>("REGIO_REFUND_APPROVAL_DAYS", "7")?),
+            stripe_webhook_secret: var("STRIPE_WEBHOOK_SECRET")
+                .map(WebhookSecret::new)
+                .transpose()
+                .map_err(|e| ConfigError { name: "STRIPE_WEBHOOK_SECRET", message: e.to_string() })?,
+            events_catch_up: Duration::from_secs(parse_var::<u64>("REGIO_STRIPE_CATCH_UP_SECONDS", "60")?),
         })
     }
 
@@ -95,6 +106,8 @@ impl Config {
             recon_interval: Duration::ZERO,
             recon_grace: Duration::from_secs(3600),
             refund_approval_expiry: Duration::from_secs(7 * 86_400),
+            stripe_webhook_secret: None,
+            events_catch_up: Duration::ZERO,
         })
     }
 

@@ -5,6 +5,7 @@ use super::db::Db;
 use super::http::metrics::Metrics;
 use super::ledger::import::ImportJobs;
 use super::stripe::client::StripeClient;
+use super::stripe::client::webhook::WebhookSecret;
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 use std::sync::Arc;
@@ -18,6 +19,8 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
     /// The Stripe Regio mirrors into; `None` when neither a key nor demo mode gives one.
     pub stripe: Option<StripeClient>,
+    /// What `/stripe/webhook` checks signatures with: configured, or registered by demo mode.
+    pub webhook_secret: Option<WebhookSecret>,
     pub imports: ImportJobs,
     /// What sessions and sign-in throttling take for "now".
     pub clock: Clock,

@@ -8,9 +8,11 @@ pub mod csrf;
 mod csv;
 pub mod health;
 pub mod imports;
+mod invoices_export;
 pub mod metrics;
 mod recon_export;
 mod refunds_export;
+mod stripe_webhook;
 
 use super::AppState;
 use super::auth::password::HashSlots;
@@ -44,6 +46,7 @@ pub fn app_state(config: Config, db: Db, stripe: Option<StripeClient>) -> AppSta
     let leptos_options = leptos_options(&config);
     let hash_slots = HashSlots::new(config.password_hashes);
     AppState {
+        webhook_secret: config.stripe_webhook_secret.clone(),
         db,
         config: Arc::new(config),
         metrics: Arc::new(metrics::Metrics::default()),
@@ -83,6 +86,8 @@ pub fn router(state: AppState) -> Router {
         .merge(api_v1::routes())
         .merge(recon_export::routes())
         .merge(refunds_export::routes())
+        .merge(invoices_export::routes())
+        .merge(stripe_webhook::routes())
         .leptos_routes_with_context(&state, generate_route_list(App), context.clone(), render)
         .fallback(file_and_error_handler_with_context::<AppState, _>(context, shell))
         // Every route above, server functions included: a larger Content-Length is answered 413

@@ -74,6 +74,7 @@ pub fn parse_csv(text: &str) -> Result<Vec<TransferInput>, AppError> {
             refund_of: cell("refund_of"),
             corrects: cell("corrects"),
             invoice: cell("invoice"),
+            settles_fiat: None,
         });
     }
     if rows.is_empty() {

@@ -23,6 +23,10 @@ pub struct TransferInput {
     pub corrects: Option<String>,
     /// For invoice payments: the Stripe invoice (`in_…`) paid.
     pub invoice: Option<String>,
+    /// For an invoice collected from a wallet: the fiat amount it settles (what the invoice has
+    /// left to pay), reported instead of the amount converted at the peg, which can differ from
+    /// it by rounding. Set by Regio itself, never read from outside input.
+    pub settles_fiat: Option<i64>,
 }
 
 /// What is wrong with one item of a batch.
@@ -67,6 +71,7 @@ pub fn from_json(index: usize, value: serde_json::Value) -> Result<TransferInput
         refund_of: optional("refund_of")?,
         corrects: optional("corrects")?,
         invoice: optional("invoice")?,
+        settles_fiat: None,
     })
 }
 

@@ -445,7 +445,11 @@ fn check(
     let mut fiat_currency = Some(item.currency.fiat_currency.clone());
     let (fiat_amount, peg_rate, corrects_id) = match item.kind {
         TransactionKind::Payment | TransactionKind::InvoicePayment => {
-            let fiat = item.currency.peg().to_fiat(item.amount).ok_or_else(|| err("amount", "is too large to convert".into()))?;
+            let at_peg = item.currency.peg().to_fiat(item.amount).ok_or_else(|| err("amount", "is too large to convert".into()))?;
+            let fiat = match item.input.settles_fiat {
+                Some(settled) if item.kind == TransactionKind::InvoicePayment => settled,
+                _ => at_peg,
+            };
             // Stripe records no payment of nothing, and the mirror would fail it forever.
             if fiat == 0 {
                 let peg = format!("1 {currency} = {} {}", item.currency.peg_rate, item.currency.fiat_currency.to_uppercase());

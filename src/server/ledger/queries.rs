@@ -65,6 +65,12 @@ pub fn amount_range(known: &[Currency], currency: Option<String>, min: Option<St
     Ok(AmountRange { currency: in_currency.map(|c| c.code.clone()), min: read("min_amount", min)?, max: read("max_amount", max)? })
 }
 
+/// A keyset page cursor `<ms>_<id>`: where the last row shown sat in a newest-first order.
+pub fn parse_cursor(field: &str, cursor: &str) -> Result<(i64, String), AppError> {
+    let parsed = cursor.split_once('_').and_then(|(at, id)| at.parse::<i64>().ok().map(|at| (at, id.to_string())));
+    parsed.ok_or_else(|| AppError::validation(field, "is not a page cursor"))
+}
+
 /// Midnight UTC of a `YYYY-MM-DD` day, in ms.
 pub fn day_start_ms(field: &str, date: &str) -> Result<i64, AppError> {
     let format = time::macros::format_description!("[year]-[month]-[day]");

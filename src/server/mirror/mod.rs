@@ -6,7 +6,7 @@ mod delivery;
 mod worker;
 
 pub use delivery::{Delivery, deliver};
-pub use worker::{MirrorWorker, WorkerOptions};
+pub use worker::{MirrorWorker, WorkerOptions, backoff_ms};
 
 use crate::domain::AppError;
 use crate::domain::ledger::MirrorState;

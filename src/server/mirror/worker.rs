@@ -129,7 +129,7 @@ impl MirrorWorker {
 }
 
 /// 1 s, 2 s, 4 s … capped at 10 minutes, with up to 25 % jitter so retries of a burst spread out.
-fn backoff_ms(attempts: i64) -> i64 {
+pub fn backoff_ms(attempts: i64) -> i64 {
     let base = 1_000i64.saturating_mul(1i64 << attempts.clamp(0, 20)).min(600_000);
     base + rand::random::<u32>() as i64 % (base / 4 + 1)
 }

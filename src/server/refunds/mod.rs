@@ -19,7 +19,7 @@ use crate::server::db::refunds::{self as store, Decision, RefundQuery, RefundReq
 use crate::server::db::{Db, DbTx, format_ms, new_id, now_ms, outbox};
 use crate::server::ledger::TransferInput;
 use crate::server::ledger::posting::post_console_refund;
-use crate::server::ledger::queries::{amount_range, day_start_ms};
+use crate::server::ledger::queries::{amount_range, day_start_ms, parse_cursor};
 use rust_decimal::Decimal;
 use serde_json::json;
 use std::str::FromStr;
@@ -199,6 +199,7 @@ async fn post(tx: &mut DbTx, db: &Db, actor: &Actor, plan: &Plan, request_id: &s
         refund_of: Some(plan.payment.external_ref.clone()),
         corrects: None,
         invoice: None,
+        settles_fiat: None,
     };
     let source: Source = plan.payment.source.parse().map_err(|e: String| AppError::conflict(e))?;
     let (posted, errors) = post_console_refund(tx, db, source, input, actor).await?;
@@ -449,13 +450,7 @@ pub async fn parse_filter(db: &Db, filter: &RefundFilter) -> Result<RefundQuery,
 /// A page of refunds, newest first, with the count and totals of everything the filter matches.
 pub async fn page(db: &Db, filter: &RefundFilter, after: Option<String>) -> Result<RefundPage, AppError> {
     let query = parse_filter(db, filter).await?;
-    let before = match after {
-        Some(cursor) => {
-            let parsed = cursor.split_once('_').and_then(|(at, id)| at.parse::<i64>().ok().map(|at| (at, id.to_string())));
-            Some(parsed.ok_or_else(|| AppError::validation("after", "is not a page cursor"))?)
-        }
-        None => None,
-    };
+    let before = after.map(|cursor| parse_cursor("after", &cursor)).transpose()?;
     let rows = store::page(db, &query, before, PAGE_SIZE + 1).await?;
     let more = rows.len() as i64 > PAGE_SIZE;
     let next_cursor = if more { rows.get(PAGE_SIZE as usize - 1).map(|r| format!("{}_{}", r.requested_at, r.id)) } else { None };

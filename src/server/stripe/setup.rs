@@ -3,8 +3,11 @@
 //! `stripe-emulator.json` beside the database file, so the payment records Regio delivered are
 //! still there after a restart.
 
-use super::client::{ClientConfig, SecretKey, StripeClient};
+use super::client::webhook::WebhookSecret;
+use super::client::webhook_endpoints::CreateWebhookEndpoint;
+use super::client::{ClientConfig, IdempotencyKey, ListOptions, Metadata, SecretKey, StripeClient};
 use super::emulator::{self, Emulator};
+use crate::server::billing::events::HANDLED;
 use crate::server::config::Config;
 use std::path::{Path, PathBuf};
 
@@ -46,6 +49,32 @@ pub async fn connect(config: &Config) -> Result<Option<StripeConnection>, String
     let key = SecretKey::new(DEMO_KEY).map_err(|e| e.to_string())?;
     let client = StripeClient::new(ClientConfig::new(key).with_base_url(url.as_str())).map_err(|e| e.to_string())?;
     Ok(Some(StripeConnection { client, emulator_url: Some(url) }))
+}
+
+/// Demo mode: registers Regio's `/stripe/webhook` with the emulator for the events billing
+/// handles, replacing an endpoint a previous run left for the same URL, and answers its secret.
+pub async fn register_demo_webhook(client: &StripeClient, public_url: &url::Url) -> Result<WebhookSecret, String> {
+    let url = public_url.join("stripe/webhook").map_err(|e| e.to_string())?.to_string();
+    let mut pages = client.webhook_endpoints().list(&ListOptions::limit(100));
+    let mut stale = Vec::new();
+    while let Some(endpoint) = pages.next_item().await.map_err(|e| e.to_string())? {
+        if endpoint.url == url {
+            stale.push(endpoint.id);
+        }
+    }
+    for id in stale {
+        client.webhook_endpoints().delete(&id).await.map_err(|e| e.to_string())?;
+    }
+    let request = CreateWebhookEndpoint {
+        url,
+        enabled_events: HANDLED.iter().map(|e| e.to_string()).collect(),
+        api_version: None,
+        description: Some("Regio demo".into()),
+        metadata: Metadata::new(),
+    };
+    let key = IdempotencyKey::new(format!("demo_webhook/{}", crate::server::db::new_id())).map_err(|e| e.to_string())?;
+    let endpoint = client.webhook_endpoints().create(&request, &key).await.map_err(|e| e.to_string())?;
+    endpoint.secret.ok_or_else(|| "the emulator gave no webhook secret".to_string())
 }
 
 /// The demo emulator's snapshot: `stripe-emulator.json` in the folder of a SQLite database file.

@@ -278,6 +278,7 @@ async fn post_adjustment(tx: &mut DbTx, db: &Db, actor: &Actor, case_id: &str, a
         refund_of: None,
         corrects: Some(payment.external_ref.clone()),
         invoice: None,
+        settles_fiat: None,
     };
     let (posted, errors) = post_in(tx, db, source, vec![input], actor, 0).await?;
     if let Some(error) = errors.first() {

@@ -12,7 +12,12 @@ use super::list::{ListOptions, Pager};
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct Customer {
     pub id: String,
+    /// A deleted customer is retrieved as `{"id", "object", "deleted": true}` alone.
+    #[serde(default)]
+    pub deleted: bool,
+    #[serde(default)]
     pub livemode: bool,
+    #[serde(default)]
     pub created: i64,
     pub name: Option<String>,
     pub email: Option<String>,
@@ -42,6 +47,18 @@ impl Encode for CreateCustomer {
             .opt("description", self.description.as_ref())
             .opt("test_clock", self.test_clock.as_ref())
             .map("metadata", &self.metadata);
+    }
+}
+
+/// Metadata keys given replace those keys only; others stay.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct UpdateCustomer {
+    pub metadata: Metadata,
+}
+
+impl Encode for UpdateCustomer {
+    fn encode(&self, scope: &mut Scope<'_>) {
+        scope.map("metadata", &self.metadata);
     }
 }
 
@@ -78,6 +95,10 @@ impl Customers<'_> {
 
     pub async fn retrieve(&self, id: &str, expand: &[&str]) -> Result<Customer, StripeError> {
         self.client.get(&[PATH, id], &Params::expanding(expand)).await
+    }
+
+    pub async fn update(&self, id: &str, request: &UpdateCustomer, key: &IdempotencyKey) -> Result<Customer, StripeError> {
+        self.client.post(&[PATH, id], &Params::of(request), key).await
     }
 
     pub fn list(&self, request: &ListCustomers) -> Pager<Customer> {

@@ -99,6 +99,8 @@ pub struct CreateInvoice {
     pub customer: String,
     pub collection_method: Option<CollectionMethod>,
     pub days_until_due: Option<u32>,
+    /// When a `send_invoice` invoice is due (Unix seconds); instead of `days_until_due`.
+    pub due_date: Option<i64>,
     pub currency: Option<String>,
     pub description: Option<String>,
     pub auto_advance: Option<bool>,
@@ -113,6 +115,7 @@ impl CreateInvoice {
             customer: customer.into(),
             collection_method: Some(CollectionMethod::SendInvoice),
             days_until_due: Some(days),
+            due_date: None,
             currency: Some(currency.into()),
             description: None,
             auto_advance: None,
@@ -128,6 +131,7 @@ impl Encode for CreateInvoice {
             .value("customer", &self.customer)
             .opt("collection_method", self.collection_method)
             .opt("days_until_due", self.days_until_due)
+            .opt("due_date", self.due_date)
             .opt("currency", self.currency.as_ref())
             .opt("description", self.description.as_ref())
             .opt("auto_advance", self.auto_advance)
@@ -231,6 +235,10 @@ impl Invoices<'_> {
 
     pub async fn void(&self, id: &str, key: &IdempotencyKey) -> Result<Invoice, StripeError> {
         self.client.post(&[PATH, id, "void"], &Params::new(), key).await
+    }
+
+    pub async fn mark_uncollectible(&self, id: &str, key: &IdempotencyKey) -> Result<Invoice, StripeError> {
+        self.client.post(&[PATH, id, "mark_uncollectible"], &Params::new(), key).await
     }
 
     pub async fn pay(&self, id: &str, request: &PayInvoice, key: &IdempotencyKey) -> Result<Invoice, StripeError> {

@@ -7,6 +7,7 @@ use super::common::{Metadata, stripe_object};
 use super::error::StripeError;
 use super::form::{Encode, Params, Scope};
 use super::idempotency::IdempotencyKey;
+use super::list::{ListOptions, Pager};
 use super::webhook::WebhookSecret;
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -63,6 +64,14 @@ impl StripeClient {
 impl WebhookEndpoints<'_> {
     pub async fn create(&self, request: &CreateWebhookEndpoint, key: &IdempotencyKey) -> Result<WebhookEndpoint, StripeError> {
         self.client.post(&["webhook_endpoints"], &Params::of(request), key).await
+    }
+
+    pub fn list(&self, page: &ListOptions) -> Pager<WebhookEndpoint> {
+        Pager::new(self.client, &["webhook_endpoints"], Params::new(), page)
+    }
+
+    pub async fn delete(&self, id: &str) -> Result<serde_json::Value, StripeError> {
+        self.client.delete(&["webhook_endpoints", id], &Params::new()).await
     }
 }
 

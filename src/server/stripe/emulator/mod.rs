@@ -188,7 +188,7 @@ pub fn router(emulator: Emulator) -> Router {
         .route("/payment_attempt_records", get(payment_attempts::list))
         .route("/payment_attempt_records/{id}", get(payment_attempts::retrieve))
         .route("/customers", get(customers::list).post(customers::create))
-        .route("/customers/{id}", get(customers::retrieve).post(customers::update))
+        .route("/customers/{id}", get(customers::retrieve).post(customers::update).delete(customers::delete))
         .route("/products", get(catalog::list_products).post(catalog::create_product))
         .route("/products/{id}", get(catalog::retrieve_product))
         .route("/prices", get(catalog::list_prices).post(catalog::create_price))

@@ -25,6 +25,9 @@ pub struct Customer {
     pub invoice_prefix: String,
     pub next_invoice_sequence: u32,
     pub test_clock: Option<String>,
+    /// Deleted customers answer retrieval with a stub `{"deleted": true}` and leave lists.
+    #[serde(default)]
+    pub deleted: bool,
 }
 
 impl Row for Customer {
@@ -96,6 +99,7 @@ pub async fn create(State(emu): State<Emulator>, req: Req) -> ApiResult {
             invoice_prefix: ids::code(8),
             next_invoice_sequence: 1,
             test_clock,
+            deleted: false,
         };
         let body = customer.render();
         store.customers.insert(customer);
@@ -109,7 +113,25 @@ pub async fn retrieve(State(emu): State<Emulator>, Path(id): Path<String>, req: 
     req.fields(&[])?;
     emu.read(|store| {
         let customer = store.customers.get(&id).ok_or_else(|| ApiError::no_such("customer", &id))?;
-        req.respond(store, customer.render())
+        let body = if customer.deleted { deleted_stub(&id) } else { customer.render() };
+        req.respond(store, body)
+    })
+    .await
+}
+
+fn deleted_stub(id: &str) -> Value {
+    json!({ "id": id, "object": "customer", "deleted": true })
+}
+
+/// Deletes the customer, with `customer.deleted` carrying its last state.
+pub async fn delete(State(emu): State<Emulator>, Path(id): Path<String>, req: Req) -> ApiResult {
+    req.fields(&[])?;
+    emu.write(&req.meta, |store| {
+        let customer = store.customers.get_mut(&id).filter(|c| !c.deleted).ok_or_else(|| ApiError::no_such("customer", &id))?;
+        customer.deleted = true;
+        let last = customer.render();
+        events::emit(store, "customer.deleted", last, None);
+        req.respond(store, deleted_stub(&id))
     })
     .await
 }
@@ -122,7 +144,7 @@ pub async fn update(State(emu): State<Emulator>, Path(id): Path<String>, req: Re
     let phone = p.text_update("phone")?;
     let metadata = p.metadata("metadata")?;
     emu.write(&req.meta, |store| {
-        let customer = store.customers.get_mut(&id).ok_or_else(|| ApiError::no_such("customer", &id))?;
+        let customer = store.customers.get_mut(&id).filter(|c| !c.deleted).ok_or_else(|| ApiError::no_such("customer", &id))?;
         let next_metadata = metadata.as_ref().map(|m| m.applied(&customer.metadata)).transpose()?;
         let before = customer.render();
         for (field, value) in [(&mut customer.name, name), (&mut customer.email, email), (&mut customer.description, description), (&mut customer.phone, phone)]
@@ -148,7 +170,7 @@ pub async fn list(State(emu): State<Emulator>, req: Req) -> ApiResult {
     let clock = p.text("test_clock")?;
     emu.read(|store| {
         // As Stripe does, customers on a test clock are listed only when that clock is asked for.
-        let keep = |c: &Customer| email.as_ref().is_none_or(|e| c.email.as_ref() == Some(e)) && c.test_clock == clock;
+        let keep = |c: &Customer| email.as_ref().is_none_or(|e| c.email.as_ref() == Some(e)) && c.test_clock == clock && !c.deleted;
         let page = paginate_table(&store.customers, &query, keep, "customer")?;
         let data = page.items.into_iter().map(Customer::render).collect();
         req.respond(store, list_json("/v1/customers", data, page.has_more))

@@ -1,0 +1,144 @@
+//! "Collect from wallet": the member pays what the invoice has left to pay from their coins, in
+//! one ledger transaction (`invoice_payment` to the operator, naming the invoice) whose delivery
+//! reports the Payment Record and attaches it to the invoice. The transaction's reference names
+//! the invoice and the amount left, so collecting twice, even at once, posts one payment.
+
+use crate::domain::AppError;
+use crate::domain::billing::{CollectionPreview, InvoiceOrigin, InvoiceStatus};
+use crate::domain::ledger::{AccountStatus, Source, TransactionKind};
+use crate::domain::money::{Money, format_amount};
+use crate::server::db::accounts::{self, Account};
+use crate::server::db::audit::{self, Actor, AuditEvent};
+use crate::server::db::currencies::{self, Currency};
+use crate::server::db::invoices::{self as store, Billable, Invoice};
+use crate::server::db::{Db, DbTx};
+use crate::server::ledger::TransferInput;
+use crate::server::ledger::posting::post_in;
+use serde_json::json;
+
+/// What collecting the invoice now would move.
+struct Plan {
+    invoice: Invoice,
+    stripe_id: String,
+    currency: Currency,
+    member: Billable,
+    operator: Account,
+    /// Local minor units debited, and the fiat they settle (what Stripe says is left to pay).
+    amount: i64,
+    fiat: i64,
+    balance: i64,
+}
+
+impl Plan {
+    fn local(&self, minor: i64) -> String {
+        Money::new(minor, self.currency.code.clone()).format(self.currency.exponent)
+    }
+
+    fn shortfall(&self) -> Option<i64> {
+        Some(self.amount - self.balance).filter(|s| *s > 0)
+    }
+
+    fn label(&self) -> String {
+        self.invoice.number.clone().unwrap_or_else(|| self.stripe_id.clone())
+    }
+}
+
+async fn plan(tx: &mut DbTx, id: &str, lock: &str) -> Result<Plan, AppError> {
+    let invoice = store::find(tx, id, lock).await?.ok_or_else(|| AppError::not_found(format!("invoice {id}")))?;
+    if invoice.status != InvoiceStatus::Open {
+        return Err(AppError::conflict(format!("The invoice is {}: only an open invoice can be collected", invoice.status)));
+    }
+    let Some(stripe_id) = invoice.stripe_id.clone() else {
+        return Err(AppError::conflict("Stripe does not have the invoice yet"));
+    };
+    if invoice.fiat_remaining <= 0 {
+        return Err(AppError::conflict("Nothing is left to pay on this invoice"));
+    }
+    if store::payments(tx, &stripe_id).await?.iter().any(|p| p.mirror.as_deref() != Some("delivered")) {
+        return Err(AppError::conflict("A collection of this invoice is still on its way to Stripe; wait for it to land"));
+    }
+    let currency = currencies::find_tx(tx, &invoice.currency).await?.ok_or_else(|| AppError::not_found(format!("currency {}", invoice.currency)))?;
+    let member = store::billable_account(tx, &invoice.account_id, lock).await?.ok_or_else(|| AppError::not_found("the invoice's member account"))?;
+    if member.status != AccountStatus::Active {
+        return Err(AppError::conflict(format!("{} is {}: their wallet cannot be debited", member.display_name, member.status)));
+    }
+    let operator = accounts::operator_tx(tx).await?.ok_or_else(|| AppError::conflict("There is no active operator account to receive the payment"))?;
+    // A Regio invoice not yet part-paid costs what its lines were priced at; anything else is
+    // what Stripe says is left, converted back at the peg.
+    let amount = match invoice.origin {
+        InvoiceOrigin::Regio if invoice.fiat_remaining == invoice.fiat_total => invoice.local_total,
+        _ => currency.peg().to_local(invoice.fiat_remaining).ok_or_else(|| AppError::conflict("The amount left is too large to convert"))?,
+    };
+    if amount <= 0 {
+        return Err(AppError::conflict("What is left is worth nothing in local currency at the peg"));
+    }
+    let balance = accounts::balances(tx, std::slice::from_ref(&member.id)).await?.get(&(member.id.clone(), currency.code.clone())).copied().unwrap_or(0);
+    Ok(Plan { fiat: invoice.fiat_remaining, invoice, stripe_id, currency, member, operator, amount, balance })
+}
+
+pub async fn preview_collection(db: &Db, id: &str) -> Result<CollectionPreview, AppError> {
+    let mut tx = db.begin().await?;
+    let p = plan(&mut tx, id, "").await?;
+    let fiat = Money::new(p.fiat, p.invoice.fiat_currency.clone()).format_fiat();
+    Ok(CollectionPreview {
+        invoice_id: p.invoice.id.clone(),
+        member: format!("{} ({})", p.member.display_name, p.member.external_ref),
+        balance: p.local(p.balance),
+        amount: p.local(p.amount),
+        fiat: fiat.clone(),
+        balance_after: p.local(p.balance - p.amount),
+        shortfall: p.shortfall().map(|s| p.local(s)),
+        ledger: vec![
+            format!("Debit {} from {}'s wallet", p.local(p.amount), p.member.display_name),
+            format!("Credit it to the operator account {}", p.operator.display_name),
+        ],
+        stripe: vec![
+            format!("Report a Payment Record of {fiat} paid in {}", p.currency.payment_method_name),
+            format!("Attach it to invoice {}, which turns paid", p.label()),
+        ],
+    })
+}
+
+/// Posts the collection; answers the ledger transaction's id.
+pub async fn collect(db: &Db, actor: &Actor, id: &str) -> Result<String, AppError> {
+    let mut wtx = db.begin_write().await?;
+    let p = plan(&mut wtx.tx, id, db.for_update()).await?;
+    if let Some(short) = p.shortfall() {
+        return Err(AppError::validation(
+            "amount",
+            format!("{} holds {}: {} short of the {} this invoice needs", p.member.display_name, p.local(p.balance), p.local(short), p.local(p.amount)),
+        ));
+    }
+    let input = TransferInput {
+        // What is being done: this invoice, paid for what it has left.
+        external_ref: format!("collect/{}/{}", p.stripe_id, p.fiat),
+        kind: TransactionKind::InvoicePayment.as_str().into(),
+        currency: p.currency.code.clone(),
+        amount: format_amount(p.amount, p.currency.exponent),
+        from: Some(p.member.external_ref.clone()),
+        to: Some(p.operator.external_ref.clone()),
+        occurred_at: None,
+        description: Some(format!("Invoice {}", p.label())),
+        refund_of: None,
+        corrects: None,
+        invoice: Some(p.stripe_id.clone()),
+        settles_fiat: Some(p.fiat),
+    };
+    let (posted, errors) = post_in(&mut wtx.tx, db, Source::Console, vec![input], actor, 0).await?;
+    if let Some(e) = errors.first() {
+        return Err(AppError::validation(e.field.clone(), format!("the ledger refused the collection: {}", e.message)));
+    }
+    let posted = posted.first().ok_or(AppError::Internal)?;
+    if !posted.created {
+        return Err(AppError::conflict("This invoice was already collected for this amount"));
+    }
+    let event = AuditEvent {
+        action: "billing.invoice_collect",
+        target: &format!("invoice:{}", p.invoice.id),
+        before: Some(json!({ "balance": p.balance, "fiat_remaining": p.fiat })),
+        after: Some(json!({ "transaction": posted.id, "amount": p.amount, "fiat": p.fiat })),
+    };
+    audit::record(&mut wtx.tx, actor, event).await?;
+    wtx.commit().await?;
+    Ok(posted.id.clone())
+}

@@ -1,0 +1,78 @@
+//! What Stripe says of an invoice, read into the `invoices` table: after each step, and when an
+//! event names the invoice. Always the invoice's current state as Stripe answers it, so events
+//! can arrive late, twice or out of order and leave the same result.
+
+use crate::domain::billing::{InvoiceOrigin, InvoiceStatus};
+use crate::server::db::audit::Actor;
+use crate::server::db::invoices::{self as store, Invoice, StripeState};
+use crate::server::db::{DbTx, currencies, new_id, now_ms};
+use crate::server::stripe::client::invoices::Invoice as StripeInvoice;
+
+/// Applies `invoice` to Regio's copy, adopting an invoice made in the Stripe Dashboard for a
+/// linked customer; says what it did.
+pub async fn apply(tx: &mut DbTx, invoice: &StripeInvoice) -> Result<String, sqlx::Error> {
+    let Some(status) = invoice.status.and_then(|s| s.as_str().parse::<InvoiceStatus>().ok()) else {
+        return Ok(format!("{}: Stripe gave no status Regio knows", invoice.id));
+    };
+    let state = StripeState {
+        stripe_id: invoice.id.clone(),
+        status,
+        fiat_total: invoice.total,
+        fiat_remaining: invoice.amount_remaining,
+        number: invoice.number.clone(),
+        due_at: invoice.due_date.map(|d| d.saturating_mul(1000)),
+        hosted_url: invoice.hosted_invoice_url.clone(),
+    };
+    let regio_id = invoice.metadata.get("regio_invoice_id").cloned();
+    let known = match store::find_by_stripe_id(tx, &invoice.id).await? {
+        Some(known) => Some(known),
+        // Made by a create step whose answer was lost: its metadata names our invoice.
+        None => match &regio_id {
+            Some(id) => store::find(tx, id, "").await?,
+            None => None,
+        },
+    };
+    if let Some(known) = known {
+        store::set_stripe_state(tx, &known.id, &state).await?;
+        return Ok(format!("invoice {} is {}", invoice.id, status));
+    }
+    adopt(tx, invoice, state).await
+}
+
+/// An invoice Regio did not make: kept when its customer is a linked member and a currency of
+/// Regio's is pegged to its fiat currency.
+async fn adopt(tx: &mut DbTx, invoice: &StripeInvoice, state: StripeState) -> Result<String, sqlx::Error> {
+    let Some(customer) = invoice.customer.as_ref().map(|c| c.id().to_string()) else {
+        return Ok(format!("ignored {}: no customer", invoice.id));
+    };
+    let Some(account) = store::account_of_customer(tx, &customer).await? else {
+        return Ok(format!("ignored {}: customer {customer} is not linked to an account", invoice.id));
+    };
+    let pegged = currencies::list_tx(tx).await?.into_iter().find(|c| c.fiat_currency.eq_ignore_ascii_case(&invoice.currency));
+    let Some(currency) = pegged else {
+        return Ok(format!("ignored {}: no currency of Regio is pegged to {}", invoice.id, invoice.currency.to_uppercase()));
+    };
+    let local_total = currency.peg().to_local(invoice.total).unwrap_or(0);
+    let status = state.status;
+    let row = Invoice {
+        id: new_id(),
+        stripe_id: Some(invoice.id.clone()),
+        account_id: account.id,
+        customer,
+        currency: currency.code,
+        local_total,
+        fiat_currency: invoice.currency.to_lowercase(),
+        fiat_total: state.fiat_total,
+        fiat_remaining: state.fiat_remaining,
+        status,
+        origin: InvoiceOrigin::Stripe,
+        number: state.number,
+        due_at: state.due_at,
+        memo: invoice.description.clone().unwrap_or_default(),
+        hosted_url: state.hosted_url,
+        created_by: Actor::system().label,
+        created_at: invoice.created.checked_mul(1000).unwrap_or_else(now_ms),
+    };
+    store::insert(tx, &row).await?;
+    Ok(format!("adopted {} made in Stripe for {} ({status})", invoice.id, account.external_ref))
+}

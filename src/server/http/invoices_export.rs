@@ -1,0 +1,68 @@
+//! `GET /billing/invoices.csv`: the billing page's filtered invoices as a CSV file, streamed a
+//! chunk at a time.
+
+use super::caller::Caller;
+use super::csv::csv_line;
+use crate::domain::billing::{InvoiceFilter, InvoiceRow};
+use crate::domain::{AppError, Role};
+use crate::server::AppState;
+use crate::server::billing;
+use axum::body::{Body, Bytes};
+use axum::extract::{Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Extension, Router};
+use futures_util::{StreamExt, TryStreamExt, stream};
+
+const HEADER: &str = "invoice_id,stripe_id,number,member_ref,member,status,origin,local_total,fiat_total,fiat_remaining,due_date,created_at\n";
+const CHUNK: usize = 500;
+
+pub fn routes() -> Router<AppState> {
+    Router::new().route("/billing/invoices.csv", get(export))
+}
+
+async fn export(State(state): State<AppState>, Extension(caller): Extension<Caller>, Query(filter): Query<InvoiceFilter>) -> Response {
+    if let Err(e) = caller.authorize(Role::Viewer) {
+        return (StatusCode::from_u16(e.status()).unwrap_or(StatusCode::FORBIDDEN), e.to_string()).into_response();
+    }
+    // Checked before the file starts, so a bad filter is a 422 instead of a truncated file.
+    if let Err(e) = billing::export_page(&state.db, &filter, None, 0).await {
+        return (StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR), e.to_string()).into_response();
+    }
+    let db = state.db.clone();
+    // `None` once the last chunk is out; otherwise where the next one starts.
+    let chunks = stream::try_unfold(Some(None), move |cursor: Option<Option<(i64, String)>>| {
+        let (db, filter) = (db.clone(), filter.clone());
+        async move {
+            let Some(after) = cursor else { return Ok::<_, AppError>(None) };
+            let rows = billing::export_page(&db, &filter, after, CHUNK).await?;
+            if rows.is_empty() {
+                return Ok(None);
+            }
+            let next = (rows.len() > CHUNK).then(|| rows.get(CHUNK - 1).map(|r| (r.invoice.created_at, r.invoice.id.clone()))).flatten();
+            let text: String = rows.into_iter().take(CHUNK).map(|r| line(&billing::row_of(r))).collect();
+            Ok(Some((Bytes::from(text), next.map(Some))))
+        }
+    });
+    let lines = stream::once(async { Ok(Bytes::from_static(HEADER.as_bytes())) }).chain(chunks);
+    let body = Body::from_stream(lines.inspect_err(|e| tracing::error!(error = %e, "invoices export stopped part-way")));
+    ([(header::CONTENT_TYPE, "text/csv; charset=utf-8"), (header::CONTENT_DISPOSITION, "attachment; filename=\"regio-invoices.csv\"")], body).into_response()
+}
+
+fn line(r: &InvoiceRow) -> String {
+    csv_line(&[
+        r.id.clone(),
+        r.stripe_id.clone().unwrap_or_default(),
+        r.number.clone().unwrap_or_default(),
+        r.account_ref.clone(),
+        r.member.clone(),
+        r.status.as_str().into(),
+        r.origin.as_str().into(),
+        r.local_total.clone(),
+        r.fiat_total.clone(),
+        r.fiat_remaining.clone(),
+        r.due_date.clone().unwrap_or_default(),
+        r.created_at.clone(),
+    ])
+}
