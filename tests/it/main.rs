@@ -3,6 +3,7 @@
 
 mod accounts;
 mod auth;
+mod billing;
 mod demo;
 mod imports;
 mod ledger;

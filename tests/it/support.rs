@@ -157,6 +157,8 @@ pub fn test_config(database_url: &str, addr: SocketAddr) -> Config {
         recon_interval: Duration::ZERO,
         recon_grace: Duration::ZERO,
         refund_approval_expiry: Duration::from_secs(7 * 86_400),
+        stripe_webhook_secret: None,
+        events_catch_up: Duration::ZERO,
     }
 }
 
@@ -190,6 +192,16 @@ pub async fn spawn_app_with(backend: Backend, stripe: Option<StripeClient>) -> T
 
 /// The app with `configure` applied to the test configuration, and a clock the test can move.
 pub async fn spawn_app_configured(backend: Backend, stripe: Option<StripeClient>, configure: impl FnOnce(&mut Config)) -> TestApp {
+    spawn(backend, stripe, configure, false).await
+}
+
+/// The app on `stripe` (an emulator), whose `/stripe/webhook` the emulator delivers its events
+/// to, registered as demo mode does.
+pub async fn spawn_app_with_webhooks(backend: Backend, stripe: StripeClient) -> TestApp {
+    spawn(backend, Some(stripe), |_| {}, true).await
+}
+
+async fn spawn(backend: Backend, stripe: Option<StripeClient>, configure: impl FnOnce(&mut Config), webhooks: bool) -> TestApp {
     let database = TestDatabase::create(backend).await;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let addr = listener.local_addr().expect("addr");
@@ -197,6 +209,10 @@ pub async fn spawn_app_configured(backend: Backend, stripe: Option<StripeClient>
     let sql = sqlx::any::AnyPoolOptions::new().max_connections(2).connect(&database.url).await.expect("test connection");
     let mut config = test_config(&database.url, addr);
     configure(&mut config);
+    if let (true, Some(client)) = (webhooks, &stripe) {
+        let secret = regio::server::stripe::setup::register_demo_webhook(client, &config.public_url).await.expect("webhook endpoint");
+        config.stripe_webhook_secret = Some(secret);
+    }
     let mut state = http::app_state(config, db.clone(), stripe);
     let clock_offset = Arc::new(AtomicI64::new(0));
     let offset = clock_offset.clone();
