@@ -251,6 +251,34 @@ class Scenario:
         check([n.id for n in listed.data] == [note.id], listed)
         return note.id
 
+    def void_and_uncollectible(self):
+        customer = self.s["customer"]
+        made = []
+        for action in ("void", "mark_uncollectible"):
+            invoice = stripe.Invoice.create(customer=customer, collection_method="send_invoice", days_until_due=7, currency="jpy")
+            stripe.InvoiceItem.create(customer=customer, invoice=invoice.id, amount=500, currency="jpy")
+            stripe.Invoice.finalize_invoice(invoice.id)
+            changed = getattr(stripe.Invoice, f"{action}_invoice" if action == "void" else action)(invoice.id)
+            made.append(changed.status)
+        check(made == ["void", "uncollectible"], made)
+        for kind in ("invoice.voided", "invoice.marked_uncollectible"):
+            check(stripe.Event.list(type=kind, limit=1).data, f"no {kind} event")
+        return ", ".join(made)
+
+    def delete_customer(self):
+        customer = stripe.Customer.create(name=f"Leaving {RUN}")
+        deleted = stripe.Customer.delete(customer.id)
+        check(deleted.deleted is True and deleted.id == customer.id, deleted)
+        again = stripe.Customer.retrieve(customer.id)
+        check(getattr(again, "deleted", False) is True, again)
+        event = stripe.Event.list(type="customer.deleted", limit=1).data
+        check(event and event[0].data.object.id == customer.id, event)
+        try:
+            stripe.Customer.delete(customer.id)
+        except stripe.InvalidRequestError:
+            return customer.id
+        raise AssertionError("a deleted customer was deleted again")
+
     # -- events and webhooks -----------------------------------------------------------------
 
     def events(self):
@@ -307,6 +335,8 @@ def main():
     s.step("attach payment record", s.attach_payment)
     s.step("list invoice payments", s.invoice_payments)
     s.step("create credit note", s.credit_note)
+    s.step("void and mark uncollectible", s.void_and_uncollectible)
+    s.step("delete customer", s.delete_customer)
     s.step("list events", s.events)
     s.step("verify webhook signature", s.webhook_signature)
     print(f"conformance: {s.passed} passed, {s.failed} failed")
