@@ -245,9 +245,13 @@ async fn serve(config: Config, db: Db) -> Result<(), String> {
                 println!("Stripe emulator (demo) on {url}");
                 if demo_login.as_ref().is_some_and(|login| login.fresh) {
                     let staging = demo::stage_breaks(state.db.clone(), connection.client.clone(), url.clone());
+                    let billing = demo::stage_billing(state.db.clone(), connection.client.clone());
                     tokio::spawn(async move {
                         if let Err(e) = staging.await {
                             tracing::warn!(error = %e, "demo: staging reconciliation breaks");
+                        }
+                        if let Err(e) = billing.await {
+                            tracing::warn!(error = %e, "demo: staging billing");
                         }
                     });
                 }

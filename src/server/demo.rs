@@ -2,9 +2,10 @@
 //! living ledger of the last 60 days, so a new user has something real to look at.
 
 use super::auth::users::{self, NewUser};
+use super::billing;
 use super::config::Config;
 use super::db::audit::{self, Actor, AuditEvent};
-use super::db::{Db, currencies as currency_rows, now_ms, outbox as outbox_rows, settings};
+use super::db::{Db, accounts as accounts_rows, currencies as currency_rows, now_ms, outbox as outbox_rows, settings};
 use super::ledger::currencies::{self, CurrencyInput};
 use super::ledger::{BatchError, TransferInput, accounts, post_batch};
 use super::recon::Reconciler;
@@ -13,6 +14,7 @@ use super::stripe::client::payment_details::{CustomPaymentMethod, CustomProcesso
 use super::stripe::client::payment_records::{ReportPayment, ReportRefund};
 use super::stripe::client::{Amount, IdempotencyKey, Metadata, StripeClient};
 use super::stripe::setup::DEMO_KEY;
+use crate::domain::billing::{InvoiceAction, InvoiceStatus, LineInput};
 use crate::domain::ledger::Source;
 use crate::domain::{AppError, Role};
 use rand::rngs::StdRng;
@@ -341,6 +343,65 @@ pub async fn stage_breaks(db: Db, stripe: StripeClient, emulator_url: String) ->
 
     let demo = Actor { user_id: None, label: "demo".into(), ip: None };
     Reconciler::new(db, Some(stripe), std::time::Duration::ZERO).run(&demo, true).await.map(|_| ()).map_err(|e| e.to_string())
+}
+
+/// Demo billing: the first three members linked to Stripe customers; an invoice collected from
+/// the first one's wallet (paid), one finalized for the second (open), a draft for the third.
+/// Made through the same services and workers as an administrator's clicks.
+pub async fn stage_billing(db: Db, stripe: StripeClient) -> Result<(), String> {
+    let demo = Actor { user_id: None, label: "demo".into(), ip: None };
+    let mut members = Vec::new();
+    for i in 0..3 {
+        let account = accounts_rows::find_by_external_ref(&db, &member_ref(i)).await.map_err(|e| e.to_string())?.ok_or("a demo member is missing")?;
+        let email = format!("{}@example.jp", MEMBERS[i].split(' ').next().unwrap_or("member").to_lowercase());
+        billing::create_customer(&db, Some(&stripe), &demo, &account.id, Some(email)).await.map_err(|e| e.to_string())?;
+        members.push(account.id);
+    }
+    for id in &members {
+        let linked = || async { accounts_rows::find(&db, id).await.ok().flatten().and_then(|a| a.stripe_customer_id) };
+        wait_for("a demo customer", linked).await?;
+    }
+    let due = (time::OffsetDateTime::now_utc().date() + time::Duration::days(14)).to_string();
+    let line = |description: &str, quantity: u32, unit: u32| LineInput {
+        description: description.into(),
+        quantity: quantity.to_string(),
+        unit_amount: unit.to_string(),
+    };
+    let invoices = [
+        (&members[0], vec![line("Membership, November", 1, 1_000), line("Printed newsletter", 2, 150)]),
+        (&members[1], vec![line("Market stall, Saturday", 1, 2_500)]),
+        (&members[2], vec![line("Membership, December", 1, 1_000)]),
+    ];
+    let mut made = Vec::new();
+    for (account_id, lines) in invoices {
+        let input = billing::NewInvoice {
+            account_id: account_id.clone(),
+            currency: "SRB".into(),
+            lines,
+            due_date: due.clone(),
+            memo: "Thank you for supporting the town.".into(),
+        };
+        made.push(billing::create_invoice(&db, &demo, &input).await.map_err(|e| e.to_string())?);
+    }
+    for id in &made[..2] {
+        let created = || async { billing::invoice_detail(&db, None, Role::Viewer, id).await.ok().filter(|d| d.invoice.stripe_id.is_some()) };
+        wait_for("a demo invoice in Stripe", created).await?;
+        billing::invoice_action(&db, &demo, id, InvoiceAction::Finalize).await.map_err(|e| e.to_string())?;
+    }
+    let open = || async { billing::invoice_detail(&db, None, Role::Viewer, &made[0]).await.ok().filter(|d| d.invoice.status == InvoiceStatus::Open) };
+    wait_for("the demo invoice to open", open).await?;
+    billing::collect(&db, &demo, &made[0]).await.map(|_| ()).map_err(|e| e.to_string())
+}
+
+/// Polls `check` every 200 ms for up to a minute.
+async fn wait_for<T, F: std::future::Future<Output = Option<T>>>(what: &str, check: impl Fn() -> F) -> Result<T, String> {
+    for _ in 0..300 {
+        if let Some(found) = check().await {
+            return Ok(found);
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    Err(format!("demo: gave up waiting for {what}"))
 }
 
 #[cfg(test)]
