@@ -201,6 +201,8 @@ LEPTOS_SITE_ROOT=site
 
 # Stripe: a restricted or secret key of the account to mirror into.
 # STRIPE_SECRET_KEY=sk_live_...
+# The signing secret of the webhook endpoint for https://<public URL>/stripe/webhook.
+# STRIPE_WEBHOOK_SECRET=whsec_...
 
 # /metrics for a Prometheus that scrapes from another host.
 # REGIO_METRICS_TOKEN=
