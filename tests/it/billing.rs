@@ -6,12 +6,14 @@ use crate::both_databases;
 use crate::ledger::{item, ledger_fixture, post};
 use crate::mirror::{stripe, worker};
 use crate::support::{Backend, TestApp, emulator_control, spawn_app_configured, spawn_app_with_webhooks};
-use regio::server::billing::events;
+use regio::domain::billing::LineInput;
 use regio::server::billing::steps::BillingWorker;
+use regio::server::billing::{self, events};
+use regio::server::db::audit::Actor;
 use regio::server::stripe::client::invoice_items::{CreateInvoiceItem, ItemCharge};
-use regio::server::stripe::client::invoices::{CreateInvoice, FinalizeInvoice};
+use regio::server::stripe::client::invoices::{CreateInvoice, FinalizeInvoice, ListInvoices};
 use regio::server::stripe::client::webhook::sign;
-use regio::server::stripe::client::{IdempotencyKey, Metadata, StripeClient};
+use regio::server::stripe::client::{ClientConfig, IdempotencyKey, Metadata, RetryPolicy, SecretKey, StripeClient};
 use serde_json::{Value, json};
 use sqlx::Row;
 use std::future::Future;
@@ -26,6 +28,7 @@ both_databases!(
     an_event_lost_in_delivery_is_found_by_the_catch_up,
     events_out_of_order_leave_the_invoice_as_stripe_has_it,
     unlinking_waits_for_open_invoices_and_a_deleted_customer_unlinks,
+    a_retry_after_stripe_forgot_its_key_finishes_the_invoice_it_made,
 );
 
 const WAIT: Duration = Duration::from_secs(30);
@@ -372,4 +375,41 @@ async fn unlinking_waits_for_open_invoices_and_a_deleted_customer_unlinks(backen
     until("the deletion to unlink the account", || async { customer_of(&b.app, "m-1").await.is_none().then_some(()) }).await;
     let actions: Vec<String> = b.app.audit_actions().await.into_iter().map(|(action, _)| action).collect();
     assert!(actions.iter().any(|a| a == "billing.customer_unlink") && actions.iter().any(|a| a == "billing.customer_deleted_in_stripe"), "{actions:?}");
+}
+
+async fn a_retry_after_stripe_forgot_its_key_finishes_the_invoice_it_made(backend: Backend) {
+    let (emulator, test_client) = crate::support::spawn_emulator().await;
+    let http = emulator_control();
+    let forget = http.post(format!("{emulator}/_emulator/idempotency")).json(&json!({ "retention_secs": 0 })).send().await.expect("forget keys");
+    assert!(forget.status().is_success());
+    let mut config = ClientConfig::new(SecretKey::new(crate::support::EMULATOR_KEY).expect("key")).with_base_url(emulator.as_str());
+    config.retry = RetryPolicy::never();
+    let client = StripeClient::new(config).expect("client");
+    let app = spawn_app_configured(backend, Some(client.clone()), |_| {}).await;
+    ledger_fixture(&app).await;
+    let worker = BillingWorker::new(app.db.clone(), client.clone(), Duration::from_millis(20));
+    let customer = test_client.customers().create(&Default::default(), &IdempotencyKey::new("test/forgot/customer").expect("key")).await.expect("customer");
+    let account = account_id(&app, "m-1").await;
+    billing::attach_customer(&app.db, Some(&client), &Actor::cli(), &account, &customer.id).await.expect("attach");
+    worker.run_once().await.expect("tag the customer");
+
+    // The invoice is made, but its answer is lost; Stripe keeps no key to replay it.
+    let lose = http.post(format!("{emulator}/_emulator/faults")).json(&json!({ "lose_next": 1 })).send().await.expect("lose");
+    assert!(lose.status().is_success());
+    let due = (time::OffsetDateTime::now_utc().date() + time::Duration::days(5)).to_string();
+    let lines = vec![
+        LineInput { description: "Membership".into(), quantity: "1".into(), unit_amount: "1000".into() },
+        LineInput { description: "Badge".into(), quantity: "2".into(), unit_amount: "250".into() },
+    ];
+    let input = billing::NewInvoice { account_id: account, currency: "SRB".into(), lines, due_date: due, memo: String::new() };
+    let id = billing::create_invoice(&app.db, &Actor::cli(), &input).await.expect("draft");
+    let stripe_id = until("the invoice to be made", || async {
+        worker.run_once().await.expect("steps");
+        invoice_row(&app, &id).await.1
+    })
+    .await;
+    let listed =
+        test_client.invoices().list(&ListInvoices { customer: Some(customer.id.clone()), ..ListInvoices::default() }).collect_all().await.expect("list");
+    assert_eq!(listed.iter().map(|i| i.id.as_str()).collect::<Vec<_>>(), [stripe_id.as_str()], "one invoice, the first attempt's");
+    assert_eq!(listed[0].total, 1500, "each line once");
 }

@@ -9,9 +9,9 @@ use crate::server::db::invoices as store;
 use crate::server::db::{Db, DbTx, new_id, now_ms};
 use crate::server::mirror::backoff_ms;
 use crate::server::stripe::client::customers::{CreateCustomer, UpdateCustomer};
-use crate::server::stripe::client::invoice_items::{CreateInvoiceItem, ItemCharge};
-use crate::server::stripe::client::invoices::{CollectionMethod, CreateInvoice, FinalizeInvoice, Invoice as StripeInvoice, PendingInvoiceItems};
-use crate::server::stripe::client::{IdempotencyKey, Metadata, StripeClient, StripeError};
+use crate::server::stripe::client::invoice_items::{CreateInvoiceItem, ItemCharge, ListInvoiceItems};
+use crate::server::stripe::client::invoices::{CollectionMethod, CreateInvoice, FinalizeInvoice, Invoice as StripeInvoice, ListInvoices, PendingInvoiceItems};
+use crate::server::stripe::client::{IdempotencyKey, ListOptions, Metadata, StripeClient, StripeError};
 use std::time::Duration;
 use tokio::sync::watch;
 
@@ -172,8 +172,13 @@ impl BillingWorker {
             pending_invoice_items_behavior: Some(PendingInvoiceItems::Exclude),
             metadata: Metadata::from([("regio_invoice_id".to_string(), invoice.id.clone())]),
         };
-        let made = self.stripe.invoices().create(&request, &key(step.idempotency_key.clone())?).await?;
-        for (n, line) in lines.iter().enumerate() {
+        // A retry may come after Stripe forgot the key: look for what an earlier attempt made.
+        let earlier = if step.attempts > 0 { self.made_before(&invoice.customer, &invoice.id).await? } else { None };
+        let (made, lines_made) = match earlier {
+            Some(found) => found,
+            None => (self.stripe.invoices().create(&request, &key(step.idempotency_key.clone())?).await?, Vec::new()),
+        };
+        for (n, line) in lines.iter().enumerate().filter(|(n, _)| !lines_made.contains(&n.to_string())) {
             let item = CreateInvoiceItem {
                 customer: invoice.customer.clone(),
                 invoice: Some(made.id.clone()),
@@ -184,6 +189,28 @@ impl BillingWorker {
             self.stripe.invoice_items().create(&item, &key(format!("invoice/{}/line/{n}", invoice.id))?).await?;
         }
         Ok(Made::Invoice(Box::new(self.stripe.invoices().retrieve(&made.id, &[]).await?)))
+    }
+
+    /// The customer's invoice whose metadata names ours, with the lines it already has.
+    async fn made_before(&self, customer: &str, invoice_id: &str) -> Result<Option<(StripeInvoice, Vec<String>)>, Failure> {
+        let mut invoices =
+            self.stripe.invoices().list(&ListInvoices { customer: Some(customer.to_string()), page: ListOptions::limit(100), ..ListInvoices::default() });
+        while let Some(found) = invoices.next_item().await? {
+            if found.metadata.get("regio_invoice_id").map(String::as_str) != Some(invoice_id) {
+                continue;
+            }
+            let mut items = self.stripe.invoice_items().list(&ListInvoiceItems {
+                invoice: Some(found.id.clone()),
+                page: ListOptions::limit(100),
+                ..ListInvoiceItems::default()
+            });
+            let mut lines = Vec::new();
+            while let Some(item) = items.next_item().await? {
+                lines.extend(item.metadata.get("regio_line").cloned());
+            }
+            return Ok(Some((found, lines)));
+        }
+        Ok(None)
     }
 
     async fn change_invoice(&self, step: &Step) -> Result<Made, Failure> {
