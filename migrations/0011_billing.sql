@@ -48,7 +48,9 @@ CREATE TABLE billing_steps (
     id              TEXT PRIMARY KEY,
     -- The account (customer steps) or the invoice (invoice steps) the step is for.
     subject         TEXT NOT NULL,
-    kind            TEXT NOT NULL CHECK (kind IN ('create_customer', 'tag_customer', 'create_invoice', 'finalize_invoice', 'void_invoice', 'mark_uncollectible')),
+    kind            TEXT NOT NULL CHECK (kind IN ('create_customer', 'tag_customer', 'attach_payment_method', 'create_invoice', 'finalize_invoice',
+                                                  'void_invoice', 'mark_uncollectible', 'create_plan', 'archive_plan', 'create_subscription',
+                                                  'cancel_subscription', 'cancel_at_period_end')),
     idempotency_key TEXT NOT NULL UNIQUE,
     state           TEXT NOT NULL CHECK (state IN ('pending', 'done', 'failed')),
     attempts        BIGINT NOT NULL DEFAULT 0,

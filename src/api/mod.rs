@@ -9,6 +9,7 @@ pub mod imports;
 pub mod recon;
 pub mod refunds;
 pub mod settings;
+pub mod subscriptions;
 pub mod transactions;
 pub mod users;
 

@@ -29,10 +29,16 @@ text_enum!(
     StepKind {
         CreateCustomer => "create_customer",
         TagCustomer => "tag_customer",
+        AttachPaymentMethod => "attach_payment_method",
         CreateInvoice => "create_invoice",
         FinalizeInvoice => "finalize_invoice",
         VoidInvoice => "void_invoice",
         MarkUncollectible => "mark_uncollectible",
+        CreatePlan => "create_plan",
+        ArchivePlan => "archive_plan",
+        CreateSubscription => "create_subscription",
+        CancelSubscription => "cancel_subscription",
+        CancelAtPeriodEnd => "cancel_at_period_end",
     }
 );
 
@@ -41,10 +47,16 @@ impl StepKind {
         match self {
             Self::CreateCustomer => "Create the Stripe customer",
             Self::TagCustomer => "Name the account on the Stripe customer",
+            Self::AttachPaymentMethod => "Give the customer the currency's payment method",
             Self::CreateInvoice => "Create the invoice and its lines in Stripe",
             Self::FinalizeInvoice => "Finalize",
             Self::VoidInvoice => "Void",
             Self::MarkUncollectible => "Mark uncollectible",
+            Self::CreatePlan => "Create the product and price in Stripe",
+            Self::ArchivePlan => "Archive the price",
+            Self::CreateSubscription => "Create the subscription in Stripe",
+            Self::CancelSubscription => "Cancel now",
+            Self::CancelAtPeriodEnd => "Cancel at the end of the period",
         }
     }
 }
@@ -284,4 +296,110 @@ pub struct EventPage {
     pub next_cursor: Option<String>,
     /// When the catch-up last asked Stripe for events, and what it found.
     pub last_catch_up: Option<String>,
+}
+
+text_enum!(
+    /// How often a plan bills.
+    PlanInterval { Month => "month", Year => "year" }
+);
+
+text_enum!(
+    /// What happens to a subscription invoice still unpaid after the last retry.
+    DunningFinal { LeavePastDue => "leave_past_due", MarkUncollectible => "mark_uncollectible", CancelSubscription => "cancel_subscription" }
+);
+
+impl DunningFinal {
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::LeavePastDue => "Leave it due (the subscription goes on)",
+            Self::MarkUncollectible => "Mark the invoice uncollectible",
+            Self::CancelSubscription => "Cancel the subscription",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlanView {
+    pub id: String,
+    pub name: String,
+    pub currency: String,
+    pub interval: PlanInterval,
+    /// Per period, formatted: in local currency, and its fiat at the peg when the plan was made.
+    pub amount: String,
+    pub fiat: String,
+    pub stripe_price: Option<String>,
+    pub active: bool,
+    /// Subscriptions not canceled.
+    pub subscribers: i64,
+    pub step_pending: bool,
+    pub step_failed: bool,
+    pub created_at: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SubscriptionRow {
+    pub id: String,
+    pub stripe_id: Option<String>,
+    pub account_id: String,
+    pub account_ref: String,
+    pub member: String,
+    pub plan: String,
+    pub quantity: i64,
+    /// Stripe's status (`incomplete`, `active`, `past_due`, `canceled`, …), or `pending` before
+    /// Stripe has it.
+    pub status: String,
+    pub cancel_at_period_end: bool,
+    /// When the next invoice comes, and its amount (formatted).
+    pub next_invoice_date: Option<String>,
+    pub next_amount: String,
+    pub step_pending: bool,
+    pub step_failed: bool,
+    pub created_at: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SubscriptionFilter {
+    pub status: Option<String>,
+    /// A member's external reference.
+    pub account: Option<String>,
+    pub plan: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SubscriptionPage {
+    pub rows: Vec<SubscriptionRow>,
+    pub next_cursor: Option<String>,
+    pub count: i64,
+}
+
+/// An invoice the member's wallet could not pay yet, as the dunning page lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AwaitingFunds {
+    pub invoice_id: String,
+    pub number: Option<String>,
+    pub account_id: String,
+    pub account_ref: String,
+    pub member: String,
+    /// Formatted: what is due, what the wallet holds, and the difference.
+    pub due: String,
+    pub balance: String,
+    pub shortfall: String,
+    pub awaiting_since: String,
+    /// Whole days since it started waiting.
+    pub age_days: i64,
+    pub retries: i64,
+    pub next_retry_at: Option<String>,
+    /// Set once the retries ran out: what the currency's rule did.
+    pub outcome: Option<String>,
+}
+
+/// A currency's dunning rules, as Settings edits them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DunningRules {
+    pub currency: String,
+    /// Days after the first attempt, comma-separated ("1,3,7").
+    pub retry_days: String,
+    pub final_rule: DunningFinal,
+    /// Apply what the wallet holds and leave the rest due (otherwise: only the whole amount).
+    pub partial: bool,
 }

@@ -320,7 +320,12 @@ pub async fn stage_breaks(db: Db, stripe: StripeClient, emulator_url: String) ->
     let by_hand = |value: i64, reference: Option<String>| ReportPayment {
         amount_requested: Amount::new("jpy", value),
         initiated_at: now,
-        payment_method: CustomPaymentMethod { custom_type: DEMO_PAYMENT_METHOD.into(), display_name: Some(DEMO_PAYMENT_NAME.into()), billing_details: None },
+        payment_method: CustomPaymentMethod {
+            custom_type: DEMO_PAYMENT_METHOD.into(),
+            display_name: Some(DEMO_PAYMENT_NAME.into()),
+            billing_details: None,
+            payment_method: None,
+        },
         outcome: Some(PaymentOutcome::Guaranteed { guaranteed_at: now }),
         processor: reference.map(|payment_reference| CustomProcessor { payment_reference }),
         customer_details: None,

@@ -394,7 +394,12 @@ fn by_hand(value: i64, reference: Option<&str>) -> ReportPayment {
     ReportPayment {
         amount_requested: Amount::new("jpy", value),
         initiated_at: 1_700_000_000,
-        payment_method: CustomPaymentMethod { custom_type: "cpmt_sarubobo".into(), display_name: Some("Sarubobo Coin".into()), billing_details: None },
+        payment_method: CustomPaymentMethod {
+            custom_type: "cpmt_sarubobo".into(),
+            display_name: Some("Sarubobo Coin".into()),
+            billing_details: None,
+            payment_method: None,
+        },
         outcome: Some(PaymentOutcome::Guaranteed { guaranteed_at: 1_700_000_000 }),
         processor: reference.map(|r| CustomProcessor { payment_reference: r.to_string() }),
         customer_details: None,

@@ -90,7 +90,12 @@ fn payment(value: i64, outcome: Option<PaymentOutcome>, customer: Option<&str>) 
     ReportPayment {
         amount_requested: Amount::new("jpy", value),
         initiated_at: now() - 60,
-        payment_method: CustomPaymentMethod { custom_type: "cpmt_regio".into(), display_name: Some("Regio".into()), billing_details: None },
+        payment_method: CustomPaymentMethod {
+            custom_type: "cpmt_regio".into(),
+            display_name: Some("Regio".into()),
+            billing_details: None,
+            payment_method: None,
+        },
         outcome,
         processor: Some(CustomProcessor { payment_reference: "tx_1".into() }),
         customer_details: customer.map(|c| CustomerDetails { customer: Some(c.into()), ..Default::default() }),

@@ -99,19 +99,50 @@ pub async fn preview_collection(db: &Db, id: &str) -> Result<CollectionPreview, 
     })
 }
 
+/// What a collection may take when the wallet is short.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shortfall {
+    /// Refuse, stating the shortfall (the console; currencies collecting whole amounts only).
+    Refuse,
+    /// Take what the wallet holds and leave the rest due (Lago's prepaid-credit behaviour).
+    TakeWhatIsThere,
+}
+
+/// What a collection did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Collected {
+    pub transaction_id: String,
+    /// Local minor units taken, and whether that was all the invoice needed.
+    pub amount: i64,
+    pub whole: bool,
+}
+
 /// Posts the collection; answers the ledger transaction's id.
 pub async fn collect(db: &Db, actor: &Actor, id: &str) -> Result<String, AppError> {
+    collect_with(db, actor, id, Shortfall::Refuse).await.map(|c| c.transaction_id)
+}
+
+/// Posts the collection, or with `TakeWhatIsThere` and a short wallet, a part of it.
+pub async fn collect_with(db: &Db, actor: &Actor, id: &str, short: Shortfall) -> Result<Collected, AppError> {
     let mut wtx = db.begin_write().await?;
-    let p = plan(&mut wtx.tx, id, db.for_update()).await?;
-    if let Some(short) = p.shortfall() {
-        return Err(AppError::validation(
-            "amount",
-            format!("{} holds {}: {} short of the {} this invoice needs", p.member.display_name, p.local(p.balance), p.local(short), p.local(p.amount)),
-        ));
+    let mut p = plan(&mut wtx.tx, id, db.for_update()).await?;
+    let remaining = p.fiat;
+    let whole = p.shortfall().is_none();
+    match (p.shortfall(), short) {
+        (None, _) => {}
+        (Some(_), Shortfall::TakeWhatIsThere) if p.balance > 0 => {
+            // A part: the wallet's whole balance, worth less than what is left.
+            let fiat = p.currency.peg().to_fiat(p.balance).unwrap_or(0);
+            if fiat <= 0 || fiat >= remaining {
+                return Err(short_wallet(&p));
+            }
+            (p.amount, p.fiat) = (p.balance, fiat);
+        }
+        (Some(_), _) => return Err(short_wallet(&p)),
     }
     let input = TransferInput {
-        // What is being done: this invoice, paid for what it has left.
-        external_ref: format!("collect/{}/{}", p.stripe_id, p.fiat),
+        // What is being done: this invoice, paid while it had `remaining` left.
+        external_ref: format!("collect/{}/{remaining}", p.stripe_id),
         kind: TransactionKind::InvoicePayment.as_str().into(),
         currency: p.currency.code.clone(),
         amount: format_amount(p.amount, p.currency.exponent),
@@ -140,5 +171,13 @@ pub async fn collect(db: &Db, actor: &Actor, id: &str) -> Result<String, AppErro
     };
     audit::record(&mut wtx.tx, actor, event).await?;
     wtx.commit().await?;
-    Ok(posted.id.clone())
+    Ok(Collected { transaction_id: posted.id.clone(), amount: p.amount, whole })
+}
+
+fn short_wallet(p: &Plan) -> AppError {
+    let short = p.shortfall().unwrap_or_default();
+    AppError::validation(
+        "amount",
+        format!("{} holds {}: {} short of the {} this invoice needs", p.member.display_name, p.local(p.balance), p.local(short), p.local(p.amount)),
+    )
 }

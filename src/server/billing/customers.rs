@@ -110,6 +110,7 @@ pub async fn attach_customer(db: &Db, stripe: Option<&StripeClient>, actor: &Act
         return Err(AppError::validation("customer", format!("{customer} is already linked to {} ({})", other.display_name, other.external_ref)));
     }
     store::set_customer(&mut wtx.tx, account_id, Some(customer)).await?;
+    super::steps::queue_payment_method(&mut wtx.tx, account_id, customer, &actor.label).await?;
     let step = new_id();
     let key = format!("tag_customer/{account_id}/{step}");
     billing_steps::enqueue(&mut wtx.tx, &step, account_id, StepKind::TagCustomer, &key, &actor.label).await?;

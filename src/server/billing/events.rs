@@ -3,8 +3,9 @@
 //! state from Stripe, so a replay, a late delivery or an out-of-order one leaves the same result.
 
 use super::customers::unreachable_stripe;
-use super::sync;
+use super::{dunning, sync};
 use crate::domain::AppError;
+use crate::domain::billing::InvoiceStatus;
 use crate::domain::billing::{EventFilter, EventPage, EventRow, EventState, EventVia};
 use crate::server::db::audit::{self, Actor, AuditEvent};
 use crate::server::db::invoices as store;
@@ -12,13 +13,14 @@ use crate::server::db::stripe_events::{self, StoredEvent};
 use crate::server::db::{Db, format_ms, now_ms, settings};
 use crate::server::ledger::queries::parse_cursor;
 use crate::server::stripe::client::events::{Event, ListEvents};
+use crate::server::stripe::client::invoices::CollectionMethod;
 use crate::server::stripe::client::{ListOptions, StripeClient, StripeError, TimeRange};
 use serde_json::{Value, json};
 use std::time::Duration;
 use tokio::sync::watch;
 
 /// The events Regio processes; the webhook endpoint is registered for these.
-pub const HANDLED: [&str; 8] = [
+pub const HANDLED: [&str; 10] = [
     "invoice.finalized",
     "invoice.paid",
     "invoice.voided",
@@ -27,6 +29,8 @@ pub const HANDLED: [&str; 8] = [
     "invoice_payment.paid",
     "credit_note.created",
     "customer.deleted",
+    "customer.subscription.updated",
+    "customer.subscription.deleted",
 ];
 
 const PAGE_SIZE: usize = 50;
@@ -93,11 +97,31 @@ async fn handle(db: &Db, stripe: &StripeClient, event: &StoredEvent) -> Result<H
         };
         return unlink_deleted(db, object, gone).await.map_err(|e| format!("database: {e}"));
     }
+    let database = |e: sqlx::Error| format!("database: {e}");
+    if event.kind.starts_with("customer.subscription.") {
+        let subscription = stripe.subscriptions().retrieve(object, &[]).await.map_err(stripe_failed)?;
+        let mut wtx = db.begin_write().await.map_err(database)?;
+        let said = sync::apply_subscription(&mut wtx.tx, &subscription).await.map_err(database)?;
+        wtx.commit().await.map_err(database)?;
+        return Ok(if said.starts_with("ignored") { Handled::Ignored(said) } else { Handled::Done(said) });
+    }
     let invoice = stripe.invoices().retrieve(object, &[]).await.map_err(stripe_failed)?;
-    let mut wtx = db.begin_write().await.map_err(|e| format!("database: {e}"))?;
-    let said = sync::apply(&mut wtx.tx, &invoice).await.map_err(|e| format!("database: {e}"))?;
-    wtx.commit().await.map_err(|e| format!("database: {e}"))?;
-    Ok(if said.starts_with("ignored") { Handled::Ignored(said) } else { Handled::Done(said) })
+    let mut wtx = db.begin_write().await.map_err(database)?;
+    let said = sync::apply(&mut wtx.tx, &invoice).await.map_err(database)?;
+    let ours = store::find_by_stripe_id(&mut wtx.tx, &invoice.id).await.map_err(database)?;
+    wtx.commit().await.map_err(database)?;
+    if said.starts_with("ignored") {
+        return Ok(Handled::Ignored(said));
+    }
+    // A subscription's invoice asking to be paid is paid from the wallet now.
+    let automatic = invoice.collection_method == Some(CollectionMethod::ChargeAutomatically);
+    match ours.filter(|o| automatic && o.status == InvoiceStatus::Open) {
+        Some(ours) => match dunning::collect_automatically(db, &ours.id).await {
+            Ok(collected) => Ok(Handled::Done(format!("{said}; {collected}"))),
+            Err(e) => Err(format!("{said}; collecting it: {e}")),
+        },
+        None => Ok(Handled::Done(said)),
+    }
 }
 
 /// A customer deleted in Stripe leaves its account unlinked (audited as Stripe's doing).

@@ -148,6 +148,7 @@ pub async fn create_invoice(db: &Db, actor: &Actor, input: &NewInvoice) -> Resul
         hosted_url: None,
         created_by: actor.label.clone(),
         created_at: now_ms(),
+        subscription: None,
     };
     store::insert(&mut wtx.tx, &invoice).await?;
     store::insert_lines(&mut wtx.tx, &id, &lines).await?;

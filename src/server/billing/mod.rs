@@ -6,8 +6,10 @@
 
 mod collect;
 mod customers;
+pub mod dunning;
 pub mod events;
 mod invoices;
+pub mod plans;
 pub mod steps;
 mod sync;
 

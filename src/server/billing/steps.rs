@@ -2,15 +2,22 @@
 //! key, and reads what Stripe answers into Regio's tables in the transaction that finishes the
 //! step. A step that loses its claim to a slow run is finished by whoever holds it.
 
-use super::sync;
+use super::{dunning, sync};
+use crate::domain::billing::PlanInterval;
 use crate::domain::billing::StepKind;
 use crate::server::db::billing_steps::{self, Step, StepOutcome};
+use crate::server::db::currencies;
 use crate::server::db::invoices as store;
+use crate::server::db::subscriptions as plans;
 use crate::server::db::{Db, DbTx, new_id, now_ms};
 use crate::server::mirror::backoff_ms;
 use crate::server::stripe::client::customers::{CreateCustomer, UpdateCustomer};
 use crate::server::stripe::client::invoice_items::{CreateInvoiceItem, ItemCharge, ListInvoiceItems};
 use crate::server::stripe::client::invoices::{CollectionMethod, CreateInvoice, FinalizeInvoice, Invoice as StripeInvoice, ListInvoices, PendingInvoiceItems};
+use crate::server::stripe::client::payment_methods::CreateCustomPaymentMethod;
+use crate::server::stripe::client::prices::{CreatePrice, Interval, Recurring};
+use crate::server::stripe::client::products::CreateProduct;
+use crate::server::stripe::client::subscriptions::{CancelSubscription, CreateSubscription, NewItem, Subscription as StripeSubscription, UpdateSubscription};
 use crate::server::stripe::client::{IdempotencyKey, ListOptions, Metadata, StripeClient, StripeError};
 use std::time::Duration;
 use tokio::sync::watch;
@@ -19,6 +26,8 @@ use tokio::sync::watch;
 const MAX_ATTEMPTS: i64 = 12;
 const BATCH: i64 = 20;
 const CLAIM: Duration = Duration::from_secs(120);
+/// How often invoices awaiting funds are looked at: a top-up is collected within this.
+const DUNNING_EVERY: Duration = Duration::from_secs(2);
 
 pub struct BillingWorker {
     db: Db,
@@ -31,14 +40,21 @@ pub struct BillingWorker {
 enum Made {
     Customer { account_id: String, customer: String },
     Tagged(String),
+    PaymentMethod { account_id: String, payment_method: String },
     Invoice(Box<StripeInvoice>),
+    Plan { plan_id: String, product: String, price: String },
+    Archived { plan_id: String, price: String },
+    Subscription(Box<StripeSubscription>),
 }
 
 impl Made {
     fn stripe_id(&self) -> &str {
         match self {
             Made::Customer { customer, .. } | Made::Tagged(customer) => customer,
+            Made::PaymentMethod { payment_method, .. } => payment_method,
             Made::Invoice(invoice) => &invoice.id,
+            Made::Plan { price, .. } | Made::Archived { price, .. } => price,
+            Made::Subscription(subscription) => &subscription.id,
         }
     }
 }
@@ -71,9 +87,16 @@ impl BillingWorker {
     }
 
     pub async fn run(self, mut stop: watch::Receiver<bool>) {
+        let mut dunning_at = std::time::Instant::now();
         loop {
             if *stop.borrow() {
                 return;
+            }
+            if dunning_at.elapsed() >= DUNNING_EVERY {
+                dunning_at = std::time::Instant::now();
+                if let Err(e) = dunning::run_due(&self.db).await {
+                    tracing::warn!(error = %e, "billing: collecting invoices awaiting funds");
+                }
             }
             let worked = match self.run_once().await {
                 Ok(n) => n > 0,
@@ -127,7 +150,105 @@ impl BillingWorker {
             StepKind::TagCustomer => self.tag_customer(step).await,
             StepKind::CreateInvoice => self.create_invoice(step).await,
             StepKind::FinalizeInvoice | StepKind::VoidInvoice | StepKind::MarkUncollectible => self.change_invoice(step).await,
+            StepKind::AttachPaymentMethod => self.attach_payment_method(step).await,
+            StepKind::CreatePlan => self.create_plan(step).await,
+            StepKind::ArchivePlan => self.archive_plan(step).await,
+            StepKind::CreateSubscription => self.create_subscription(step).await,
+            StepKind::CancelSubscription | StepKind::CancelAtPeriodEnd => self.cancel_subscription(step).await,
         }
+    }
+
+    /// A payment method of the currency's custom type, attached to the member's customer and
+    /// made its default, so Stripe Billing asks for each automatic invoice to be paid with it.
+    async fn attach_payment_method(&self, step: &Step) -> Result<Made, Failure> {
+        let mut tx = self.db.begin().await?;
+        let account = store::billable_account(&mut tx, &step.subject, "").await?.ok_or_else(|| Failure::Final("the account is missing".into()))?;
+        // The oldest currency's type: an operator runs one currency in all but rare cases.
+        let currency = currencies::list_tx(&mut tx).await?.into_iter().next().ok_or_else(|| Failure::Retry("no currency is set up yet".into()))?;
+        drop(tx);
+        let Some(customer) = account.customer else { return Err(Failure::Final("the account was unlinked first".into())) };
+        let request = CreateCustomPaymentMethod { custom_type: currency.payment_method_type, metadata: names_account(&account.id, &account.external_ref) };
+        let methods = self.stripe.payment_methods();
+        let made = methods.create_custom(&request, &key(step.idempotency_key.clone())?).await?;
+        methods.attach(&made.id, &customer, &key(format!("{}/attach", step.idempotency_key))?).await?;
+        let default = UpdateCustomer { metadata: Metadata::new(), default_payment_method: Some(made.id.clone()) };
+        self.stripe.customers().update(&customer, &default, &key(format!("{}/default", step.idempotency_key))?).await?;
+        Ok(Made::PaymentMethod { account_id: account.id, payment_method: made.id })
+    }
+
+    async fn create_plan(&self, step: &Step) -> Result<Made, Failure> {
+        let mut tx = self.db.begin().await?;
+        let plan = plans::find_plan(&mut tx, &step.subject).await?.ok_or_else(|| Failure::Final("the plan is missing".into()))?;
+        drop(tx);
+        let names_plan = || Metadata::from([("regio_plan_id".to_string(), plan.id.clone()), ("local_currency".to_string(), plan.currency.clone())]);
+        let product = CreateProduct { name: plan.name.clone(), description: None, active: Some(true), metadata: names_plan() };
+        let product = self.stripe.products().create(&product, &key(format!("plan/{}/product", plan.id))?).await?;
+        let interval = match plan.interval {
+            PlanInterval::Month => Interval::Month,
+            PlanInterval::Year => Interval::Year,
+        };
+        let price = CreatePrice {
+            product: product.id.clone(),
+            currency: plan.fiat_currency.clone(),
+            unit_amount: plan.fiat_amount,
+            recurring: Some(Recurring { interval, interval_count: None }),
+            nickname: Some(plan.name.clone()),
+            lookup_key: None,
+            metadata: names_plan(),
+        };
+        let price = self.stripe.prices().create(&price, &key(format!("plan/{}/price", plan.id))?).await?;
+        Ok(Made::Plan { plan_id: plan.id, product: product.id, price: price.id })
+    }
+
+    async fn archive_plan(&self, step: &Step) -> Result<Made, Failure> {
+        let mut tx = self.db.begin().await?;
+        let plan = plans::find_plan(&mut tx, &step.subject).await?.ok_or_else(|| Failure::Final("the plan is missing".into()))?;
+        drop(tx);
+        let Some(price) = plan.stripe_price else { return Err(Failure::Retry("waiting for the price to be created in Stripe".into())) };
+        self.stripe.prices().archive(&price, &key(step.idempotency_key.clone())?).await?;
+        Ok(Made::Archived { plan_id: plan.id, price })
+    }
+
+    /// Collected automatically: each period's invoice asks for the customer's default payment
+    /// method, which Regio pays from the member's wallet.
+    async fn create_subscription(&self, step: &Step) -> Result<Made, Failure> {
+        let mut tx = self.db.begin().await?;
+        let sub = plans::find_subscription(&mut tx, &step.subject).await?.ok_or_else(|| Failure::Final("the subscription is missing".into()))?;
+        let plan = plans::find_plan(&mut tx, &sub.plan_id).await?.ok_or_else(|| Failure::Final("the plan is missing".into()))?;
+        let account = store::billable_account(&mut tx, &sub.account_id, "").await?.ok_or_else(|| Failure::Final("the account is missing".into()))?;
+        drop(tx);
+        let Some(price) = plan.stripe_price else { return Err(Failure::Retry("waiting for the plan's price in Stripe".into())) };
+        let Some(customer) = account.customer else { return Err(Failure::Final("the member is not linked to a Stripe customer".into())) };
+        if account.payment_method.is_none() {
+            return Err(Failure::Retry("waiting for the member's payment method in Stripe".into()));
+        }
+        let request = CreateSubscription {
+            customer,
+            items: vec![NewItem { price, quantity: u32::try_from(sub.quantity).ok() }],
+            collection_method: Some(CollectionMethod::ChargeAutomatically),
+            days_until_due: None,
+            description: Some(plan.name.clone()),
+            metadata: Metadata::from([("regio_subscription_id".to_string(), sub.id.clone())]),
+        };
+        let made = self.stripe.subscriptions().create(&request, &key(step.idempotency_key.clone())?).await?;
+        Ok(Made::Subscription(Box::new(made)))
+    }
+
+    async fn cancel_subscription(&self, step: &Step) -> Result<Made, Failure> {
+        let mut tx = self.db.begin().await?;
+        let sub = plans::find_subscription(&mut tx, &step.subject).await?.ok_or_else(|| Failure::Final("the subscription is missing".into()))?;
+        drop(tx);
+        let Some(stripe_id) = sub.stripe_id else { return Err(Failure::Retry("waiting for the subscription to be created in Stripe".into())) };
+        let subscriptions = self.stripe.subscriptions();
+        let changed = match step.kind {
+            StepKind::CancelAtPeriodEnd => {
+                let request = UpdateSubscription { cancel_at_period_end: Some(true), ..UpdateSubscription::default() };
+                subscriptions.update(&stripe_id, &request, &key(step.idempotency_key.clone())?).await?
+            }
+            // Canceling twice answers the canceled subscription; no key is needed.
+            _ => subscriptions.cancel(&stripe_id, &CancelSubscription::default()).await?,
+        };
+        Ok(Made::Subscription(Box::new(changed)))
     }
 
     async fn create_customer(&self, step: &Step) -> Result<Made, Failure> {
@@ -149,7 +270,7 @@ impl BillingWorker {
         let account = store::billable_account(&mut tx, &step.subject, "").await?.ok_or_else(|| Failure::Final("the account is missing".into()))?;
         drop(tx);
         let Some(customer) = account.customer else { return Err(Failure::Final("the account was unlinked before its customer was named".into())) };
-        let request = UpdateCustomer { metadata: names_account(&account.id, &account.external_ref) };
+        let request = UpdateCustomer { metadata: names_account(&account.id, &account.external_ref), default_payment_method: None };
         self.stripe.customers().update(&customer, &request, &key(step.idempotency_key.clone())?).await?;
         Ok(Made::Tagged(customer))
     }
@@ -229,6 +350,16 @@ impl BillingWorker {
     }
 }
 
+/// Queues a step for `subject` under `key`; `false` when that key was queued before.
+pub(super) async fn queue(tx: &mut DbTx, subject: &str, kind: StepKind, key: &str, by: &str) -> Result<bool, sqlx::Error> {
+    billing_steps::enqueue(tx, &new_id(), subject, kind, key, by).await
+}
+
+/// Queues the linked customer's payment method (once per account and customer).
+pub(super) async fn queue_payment_method(tx: &mut DbTx, account_id: &str, customer: &str, by: &str) -> Result<(), sqlx::Error> {
+    queue(tx, account_id, StepKind::AttachPaymentMethod, &format!("payment_method/{account_id}/{customer}"), by).await.map(|_| ())
+}
+
 fn names_account(id: &str, reference: &str) -> Metadata {
     Metadata::from([("regio_account_id".to_string(), id.to_string()), ("regio_account_ref".to_string(), reference.to_string())])
 }
@@ -241,12 +372,19 @@ async fn record(tx: &mut DbTx, step: &Step, made: Made) -> Result<(), sqlx::Erro
             let account = store::billable_account(tx, &account_id, "").await?;
             if account.is_some_and(|a| a.customer.is_none()) {
                 store::set_customer(tx, &account_id, Some(&customer)).await?;
+                queue_payment_method(tx, &account_id, &customer, &step.created_by).await?;
             }
         }
         Made::Tagged(_) => {}
+        Made::PaymentMethod { account_id, payment_method } => store::set_payment_method(tx, &account_id, &payment_method).await?,
         Made::Invoice(invoice) => {
             let said = sync::apply(tx, &invoice).await?;
             tracing::debug!(step = %step.id, "{said}");
+        }
+        Made::Plan { plan_id, product, price } => plans::set_plan_stripe(tx, &plan_id, &product, &price).await?,
+        Made::Archived { plan_id, .. } => plans::set_plan_active(tx, &plan_id, false).await?,
+        Made::Subscription(subscription) => {
+            sync::apply_subscription(tx, &subscription).await?;
         }
     }
     Ok(())

@@ -5,8 +5,10 @@
 use crate::domain::billing::{InvoiceOrigin, InvoiceStatus};
 use crate::server::db::audit::Actor;
 use crate::server::db::invoices::{self as store, Invoice, StripeState};
+use crate::server::db::subscriptions as plans;
 use crate::server::db::{DbTx, currencies, new_id, now_ms};
-use crate::server::stripe::client::invoices::Invoice as StripeInvoice;
+use crate::server::stripe::client::invoices::{CollectionMethod, Invoice as StripeInvoice};
+use crate::server::stripe::client::subscriptions::Subscription as StripeSubscription;
 
 /// Applies `invoice` to Regio's copy, adopting an invoice made in the Stripe Dashboard for a
 /// linked customer; says what it did.
@@ -32,11 +34,34 @@ pub async fn apply(tx: &mut DbTx, invoice: &StripeInvoice) -> Result<String, sql
             None => None,
         },
     };
-    if let Some(known) = known {
-        store::set_stripe_state(tx, &known.id, &state).await?;
-        return Ok(format!("invoice {} is {}", invoice.id, status));
+    let automatic = invoice.collection_method == Some(CollectionMethod::ChargeAutomatically);
+    let said = match known {
+        Some(known) => {
+            store::set_stripe_state(tx, &known.id, &state).await?;
+            format!("invoice {} is {}", invoice.id, status)
+        }
+        None => adopt(tx, invoice, state).await?,
+    };
+    if automatic && let Some(ours) = store::find_by_stripe_id(tx, &invoice.id).await? {
+        plans::set_automatic(tx, &ours.id, invoice.subscription_id()).await?;
     }
-    adopt(tx, invoice, state).await
+    Ok(said)
+}
+
+/// Applies what Stripe says of a subscription Regio made (its metadata names ours).
+pub async fn apply_subscription(tx: &mut DbTx, subscription: &StripeSubscription) -> Result<String, sqlx::Error> {
+    let known = match plans::subscription_by_stripe_id(tx, &subscription.id).await? {
+        Some(known) => Some(known),
+        None => match subscription.metadata.get("regio_subscription_id") {
+            Some(id) => plans::find_subscription(tx, id).await?,
+            None => None,
+        },
+    };
+    let Some(known) = known else { return Ok(format!("ignored {}: not made by Regio", subscription.id)) };
+    let period_end = subscription.items.data.first().and_then(|i| i.current_period_end).map(|s| s.saturating_mul(1000));
+    let status = subscription.status.as_str();
+    plans::set_subscription_state(tx, &known.id, &subscription.id, status, subscription.cancel_at_period_end, period_end).await?;
+    Ok(format!("subscription {} is {status}", subscription.id))
 }
 
 /// An invoice Regio did not make: kept when its customer is a linked member and a currency of
@@ -72,6 +97,7 @@ async fn adopt(tx: &mut DbTx, invoice: &StripeInvoice, state: StripeState) -> Re
         hosted_url: state.hosted_url,
         created_by: Actor::system().label,
         created_at: invoice.created.checked_mul(1000).unwrap_or_else(now_ms),
+        subscription: invoice.subscription_id().map(str::to_string),
     };
     store::insert(tx, &row).await?;
     Ok(format!("adopted {} made in Stripe for {} ({status})", invoice.id, account.external_ref))

@@ -16,6 +16,8 @@ pub struct Billable {
     pub external_ref: String,
     pub email: Option<String>,
     pub customer: Option<String>,
+    /// The customer's default payment method (`pm_…`, type custom), once made.
+    pub payment_method: Option<String>,
 }
 
 fn billable(row: &AnyRow) -> Result<Billable, sqlx::Error> {
@@ -27,10 +29,11 @@ fn billable(row: &AnyRow) -> Result<Billable, sqlx::Error> {
         external_ref: row.try_get("external_ref")?,
         email: row.try_get("email")?,
         customer: row.try_get("stripe_customer_id")?,
+        payment_method: row.try_get("stripe_payment_method")?,
     })
 }
 
-const BILLABLE: &str = "SELECT id, kind, status, display_name, external_ref, email, stripe_customer_id FROM accounts";
+const BILLABLE: &str = "SELECT id, kind, status, display_name, external_ref, email, stripe_customer_id, stripe_payment_method FROM accounts";
 
 /// The account, locked on PostgreSQL when `lock` is `FOR UPDATE`.
 pub async fn billable_account(tx: &mut DbTx, id: &str, lock: &str) -> Result<Option<Billable>, sqlx::Error> {
@@ -62,15 +65,31 @@ pub async fn set_email(tx: &mut DbTx, account_id: &str, email: Option<&str>) -> 
         .map(|_| ())
 }
 
-/// Links (or with `None` unlinks) the account's Stripe customer.
+/// Links (or with `None` unlinks) the account's Stripe customer; its payment method goes with it.
 pub async fn set_customer(tx: &mut DbTx, account_id: &str, customer: Option<&str>) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE accounts SET stripe_customer_id = $2, updated_at = $3 WHERE id = $1")
+    sqlx::query("UPDATE accounts SET stripe_customer_id = $2, stripe_payment_method = NULL, updated_at = $3 WHERE id = $1")
         .bind(account_id)
         .bind(customer)
         .bind(now_ms())
         .execute(&mut **tx)
         .await
         .map(|_| ())
+}
+
+pub async fn set_payment_method(tx: &mut DbTx, account_id: &str, payment_method: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE accounts SET stripe_payment_method = $2, updated_at = $3 WHERE id = $1")
+        .bind(account_id)
+        .bind(payment_method)
+        .bind(now_ms())
+        .execute(&mut **tx)
+        .await
+        .map(|_| ())
+}
+
+/// The payment method an invoice payment from `account_id` is reported with.
+pub async fn payment_method_of(db: &Db, account_id: &str) -> Result<Option<String>, sqlx::Error> {
+    let mut tx = db.begin().await?;
+    Ok(billable_account(&mut tx, account_id, "").await?.and_then(|a| a.payment_method))
 }
 
 /// The account's invoices not yet settled one way or the other (draft or open).
@@ -101,10 +120,12 @@ pub struct Invoice {
     pub hosted_url: Option<String>,
     pub created_by: String,
     pub created_at: i64,
+    /// The Stripe subscription (`sub_…`) an automatically collected invoice bills.
+    pub subscription: Option<String>,
 }
 
 const COLUMNS: &str = "i.id, i.stripe_id, i.account_id, i.customer, i.currency, i.local_total, i.fiat_currency, i.fiat_total, i.fiat_remaining, \
-                       i.status, i.origin, i.number, i.due_at, i.memo, i.hosted_url, i.created_by, i.created_at";
+                       i.status, i.origin, i.number, i.due_at, i.memo, i.hosted_url, i.created_by, i.created_at, i.subscription";
 
 fn from_row(row: &AnyRow) -> Result<Invoice, sqlx::Error> {
     Ok(Invoice {
@@ -125,6 +146,7 @@ fn from_row(row: &AnyRow) -> Result<Invoice, sqlx::Error> {
         hosted_url: row.try_get("hosted_url")?,
         created_by: row.try_get("created_by")?,
         created_at: row.try_get("created_at")?,
+        subscription: row.try_get("subscription")?,
     })
 }
 
@@ -185,6 +207,31 @@ pub async fn find_by_stripe_id(tx: &mut DbTx, stripe_id: &str) -> Result<Option<
         .as_ref()
         .map(from_row)
         .transpose()
+}
+
+/// Where an invoice awaiting funds stands in dunning.
+pub struct Dunning {
+    pub since: i64,
+    pub retries: i64,
+    pub next_retry_at: Option<i64>,
+    /// Set once the final rule applied.
+    pub outcome: Option<String>,
+}
+
+pub async fn dunning_of(tx: &mut DbTx, id: &str) -> Result<Option<Dunning>, sqlx::Error> {
+    let row = sqlx::query("SELECT awaiting_since, retries, next_retry_at, dunning_outcome FROM invoices WHERE id = $1 AND awaiting_since IS NOT NULL")
+        .bind(id)
+        .fetch_optional(&mut **tx)
+        .await?;
+    row.map(|r| {
+        Ok(Dunning {
+            since: r.try_get("awaiting_since")?,
+            retries: r.try_get("retries")?,
+            next_retry_at: r.try_get("next_retry_at")?,
+            outcome: r.try_get("dunning_outcome")?,
+        })
+    })
+    .transpose()
 }
 
 /// What Stripe says of the invoice now.
@@ -325,7 +372,7 @@ pub fn listed(row: &AnyRow) -> Result<Listed, sqlx::Error> {
 }
 
 /// `EXISTS` reads as a boolean on PostgreSQL and as an integer on SQLite.
-fn flag(row: &AnyRow, column: &str) -> Result<bool, sqlx::Error> {
+pub(super) fn flag(row: &AnyRow, column: &str) -> Result<bool, sqlx::Error> {
     row.try_get::<bool, _>(column).or_else(|_| row.try_get::<i64, _>(column).map(|n| n != 0))
 }
 

@@ -21,6 +21,7 @@ pub mod settings;
 pub mod stripe_events;
 pub mod stripe_invoices;
 pub mod stripe_records;
+pub mod subscriptions;
 pub mod users;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};

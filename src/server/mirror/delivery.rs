@@ -2,10 +2,10 @@
 
 use crate::domain::money::{Money, format_amount};
 use crate::server::db::Db;
-use crate::server::db::accounts;
 use crate::server::db::currencies::{self, Currency};
 use crate::server::db::ledger::{self, LedgerTransaction};
 use crate::server::db::outbox::{self, FixTarget, Operation, OutboxItem};
+use crate::server::db::{accounts, invoices};
 use crate::server::db::{now_ms, stripe_records};
 use crate::server::stripe::client::credit_notes::{CreateCreditNote, LinkRecordRefund};
 use crate::server::stripe::client::invoices::AttachPayment;
@@ -165,6 +165,11 @@ async fn report_payment(
         Err(failed) => return Ok(failed),
     };
     let payer = accounts::find(db, &t.from_account).await?;
+    // An invoice payment names the member's payment method, as the invoice asked to be paid with.
+    let payment_method = match &t.stripe_invoice {
+        Some(_) => invoices::payment_method_of(db, &t.from_account).await?,
+        None => None,
+    };
     let at = t.occurred_at / 1000;
     let request = ReportPayment {
         amount_requested: Amount::from(&fiat),
@@ -173,6 +178,7 @@ async fn report_payment(
             custom_type: currency.payment_method_type.clone(),
             display_name: Some(currency.payment_method_name.clone()),
             billing_details: None,
+            payment_method,
         },
         outcome: Some(PaymentOutcome::Guaranteed { guaranteed_at: at }),
         processor: Some(CustomProcessor { payment_reference: t.id.clone() }),

@@ -54,11 +54,18 @@ impl Encode for CreateCustomer {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct UpdateCustomer {
     pub metadata: Metadata,
+    /// `invoice_settings[default_payment_method]`: what automatic collection asks to pay with.
+    pub default_payment_method: Option<String>,
 }
 
 impl Encode for UpdateCustomer {
     fn encode(&self, scope: &mut Scope<'_>) {
         scope.map("metadata", &self.metadata);
+        if let Some(pm) = &self.default_payment_method {
+            scope.with("invoice_settings", |settings| {
+                settings.value("default_payment_method", pm);
+            });
+        }
     }
 }
 

@@ -29,6 +29,7 @@ pub mod invoice_payments;
 pub mod invoices;
 pub mod payment_attempt_records;
 pub mod payment_details;
+pub mod payment_methods;
 pub mod payment_records;
 pub mod prices;
 pub mod products;

@@ -117,6 +117,8 @@ pub struct CustomPaymentMethod {
     pub custom_type: String,
     pub display_name: Option<String>,
     pub billing_details: Option<BillingDetails>,
+    /// The customer's `pm_…` of this type, when the payment paid an invoice that asked for it.
+    pub payment_method: Option<String>,
 }
 
 impl Encode for CustomPaymentMethod {
@@ -126,7 +128,8 @@ impl Encode for CustomPaymentMethod {
             .with("custom", |custom| {
                 custom.value("type", &self.custom_type).opt("display_name", self.display_name.as_ref());
             })
-            .opt_object("billing_details", self.billing_details.as_ref());
+            .opt_object("billing_details", self.billing_details.as_ref())
+            .opt("payment_method", self.payment_method.as_ref());
     }
 }
 

@@ -271,7 +271,12 @@ mod tests {
         let request = ReportPayment {
             amount_requested: Amount::new("jpy", 1500),
             initiated_at: 1_795_000_000,
-            payment_method: CustomPaymentMethod { custom_type: "cpmt_regio".into(), display_name: Some("Regio".into()), billing_details: None },
+            payment_method: CustomPaymentMethod {
+                custom_type: "cpmt_regio".into(),
+                display_name: Some("Regio".into()),
+                billing_details: None,
+                payment_method: None,
+            },
             outcome: Some(PaymentOutcome::Guaranteed { guaranteed_at: 1_795_000_001 }),
             processor: Some(CustomProcessor { payment_reference: "tx_1".into() }),
             customer_details: Some(CustomerDetails { customer: Some("cus_1".into()), ..Default::default() }),

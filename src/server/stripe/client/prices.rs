@@ -109,6 +109,19 @@ impl Prices<'_> {
     pub fn list(&self, request: &ListPrices) -> Pager<Price> {
         Pager::new(self.client, &[PATH], Params::of(request), &request.page)
     }
+
+    /// Archives the price (`active=false`): no new subscription can use it; existing ones go on.
+    pub async fn archive(&self, id: &str, key: &IdempotencyKey) -> Result<Price, StripeError> {
+        self.client.post(&[PATH, id], &Params::of(&Archive), key).await
+    }
+}
+
+struct Archive;
+
+impl Encode for Archive {
+    fn encode(&self, scope: &mut Scope<'_>) {
+        scope.value("active", false);
+    }
 }
 
 #[cfg(test)]

@@ -42,7 +42,7 @@ pub fn shipping_details(p: &Fields<'_>) -> Result<Option<Value>, ApiError> {
 /// `payment_method_details`: the emulator knows only custom payment methods (`cpmt_…`), the
 /// kind a local currency is reported with.
 pub fn payment_method_details(p: &Fields<'_>) -> Result<Option<Value>, ApiError> {
-    let Some(pm) = p.object("payment_method_details", &["billing_details", "custom", "type"])? else {
+    let Some(pm) = p.object("payment_method_details", &["billing_details", "custom", "payment_method", "type"])? else {
         return Ok(None);
     };
     pm.required_one_of("type", &["custom"])?;
@@ -64,7 +64,11 @@ pub fn payment_method_details(p: &Fields<'_>) -> Result<Option<Value>, ApiError>
         }
         None => Value::Null,
     };
-    Ok(Some(json!({ "billing_details": billing, "custom": custom, "payment_method": null, "type": "custom" })))
+    let payment_method = pm.text("payment_method")?;
+    if let Some(id) = payment_method.as_deref().filter(|id| !id.starts_with("pm_")) {
+        return Err(ApiError::invalid_value(&pm.name("payment_method"), format!("Invalid payment method: {id}. It must be a pm_ id.")));
+    }
+    Ok(Some(json!({ "billing_details": billing, "custom": custom, "payment_method": payment_method, "type": "custom" })))
 }
 
 /// `processor_details` of a payment: `type=custom` with an optional `payment_reference`.

@@ -37,7 +37,7 @@ use axum::http::Method;
 use axum::middleware::from_fn_with_state;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use billing::{catalog, credit_notes, customers, invoice_actions, invoice_items, invoice_payments, invoices};
+use billing::{catalog, credit_notes, customers, invoice_actions, invoice_items, invoice_payments, invoices, payment_methods};
 use errors::ApiError;
 use faults::Faults;
 use idempotency::Idempotency;
@@ -192,7 +192,10 @@ pub fn router(emulator: Emulator) -> Router {
         .route("/products", get(catalog::list_products).post(catalog::create_product))
         .route("/products/{id}", get(catalog::retrieve_product))
         .route("/prices", get(catalog::list_prices).post(catalog::create_price))
-        .route("/prices/{id}", get(catalog::retrieve_price))
+        .route("/prices/{id}", get(catalog::retrieve_price).post(catalog::update_price))
+        .route("/payment_methods", post(payment_methods::create))
+        .route("/payment_methods/{id}", get(payment_methods::retrieve))
+        .route("/payment_methods/{id}/attach", post(payment_methods::attach))
         .route("/invoices", get(invoices::list).post(invoices::create))
         .route("/invoices/{id}", get(invoices::retrieve))
         .route("/invoices/{id}/finalize", post(invoice_actions::finalize))

@@ -8,6 +8,7 @@ use super::billing::customers::Customer;
 use super::billing::invoice_items::InvoiceItem;
 use super::billing::invoice_payments::InvoicePayment;
 use super::billing::invoices::Invoice;
+use super::billing::payment_methods::PaymentMethod;
 use super::events::Event;
 use super::payment_attempts::PaymentAttempt;
 use super::payment_records::PaymentRecord;
@@ -105,6 +106,8 @@ pub struct Store {
     /// `refund_reference` → payment record: Stripe requires it unique across all refunds.
     pub refund_references: HashMap<String, String>,
     pub customers: Table<Customer>,
+    #[serde(default)]
+    pub payment_methods: Table<PaymentMethod>,
     pub products: Table<Product>,
     pub prices: Table<Price>,
     pub invoices: Table<Invoice>,
@@ -149,6 +152,7 @@ impl Store {
             "payment_records": self.payment_records.len(),
             "payment_attempt_records": self.payment_attempts.len(),
             "customers": self.customers.len(),
+            "payment_methods": self.payment_methods.len(),
             "products": self.products.len(),
             "prices": self.prices.len(),
             "invoices": self.invoices.len(),

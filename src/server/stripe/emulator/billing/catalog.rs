@@ -250,6 +250,33 @@ pub async fn retrieve_price(State(emu): State<Emulator>, Path(id): Path<String>,
     .await
 }
 
+/// Changes what Stripe lets change on a price: whether it is active (archiving), its nickname
+/// and metadata; amounts are fixed once made.
+pub async fn update_price(State(emu): State<Emulator>, Path(id): Path<String>, req: Req) -> ApiResult {
+    let p = req.fields(&["active", "metadata", "nickname"])?;
+    let active = p.bool("active")?;
+    let nickname = p.text_update("nickname")?;
+    let metadata = p.metadata("metadata")?;
+    emu.write(&req.meta, |store| {
+        let price = store.prices.get_mut(&id).ok_or_else(|| ApiError::no_such("price", &id))?;
+        let next_metadata = metadata.as_ref().map(|m| m.applied(&price.metadata)).transpose()?;
+        let before = price.render();
+        if let Some(active) = active {
+            price.active = active;
+        }
+        if let Some(nickname) = nickname {
+            price.nickname = nickname;
+        }
+        if let Some(m) = next_metadata {
+            price.metadata = m;
+        }
+        let body = price.render();
+        events::emit_update(store, "price.updated", &before, body.clone());
+        req.respond(store, body)
+    })
+    .await
+}
+
 pub async fn list_prices(State(emu): State<Emulator>, req: Req) -> ApiResult {
     let p = req.fields(&[&PAGINATION[..], &["active", "currency", "product", "type"]].concat())?;
     let query = ListQuery::parse(&p)?;

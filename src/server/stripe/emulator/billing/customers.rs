@@ -1,6 +1,7 @@
 //! Customers (`cus_`). A customer created with a `test_clock` lives on that clock's time, and so
 //! do its subscriptions and invoices.
 
+use super::payment_methods;
 use crate::server::stripe::emulator::errors::{ApiError, ApiResult};
 use crate::server::stripe::emulator::list::{ListQuery, PAGINATION, list_json, paginate_table};
 use crate::server::stripe::emulator::params::Metadata;
@@ -28,6 +29,9 @@ pub struct Customer {
     /// Deleted customers answer retrieval with a stub `{"deleted": true}` and leave lists.
     #[serde(default)]
     pub deleted: bool,
+    /// `invoice_settings.default_payment_method`: what automatic collection asks to pay with.
+    #[serde(default)]
+    pub default_payment_method: Option<String>,
 }
 
 impl Row for Customer {
@@ -53,7 +57,7 @@ impl Customer {
             "invoice_prefix": self.invoice_prefix,
             "invoice_settings": {
                 "custom_fields": null,
-                "default_payment_method": null,
+                "default_payment_method": self.default_payment_method,
                 "footer": null,
                 "rendering_options": null,
             },
@@ -100,6 +104,7 @@ pub async fn create(State(emu): State<Emulator>, req: Req) -> ApiResult {
             next_invoice_sequence: 1,
             test_clock,
             deleted: false,
+            default_payment_method: None,
         };
         let body = customer.render();
         store.customers.insert(customer);
@@ -137,13 +142,20 @@ pub async fn delete(State(emu): State<Emulator>, Path(id): Path<String>, req: Re
 }
 
 pub async fn update(State(emu): State<Emulator>, Path(id): Path<String>, req: Req) -> ApiResult {
-    let p = req.fields(&["description", "email", "metadata", "name", "phone"])?;
+    let p = req.fields(&["description", "email", "invoice_settings", "metadata", "name", "phone"])?;
+    let default_payment_method = match p.object("invoice_settings", &["default_payment_method"])? {
+        Some(settings) => settings.text_update("default_payment_method")?,
+        None => None,
+    };
     let name = p.text_update("name")?;
     let email = p.text_update("email")?;
     let description = p.text_update("description")?;
     let phone = p.text_update("phone")?;
     let metadata = p.metadata("metadata")?;
     emu.write(&req.meta, |store| {
+        if let Some(Some(pm)) = &default_payment_method {
+            payment_methods::attached_to(store, pm, &id)?;
+        }
         let customer = store.customers.get_mut(&id).filter(|c| !c.deleted).ok_or_else(|| ApiError::no_such("customer", &id))?;
         let next_metadata = metadata.as_ref().map(|m| m.applied(&customer.metadata)).transpose()?;
         let before = customer.render();
@@ -155,6 +167,9 @@ pub async fn update(State(emu): State<Emulator>, Path(id): Path<String>, req: Re
         }
         if let Some(m) = next_metadata {
             customer.metadata = m;
+        }
+        if let Some(pm) = default_payment_method {
+            customer.default_payment_method = pm;
         }
         let body = customer.render();
         events::emit_update(store, "customer.updated", &before, body.clone());

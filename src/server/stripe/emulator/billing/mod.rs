@@ -8,3 +8,4 @@ pub mod invoice_actions;
 pub mod invoice_items;
 pub mod invoice_payments;
 pub mod invoices;
+pub mod payment_methods;
