@@ -356,9 +356,9 @@ pub async fn stage_breaks(db: Db, stripe: StripeClient, emulator_url: String) ->
 pub async fn stage_billing(db: Db, stripe: StripeClient) -> Result<(), String> {
     let demo = Actor { user_id: None, label: "demo".into(), ip: None };
     let mut members = Vec::new();
-    for i in 0..3 {
+    for (i, name) in MEMBERS.iter().enumerate().take(3) {
         let account = accounts_rows::find_by_external_ref(&db, &member_ref(i)).await.map_err(|e| e.to_string())?.ok_or("a demo member is missing")?;
-        let email = format!("{}@example.jp", MEMBERS[i].split(' ').next().unwrap_or("member").to_lowercase());
+        let email = format!("{}@example.jp", name.split(' ').next().unwrap_or("member").to_lowercase());
         billing::create_customer(&db, Some(&stripe), &demo, &account.id, Some(email)).await.map_err(|e| e.to_string())?;
         members.push(account.id);
     }

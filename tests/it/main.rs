@@ -13,6 +13,7 @@ mod recon;
 mod refunds;
 mod stripe_client;
 mod stripe_emulator;
+mod subscriptions;
 mod support;
 mod transactions;
 mod trust;

@@ -197,6 +197,7 @@ mod tests {
                     custom_type: "cpmt_1".into(),
                     display_name: Some("Regio".into()),
                     billing_details: Some(BillingDetails { name: Some("Aiko".into()), ..Default::default() }),
+                    payment_method: Some("pm_1".into()),
                 },
             )
             .object("processor_details", &CustomProcessor { payment_reference: "tx_9".into() });
@@ -208,6 +209,7 @@ mod tests {
                 ("payment_method_details[custom][type]", "cpmt_1"),
                 ("payment_method_details[custom][display_name]", "Regio"),
                 ("payment_method_details[billing_details][name]", "Aiko"),
+                ("payment_method_details[payment_method]", "pm_1"),
                 ("processor_details[type]", "custom"),
                 ("processor_details[custom][payment_reference]", "tx_9"),
             ]

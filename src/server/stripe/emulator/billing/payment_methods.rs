@@ -91,7 +91,7 @@ pub async fn attach(State(emu): State<Emulator>, Path(id): Path<String>, req: Re
     let p = req.fields(&["customer"])?;
     let customer = p.required_str("customer")?.to_string();
     emu.write(&req.meta, |store| {
-        if !store.customers.get(&customer).is_some_and(|c| !c.deleted) {
+        if store.customers.get(&customer).is_none_or(|c| c.deleted) {
             return Err(ApiError::no_such_param("customer", &customer, "customer"));
         }
         let pm = store.payment_methods.get_mut(&id).ok_or_else(|| ApiError::no_such("payment_method", &id))?;
