@@ -3,10 +3,17 @@ use crate::pages::{
     account::AccountDetailPage,
     accounts::AccountsPage,
     audit::AuditLogPage,
+    billing::{
+        dunning::AwaitingFundsPage,
+        events::StripeEventsPage,
+        invoice::InvoicePage,
+        invoice_new::NewInvoicePage,
+        invoices::InvoicesPage,
+        subscriptions::{PlansPage, SubscriptionsPage},
+    },
     dashboard::DashboardPage,
     import::{ImportDetailPage, ImportPage},
     login::LoginPage,
-    planned::PlannedPage,
     recon_case::ReconCasePage,
     reconciliation::ReconciliationPage,
     refunds::RefundsPage,
@@ -62,7 +69,13 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("reconciliation/cases/:id") view=ReconCasePage/>
                     <Route path=path!("refunds") view=RefundsPage/>
                     <Route path=path!("search") view=SearchPage/>
-                    <Route path=path!("billing") view=|| view! { <PlannedPage section="Billing" about="Stripe invoices and subscriptions that members pay in local currency."/> }/>
+                    <Route path=path!("billing") view=InvoicesPage/>
+                    <Route path=path!("billing/new") view=NewInvoicePage/>
+                    <Route path=path!("billing/invoices/:id") view=InvoicePage/>
+                    <Route path=path!("billing/subscriptions") view=SubscriptionsPage/>
+                    <Route path=path!("billing/plans") view=PlansPage/>
+                    <Route path=path!("billing/awaiting") view=AwaitingFundsPage/>
+                    <Route path=path!("billing/events") view=StripeEventsPage/>
                     <Route path=path!("accounts") view=AccountsPage/>
                     <Route path=path!("accounts/:id") view=AccountDetailPage/>
                     <Route path=path!("settings") view=SettingsPage/>

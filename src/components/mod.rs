@@ -1,5 +1,6 @@
 //! Widgets shared by pages.
 
+pub mod customer_panel;
 pub mod filters;
 pub mod ids;
 pub mod mirror;

@@ -1,6 +1,7 @@
 use crate::api::accounts::{SetAccountStatus, account_detail, account_statement};
 use crate::api::auth::me;
 use crate::api::settings::list_currencies;
+use crate::components::customer_panel::CustomerPanel;
 use crate::components::ids::ShortId;
 use crate::components::money::Balances;
 use crate::components::notice::ErrorNotice;
@@ -35,6 +36,7 @@ pub fn AccountDetailPage() -> impl IntoView {
                         <Title text=account.display_name.clone()/>
                         <h1>{account.display_name.clone()}</h1>
                         <AccountFacts account=account.clone() currencies/>
+                        <CustomerPanel account_id=account.id.clone() admin/>
                         {admin.then(|| view! { <StatusChange account set_status/> })}
                     }.into_any(),
                 }

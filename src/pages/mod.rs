@@ -3,10 +3,10 @@
 pub mod account;
 pub mod accounts;
 pub mod audit;
+pub mod billing;
 pub mod dashboard;
 pub mod import;
 pub mod login;
-pub mod planned;
 pub mod recon_case;
 pub mod reconciliation;
 pub mod refunds;

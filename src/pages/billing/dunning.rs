@@ -1,0 +1,91 @@
+use super::BillingNav;
+use crate::api::auth::me;
+use crate::api::subscriptions::{SetDunningRules, get_dunning_rules, list_awaiting_funds};
+use crate::components::notice::{ActionReport, ErrorNotice};
+use crate::components::time::to_minute;
+use crate::domain::billing::{AwaitingFunds, DunningFinal, DunningRules};
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+/// Subscription invoices the members' wallets could not pay yet, and each currency's rules for
+/// trying again.
+#[component]
+pub fn AwaitingFundsPage() -> impl IntoView {
+    let save = ServerAction::<SetDunningRules>::new();
+    let page = Resource::new(
+        move || save.version().get(),
+        |_| async move {
+            let user = me().await;
+            let admin = super::is_admin(&user);
+            let rules = if admin { Some(get_dunning_rules().await) } else { None };
+            (list_awaiting_funds().await, rules)
+        },
+    );
+    view! {
+        <Title text="Awaiting funds"/>
+        <h1>"Awaiting funds"</h1>
+        <BillingNav/>
+        <p class="muted">"A subscription's invoice is paid from the member's wallet as soon as Stripe asks. When the wallet is short it waits here: Regio tries again on the currency's schedule, and at once when a top-up covers it."</p>
+        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                let (awaiting, rules) = page.await;
+                view! {
+                    {match awaiting {
+                        Err(error) => view! { <ErrorNotice error/> }.into_any(),
+                        Ok(rows) => view! { <Awaiting rows/> }.into_any(),
+                    }}
+                    {rules.map(|rules| match rules {
+                        Err(error) => view! { <ErrorNotice error/> }.into_any(),
+                        Ok(rules) => view! { <Rules rules save/> }.into_any(),
+                    })}
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn Awaiting(rows: Vec<AwaitingFunds>) -> impl IntoView {
+    if rows.is_empty() {
+        return view! { <p class="empty-state">"No invoice is waiting for funds."</p> }.into_any();
+    }
+    view! {
+        <table class="data awaiting">
+            <thead><tr><th>"Invoice"</th><th>"Member"</th><th class="num">"Due"</th><th class="num">"Wallet"</th><th class="num">"Short"</th><th>"Waiting since (UTC)"</th><th class="num">"Retries"</th><th>"Next retry"</th><th>"Outcome"</th></tr></thead>
+            <tbody>{rows.into_iter().map(|w| view! {
+                <tr>
+                    <td><a href=format!("/billing/invoices/{}", w.invoice_id)>{w.number.unwrap_or_else(|| "invoice".into())}</a></td>
+                    <td><a href=format!("/accounts/{}", w.account_id)>{w.member}</a> " " <span class="muted">{w.account_ref}</span></td>
+                    <td class="num nowrap">{w.due}</td><td class="num nowrap">{w.balance}</td><td class="num nowrap">{w.shortfall}</td>
+                    <td class="nowrap">{to_minute(&w.awaiting_since)} <span class="muted">{format!(" ({} d)", w.age_days)}</span></td>
+                    <td class="num">{w.retries}</td>
+                    <td class="nowrap">{w.next_retry_at.map(|at| to_minute(&at)).unwrap_or_else(|| "—".into())}</td>
+                    <td>{w.outcome.unwrap_or_default()}</td>
+                </tr>
+            }).collect_view()}</tbody>
+        </table>
+    }
+    .into_any()
+}
+
+#[component]
+fn Rules(rules: Vec<DunningRules>, save: ServerAction<SetDunningRules>) -> impl IntoView {
+    view! {
+        <h2>"Rules per currency"</h2>
+        <ActionReport value=save.value() done=|r: DunningRules| format!("Saved the rules for {}.", r.currency)/>
+        {rules.into_iter().map(|r| view! {
+            <ActionForm action=save attr:class="form-row panel">
+                <input type="hidden" name="currency" value=r.currency.clone()/>
+                <strong>{r.currency.clone()}</strong>
+                <label>"Retry after (days)" <input type="text" name="retry_days" value=r.retry_days.clone() placeholder="1,3,7" class="short"/></label>
+                <label>"After the last retry"
+                    <select name="final_rule">
+                        {DunningFinal::ALL.iter().map(|f| view! { <option value=f.as_str() selected=*f == r.final_rule>{f.label()}</option> }).collect_view()}
+                    </select>
+                </label>
+                <label><input type="checkbox" name="partial" value="yes" checked=r.partial/> "Take what a short wallet holds, leave the rest due"</label>
+                <button type="submit">"Save"</button>
+            </ActionForm>
+        }).collect_view()}
+    }
+}

@@ -1,0 +1,79 @@
+use super::BillingNav;
+use crate::api::billing::{ReprocessEvent, list_events};
+use crate::components::filters::ChoiceFilter;
+use crate::components::notice::{ActionReport, ErrorNotice};
+use crate::components::pager::{OlderNewest, page_href};
+use crate::components::time::to_minute;
+use crate::domain::billing::{EventFilter, EventPage, EventRow, EventState};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+
+const FILTERS: [&str; 2] = ["state", "kind"];
+
+/// Stripe's events as Regio received them, what processing did, and a re-process action.
+#[component]
+pub fn StripeEventsPage() -> impl IntoView {
+    let query = use_query_map();
+    let reprocess = ServerAction::<ReprocessEvent>::new();
+    let filter = Memo::new(move |_| {
+        let get = |name: &str| query.read().get(name).map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
+        EventFilter { state: get("state"), kind: get("kind") }
+    });
+    let page = Resource::new(move || (filter.get(), query.read().get("after"), reprocess.version().get()), |(filter, after, _)| list_events(filter, after));
+    view! {
+        <Title text="Stripe events"/>
+        <h1>"Stripe events"</h1>
+        <BillingNav/>
+        <form method="get" class="filters">
+            <ChoiceFilter label="State" name="state" choices=EventState::ALL.iter().map(|s| (s.as_str(), s.as_str())).collect()/>
+            <label>"Type" <input type="text" name="kind" placeholder="invoice.paid" prop:value=move || query.read().get("kind").unwrap_or_default()/></label>
+            <button type="submit">"Filter"</button>
+            <a href="/billing/events">"Clear"</a>
+        </form>
+        <ActionReport value=reprocess.value() done=|e: EventRow| format!("{} processed again: {}.", e.id, e.state)/>
+        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match page.await {
+                    Err(error) => view! { <ErrorNotice error/> }.into_any(),
+                    Ok(page) => view! { <EventList page reprocess/> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn EventList(page: EventPage, reprocess: ServerAction<ReprocessEvent>) -> impl IntoView {
+    let caught_up = page.last_catch_up.clone().map(|at| format!("Last catch-up: {at}")).unwrap_or_else(|| "The catch-up has not run yet.".into());
+    if page.rows.is_empty() {
+        return view! { <p class="muted">{caught_up}</p> <p class="empty-state">"No events yet. Stripe's invoice and customer events arrive here by webhook or by the catch-up."</p> }.into_any();
+    }
+    let query = use_query_map().get_untracked();
+    let older = page.next_cursor.map(|cursor| page_href("/billing/events", &query, &FILTERS, &[("after", &cursor)]));
+    let newest = query.get("after").map(|_| page_href("/billing/events", &query, &FILTERS, &[]));
+    view! {
+        <p class="muted">{caught_up}</p>
+        <table class="data events">
+            <thead><tr><th>"Received (UTC)"</th><th>"Type"</th><th>"Object"</th><th>"Via"</th><th>"State"</th><th class="num">"Attempts"</th><th>"Result"</th><th></th></tr></thead>
+            <tbody>{page.rows.into_iter().map(|e| {
+                let state = match e.state { EventState::Processed => "delivered", EventState::Failed => "failed", _ => "pending" };
+                let id = e.id.clone();
+                view! {
+                    <tr>
+                        <td class="nowrap" title=e.id.clone()>{to_minute(&e.received_at)}</td>
+                        <td><code>{e.kind}</code></td>
+                        <td>{e.object_id.map(|o| view! { <code>{o}</code> })}</td>
+                        <td>{e.via.as_str()}</td>
+                        <td><span class="badge" data-mirror=state>{e.state.as_str()}</span></td>
+                        <td class="num">{e.attempts}</td>
+                        <td>{e.error.or(e.result).unwrap_or_default()}</td>
+                        <td><button type="button" class="link" on:click=move |_| { reprocess.dispatch(ReprocessEvent { id: id.clone() }); }>"Re-process"</button></td>
+                    </tr>
+                }
+            }).collect_view()}</tbody>
+        </table>
+        <OlderNewest older newest/>
+    }
+    .into_any()
+}
