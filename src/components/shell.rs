@@ -51,7 +51,7 @@ pub fn AppShell() -> impl IntoView {
             <nav class="sidenav" aria-label="Sections">
                 <ul>
                     {SECTIONS.iter().map(|&(href, label)| view! {
-                        <li><A href=href exact=true>{label} {(href == "/refunds").then(PendingCount)}</A></li>
+                        <li><A href=href exact=href == "/">{label} {(href == "/refunds").then(PendingCount)}</A></li>
                     }).collect_view()}
                 </ul>
             </nav>

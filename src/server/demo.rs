@@ -2,7 +2,7 @@
 //! living ledger of the last 60 days, so a new user has something real to look at.
 
 use super::auth::users::{self, NewUser};
-use super::billing;
+use super::billing::{self, plans};
 use super::config::Config;
 use super::db::audit::{self, Actor, AuditEvent};
 use super::db::{Db, accounts as accounts_rows, currencies as currency_rows, now_ms, outbox as outbox_rows, settings};
@@ -14,7 +14,7 @@ use super::stripe::client::payment_details::{CustomPaymentMethod, CustomProcesso
 use super::stripe::client::payment_records::{ReportPayment, ReportRefund};
 use super::stripe::client::{Amount, IdempotencyKey, Metadata, StripeClient};
 use super::stripe::setup::DEMO_KEY;
-use crate::domain::billing::{InvoiceAction, InvoiceStatus, LineInput};
+use crate::domain::billing::{InvoiceAction, InvoiceStatus, LineInput, PlanInterval};
 use crate::domain::ledger::Source;
 use crate::domain::{AppError, Role};
 use rand::rngs::StdRng;
@@ -395,7 +395,20 @@ pub async fn stage_billing(db: Db, stripe: StripeClient) -> Result<(), String> {
     }
     let open = || async { billing::invoice_detail(&db, None, Role::Viewer, &made[0]).await.ok().filter(|d| d.invoice.status == InvoiceStatus::Open) };
     wait_for("the demo invoice to open", open).await?;
-    billing::collect(&db, &demo, &made[0]).await.map(|_| ()).map_err(|e| e.to_string())
+    billing::collect(&db, &demo, &made[0]).await.map_err(|e| e.to_string())?;
+    stage_subscriptions(&db, &demo, &members).await
+}
+
+/// Two plans, two members subscribed whose wallets pay each month, and a yearly pass the third
+/// member's wallet cannot cover, so it waits for funds.
+async fn stage_subscriptions(db: &Db, demo: &Actor, members: &[String]) -> Result<(), String> {
+    let fail = |e: AppError| e.to_string();
+    let monthly = plans::create_plan(db, demo, "Monthly membership", "SRB", "1000", PlanInterval::Month).await.map_err(fail)?;
+    let pass = plans::create_plan(db, demo, "Bus pass, yearly", "SRB", "250000", PlanInterval::Year).await.map_err(fail)?;
+    for (member, plan) in members.iter().zip([&monthly, &monthly, &pass]) {
+        plans::subscribe(db, demo, member, plan, "1").await.map_err(fail)?;
+    }
+    Ok(())
 }
 
 /// Polls `check` every 200 ms for up to a minute.

@@ -17,7 +17,7 @@ use regio::server::stripe::client::{ClientConfig, IdempotencyKey, Metadata, Retr
 use serde_json::{Value, json};
 use sqlx::Row;
 use std::future::Future;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use tokio::sync::watch;
 
 both_databases!(
@@ -33,16 +33,8 @@ both_databases!(
 
 const WAIT: Duration = Duration::from_secs(30);
 
-/// Polls `check` until it gives a value, failing after `WAIT` with `what`.
 async fn until<T, F: Future<Output = Option<T>>>(what: &str, check: impl Fn() -> F) -> T {
-    let started = Instant::now();
-    loop {
-        if let Some(value) = check().await {
-            return value;
-        }
-        assert!(started.elapsed() < WAIT, "gave up waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    crate::support::until(what, WAIT, check).await
 }
 
 struct Billing {

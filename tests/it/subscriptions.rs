@@ -16,7 +16,7 @@ use regio::server::stripe::client::{IdempotencyKey, StripeClient};
 use serde_json::json;
 use sqlx::Row;
 use std::future::Future;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use tokio::sync::watch;
 
 both_databases!(
@@ -29,14 +29,7 @@ const WAIT: Duration = Duration::from_secs(40);
 const DAY: i64 = 86_400;
 
 async fn until<T, F: Future<Output = Option<T>>>(what: &str, check: impl Fn() -> F) -> T {
-    let started = Instant::now();
-    loop {
-        if let Some(value) = check().await {
-            return value;
-        }
-        assert!(started.elapsed() < WAIT, "gave up waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    crate::support::until(what, WAIT, check).await
 }
 
 struct Setup {

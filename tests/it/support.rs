@@ -53,6 +53,18 @@ pub async fn unless_stuck(scenario: impl Future<Output = ()>) {
     }
 }
 
+/// Polls `check` every 50 ms until it gives a value, failing after `limit` with `what`.
+pub async fn until<T, F: Future<Output = Option<T>>>(what: &str, limit: Duration, check: impl Fn() -> F) -> T {
+    let started = std::time::Instant::now();
+    loop {
+        if let Some(value) = check().await {
+            return value;
+        }
+        assert!(started.elapsed() < limit, "gave up waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 /// A database that exists for one test and is dropped after it.
 pub struct TestDatabase {
     pub url: String,

@@ -3,7 +3,7 @@ use crate::api::billing::{ChangeInvoice, CollectInvoice, PreviewCollection, get_
 use crate::components::ids::ShortId;
 use crate::components::notice::{ActionOutcome, ErrorNotice};
 use crate::components::time::to_minute;
-use crate::domain::billing::{InvoiceAction, InvoiceDetail, StepState, StepView};
+use crate::domain::billing::{InvoiceAction, InvoiceDetail, InvoiceStatus, StepState, StepView};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
@@ -35,7 +35,9 @@ pub fn InvoicePage() -> impl IntoView {
 #[component]
 fn Invoice(d: InvoiceDetail, change: ServerAction<ChangeInvoice>, collect: ServerAction<CollectInvoice>, ask_again: RwSignal<u32>) -> impl IntoView {
     // While Stripe calls or a payment are on their way, the page asks again every two seconds.
-    let moving = d.invoice.step_pending || d.payments.iter().any(|p| p.mirror == "pending");
+    // (A paid payment's invoice turns paid when Stripe's event arrives, a moment after.)
+    let moving =
+        d.invoice.step_pending || d.payments.iter().any(|p| p.mirror == "pending") || (d.invoice.status == InvoiceStatus::Open && !d.payments.is_empty());
     if moving {
         Effect::new(move |_| set_timeout(move || ask_again.update(|n| *n += 1), std::time::Duration::from_secs(2)));
     }

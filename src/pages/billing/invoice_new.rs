@@ -112,6 +112,7 @@ fn InvoiceForm(setup: BillingSetup) -> impl IntoView {
         Some(priced(&c, sum))
     };
     let error = move || create.value().get().and_then(Result::err);
+    let full = move || lines.with(Vec::len) >= MAX_LINES;
     view! {
         <form class="panel invoice-form" on:submit=submit>
             <div class="form-row">
@@ -142,7 +143,7 @@ fn InvoiceForm(setup: BillingSetup) -> impl IntoView {
                 </tbody>
                 <tfoot><tr><th colspan="3">"Total"</th><th class="num nowrap">{move || total().unwrap_or_else(|| "—".into())}</th><th></th></tr></tfoot>
             </table>
-            <p><button type="button" on:click=add disabled=move || lines.with(Vec::len) >= MAX_LINES>"Add line"</button></p>
+            <p><button type="button" on:click=add disabled=full>"Add line"</button></p>
             <label class="block">"Memo (shown on the invoice)" <textarea maxlength="500" prop:value=move || memo.get() on:input=move |ev| memo.set(event_target_value(&ev))></textarea></label>
             <p class="muted">"Each line is converted to fiat at the peg, rounded half away from zero. The draft is created in Stripe in the background; finalize it from its page."</p>
             {move || error().map(|error| view! { <ErrorNotice error/> })}

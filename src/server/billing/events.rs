@@ -11,7 +11,7 @@ use crate::server::db::audit::{self, Actor, AuditEvent};
 use crate::server::db::invoices as store;
 use crate::server::db::stripe_events::{self, StoredEvent};
 use crate::server::db::{Db, format_ms, now_ms, settings};
-use crate::server::ledger::queries::parse_cursor;
+use crate::server::ledger::queries::{given, parse_cursor};
 use crate::server::stripe::client::events::{Event, ListEvents};
 use crate::server::stripe::client::invoices::CollectionMethod;
 use crate::server::stripe::client::{ListOptions, StripeClient, StripeError, TimeRange};
@@ -218,9 +218,8 @@ fn row_of(e: StoredEvent) -> EventRow {
 }
 
 pub async fn event_page(db: &Db, filter: &EventFilter, after: Option<String>) -> Result<EventPage, AppError> {
-    let given = |v: &Option<String>| v.as_deref().map(str::trim).filter(|v| !v.is_empty()).map(str::to_string);
-    let state = given(&filter.state).map(|s| s.parse::<EventState>().map_err(|e| AppError::validation("state", e))).transpose()?;
-    let kind = given(&filter.kind);
+    let state = given(filter.state.clone()).map(|s| s.parse::<EventState>().map_err(|e| AppError::validation("state", e))).transpose()?;
+    let kind = given(filter.kind.clone());
     if kind.as_ref().is_some_and(|k| k.len() > 100) {
         return Err(AppError::validation("kind", "is not an event type"));
     }

@@ -12,7 +12,7 @@ use crate::domain::{AppError, Role};
 use crate::server::db::audit::{self, Actor, AuditEvent};
 use crate::server::db::invoices::{self as store, Invoice, Line, ListFilter, Listed};
 use crate::server::db::{Db, billing_steps, currencies, format_ms, new_id, now_ms};
-use crate::server::ledger::queries::{day_start_ms, parse_cursor};
+use crate::server::ledger::queries::{day_start_ms, given, parse_cursor};
 use crate::server::stripe::client::StripeClient;
 use crate::server::stripe::client::credit_notes::ListCreditNotes;
 use serde_json::json;
@@ -217,12 +217,11 @@ pub async fn invoice_action(db: &Db, actor: &Actor, id: &str, action: InvoiceAct
 }
 
 fn parse_filter(filter: &InvoiceFilter) -> Result<ListFilter, AppError> {
-    let given = |v: &Option<String>| v.as_deref().map(str::trim).filter(|v| !v.is_empty()).map(str::to_string);
     Ok(ListFilter {
-        status: given(&filter.status).map(|s| s.parse().map_err(|e: String| AppError::validation("status", e))).transpose()?,
-        account_ref: given(&filter.account),
-        origin: given(&filter.origin).map(|s| s.parse().map_err(|e: String| AppError::validation("origin", e))).transpose()?,
-        due_before: given(&filter.due_to).map(|d| day_start_ms("due_to", &d).map(|ms| ms + DAY_MS - 1)).transpose()?,
+        status: given(filter.status.clone()).map(|s| s.parse().map_err(|e: String| AppError::validation("status", e))).transpose()?,
+        account_ref: given(filter.account.clone()),
+        origin: given(filter.origin.clone()).map(|s| s.parse().map_err(|e: String| AppError::validation("origin", e))).transpose()?,
+        due_before: given(filter.due_to.clone()).map(|d| day_start_ms("due_to", &d).map(|ms| ms + DAY_MS - 1)).transpose()?,
     })
 }
 

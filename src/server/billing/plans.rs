@@ -9,7 +9,7 @@ use crate::domain::money::{MAX_AMOUNT, Money, parse_amount};
 use crate::server::db::audit::{self, Actor, AuditEvent};
 use crate::server::db::subscriptions::{self as store, ListedSubscription, Plan, Subscription, SubscriptionQuery};
 use crate::server::db::{Db, currencies, format_ms, invoices, new_id, now_ms};
-use crate::server::ledger::queries::parse_cursor;
+use crate::server::ledger::queries::{given, parse_cursor};
 use serde_json::json;
 
 const PAGE_SIZE: usize = 50;
@@ -190,8 +190,7 @@ fn row_of(l: ListedSubscription) -> SubscriptionRow {
 }
 
 fn parse_filter(filter: &SubscriptionFilter) -> SubscriptionQuery {
-    let given = |v: &Option<String>| v.as_deref().map(str::trim).filter(|v| !v.is_empty()).map(str::to_string);
-    SubscriptionQuery { status: given(&filter.status), account_ref: given(&filter.account), plan_id: given(&filter.plan) }
+    SubscriptionQuery { status: given(filter.status.clone()), account_ref: given(filter.account.clone()), plan_id: given(filter.plan.clone()) }
 }
 
 pub async fn subscription_page(db: &Db, filter: &SubscriptionFilter, after: Option<String>) -> Result<SubscriptionPage, AppError> {

@@ -24,7 +24,8 @@ pub struct TransactionQuery {
     pub before: Option<String>,
 }
 
-fn given(value: Option<String>) -> Option<String> {
+/// A filter field as typed: trimmed, and `None` when left empty.
+pub fn given(value: Option<String>) -> Option<String> {
     value.map(|v| v.trim().to_string()).filter(|v| !v.is_empty())
 }
 
