@@ -2,7 +2,7 @@
 //! funds with each currency's dunning rules. Viewers read; administrators change.
 
 use crate::domain::AppError;
-use crate::domain::billing::{AwaitingFunds, DunningRules, PlanView, SubscriptionFilter, SubscriptionPage};
+use crate::domain::billing::{AwaitingFunds, DunningRules, PlanView, SubscriptionFilter, SubscriptionPage, TopUpReminder};
 use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
@@ -90,4 +90,10 @@ pub async fn set_dunning_rules(currency: String, retry_days: String, final_rule:
         dunning::set_dunning_rules(&ctx.state.db, &ctx.actor(), currency.trim(), &retry_days, final_rule, partial).await
     })
     .await
+}
+
+/// Members whose wallet holds less than their next subscription invoice.
+#[server(prefix = "/rpc", endpoint = "topup_reminders")]
+pub async fn list_topup_reminders() -> Result<Vec<TopUpReminder>, AppError> {
+    guarded(Role::Viewer, |ctx| async move { dunning::topup_reminders(&ctx.state.db).await }).await
 }

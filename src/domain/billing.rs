@@ -403,3 +403,18 @@ pub struct DunningRules {
     /// Apply what the wallet holds and leave the rest due (otherwise: only the whole amount).
     pub partial: bool,
 }
+
+/// A member to remind to top up: their wallet holds less than their next invoice.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TopUpReminder {
+    pub account_id: String,
+    pub account_ref: String,
+    pub member: String,
+    pub email: Option<String>,
+    pub plan: String,
+    pub next_invoice_date: Option<String>,
+    /// Formatted: the next invoice, the wallet, and the difference.
+    pub amount: String,
+    pub balance: String,
+    pub shortfall: String,
+}

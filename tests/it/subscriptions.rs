@@ -172,6 +172,8 @@ async fn a_short_wallet_waits_for_funds_and_a_top_up_pays_it(backend: Backend) {
     let listed = regio::server::billing::dunning::awaiting_funds(&s.app.db).await.expect("list");
     assert_eq!((listed.len(), listed[0].shortfall.as_str(), listed[0].retries), (1, "1000 SRB", 0));
     assert!(listed[0].next_retry_at.is_some(), "a retry is scheduled");
+    let remind = regio::server::billing::dunning::topup_reminders(&s.app.db).await.expect("reminders");
+    assert_eq!(remind.iter().map(|r| (r.account_ref.as_str(), r.shortfall.as_str())).collect::<Vec<_>>(), [("m-1", "1000 SRB")]);
 
     let (status, body) = post(&s.app, &s.key, vec![item("top-1", "top_up", "1200", "op-1", "m-1")]).await;
     assert_eq!(status, 200, "{body}");
@@ -179,6 +181,8 @@ async fn a_short_wallet_waits_for_funds_and_a_top_up_pays_it(backend: Backend) {
     wait_status(&s.app, &subscription, "active").await;
     assert_eq!(awaiting(&s.app).await, 0);
     assert_eq!(collections(&s.app, "m-1").await, 1);
+    let remind = regio::server::billing::dunning::topup_reminders(&s.app.db).await.expect("reminders");
+    assert_eq!(remind.iter().map(|r| r.shortfall.as_str()).collect::<Vec<_>>(), ["800 SRB"], "200 left after paying: the next month needs 800 more");
 }
 
 async fn when_retries_run_out_the_currency_rule_cancels_the_subscription(backend: Backend) {

@@ -1,9 +1,9 @@
 use super::BillingNav;
 use crate::api::auth::me;
-use crate::api::subscriptions::{SetDunningRules, get_dunning_rules, list_awaiting_funds};
+use crate::api::subscriptions::{SetDunningRules, get_dunning_rules, list_awaiting_funds, list_topup_reminders};
 use crate::components::notice::{ActionReport, ErrorNotice};
 use crate::components::time::to_minute;
-use crate::domain::billing::{AwaitingFunds, DunningFinal, DunningRules};
+use crate::domain::billing::{AwaitingFunds, DunningFinal, DunningRules, TopUpReminder};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -18,7 +18,7 @@ pub fn AwaitingFundsPage() -> impl IntoView {
             let user = me().await;
             let admin = super::is_admin(&user);
             let rules = if admin { Some(get_dunning_rules().await) } else { None };
-            (list_awaiting_funds().await, rules)
+            (list_awaiting_funds().await, rules, list_topup_reminders().await)
         },
     );
     view! {
@@ -28,11 +28,15 @@ pub fn AwaitingFundsPage() -> impl IntoView {
         <p class="muted">"A subscription's invoice is paid from the member's wallet as soon as Stripe asks. When the wallet is short it waits here: Regio tries again on the currency's schedule, and at once when a top-up covers it."</p>
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || Suspend::new(async move {
-                let (awaiting, rules) = page.await;
+                let (awaiting, rules, reminders) = page.await;
                 view! {
                     {match awaiting {
                         Err(error) => view! { <ErrorNotice error/> }.into_any(),
                         Ok(rows) => view! { <Awaiting rows/> }.into_any(),
+                    }}
+                    {match reminders {
+                        Err(error) => view! { <ErrorNotice error/> }.into_any(),
+                        Ok(rows) => view! { <Reminders rows/> }.into_any(),
                     }}
                     {rules.map(|rules| match rules {
                         Err(error) => view! { <ErrorNotice error/> }.into_any(),
@@ -87,5 +91,31 @@ fn Rules(rules: Vec<DunningRules>, save: ServerAction<SetDunningRules>) -> impl 
                 <button type="submit">"Save"</button>
             </ActionForm>
         }).collect_view()}
+    }
+}
+
+/// Members to remind before their next invoice finds the wallet short.
+#[component]
+fn Reminders(rows: Vec<TopUpReminder>) -> impl IntoView {
+    view! {
+        <h2>"Top-up reminders"</h2>
+        {if rows.is_empty() {
+            view! { <p class="muted">"Every subscriber's wallet covers their next invoice."</p> }.into_any()
+        } else {
+            view! {
+                <p><a href="/billing/reminders.csv" download>"Export CSV"</a> <span class="muted">" for your own messaging"</span></p>
+                <table class="data reminders">
+                    <thead><tr><th>"Member"</th><th>"Email"</th><th>"Plan"</th><th>"Next invoice"</th><th class="num">"Amount"</th><th class="num">"Wallet"</th><th class="num">"Short"</th></tr></thead>
+                    <tbody>{rows.into_iter().map(|r| view! {
+                        <tr>
+                            <td><a href=format!("/accounts/{}", r.account_id)>{r.member}</a> " " <span class="muted">{r.account_ref}</span></td>
+                            <td>{r.email.unwrap_or_default()}</td><td>{r.plan}</td>
+                            <td class="nowrap">{r.next_invoice_date.map(|d| to_minute(&d)).unwrap_or_else(|| "—".into())}</td>
+                            <td class="num nowrap">{r.amount}</td><td class="num nowrap">{r.balance}</td><td class="num nowrap">{r.shortfall}</td>
+                        </tr>
+                    }).collect_view()}</tbody>
+                </table>
+            }.into_any()
+        }}
     }
 }

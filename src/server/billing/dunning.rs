@@ -6,7 +6,7 @@
 
 use super::collect::{Shortfall, collect_with};
 use crate::domain::AppError;
-use crate::domain::billing::{AwaitingFunds, DunningFinal, DunningRules, StepKind};
+use crate::domain::billing::{AwaitingFunds, DunningFinal, DunningRules, StepKind, TopUpReminder};
 use crate::domain::money::Money;
 use crate::server::db::audit::{self, Actor, AuditEvent};
 use crate::server::db::subscriptions::{self as plans, Rules, Waiting};
@@ -226,4 +226,27 @@ pub async fn set_dunning_rules(
         final_rule,
         partial,
     })
+}
+
+/// Members whose wallet cannot pay their next subscription invoice (at most 10,000), for the
+/// operator's own messaging.
+pub async fn topup_reminders(db: &Db) -> Result<Vec<TopUpReminder>, AppError> {
+    Ok(plans::reminders(db, 10_000)
+        .await?
+        .into_iter()
+        .map(|r| {
+            let local = |minor: i64| Money::new(minor, r.currency.clone()).format(u32::try_from(r.exponent).unwrap_or(0));
+            TopUpReminder {
+                amount: local(r.amount),
+                balance: local(r.balance),
+                shortfall: local(r.amount - r.balance),
+                next_invoice_date: r.next_invoice_at.map(format_ms),
+                account_id: r.account_id,
+                account_ref: r.account_ref,
+                member: r.member,
+                email: r.email,
+                plan: r.plan,
+            }
+        })
+        .collect())
 }

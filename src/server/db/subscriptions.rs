@@ -432,3 +432,51 @@ pub async fn untried_automatic(db: &Db) -> Result<Vec<String>, sqlx::Error> {
     .map(|row| row.try_get("id"))
     .collect()
 }
+
+/// A member whose wallet holds less than their subscription's next invoice.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reminder {
+    pub account_id: String,
+    pub account_ref: String,
+    pub member: String,
+    pub email: Option<String>,
+    pub plan: String,
+    pub currency: String,
+    pub exponent: i64,
+    pub next_invoice_at: Option<i64>,
+    /// Local minor units: what the next invoice asks, and what the wallet holds.
+    pub amount: i64,
+    pub balance: i64,
+}
+
+/// Live subscriptions whose next invoice the member's wallet cannot pay, soonest first.
+pub async fn reminders(db: &Db, limit: i64) -> Result<Vec<Reminder>, sqlx::Error> {
+    let mut tx = db.begin().await?;
+    sqlx::query(&format!(
+        "SELECT a.id, a.external_ref, a.display_name, a.email, p.name, p.currency, c.exponent, s.current_period_end, \
+         p.local_amount * s.quantity AS amount, COALESCE(b.balance, 0) AS balance \
+         FROM subscriptions s JOIN plans p ON p.id = s.plan_id JOIN accounts a ON a.id = s.account_id JOIN currencies c ON c.code = p.currency \
+         LEFT JOIN account_balances b ON b.account_id = a.id AND b.currency = p.currency \
+         WHERE s.status IN ('active', 'past_due', 'incomplete') AND s.cancel_at_period_end = 0 \
+         AND COALESCE(b.balance, 0) < p.local_amount * s.quantity \
+         ORDER BY s.current_period_end, a.external_ref LIMIT {limit}"
+    ))
+    .fetch_all(&mut *tx)
+    .await?
+    .iter()
+    .map(|row| {
+        Ok(Reminder {
+            account_id: row.try_get("id")?,
+            account_ref: row.try_get("external_ref")?,
+            member: row.try_get("display_name")?,
+            email: row.try_get("email")?,
+            plan: row.try_get("name")?,
+            currency: row.try_get("currency")?,
+            exponent: row.try_get("exponent")?,
+            next_invoice_at: row.try_get("current_period_end")?,
+            amount: row.try_get("amount")?,
+            balance: row.try_get("balance")?,
+        })
+    })
+    .collect()
+}

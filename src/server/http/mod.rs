@@ -2,13 +2,13 @@
 //! metrics, wrapped in metrics → CSRF → session → authentication.
 
 pub mod api_v1;
+mod billing_export;
 pub mod caller;
 pub mod client_ip;
 pub mod csrf;
 mod csv;
 pub mod health;
 pub mod imports;
-mod invoices_export;
 pub mod metrics;
 mod recon_export;
 mod refunds_export;
@@ -86,7 +86,7 @@ pub fn router(state: AppState) -> Router {
         .merge(api_v1::routes())
         .merge(recon_export::routes())
         .merge(refunds_export::routes())
-        .merge(invoices_export::routes())
+        .merge(billing_export::routes())
         .merge(stripe_webhook::routes())
         .leptos_routes_with_context(&state, generate_route_list(App), context.clone(), render)
         .fallback(file_and_error_handler_with_context::<AppState, _>(context, shell))

@@ -1,12 +1,12 @@
-//! `GET /billing/invoices.csv`: the billing page's filtered invoices as a CSV file, streamed a
-//! chunk at a time.
+//! Billing's CSV files: `GET /billing/invoices.csv`, the billing page's filtered invoices,
+//! streamed a chunk at a time; `GET /billing/reminders.csv`, the members to remind to top up.
 
 use super::caller::Caller;
 use super::csv::csv_line;
 use crate::domain::billing::{InvoiceFilter, InvoiceRow};
 use crate::domain::{AppError, Role};
 use crate::server::AppState;
-use crate::server::billing;
+use crate::server::billing::{self, dunning};
 use axum::body::{Body, Bytes};
 use axum::extract::{Query, State};
 use axum::http::{StatusCode, header};
@@ -19,16 +19,49 @@ const HEADER: &str = "invoice_id,stripe_id,number,member_ref,member,status,origi
 const CHUNK: usize = 500;
 
 pub fn routes() -> Router<AppState> {
-    Router::new().route("/billing/invoices.csv", get(export))
+    Router::new().route("/billing/invoices.csv", get(export)).route("/billing/reminders.csv", get(reminders))
+}
+
+const REMINDERS_HEADER: &str = "member_ref,member,email,plan,next_invoice_date,next_invoice,balance,shortfall\n";
+
+async fn reminders(State(state): State<AppState>, Extension(caller): Extension<Caller>) -> Response {
+    let listed = async {
+        caller.authorize(Role::Viewer)?;
+        dunning::topup_reminders(&state.db).await
+    };
+    match listed.await {
+        Ok(rows) => {
+            let mut text = String::from(REMINDERS_HEADER);
+            for r in rows {
+                text.push_str(&csv_line(&[
+                    r.account_ref,
+                    r.member,
+                    r.email.unwrap_or_default(),
+                    r.plan,
+                    r.next_invoice_date.unwrap_or_default(),
+                    r.amount,
+                    r.balance,
+                    r.shortfall,
+                ]));
+            }
+            ([(header::CONTENT_TYPE, "text/csv; charset=utf-8"), (header::CONTENT_DISPOSITION, "attachment; filename=\"regio-topup-reminders.csv\"")], text)
+                .into_response()
+        }
+        Err(e) => refusal(e),
+    }
+}
+
+fn refusal(e: AppError) -> Response {
+    (StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR), e.to_string()).into_response()
 }
 
 async fn export(State(state): State<AppState>, Extension(caller): Extension<Caller>, Query(filter): Query<InvoiceFilter>) -> Response {
     if let Err(e) = caller.authorize(Role::Viewer) {
-        return (StatusCode::from_u16(e.status()).unwrap_or(StatusCode::FORBIDDEN), e.to_string()).into_response();
+        return refusal(e);
     }
     // Checked before the file starts, so a bad filter is a 422 instead of a truncated file.
     if let Err(e) = billing::export_page(&state.db, &filter, None, 0).await {
-        return (StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR), e.to_string()).into_response();
+        return refusal(e);
     }
     let db = state.db.clone();
     // `None` once the last chunk is out; otherwise where the next one starts.
