@@ -24,8 +24,9 @@ test('admin opens an account, finds it listed, and freezes it only once confirme
   await expect(status).toHaveText('active');
 
   // Unconfirmed, the browser holds the form back (the server would refuse it too).
-  await page.getByRole('button', { name: 'Freeze account' }).click();
-  await expect(page.locator('input[name="confirm"]:invalid')).toHaveCount(1);
+  const freeze = page.locator('form', { has: page.getByRole('button', { name: 'Freeze account' }) });
+  await freeze.getByRole('button', { name: 'Freeze account' }).click();
+  await expect(freeze.locator('input[name="confirm"]:invalid')).toHaveCount(1);
   await page.reload();
   await expect(status).toHaveText('active');
 

@@ -23,7 +23,7 @@ pub fn CustomerPanel(account_id: String, admin: bool) -> impl IntoView {
             .next()
     };
     view! {
-        <Suspense fallback=|| ()>
+        <Transition fallback=|| ()>
             {move || Suspend::new(async move {
                 match link.await {
                     Err(error) => view! { <ErrorNotice error/> }.into_any(),
@@ -37,7 +37,7 @@ pub fn CustomerPanel(account_id: String, admin: bool) -> impl IntoView {
                     }
                 }
             })}
-        </Suspense>
+        </Transition>
         {move || errors().map(|error| view! { <ErrorNotice error/> })}
     }
 }
@@ -97,6 +97,14 @@ fn Customer(
             <h2>"Stripe customer"</h2>
             {body}
             {failed.map(|error| view! { <p class="notice error">{format!("A Stripe call failed: {error}")}</p> })}
+            {(!link.awaiting_funds.is_empty()).then(|| view! {
+                <p class="notice warn" role="status">"Awaiting funds: "
+                    {link.awaiting_funds.iter().map(|w| view! {
+                        <a href=format!("/billing/invoices/{}", w.invoice_id)>{w.number.clone().unwrap_or_else(|| "an invoice".into())}</a>
+                        {format!(" needs {} more ({} due). ", w.shortfall, w.due)}
+                    }).collect_view()}
+                </p>
+            })}
         </section>
     }
 }

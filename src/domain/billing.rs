@@ -110,6 +110,8 @@ pub struct CustomerLink {
     pub steps: Vec<StepView>,
     /// Where a person opens the customer in the Stripe Dashboard (live keys only).
     pub dashboard_url: Option<String>,
+    /// The member's subscription invoices waiting for their wallet to fill.
+    pub awaiting_funds: Vec<AwaitingFunds>,
 }
 
 /// A member the new-invoice form can bill.

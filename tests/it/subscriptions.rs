@@ -174,6 +174,9 @@ async fn a_short_wallet_waits_for_funds_and_a_top_up_pays_it(backend: Backend) {
     assert!(listed[0].next_retry_at.is_some(), "a retry is scheduled");
     let remind = regio::server::billing::dunning::topup_reminders(&s.app.db).await.expect("reminders");
     assert_eq!(remind.iter().map(|r| (r.account_ref.as_str(), r.shortfall.as_str())).collect::<Vec<_>>(), [("m-1", "1000 SRB")]);
+    let account = account_id(&s.app, "m-1").await;
+    let link = regio::server::billing::customer_link(&s.app.db, None, &account).await.expect("link");
+    assert_eq!(link.awaiting_funds.len(), 1, "the account page shows what awaits funds");
 
     let (status, body) = post(&s.app, &s.key, vec![item("top-1", "top_up", "1200", "op-1", "m-1")]).await;
     assert_eq!(status, 200, "{body}");

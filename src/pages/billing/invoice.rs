@@ -21,20 +21,21 @@ pub fn InvoicePage() -> impl IntoView {
     view! {
         <Title text="Invoice"/>
         <BillingNav/>
-        <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match detail.await {
                     Err(error) => view! { <ErrorNotice error/> }.into_any(),
                     Ok(d) => view! { <Invoice d change collect ask_again/> }.into_any(),
                 }
             })}
-        </Suspense>
+        </Transition>
     }
 }
 
 #[component]
 fn Invoice(d: InvoiceDetail, change: ServerAction<ChangeInvoice>, collect: ServerAction<CollectInvoice>, ask_again: RwSignal<u32>) -> impl IntoView {
-    // While Stripe calls or a payment are on their way, the page asks again every two seconds.
+    // While Stripe calls or a payment are on their way, the page asks again every two seconds
+    // (inside a `Transition`, so the page stays as it is while it asks).
     // (A paid payment's invoice turns paid when Stripe's event arrives, a moment after.)
     let moving =
         d.invoice.step_pending || d.payments.iter().any(|p| p.mirror == "pending") || (d.invoice.status == InvoiceStatus::Open && !d.payments.is_empty());

@@ -19,7 +19,10 @@ pub async fn customer_link(db: &Db, stripe: Option<&StripeClient>, account_id: &
     let account = account(&mut tx, account_id, "").await?;
     let open_invoices = store::open_count(&mut tx, account_id).await?;
     let steps = billing_steps::of_subject(&mut tx, account_id).await?.into_iter().map(step_view).collect();
+    drop(tx);
+    let awaiting_funds = super::dunning::awaiting_funds(db).await?.into_iter().filter(|w| w.account_id == account_id).collect();
     Ok(CustomerLink {
+        awaiting_funds,
         dashboard_url: account.customer.as_deref().and_then(|c| dashboard_page(stripe, &format!("customers/{c}"))),
         account_id: account.id,
         account_ref: account.external_ref,

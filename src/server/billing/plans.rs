@@ -203,3 +203,17 @@ pub async fn subscription_page(db: &Db, filter: &SubscriptionFilter, after: Opti
     let count = store::subscriptions_count(db, &query).await?;
     Ok(SubscriptionPage { rows: rows.into_iter().map(row_of).collect(), next_cursor, count })
 }
+
+/// The filter's subscriptions after `cursor`, at most `limit`, for the CSV export; with where the
+/// next chunk starts.
+pub async fn export_page(
+    db: &Db,
+    filter: &SubscriptionFilter,
+    cursor: Option<(i64, String)>,
+    limit: usize,
+) -> Result<(Vec<SubscriptionRow>, Option<(i64, String)>), AppError> {
+    let mut rows = store::subscriptions_page(db, &parse_filter(filter), cursor, limit).await?;
+    let next = (rows.len() > limit).then(|| rows.get(limit.saturating_sub(1)).map(|r| (r.subscription.created_at, r.subscription.id.clone()))).flatten();
+    rows.truncate(limit);
+    Ok((rows.into_iter().map(row_of).collect(), next))
+}

@@ -1,12 +1,13 @@
-//! Billing's CSV files: `GET /billing/invoices.csv`, the billing page's filtered invoices,
-//! streamed a chunk at a time; `GET /billing/reminders.csv`, the members to remind to top up.
+//! Billing's CSV files: `GET /billing/invoices.csv` and `/billing/subscriptions.csv`, the pages'
+//! filtered rows streamed a chunk at a time; `GET /billing/reminders.csv`, the members to remind
+//! to top up.
 
 use super::caller::Caller;
 use super::csv::csv_line;
-use crate::domain::billing::{InvoiceFilter, InvoiceRow};
+use crate::domain::billing::{InvoiceFilter, InvoiceRow, SubscriptionFilter};
 use crate::domain::{AppError, Role};
 use crate::server::AppState;
-use crate::server::billing::{self, dunning};
+use crate::server::billing::{self, dunning, plans};
 use axum::body::{Body, Bytes};
 use axum::extract::{Query, State};
 use axum::http::{StatusCode, header};
@@ -19,7 +20,10 @@ const HEADER: &str = "invoice_id,stripe_id,number,member_ref,member,status,origi
 const CHUNK: usize = 500;
 
 pub fn routes() -> Router<AppState> {
-    Router::new().route("/billing/invoices.csv", get(export)).route("/billing/reminders.csv", get(reminders))
+    Router::new()
+        .route("/billing/invoices.csv", get(export))
+        .route("/billing/subscriptions.csv", get(subscriptions))
+        .route("/billing/reminders.csv", get(reminders))
 }
 
 const REMINDERS_HEADER: &str = "member_ref,member,email,plan,next_invoice_date,next_invoice,balance,shortfall\n";
@@ -64,23 +68,74 @@ async fn export(State(state): State<AppState>, Extension(caller): Extension<Call
         return refusal(e);
     }
     let db = state.db.clone();
-    // `None` once the last chunk is out; otherwise where the next one starts.
-    let chunks = stream::try_unfold(Some(None), move |cursor: Option<Option<(i64, String)>>| {
+    csv_file("regio-invoices.csv", HEADER, move |after| {
         let (db, filter) = (db.clone(), filter.clone());
         async move {
-            let Some(after) = cursor else { return Ok::<_, AppError>(None) };
             let rows = billing::export_page(&db, &filter, after, CHUNK).await?;
-            if rows.is_empty() {
-                return Ok(None);
-            }
             let next = (rows.len() > CHUNK).then(|| rows.get(CHUNK - 1).map(|r| (r.invoice.created_at, r.invoice.id.clone()))).flatten();
-            let text: String = rows.into_iter().take(CHUNK).map(|r| line(&billing::row_of(r))).collect();
-            Ok(Some((Bytes::from(text), next.map(Some))))
+            Ok((rows.into_iter().take(CHUNK).map(|r| line(&billing::row_of(r))).collect(), next))
+        }
+    })
+}
+
+const SUBSCRIPTIONS_HEADER: &str =
+    "subscription_id,stripe_id,member_ref,member,plan,quantity,status,cancel_at_period_end,next_invoice_date,next_amount,created_at\n";
+
+async fn subscriptions(State(state): State<AppState>, Extension(caller): Extension<Caller>, Query(filter): Query<SubscriptionFilter>) -> Response {
+    if let Err(e) = caller.authorize(Role::Viewer) {
+        return refusal(e);
+    }
+    let db = state.db.clone();
+    csv_file("regio-subscriptions.csv", SUBSCRIPTIONS_HEADER, move |after| {
+        let (db, filter) = (db.clone(), filter.clone());
+        async move {
+            let (rows, next) = plans::export_page(&db, &filter, after, CHUNK).await?;
+            let text = rows
+                .into_iter()
+                .map(|s| {
+                    csv_line(&[
+                        s.id,
+                        s.stripe_id.unwrap_or_default(),
+                        s.account_ref,
+                        s.member,
+                        s.plan,
+                        s.quantity.to_string(),
+                        s.status,
+                        s.cancel_at_period_end.to_string(),
+                        s.next_invoice_date.unwrap_or_default(),
+                        s.next_amount,
+                        s.created_at,
+                    ])
+                })
+                .collect();
+            Ok((text, next))
+        }
+    })
+}
+
+/// Where the next chunk of a keyset-paged export starts: after `(created_at, id)`, or at the top.
+type Cursor = Option<(i64, String)>;
+
+/// A CSV file streamed from the database: `header`, then the lines `chunk` answers from each
+/// cursor until it answers no next one. Memory holds one chunk, however many rows match.
+fn csv_file<F, Fut>(name: &'static str, header: &'static str, chunk: F) -> Response
+where
+    F: Fn(Cursor) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Result<(String, Cursor), AppError>> + Send + 'static,
+{
+    // `None` once the last chunk is out.
+    let chunks = stream::try_unfold(Some(None), move |cursor: Option<Cursor>| {
+        let next_chunk = cursor.map(&chunk);
+        async move {
+            let Some(next_chunk) = next_chunk else { return Ok::<_, AppError>(None) };
+            let (text, next) = next_chunk.await?;
+            Ok(if text.is_empty() { None } else { Some((Bytes::from(text), next.map(Some))) })
         }
     });
-    let lines = stream::once(async { Ok(Bytes::from_static(HEADER.as_bytes())) }).chain(chunks);
-    let body = Body::from_stream(lines.inspect_err(|e| tracing::error!(error = %e, "invoices export stopped part-way")));
-    ([(header::CONTENT_TYPE, "text/csv; charset=utf-8"), (header::CONTENT_DISPOSITION, "attachment; filename=\"regio-invoices.csv\"")], body).into_response()
+    let lines = stream::once(async move { Ok(Bytes::from_static(header.as_bytes())) }).chain(chunks);
+    let body = Body::from_stream(lines.inspect_err(move |e: &AppError| tracing::error!(error = %e, file = name, "a CSV export stopped part-way")));
+    ([(header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()), (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\""))], body)
+        .into_response()
 }
 
 fn line(r: &InvoiceRow) -> String {
