@@ -175,6 +175,21 @@ async fn an_invoice_is_made_finalized_collected_once_and_paid(backend: Backend) 
     for action in ["billing.customer_create", "billing.invoice_create", "billing.invoice_action", "billing.invoice_collect"] {
         assert!(actions.iter().any(|a| a == action), "{action} audited: {actions:?}");
     }
+
+    // The CSV export: the filtered invoices, to signed-in people only.
+    let csv = |client: &reqwest::Client, query: &str| client.get(b.app.url(&format!("/billing/export/invoices{query}"))).send();
+    let paid = csv(&b.admin, "?status=paid").await.expect("export");
+    let status = paid.status();
+    let text = paid.text().await.expect("text");
+    assert_eq!(status, 200, "{text}");
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 2, "a header and the paid invoice: {text}");
+    assert!(lines[1].contains(&stripe_id) && lines[1].contains("1500 SRB"), "{text}");
+    assert_eq!(csv(&b.admin, "?status=open").await.expect("export").text().await.expect("text").lines().count(), 1, "only the header");
+    assert_eq!(csv(&b.admin, "?due_to=someday").await.expect("export").status(), 422, "a bad filter is refused before the file starts");
+    let signed_out = csv(&crate::support::browser(&b.app.base), "").await.expect("export");
+    assert_eq!(signed_out.status(), 303, "nobody signed in is sent to sign in");
+    assert!(signed_out.headers().get("location").and_then(|l| l.to_str().ok()).is_some_and(|l| l.starts_with("/login")));
 }
 
 async fn a_short_wallet_is_refused_and_nothing_moves(backend: Backend) {

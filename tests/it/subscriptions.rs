@@ -177,6 +177,18 @@ async fn a_short_wallet_waits_for_funds_and_a_top_up_pays_it(backend: Backend) {
     let account = account_id(&s.app, "m-1").await;
     let link = regio::server::billing::customer_link(&s.app.db, None, &account).await.expect("link");
     assert_eq!(link.awaiting_funds.len(), 1, "the account page shows what awaits funds");
+    // Both lists as CSV files, for a viewer too.
+    s.app.add_user("vic@example.org", "viewer").await;
+    let viewer = s.app.signed_in("vic@example.org").await;
+    let csv = |path: &'static str| {
+        let request = viewer.get(s.app.url(path)).send();
+        async move { request.await.expect("export").text().await.expect("text") }
+    };
+    let reminders = csv("/billing/export/reminders").await;
+    assert!(reminders.lines().nth(1).is_some_and(|l| l.starts_with("m-1,") && l.contains("1000 SRB")), "{reminders}");
+    let subscriptions = csv("/billing/export/subscriptions?account=m-1").await;
+    assert_eq!(subscriptions.lines().count(), 2, "a header and the subscription: {subscriptions}");
+    assert!(subscriptions.contains(&subscription), "{subscriptions}");
 
     let (status, body) = post(&s.app, &s.key, vec![item("top-1", "top_up", "1200", "op-1", "m-1")]).await;
     assert_eq!(status, 200, "{body}");

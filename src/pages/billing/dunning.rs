@@ -103,7 +103,7 @@ fn Reminders(rows: Vec<TopUpReminder>) -> impl IntoView {
             view! { <p class="muted">"Every subscriber's wallet covers their next invoice."</p> }.into_any()
         } else {
             view! {
-                <p><a href="/billing/reminders.csv" download>"Export CSV"</a> <span class="muted">" for your own messaging"</span></p>
+                <p><a href="/billing/export/reminders" download>"Export CSV"</a> <span class="muted">" for your own messaging"</span></p>
                 <table class="data reminders">
                     <thead><tr><th>"Member"</th><th>"Email"</th><th>"Plan"</th><th>"Next invoice"</th><th class="num">"Amount"</th><th class="num">"Wallet"</th><th class="num">"Short"</th></tr></thead>
                     <tbody>{rows.into_iter().map(|r| view! {

@@ -38,7 +38,7 @@ pub fn InvoicesPage() -> impl IntoView {
             <label>"Due on or before" <input type="date" name="due_to" prop:value=text("due_to")/></label>
             <button type="submit">"Filter"</button>
             <a href="/billing">"Clear"</a>
-            <a href=move || page_href("/billing/invoices.csv", &query.read(), &FILTERS, &[]) download>"Export CSV"</a>
+            <a href=move || page_href("/billing/export/invoices", &query.read(), &FILTERS, &[]) download>"Export CSV"</a>
         </form>
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || Suspend::new(async move {

@@ -44,7 +44,7 @@ pub fn SubscriptionsPage() -> impl IntoView {
             <label>"Member" <input type="text" name="account" placeholder="member reference" prop:value=text("account")/></label>
             <button type="submit">"Filter"</button>
             <a href="/billing/subscriptions">"Clear"</a>
-            <a href=move || page_href("/billing/subscriptions.csv", &query.read(), &FILTERS, &[]) download>"Export CSV"</a>
+            <a href=move || page_href("/billing/export/subscriptions", &query.read(), &FILTERS, &[]) download>"Export CSV"</a>
         </form>
         <ActionOutcome value=cancel.value() done="Asked Stripe to cancel; the status follows when it answers."/>
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
