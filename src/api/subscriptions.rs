@@ -71,7 +71,7 @@ pub async fn cancel_subscription(id: String, when: String, confirm: Option<Strin
 /// Invoices the members' wallets could not pay yet, oldest first.
 #[server(prefix = "/rpc", endpoint = "awaiting_funds")]
 pub async fn list_awaiting_funds() -> Result<Vec<AwaitingFunds>, AppError> {
-    guarded(Role::Viewer, |ctx| async move { dunning::awaiting_funds(&ctx.state.db).await }).await
+    guarded(Role::Viewer, |ctx| async move { dunning::awaiting_funds(&ctx.state.db, None).await }).await
 }
 
 #[server(prefix = "/rpc", endpoint = "dunning_rules")]

@@ -169,7 +169,7 @@ async fn a_short_wallet_waits_for_funds_and_a_top_up_pays_it(backend: Backend) {
     let subscription = subscribe(&s, "m-1").await;
     until("the invoice to await funds", || async { (awaiting(&s.app).await == 1).then_some(()) }).await;
     assert_eq!(collections(&s.app, "m-1").await, 0, "nothing moved");
-    let listed = regio::server::billing::dunning::awaiting_funds(&s.app.db).await.expect("list");
+    let listed = regio::server::billing::dunning::awaiting_funds(&s.app.db, None).await.expect("list");
     assert_eq!((listed.len(), listed[0].shortfall.as_str(), listed[0].retries), (1, "1000 SRB", 0));
     assert!(listed[0].next_retry_at.is_some(), "a retry is scheduled");
     let remind = regio::server::billing::dunning::topup_reminders(&s.app.db).await.expect("reminders");

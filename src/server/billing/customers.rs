@@ -20,7 +20,7 @@ pub async fn customer_link(db: &Db, stripe: Option<&StripeClient>, account_id: &
     let open_invoices = store::open_count(&mut tx, account_id).await?;
     let steps = billing_steps::of_subject(&mut tx, account_id).await?.into_iter().map(step_view).collect();
     drop(tx);
-    let awaiting_funds = super::dunning::awaiting_funds(db).await?.into_iter().filter(|w| w.account_id == account_id).collect();
+    let awaiting_funds = super::dunning::awaiting_funds(db, Some(account_id)).await?;
     Ok(CustomerLink {
         awaiting_funds,
         dashboard_url: account.customer.as_deref().and_then(|c| dashboard_page(stripe, &format!("customers/{c}"))),

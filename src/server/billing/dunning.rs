@@ -9,7 +9,7 @@ use crate::domain::AppError;
 use crate::domain::billing::{AwaitingFunds, DunningFinal, DunningRules, StepKind, TopUpReminder};
 use crate::domain::money::Money;
 use crate::server::db::audit::{self, Actor, AuditEvent};
-use crate::server::db::subscriptions::{self as plans, Rules, Waiting};
+use crate::server::db::subscriptions::{self as plans, Rules};
 use crate::server::db::{Db, billing_steps, currencies, format_ms, invoices as store, new_id, now_ms};
 use serde_json::json;
 
@@ -119,16 +119,8 @@ pub async fn run_due(db: &Db) -> Result<usize, AppError> {
         collect_automatically(db, &id).await?;
         tried += 1;
     }
-    let mut rules_of = std::collections::HashMap::new();
-    for w in plans::waiting(db, 500).await? {
-        if !rules_of.contains_key(&w.currency) {
-            let mut tx = db.begin().await?;
-            let rules = plans::rules(&mut tx, &w.currency).await?;
-            rules_of.insert(w.currency.clone(), rules);
-        }
-        let partial = rules_of.get(&w.currency).and_then(|r| r.as_ref()).is_some_and(|r| r.partial);
-        let needed = needed_local(db, &w).await?;
-        let covers = w.balance >= needed || (partial && w.balance > 0);
+    for w in plans::waiting(db, None, 500).await? {
+        let covers = w.balance >= w.needed || (w.partial && w.balance > 0);
         if covers || w.next_retry_at.is_some_and(|at| at <= now) {
             collect_automatically(db, &w.invoice_id).await?;
             tried += 1;
@@ -137,17 +129,13 @@ pub async fn run_due(db: &Db) -> Result<usize, AppError> {
     Ok(tried)
 }
 
-async fn needed_local(db: &Db, w: &Waiting) -> Result<i64, AppError> {
-    let currency = currencies::find(db, &w.currency).await?.ok_or(AppError::Internal)?;
-    Ok(currency.peg().to_local(w.fiat_remaining).unwrap_or(i64::MAX))
-}
-
-pub async fn awaiting_funds(db: &Db) -> Result<Vec<AwaitingFunds>, AppError> {
+/// Invoices waiting for funds (of one account, or all), oldest first.
+pub async fn awaiting_funds(db: &Db, account: Option<&str>) -> Result<Vec<AwaitingFunds>, AppError> {
     let now = now_ms();
     let mut rows = Vec::new();
-    for w in plans::waiting(db, 500).await? {
+    for w in plans::waiting(db, account, 500).await? {
         let exponent = u32::try_from(w.exponent).unwrap_or(0);
-        let needed = needed_local(db, &w).await?;
+        let needed = w.needed;
         let local = |minor: i64| Money::new(minor, w.currency.clone()).format(exponent);
         rows.push(AwaitingFunds {
             due: local(needed),

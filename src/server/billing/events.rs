@@ -5,7 +5,6 @@
 use super::customers::unreachable_stripe;
 use super::{dunning, sync};
 use crate::domain::AppError;
-use crate::domain::billing::InvoiceStatus;
 use crate::domain::billing::{EventFilter, EventPage, EventRow, EventState, EventVia};
 use crate::server::db::audit::{self, Actor, AuditEvent};
 use crate::server::db::invoices as store;
@@ -13,7 +12,7 @@ use crate::server::db::stripe_events::{self, StoredEvent};
 use crate::server::db::{Db, format_ms, now_ms, settings};
 use crate::server::ledger::queries::{given, parse_cursor};
 use crate::server::stripe::client::events::{Event, ListEvents};
-use crate::server::stripe::client::invoices::CollectionMethod;
+use crate::server::stripe::client::invoices::{CollectionMethod, InvoiceStatus as StripeInvoiceStatus};
 use crate::server::stripe::client::{ListOptions, StripeClient, StripeError, TimeRange};
 use serde_json::{Value, json};
 use std::time::Duration;
@@ -101,26 +100,29 @@ async fn handle(db: &Db, stripe: &StripeClient, event: &StoredEvent) -> Result<H
     if event.kind.starts_with("customer.subscription.") {
         let subscription = stripe.subscriptions().retrieve(object, &[]).await.map_err(stripe_failed)?;
         let mut wtx = db.begin_write().await.map_err(database)?;
-        let said = sync::apply_subscription(&mut wtx.tx, &subscription).await.map_err(database)?;
+        let applied = sync::apply_subscription(&mut wtx.tx, &subscription).await.map_err(database)?;
         wtx.commit().await.map_err(database)?;
-        return Ok(if said.starts_with("ignored") { Handled::Ignored(said) } else { Handled::Done(said) });
+        return Ok(handled(applied));
     }
     let invoice = stripe.invoices().retrieve(object, &[]).await.map_err(stripe_failed)?;
     let mut wtx = db.begin_write().await.map_err(database)?;
-    let said = sync::apply(&mut wtx.tx, &invoice).await.map_err(database)?;
-    let ours = store::find_by_stripe_id(&mut wtx.tx, &invoice.id).await.map_err(database)?;
+    let applied = sync::apply(&mut wtx.tx, &invoice).await.map_err(database)?;
     wtx.commit().await.map_err(database)?;
-    if said.starts_with("ignored") {
-        return Ok(Handled::Ignored(said));
-    }
     // A subscription's invoice asking to be paid is paid from the wallet now.
-    let automatic = invoice.collection_method == Some(CollectionMethod::ChargeAutomatically);
-    match ours.filter(|o| automatic && o.status == InvoiceStatus::Open) {
-        Some(ours) => match dunning::collect_automatically(db, &ours.id).await {
-            Ok(collected) => Ok(Handled::Done(format!("{said}; {collected}"))),
-            Err(e) => Err(format!("{said}; collecting it: {e}")),
+    let automatic = invoice.collection_method == Some(CollectionMethod::ChargeAutomatically) && invoice.status == Some(StripeInvoiceStatus::Open);
+    match applied.regio_id.as_deref().filter(|_| automatic) {
+        Some(id) => match dunning::collect_automatically(db, id).await {
+            Ok(collected) => Ok(Handled::Done(format!("{}; {collected}", applied.said))),
+            Err(e) => Err(format!("{}; collecting it: {e}", applied.said)),
         },
-        None => Ok(Handled::Done(said)),
+        None => Ok(handled(applied)),
+    }
+}
+
+fn handled(applied: sync::Applied) -> Handled {
+    match applied.regio_id {
+        Some(_) => Handled::Done(applied.said),
+        None => Handled::Ignored(applied.said),
     }
 }
 

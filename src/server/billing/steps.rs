@@ -378,8 +378,8 @@ async fn record(tx: &mut DbTx, step: &Step, made: Made) -> Result<(), sqlx::Erro
         Made::Tagged(_) => {}
         Made::PaymentMethod { account_id, payment_method } => store::set_payment_method(tx, &account_id, &payment_method).await?,
         Made::Invoice(invoice) => {
-            let said = sync::apply(tx, &invoice).await?;
-            tracing::debug!(step = %step.id, "{said}");
+            let applied = sync::apply(tx, &invoice).await?;
+            tracing::debug!(step = %step.id, "{}", applied.said);
         }
         Made::Plan { plan_id, product, price } => plans::set_plan_stripe(tx, &plan_id, &product, &price).await?,
         Made::Archived { plan_id, .. } => plans::set_plan_active(tx, &plan_id, false).await?,

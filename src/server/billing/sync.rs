@@ -10,11 +10,24 @@ use crate::server::db::{DbTx, currencies, new_id, now_ms};
 use crate::server::stripe::client::invoices::{CollectionMethod, Invoice as StripeInvoice};
 use crate::server::stripe::client::subscriptions::Subscription as StripeSubscription;
 
+/// What applying Stripe's word did: Regio's invoice or subscription it changed (`None`: Stripe's
+/// object is none of Regio's business), and a line saying so.
+pub struct Applied {
+    pub regio_id: Option<String>,
+    pub said: String,
+}
+
+impl Applied {
+    fn ignored(said: String) -> Self {
+        Applied { regio_id: None, said }
+    }
+}
+
 /// Applies `invoice` to Regio's copy, adopting an invoice made in the Stripe Dashboard for a
-/// linked customer; says what it did.
-pub async fn apply(tx: &mut DbTx, invoice: &StripeInvoice) -> Result<String, sqlx::Error> {
+/// linked customer.
+pub async fn apply(tx: &mut DbTx, invoice: &StripeInvoice) -> Result<Applied, sqlx::Error> {
     let Some(status) = invoice.status.and_then(|s| s.as_str().parse::<InvoiceStatus>().ok()) else {
-        return Ok(format!("{}: Stripe gave no status Regio knows", invoice.id));
+        return Ok(Applied::ignored(format!("ignored {}: Stripe gave no status Regio knows", invoice.id)));
     };
     let state = StripeState {
         stripe_id: invoice.id.clone(),
@@ -34,22 +47,21 @@ pub async fn apply(tx: &mut DbTx, invoice: &StripeInvoice) -> Result<String, sql
             None => None,
         },
     };
-    let automatic = invoice.collection_method == Some(CollectionMethod::ChargeAutomatically);
-    let said = match known {
+    let applied = match known {
         Some(known) => {
             store::set_stripe_state(tx, &known.id, &state).await?;
-            format!("invoice {} is {}", invoice.id, status)
+            Applied { regio_id: Some(known.id), said: format!("invoice {} is {}", invoice.id, status) }
         }
         None => adopt(tx, invoice, state).await?,
     };
-    if automatic && let Some(ours) = store::find_by_stripe_id(tx, &invoice.id).await? {
-        plans::set_automatic(tx, &ours.id, invoice.subscription_id()).await?;
+    if let Some(id) = applied.regio_id.as_deref().filter(|_| invoice.collection_method == Some(CollectionMethod::ChargeAutomatically)) {
+        plans::set_automatic(tx, id, invoice.subscription_id()).await?;
     }
-    Ok(said)
+    Ok(applied)
 }
 
 /// Applies what Stripe says of a subscription Regio made (its metadata names ours).
-pub async fn apply_subscription(tx: &mut DbTx, subscription: &StripeSubscription) -> Result<String, sqlx::Error> {
+pub async fn apply_subscription(tx: &mut DbTx, subscription: &StripeSubscription) -> Result<Applied, sqlx::Error> {
     let known = match plans::subscription_by_stripe_id(tx, &subscription.id).await? {
         Some(known) => Some(known),
         None => match subscription.metadata.get("regio_subscription_id") {
@@ -57,25 +69,25 @@ pub async fn apply_subscription(tx: &mut DbTx, subscription: &StripeSubscription
             None => None,
         },
     };
-    let Some(known) = known else { return Ok(format!("ignored {}: not made by Regio", subscription.id)) };
+    let Some(known) = known else { return Ok(Applied::ignored(format!("ignored {}: not made by Regio", subscription.id))) };
     let period_end = subscription.items.data.first().and_then(|i| i.current_period_end).map(|s| s.saturating_mul(1000));
     let status = subscription.status.as_str();
     plans::set_subscription_state(tx, &known.id, &subscription.id, status, subscription.cancel_at_period_end, period_end).await?;
-    Ok(format!("subscription {} is {status}", subscription.id))
+    Ok(Applied { regio_id: Some(known.id), said: format!("subscription {} is {status}", subscription.id) })
 }
 
 /// An invoice Regio did not make: kept when its customer is a linked member and a currency of
 /// Regio's is pegged to its fiat currency.
-async fn adopt(tx: &mut DbTx, invoice: &StripeInvoice, state: StripeState) -> Result<String, sqlx::Error> {
+async fn adopt(tx: &mut DbTx, invoice: &StripeInvoice, state: StripeState) -> Result<Applied, sqlx::Error> {
     let Some(customer) = invoice.customer.as_ref().map(|c| c.id().to_string()) else {
-        return Ok(format!("ignored {}: no customer", invoice.id));
+        return Ok(Applied::ignored(format!("ignored {}: no customer", invoice.id)));
     };
     let Some(account) = store::account_of_customer(tx, &customer).await? else {
-        return Ok(format!("ignored {}: customer {customer} is not linked to an account", invoice.id));
+        return Ok(Applied::ignored(format!("ignored {}: customer {customer} is not linked to an account", invoice.id)));
     };
     let pegged = currencies::list_tx(tx).await?.into_iter().find(|c| c.fiat_currency.eq_ignore_ascii_case(&invoice.currency));
     let Some(currency) = pegged else {
-        return Ok(format!("ignored {}: no currency of Regio is pegged to {}", invoice.id, invoice.currency.to_uppercase()));
+        return Ok(Applied::ignored(format!("ignored {}: no currency of Regio is pegged to {}", invoice.id, invoice.currency.to_uppercase())));
     };
     let local_total = currency.peg().to_local(invoice.total).unwrap_or(0);
     let status = state.status;
@@ -100,5 +112,5 @@ async fn adopt(tx: &mut DbTx, invoice: &StripeInvoice, state: StripeState) -> Re
         subscription: invoice.subscription_id().map(str::to_string),
     };
     store::insert(tx, &row).await?;
-    Ok(format!("adopted {} made in Stripe for {} ({status})", invoice.id, account.external_ref))
+    Ok(Applied { said: format!("adopted {} made in Stripe for {} ({status})", invoice.id, account.external_ref), regio_id: Some(row.id) })
 }

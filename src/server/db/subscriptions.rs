@@ -2,8 +2,11 @@
 
 use super::{Db, DbTx, Param, SqlFilter, insert_rows, now_ms, parse_text};
 use crate::domain::billing::{DunningFinal, PlanInterval};
+use crate::domain::money::Peg;
+use rust_decimal::Decimal;
 use sqlx::Row;
 use sqlx::any::AnyRow;
+use std::str::FromStr;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Plan {
@@ -62,16 +65,6 @@ pub async fn insert_plan(tx: &mut DbTx, p: &Plan) -> Result<(), sqlx::Error> {
 
 pub async fn find_plan(tx: &mut DbTx, id: &str) -> Result<Option<Plan>, sqlx::Error> {
     sqlx::query(&format!("SELECT {PLAN_COLUMNS} FROM plans p WHERE p.id = $1")).bind(id).fetch_optional(&mut **tx).await?.as_ref().map(plan).transpose()
-}
-
-pub async fn plan_of_price(tx: &mut DbTx, price: &str) -> Result<Option<Plan>, sqlx::Error> {
-    sqlx::query(&format!("SELECT {PLAN_COLUMNS} FROM plans p WHERE p.stripe_price = $1"))
-        .bind(price)
-        .fetch_optional(&mut **tx)
-        .await?
-        .as_ref()
-        .map(plan)
-        .transpose()
 }
 
 pub async fn set_plan_stripe(tx: &mut DbTx, id: &str, product: &str, price: &str) -> Result<(), sqlx::Error> {
@@ -373,8 +366,10 @@ pub struct Waiting {
     pub member: String,
     pub currency: String,
     pub exponent: i64,
-    pub fiat_currency: String,
-    pub fiat_remaining: i64,
+    /// Local minor units the invoice still needs (what is left, back at the peg).
+    pub needed: i64,
+    /// The currency takes what a short wallet holds.
+    pub partial: bool,
     pub balance: i64,
     pub awaiting_since: i64,
     pub next_retry_at: Option<i64>,
@@ -382,38 +377,48 @@ pub struct Waiting {
     pub outcome: Option<String>,
 }
 
-/// Open invoices waiting for funds, oldest first (at most `limit`).
-pub async fn waiting(db: &Db, limit: i64) -> Result<Vec<Waiting>, sqlx::Error> {
-    let mut tx = db.begin().await?;
-    sqlx::query(&format!(
-        "SELECT i.id, i.number, i.account_id, a.external_ref, a.display_name, i.currency, c.exponent, i.fiat_currency, i.fiat_remaining, \
-         COALESCE(b.balance, 0) AS balance, i.awaiting_since, i.next_retry_at, i.retries, i.dunning_outcome \
+/// Open invoices waiting for funds (of one account, or all), oldest first, at most `limit`.
+pub async fn waiting(db: &Db, account: Option<&str>, limit: i64) -> Result<Vec<Waiting>, sqlx::Error> {
+    let mut q = SqlFilter::new(
+        "SELECT i.id, i.number, i.account_id, a.external_ref, a.display_name, i.currency, c.exponent, c.fiat_exponent, c.peg_rate, \
+         c.partial_collection, i.fiat_remaining, COALESCE(b.balance, 0) AS balance, i.awaiting_since, i.next_retry_at, i.retries, i.dunning_outcome \
          FROM invoices i JOIN accounts a ON a.id = i.account_id JOIN currencies c ON c.code = i.currency \
          LEFT JOIN account_balances b ON b.account_id = i.account_id AND b.currency = i.currency \
-         WHERE i.awaiting_since IS NOT NULL AND i.status = 'open' ORDER BY i.awaiting_since, i.id LIMIT {limit}"
-    ))
-    .fetch_all(&mut *tx)
-    .await?
-    .iter()
-    .map(|row| {
-        Ok(Waiting {
-            invoice_id: row.try_get("id")?,
-            number: row.try_get("number")?,
-            account_id: row.try_get("account_id")?,
-            account_ref: row.try_get("external_ref")?,
-            member: row.try_get("display_name")?,
-            currency: row.try_get("currency")?,
-            exponent: row.try_get("exponent")?,
-            fiat_currency: row.try_get("fiat_currency")?,
-            fiat_remaining: row.try_get("fiat_remaining")?,
-            balance: row.try_get("balance")?,
-            awaiting_since: row.try_get("awaiting_since")?,
-            next_retry_at: row.try_get("next_retry_at")?,
-            retries: row.try_get("retries")?,
-            outcome: row.try_get("dunning_outcome")?,
+         WHERE i.awaiting_since IS NOT NULL AND i.status = 'open'",
+    );
+    if let Some(account) = account {
+        q.and("i.account_id =", Param::Text(account.into()));
+    }
+    q.push(&format!(" ORDER BY i.awaiting_since, i.id LIMIT {limit}"));
+    q.fetch_all(db)
+        .await?
+        .iter()
+        .map(|row| {
+            let exponent: i64 = row.try_get("exponent")?;
+            let rate: String = row.try_get("peg_rate")?;
+            let peg = Peg {
+                local_exponent: u32::try_from(exponent).unwrap_or(0),
+                fiat_exponent: u32::try_from(row.try_get::<i64, _>("fiat_exponent")?).unwrap_or(0),
+                rate: Decimal::from_str(&rate).map_err(|e| sqlx::Error::Decode(e.into()))?,
+            };
+            Ok(Waiting {
+                invoice_id: row.try_get("id")?,
+                number: row.try_get("number")?,
+                account_id: row.try_get("account_id")?,
+                account_ref: row.try_get("external_ref")?,
+                member: row.try_get("display_name")?,
+                currency: row.try_get("currency")?,
+                exponent,
+                needed: peg.to_local(row.try_get("fiat_remaining")?).unwrap_or(i64::MAX),
+                partial: row.try_get::<i64, _>("partial_collection")? != 0,
+                balance: row.try_get("balance")?,
+                awaiting_since: row.try_get("awaiting_since")?,
+                next_retry_at: row.try_get("next_retry_at")?,
+                retries: row.try_get("retries")?,
+                outcome: row.try_get("dunning_outcome")?,
+            })
         })
-    })
-    .collect()
+        .collect()
 }
 
 /// Automatically collected open invoices with no collection yet for what they have left (an
