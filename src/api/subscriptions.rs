@@ -2,7 +2,7 @@
 //! funds with each currency's dunning rules. Viewers read; administrators change.
 
 use crate::domain::AppError;
-use crate::domain::billing::{AwaitingFunds, DunningRules, PlanView, SubscriptionFilter, SubscriptionPage, TopUpReminder};
+use crate::domain::billing::{AwaitingFunds, ChangePreview, DunningRules, PlanView, SubscriptionFilter, SubscriptionPage, TestClockView, TopUpReminder};
 use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
@@ -11,7 +11,7 @@ use {
     super::guard::guarded,
     crate::domain::Role,
     crate::domain::billing::{DunningFinal, PlanInterval},
-    crate::server::billing::{dunning, plans},
+    crate::server::billing::{changes, clock, dunning, plans},
 };
 
 #[server(prefix = "/rpc", endpoint = "list_plans")]
@@ -43,12 +43,65 @@ pub async fn list_subscriptions(filter: SubscriptionFilter, after: Option<String
     guarded(Role::Viewer, |ctx| async move { plans::subscription_page(&ctx.state.db, &filter, non_empty(after)).await }).await
 }
 
-/// Subscribes a linked member, starting now; `confirm=yes` is required. Answers its id.
+/// Subscribes a linked member, starting now or on `starts_on` (`YYYY-MM-DD`, UTC); `confirm=yes`
+/// is required. Answers its id.
 #[server(prefix = "/rpc", endpoint = "subscribe")]
-pub async fn subscribe(account_id: String, plan_id: String, quantity: String, confirm: Option<String>) -> Result<String, AppError> {
+pub async fn subscribe(account_id: String, plan_id: String, quantity: String, starts_on: Option<String>, confirm: Option<String>) -> Result<String, AppError> {
     guarded(Role::Admin, |ctx| async move {
         confirmed(confirm)?;
-        plans::subscribe(&ctx.state.db, &ctx.actor(), &account_id, &plan_id, &quantity).await
+        plans::subscribe(&ctx.state.db, &ctx.actor(), &account_id, &plan_id, &quantity, starts_on.as_deref().unwrap_or("")).await
+    })
+    .await
+}
+
+/// `paused` is `yes` (pause collection) or `no` (resume); `confirm=yes` is required.
+#[server(prefix = "/rpc", endpoint = "pause_collection")]
+pub async fn pause_collection(id: String, paused: String, confirm: Option<String>) -> Result<(), AppError> {
+    guarded(Role::Admin, |ctx| async move {
+        confirmed(confirm)?;
+        let paused = match paused.trim() {
+            "yes" => true,
+            "no" => false,
+            _ => return Err(AppError::validation("paused", "choose yes or no")),
+        };
+        changes::set_paused(&ctx.state.db, &ctx.actor(), &id, paused).await
+    })
+    .await
+}
+
+/// What moving the subscription to `plan_id` would cost now, as Stripe computes it.
+#[server(prefix = "/rpc", endpoint = "preview_plan_change")]
+pub async fn preview_plan_change(id: String, plan_id: String, quantity: String) -> Result<ChangePreview, AppError> {
+    guarded(Role::Admin, |ctx| async move {
+        let stripe = ctx.state.stripe.as_ref().ok_or_else(|| AppError::conflict("Stripe is not configured"))?;
+        changes::preview_change(&ctx.state.db, stripe, &id, &plan_id, &quantity).await
+    })
+    .await
+}
+
+/// Confirms a previewed change; `proration_date` is the preview's, `confirm=yes` is required.
+#[server(prefix = "/rpc", endpoint = "change_plan")]
+pub async fn change_plan(id: String, plan_id: String, quantity: String, proration_date: String, confirm: Option<String>) -> Result<(), AppError> {
+    guarded(Role::Admin, |ctx| async move {
+        confirmed(confirm)?;
+        let proration_date = proration_date.trim().parse().map_err(|_| AppError::validation("proration_date", "preview the change first"))?;
+        changes::change_plan(&ctx.state.db, &ctx.actor(), &id, &plan_id, &quantity, proration_date).await
+    })
+    .await
+}
+
+/// The demo's test clock, when there is one.
+#[server(prefix = "/rpc", endpoint = "test_clock")]
+pub async fn get_test_clock() -> Result<Option<TestClockView>, AppError> {
+    guarded(Role::Admin, |ctx| async move { clock::view(&ctx.state.db, ctx.state.stripe.as_ref()).await }).await
+}
+
+/// Moves the demo's test clock a month ahead; `confirm=yes` is required.
+#[server(prefix = "/rpc", endpoint = "advance_test_clock")]
+pub async fn advance_test_clock(confirm: Option<String>) -> Result<TestClockView, AppError> {
+    guarded(Role::Admin, |ctx| async move {
+        confirmed(confirm)?;
+        clock::advance_month(&ctx.state.db, ctx.state.stripe.as_ref(), &ctx.actor()).await
     })
     .await
 }

@@ -39,6 +39,9 @@ text_enum!(
         CreateSubscription => "create_subscription",
         CancelSubscription => "cancel_subscription",
         CancelAtPeriodEnd => "cancel_at_period_end",
+        PauseSubscription => "pause_subscription",
+        ResumeSubscription => "resume_subscription",
+        ChangeSubscription => "change_subscription",
     }
 );
 
@@ -57,6 +60,9 @@ impl StepKind {
             Self::CreateSubscription => "Create the subscription in Stripe",
             Self::CancelSubscription => "Cancel now",
             Self::CancelAtPeriodEnd => "Cancel at the end of the period",
+            Self::PauseSubscription => "Pause collection",
+            Self::ResumeSubscription => "Resume collection",
+            Self::ChangeSubscription => "Change the plan",
         }
     }
 }
@@ -348,15 +354,47 @@ pub struct SubscriptionRow {
     pub plan: String,
     pub quantity: i64,
     /// Stripe's status (`incomplete`, `active`, `past_due`, `canceled`, …), or `pending` before
-    /// Stripe has it.
+    /// Stripe has it, `scheduled` before its start date.
     pub status: String,
     pub cancel_at_period_end: bool,
+    /// The start date of a scheduled subscription.
+    pub starts_on: Option<String>,
+    pub paused: bool,
+    /// The plan it is changing to, while that change is on its way to Stripe.
+    pub changing_to: Option<String>,
+    pub plan_id: String,
     /// When the next invoice comes, and its amount (formatted).
     pub next_invoice_date: Option<String>,
     pub next_amount: String,
     pub step_pending: bool,
     pub step_failed: bool,
     pub created_at: String,
+}
+
+/// The Stripe test clock demo customers live on, and the time it shows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TestClockView {
+    pub id: String,
+    pub frozen_time: String,
+}
+
+/// What changing a subscription's plan costs, as Stripe computed it, shown before confirming.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChangePreview {
+    pub plan_id: String,
+    pub quantity: i64,
+    /// The unix second prorated for; the confirmation sends the same one, so Stripe bills what
+    /// was shown.
+    pub proration_date: i64,
+    /// A higher price is prorated and collected now; a lower one applies from the next renewal.
+    pub prorated: bool,
+    /// The proration lines (description, formatted fiat amount).
+    pub lines: Vec<(String, String)>,
+    /// Due now, in fiat and in local currency at the peg; zero for a lower price.
+    pub due_now: String,
+    pub due_now_local: String,
+    /// Each renewal from now on.
+    pub renews_at: String,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

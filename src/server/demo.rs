@@ -355,6 +355,8 @@ pub async fn stage_breaks(db: Db, stripe: StripeClient, emulator_url: String) ->
 /// Made through the same services and workers as an administrator's clicks.
 pub async fn stage_billing(db: Db, stripe: StripeClient) -> Result<(), String> {
     let demo = Actor { user_id: None, label: "demo".into(), ip: None };
+    // The demo's customers live on a test clock the subscriptions page can move a month ahead.
+    billing::clock::start(&db, &stripe).await?;
     let mut members = Vec::new();
     for (i, name) in MEMBERS.iter().enumerate().take(3) {
         let account = accounts_rows::find_by_external_ref(&db, &member_ref(i)).await.map_err(|e| e.to_string())?.ok_or("a demo member is missing")?;
@@ -406,7 +408,7 @@ async fn stage_subscriptions(db: &Db, demo: &Actor, members: &[String]) -> Resul
     let monthly = plans::create_plan(db, demo, "Monthly membership", "SRB", "1000", PlanInterval::Month).await.map_err(fail)?;
     let pass = plans::create_plan(db, demo, "Bus pass, yearly", "SRB", "250000", PlanInterval::Year).await.map_err(fail)?;
     for (member, plan) in members.iter().zip([&monthly, &monthly, &pass]) {
-        plans::subscribe(db, demo, member, plan, "1").await.map_err(fail)?;
+        plans::subscribe(db, demo, member, plan, "1", "").await.map_err(fail)?;
     }
     Ok(())
 }

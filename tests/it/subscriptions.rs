@@ -8,9 +8,10 @@ use crate::mirror::{emulator_with_faults, stripe, worker};
 use crate::support::{Backend, TestApp, spawn_app_with_webhooks};
 use regio::domain::billing::PlanInterval;
 use regio::server::billing::steps::BillingWorker;
-use regio::server::billing::{attach_customer, events, plans};
+use regio::server::billing::{attach_customer, changes, events, plans};
 use regio::server::db::audit::Actor;
 use regio::server::stripe::client::customers::CreateCustomer;
+use regio::server::stripe::client::invoices::{InvoiceStatus, ListInvoices};
 use regio::server::stripe::client::test_clocks::CreateTestClock;
 use regio::server::stripe::client::{IdempotencyKey, StripeClient};
 use serde_json::json;
@@ -23,6 +24,9 @@ both_databases!(
     each_period_is_collected_from_the_wallet_once,
     a_short_wallet_waits_for_funds_and_a_top_up_pays_it,
     when_retries_run_out_the_currency_rule_cancels_the_subscription,
+    pausing_voids_the_paused_period_and_resuming_collects_again,
+    a_higher_plan_is_prorated_as_previewed_and_collected,
+    a_subscription_can_start_on_a_later_day,
 );
 
 const WAIT: Duration = Duration::from_secs(40);
@@ -85,7 +89,7 @@ async fn link_on_clock(s: &Setup, reference: &str) -> (String, i64) {
 
 async fn subscribe(s: &Setup, reference: &str) -> String {
     let account = account_id(&s.app, reference).await;
-    plans::subscribe(&s.app.db, &Actor::cli(), &account, &s.plan, "1").await.expect("subscribe")
+    plans::subscribe(&s.app.db, &Actor::cli(), &account, &s.plan, "1", "").await.expect("subscribe")
 }
 
 async fn status_of(app: &TestApp, subscription: &str) -> String {
@@ -165,7 +169,7 @@ async fn awaiting(app: &TestApp) -> i64 {
 
 async fn a_short_wallet_waits_for_funds_and_a_top_up_pays_it(backend: Backend) {
     let s = setup(backend, "0").await;
-    link_on_clock(&s, "m-1").await;
+    let (clock, now) = link_on_clock(&s, "m-1").await;
     let subscription = subscribe(&s, "m-1").await;
     until("the invoice to await funds", || async { (awaiting(&s.app).await == 1).then_some(()) }).await;
     assert_eq!(collections(&s.app, "m-1").await, 0, "nothing moved");
@@ -198,6 +202,17 @@ async fn a_short_wallet_waits_for_funds_and_a_top_up_pays_it(backend: Backend) {
     assert_eq!(collections(&s.app, "m-1").await, 1);
     let remind = regio::server::billing::dunning::topup_reminders(&s.app.db).await.expect("reminders");
     assert_eq!(remind.iter().map(|r| r.shortfall.as_str()).collect::<Vec<_>>(), ["800 SRB"], "200 left after paying: the next month needs 800 more");
+
+    // The renewal finds 200 in the wallet; a day later Stripe calls the subscription past due,
+    // and a top-up brings it back.
+    s.client.test_clocks().advance(&clock, now + 32 * DAY, &IdempotencyKey::new("test/short/advance/1").expect("key")).await.expect("advance");
+    until("the renewal to await funds", || async { (awaiting(&s.app).await == 1).then_some(()) }).await;
+    s.client.test_clocks().advance(&clock, now + 34 * DAY, &IdempotencyKey::new("test/short/advance/2").expect("key")).await.expect("advance");
+    wait_status(&s.app, &subscription, "past_due").await;
+    let (status, body) = post(&s.app, &s.key, vec![item("top-2", "top_up", "1000", "op-1", "m-1")]).await;
+    assert_eq!(status, 200, "{body}");
+    wait_status(&s.app, &subscription, "active").await;
+    assert_eq!(collections(&s.app, "m-1").await, 2);
 }
 
 async fn when_retries_run_out_the_currency_rule_cancels_the_subscription(backend: Backend) {
@@ -213,4 +228,143 @@ async fn when_retries_run_out_the_currency_rule_cancels_the_subscription(backend
     assert_eq!(outcome.as_deref(), Some("subscription canceled after the last retry"));
     let actions: Vec<String> = s.app.audit_actions().await.into_iter().map(|(action, _)| action).collect();
     assert!(actions.iter().filter(|a| *a == "billing.dunning").count() >= 2, "the first try and the last retry are audited: {actions:?}");
+}
+
+async fn stripe_id_of(app: &TestApp, subscription: &str) -> String {
+    let row = sqlx::query("SELECT stripe_id FROM subscriptions WHERE id = $1").bind(subscription).fetch_one(&app.sql).await.expect("subscription");
+    row.get::<Option<String>, _>(0).expect("in Stripe")
+}
+
+async fn step_done(app: &TestApp, subscription: &str, kind: &str) -> bool {
+    sqlx::query("SELECT 1 FROM billing_steps WHERE subject = $1 AND kind = $2 AND state = 'done'")
+        .bind(subscription)
+        .bind(kind)
+        .fetch_optional(&app.sql)
+        .await
+        .expect("step")
+        .is_some()
+}
+
+async fn pausing_voids_the_paused_period_and_resuming_collects_again(backend: Backend) {
+    let s = setup(backend, "5000").await;
+    let (clock, now) = link_on_clock(&s, "m-1").await;
+    let subscription = subscribe(&s, "m-1").await;
+    until("the first period paid", || async { (paid_invoices(&s.app, "m-1").await == 1).then_some(()) }).await;
+
+    changes::set_paused(&s.app.db, &Actor::cli(), &subscription, true).await.expect("pause");
+    let again = changes::set_paused(&s.app.db, &Actor::cli(), &subscription, true).await.expect_err("paused twice");
+    assert!(again.to_string().contains("paused already"), "{again}");
+    until("the pause to reach Stripe", || async { step_done(&s.app, &subscription, "pause_subscription").await.then_some(()) }).await;
+    let stripe_id = stripe_id_of(&s.app, &subscription).await;
+    let in_stripe = s.client.subscriptions().retrieve(&stripe_id, &[]).await.expect("subscription");
+    assert!(in_stripe.pause_collection.is_some(), "Stripe holds the pause");
+
+    // The paused month's invoice is voided by Stripe: nothing is taken from the wallet.
+    s.client.test_clocks().advance(&clock, now + 32 * DAY, &IdempotencyKey::new("test/pause/advance/1").expect("key")).await.expect("advance");
+    let voided = || async {
+        let list = ListInvoices { subscription: Some(stripe_id.clone()), status: Some(InvoiceStatus::Void), ..ListInvoices::default() };
+        let found = s.client.invoices().list(&list).collect_all().await.expect("invoices");
+        (found.len() == 1).then_some(())
+    };
+    until("the paused period's invoice voided", voided).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(collections(&s.app, "m-1").await, 1, "nothing collected while paused");
+
+    changes::set_paused(&s.app.db, &Actor::cli(), &subscription, false).await.expect("resume");
+    until("the resume to reach Stripe", || async { step_done(&s.app, &subscription, "resume_subscription").await.then_some(()) }).await;
+    s.client.test_clocks().advance(&clock, now + 64 * DAY, &IdempotencyKey::new("test/pause/advance/2").expect("key")).await.expect("advance");
+    until("the next period paid", || async { (paid_invoices(&s.app, "m-1").await == 2).then_some(()) }).await;
+    assert_eq!(collections(&s.app, "m-1").await, 2);
+    wait_status(&s.app, &subscription, "active").await;
+    let actions: Vec<String> = s.app.audit_actions().await.into_iter().map(|(action, _)| action).collect();
+    assert!(actions.contains(&"billing.subscription_pause".to_string()) && actions.contains(&"billing.subscription_resume".to_string()), "{actions:?}");
+}
+
+async fn last_collection(app: &TestApp) -> i64 {
+    sqlx::query("SELECT amount FROM transactions WHERE kind = 'invoice_payment' ORDER BY recorded_at DESC, id DESC")
+        .fetch_one(&app.sql)
+        .await
+        .expect("payment")
+        .get(0)
+}
+
+async fn plan_of(app: &TestApp, subscription: &str) -> (String, Option<String>) {
+    let row =
+        sqlx::query("SELECT plan_id, change_plan_id FROM subscriptions WHERE id = $1").bind(subscription).fetch_one(&app.sql).await.expect("subscription");
+    (row.get(0), row.get(1))
+}
+
+async fn a_higher_plan_is_prorated_as_previewed_and_collected(backend: Backend) {
+    let s = setup(backend, "10000").await;
+    let (clock, now) = link_on_clock(&s, "m-1").await;
+    let subscription = subscribe(&s, "m-1").await;
+    until("the first period paid", || async { (paid_invoices(&s.app, "m-1").await == 1).then_some(()) }).await;
+    let plus = plans::create_plan(&s.app.db, &Actor::cli(), "Membership plus", "SRB", "2000", PlanInterval::Month).await.expect("plan");
+    let priced = || async {
+        let row = sqlx::query("SELECT stripe_price FROM plans WHERE id = $1").bind(&plus).fetch_one(&s.app.sql).await.expect("plan");
+        row.get::<Option<String>, _>(0)
+    };
+    until("the new plan's price", priced).await;
+
+    // Half-way through the month: Stripe credits the unused half of 1,000 and charges half of 2,000.
+    s.client.test_clocks().advance(&clock, now + 15 * DAY, &IdempotencyKey::new("test/change/advance").expect("key")).await.expect("advance");
+    let preview = changes::preview_change(&s.app.db, &s.client, &subscription, &plus, "1").await.expect("preview");
+    assert!(preview.prorated);
+    assert_eq!(preview.lines.len(), 2, "{preview:?}");
+    let due: i64 = preview.due_now_local.trim_end_matches(" SRB").parse().expect("amount");
+    assert!((400..=600).contains(&due), "about half of the 1,000 difference: {preview:?}");
+
+    let unpreviewed = changes::change_plan(&s.app.db, &Actor::cli(), &subscription, &plus, "1", 0).await.expect_err("no preview");
+    assert!(unpreviewed.to_string().contains("proration_date"), "{unpreviewed}");
+    changes::change_plan(&s.app.db, &Actor::cli(), &subscription, &plus, "1", preview.proration_date).await.expect("change");
+    until("the prorated invoice collected", || async { (collections(&s.app, "m-1").await == 2).then_some(()) }).await;
+    assert_eq!(last_collection(&s.app).await, due, "the wallet paid what the preview showed");
+    until("the plan changed", || async { (plan_of(&s.app, &subscription).await == (plus.clone(), None)).then_some(()) }).await;
+
+    // Back to the lower plan: nothing is charged or returned now; the next renewal costs 1,000.
+    let down = changes::preview_change(&s.app.db, &s.client, &subscription, &s.plan, "1").await.expect("preview");
+    assert!(!down.prorated && down.lines.is_empty(), "{down:?}");
+    assert_eq!(down.renews_at, "1000 SRB");
+    changes::change_plan(&s.app.db, &Actor::cli(), &subscription, &s.plan, "1", down.proration_date).await.expect("change");
+    until("the plan changed back", || async { (plan_of(&s.app, &subscription).await == (s.plan.clone(), None)).then_some(()) }).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(collections(&s.app, "m-1").await, 2, "a lower price moves no coins now");
+    s.client.test_clocks().advance(&clock, now + 32 * DAY, &IdempotencyKey::new("test/change/advance/2").expect("key")).await.expect("advance");
+    until("the renewal at the lower price", || async { (collections(&s.app, "m-1").await == 3).then_some(()) }).await;
+    assert_eq!(last_collection(&s.app).await, 1000);
+}
+
+async fn a_subscription_can_start_on_a_later_day(backend: Backend) {
+    let s = setup(backend, "5000").await;
+    link_on_clock(&s, "m-1").await;
+    let account = account_id(&s.app, "m-1").await;
+    let yesterday = (time::OffsetDateTime::now_utc().date() - time::Duration::days(1)).to_string();
+    let past = plans::subscribe(&s.app.db, &Actor::cli(), &account, &s.plan, "1", &yesterday).await.expect_err("a past day");
+    assert!(past.to_string().contains("starts_on"), "{past}");
+    let tomorrow = (time::OffsetDateTime::now_utc().date() + time::Duration::days(1)).to_string();
+    let later = plans::subscribe(&s.app.db, &Actor::cli(), &account, &s.plan, "1", &tomorrow).await.expect("scheduled");
+    assert_eq!(status_of(&s.app, &later).await, "scheduled");
+    let rows = plans::subscription_page(&s.app.db, &Default::default(), None).await.expect("page").rows;
+    assert_eq!(rows.iter().find(|r| r.id == later).and_then(|r| r.starts_on.clone()), Some(tomorrow.clone()));
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(!step_done(&s.app, &later, "create_subscription").await, "nothing reaches Stripe before the day");
+
+    // Canceled before its day: it never reaches Stripe.
+    let doomed = plans::subscribe(&s.app.db, &Actor::cli(), &account, &s.plan, "1", &tomorrow).await.expect("scheduled");
+    plans::cancel_subscription(&s.app.db, &Actor::cli(), &doomed, false).await.expect("cancel");
+    assert_eq!(status_of(&s.app, &doomed).await, "canceled");
+
+    // The day comes (the step's time is moved, as the clock would): Stripe bills the first period.
+    sqlx::query("UPDATE billing_steps SET next_attempt_at = 0 WHERE subject = $1").bind(&later).execute(&s.app.sql).await.expect("move");
+    wait_status(&s.app, &later, "active").await;
+    assert_eq!(collections(&s.app, "m-1").await, 1);
+    let customer: String =
+        sqlx::query("SELECT stripe_customer_id FROM accounts WHERE id = $1").bind(&account).fetch_one(&s.app.sql).await.expect("account").get(0);
+    let listed = regio::server::stripe::client::subscriptions::ListSubscriptions {
+        customer: Some(customer),
+        status: Some(regio::server::stripe::client::subscriptions::SubscriptionFilter::All),
+        ..Default::default()
+    };
+    let in_stripe = s.client.subscriptions().list(&listed).collect_all().await.expect("list");
+    assert_eq!(in_stripe.len(), 1, "the canceled one was never made");
 }

@@ -2,6 +2,7 @@
 //! currency at the peg) and the subscriptions of linked members to them, made, canceled and
 //! archived in Stripe by queued steps.
 
+use super::changes;
 use super::steps::queue;
 use crate::domain::AppError;
 use crate::domain::billing::{PlanInterval, PlanView, StepKind, SubscriptionFilter, SubscriptionPage, SubscriptionRow};
@@ -14,7 +15,6 @@ use serde_json::json;
 
 const PAGE_SIZE: usize = 50;
 const MAX_NAME_LEN: usize = 100;
-const MAX_QUANTITY: i64 = 1_000;
 
 pub async fn list_plans(db: &Db) -> Result<Vec<PlanView>, AppError> {
     Ok(store::plans(db)
@@ -102,14 +102,11 @@ pub async fn archive_plan(db: &Db, actor: &Actor, id: &str) -> Result<(), AppErr
     Ok(())
 }
 
-/// Subscribes a linked member to an active plan, starting now; answers the subscription's id.
-pub async fn subscribe(db: &Db, actor: &Actor, account_id: &str, plan_id: &str, quantity: &str) -> Result<String, AppError> {
-    let quantity: i64 = quantity
-        .trim()
-        .parse()
-        .ok()
-        .filter(|q| (1..=MAX_QUANTITY).contains(q))
-        .ok_or_else(|| AppError::validation("quantity", format!("a whole number from 1 to {MAX_QUANTITY}")))?;
+/// Subscribes a linked member to an active plan, starting now or on `starts_on` (a day, UTC);
+/// answers the subscription's id.
+pub async fn subscribe(db: &Db, actor: &Actor, account_id: &str, plan_id: &str, quantity: &str, starts_on: &str) -> Result<String, AppError> {
+    let quantity = changes::parse_quantity(quantity)?;
+    let starts_at = changes::start_of(starts_on)?;
     let mut wtx = db.begin_write().await?;
     let plan = store::find_plan(&mut wtx.tx, plan_id).await?.filter(|p| p.active).ok_or_else(|| AppError::validation("plan_id", "choose an active plan"))?;
     if plan.local_amount.checked_mul(quantity).is_none_or(|total| total > MAX_AMOUNT) {
@@ -126,19 +123,22 @@ pub async fn subscribe(db: &Db, actor: &Actor, account_id: &str, plan_id: &str, 
         account_id: account.id.clone(),
         plan_id: plan.id.clone(),
         quantity,
-        status: "pending".into(),
+        status: if starts_at.is_some() { "scheduled" } else { "pending" }.into(),
         cancel_at_period_end: false,
         current_period_end: None,
+        starts_at,
+        paused: false,
+        change: None,
         created_by: actor.label.clone(),
         created_at: now_ms(),
     };
     store::insert_subscription(&mut wtx.tx, &sub).await?;
-    queue(&mut wtx.tx, &sub.id, StepKind::CreateSubscription, &format!("subscription/{}/create", sub.id), &actor.label).await?;
+    changes::queue_start(&mut wtx.tx, &sub, &actor.label).await?;
     let event = AuditEvent {
         action: "billing.subscribe",
         target: &format!("subscription:{}", sub.id),
         before: None,
-        after: Some(json!({ "account": account.external_ref, "plan": plan.id, "quantity": quantity })),
+        after: Some(json!({ "account": account.external_ref, "plan": plan.id, "quantity": quantity, "starts_at": starts_at.map(format_ms) })),
     };
     audit::record(&mut wtx.tx, actor, event).await?;
     wtx.commit().await?;
@@ -153,14 +153,15 @@ pub async fn cancel_subscription(db: &Db, actor: &Actor, id: &str, at_period_end
         return Err(AppError::conflict("The subscription has ended already"));
     }
     let (kind, action) = if at_period_end { (StepKind::CancelAtPeriodEnd, "cancel_at_period_end") } else { (StepKind::CancelSubscription, "cancel") };
-    if !queue(&mut wtx.tx, id, kind, &format!("subscription/{id}/{action}"), &actor.label).await? {
+    let before_start = changes::cancel_before_start(&mut wtx.tx, &sub).await?;
+    if !before_start && !queue(&mut wtx.tx, id, kind, &format!("subscription/{id}/{action}"), &actor.label).await? {
         return Err(AppError::conflict(format!("{} was already asked for", kind.label())));
     }
     let event = AuditEvent {
         action: "billing.subscription_cancel",
         target: &format!("subscription:{id}"),
         before: Some(json!({ "status": sub.status })),
-        after: Some(json!({ "queued": action })),
+        after: Some(if before_start { json!({ "status": "canceled" }) } else { json!({ "queued": action }) }),
     };
     audit::record(&mut wtx.tx, actor, event).await?;
     wtx.commit().await?;
@@ -171,6 +172,7 @@ fn row_of(l: ListedSubscription) -> SubscriptionRow {
     let s = l.subscription;
     let next_amount = Money::new(l.local_amount.saturating_mul(s.quantity), l.currency.clone()).format(u32::try_from(l.exponent).unwrap_or(0));
     let ended = matches!(s.status.as_str(), "canceled" | "incomplete_expired") || s.cancel_at_period_end;
+    let starts_on = changes::starts_on(&s);
     SubscriptionRow {
         id: s.id,
         stripe_id: s.stripe_id,
@@ -179,6 +181,10 @@ fn row_of(l: ListedSubscription) -> SubscriptionRow {
         member: l.member,
         plan: l.plan_name,
         quantity: s.quantity,
+        starts_on,
+        paused: s.paused,
+        changing_to: l.change_plan_name,
+        plan_id: s.plan_id,
         status: s.status,
         cancel_at_period_end: s.cancel_at_period_end,
         next_invoice_date: s.current_period_end.filter(|_| !ended).map(format_ms),

@@ -2,7 +2,7 @@
 //! key, and reads what Stripe answers into Regio's tables in the transaction that finishes the
 //! step. A step that loses its claim to a slow run is finished by whoever holds it.
 
-use super::{dunning, sync};
+use super::{changes, clock, dunning, sync};
 use crate::domain::billing::PlanInterval;
 use crate::domain::billing::StepKind;
 use crate::server::db::billing_steps::{self, Step, StepOutcome};
@@ -12,12 +12,15 @@ use crate::server::db::subscriptions as plans;
 use crate::server::db::{Db, DbTx, new_id, now_ms};
 use crate::server::mirror::backoff_ms;
 use crate::server::stripe::client::customers::{CreateCustomer, UpdateCustomer};
+use crate::server::stripe::client::form::Update;
 use crate::server::stripe::client::invoice_items::{CreateInvoiceItem, ItemCharge, ListInvoiceItems};
 use crate::server::stripe::client::invoices::{CollectionMethod, CreateInvoice, FinalizeInvoice, Invoice as StripeInvoice, ListInvoices, PendingInvoiceItems};
 use crate::server::stripe::client::payment_methods::CreateCustomPaymentMethod;
 use crate::server::stripe::client::prices::{CreatePrice, Interval, Recurring};
 use crate::server::stripe::client::products::CreateProduct;
-use crate::server::stripe::client::subscriptions::{CancelSubscription, CreateSubscription, NewItem, Subscription as StripeSubscription, UpdateSubscription};
+use crate::server::stripe::client::subscriptions::{
+    CancelSubscription, CreateSubscription, NewItem, PauseBehavior, PauseCollection, ProrationBehavior, Subscription as StripeSubscription, UpdateSubscription,
+};
 use crate::server::stripe::client::{IdempotencyKey, ListOptions, Metadata, StripeClient, StripeError};
 use std::time::Duration;
 use tokio::sync::watch;
@@ -134,9 +137,14 @@ impl BillingWorker {
             Err(Failure::Retry(error)) if step.attempts + 1 < MAX_ATTEMPTS => StepOutcome::Retry { error, retry_at: now_ms() + backoff_ms(step.attempts) },
             Err(Failure::Retry(error) | Failure::Final(error)) => StepOutcome::Failed { error },
         };
+        let failed = matches!(outcome, StepOutcome::Failed { .. });
         if !billing_steps::finish(&mut wtx.tx, &self.id, &step.id, outcome).await? {
             tracing::warn!(step = %step.id, "billing: lost the claim before recording the step; left as the holder recorded it");
             return Ok(());
+        }
+        if failed && step.kind == StepKind::ChangeSubscription {
+            // Stripe refused the change (say, its period ended first): it may be asked for anew.
+            plans::set_change(&mut wtx.tx, &step.subject, None).await?;
         }
         if let Ok(made) = made {
             record(&mut wtx.tx, step, made).await?;
@@ -154,7 +162,10 @@ impl BillingWorker {
             StepKind::CreatePlan => self.create_plan(step).await,
             StepKind::ArchivePlan => self.archive_plan(step).await,
             StepKind::CreateSubscription => self.create_subscription(step).await,
-            StepKind::CancelSubscription | StepKind::CancelAtPeriodEnd => self.cancel_subscription(step).await,
+            StepKind::CancelSubscription | StepKind::CancelAtPeriodEnd | StepKind::PauseSubscription | StepKind::ResumeSubscription => {
+                self.update_subscription(step).await
+            }
+            StepKind::ChangeSubscription => self.change_subscription(step).await,
         }
     }
 
@@ -234,20 +245,47 @@ impl BillingWorker {
         Ok(Made::Subscription(Box::new(made)))
     }
 
-    async fn cancel_subscription(&self, step: &Step) -> Result<Made, Failure> {
+    /// Cancels, or sets what the step asks for on the subscription: cancel at period end, pause
+    /// collection (voiding the invoices of paused periods), resume.
+    async fn update_subscription(&self, step: &Step) -> Result<Made, Failure> {
         let mut tx = self.db.begin().await?;
         let sub = plans::find_subscription(&mut tx, &step.subject).await?.ok_or_else(|| Failure::Final("the subscription is missing".into()))?;
         drop(tx);
         let Some(stripe_id) = sub.stripe_id else { return Err(Failure::Retry("waiting for the subscription to be created in Stripe".into())) };
         let subscriptions = self.stripe.subscriptions();
-        let changed = match step.kind {
-            StepKind::CancelAtPeriodEnd => {
-                let request = UpdateSubscription { cancel_at_period_end: Some(true), ..UpdateSubscription::default() };
-                subscriptions.update(&stripe_id, &request, &key(step.idempotency_key.clone())?).await?
-            }
+        let request = match step.kind {
+            StepKind::CancelAtPeriodEnd => UpdateSubscription { cancel_at_period_end: Some(true), ..UpdateSubscription::default() },
+            StepKind::PauseSubscription => UpdateSubscription {
+                pause_collection: Some(Update::Set(PauseCollection { behavior: PauseBehavior::Void, resumes_at: None })),
+                ..UpdateSubscription::default()
+            },
+            StepKind::ResumeSubscription => UpdateSubscription { pause_collection: Some(Update::Clear), ..UpdateSubscription::default() },
             // Canceling twice answers the canceled subscription; no key is needed.
-            _ => subscriptions.cancel(&stripe_id, &CancelSubscription::default()).await?,
+            _ => return Ok(Made::Subscription(Box::new(subscriptions.cancel(&stripe_id, &CancelSubscription::default()).await?))),
         };
+        let changed = subscriptions.update(&stripe_id, &request, &key(step.idempotency_key.clone())?).await?;
+        Ok(Made::Subscription(Box::new(changed)))
+    }
+
+    /// Moves the subscription's item to the new plan, for the instant the administrator's preview
+    /// was computed for, so Stripe bills what was shown.
+    async fn change_subscription(&self, step: &Step) -> Result<Made, Failure> {
+        let mut tx = self.db.begin().await?;
+        let sub = plans::find_subscription(&mut tx, &step.subject).await?.ok_or_else(|| Failure::Final("the subscription is missing".into()))?;
+        let Some(change) = sub.change.clone() else { return Err(Failure::Final("no change of plan is recorded".into())) };
+        let (plan, prorated) = changes::change_is_prorated(&mut tx, &sub, &change).await?;
+        drop(tx);
+        let Some(stripe_id) = sub.stripe_id else { return Err(Failure::Final("the subscription is not in Stripe".into())) };
+        let subscriptions = self.stripe.subscriptions();
+        let current = subscriptions.retrieve(&stripe_id, &[]).await?;
+        let item = current.items.data.first().ok_or_else(|| Failure::Final("the Stripe subscription has no item".into()))?;
+        let request = UpdateSubscription {
+            items: vec![changes::item_change(&item.id, &plan, change.quantity)],
+            proration_behavior: Some(if prorated { ProrationBehavior::AlwaysInvoice } else { ProrationBehavior::None }),
+            proration_date: prorated.then_some(change.proration_date),
+            ..UpdateSubscription::default()
+        };
+        let changed = subscriptions.update(&stripe_id, &request, &key(step.idempotency_key.clone())?).await?;
         Ok(Made::Subscription(Box::new(changed)))
     }
 
@@ -258,6 +296,7 @@ impl BillingWorker {
         let request = CreateCustomer {
             name: Some(account.display_name.clone()),
             email: account.email.clone(),
+            test_clock: clock::test_clock(&self.db).await?,
             metadata: names_account(&account.id, &account.external_ref),
             ..CreateCustomer::default()
         };
@@ -355,6 +394,11 @@ pub(super) async fn queue(tx: &mut DbTx, subject: &str, kind: StepKind, key: &st
     billing_steps::enqueue(tx, &new_id(), subject, kind, key, by).await
 }
 
+/// [`queue`], to be made from `not_before` (ms) on.
+pub(super) async fn queue_at(tx: &mut DbTx, subject: &str, kind: StepKind, key: &str, by: &str, not_before: i64) -> Result<bool, sqlx::Error> {
+    billing_steps::enqueue_at(tx, &new_id(), subject, kind, key, by, not_before).await
+}
+
 /// Queues the linked customer's payment method (once per account and customer).
 pub(super) async fn queue_payment_method(tx: &mut DbTx, account_id: &str, customer: &str, by: &str) -> Result<(), sqlx::Error> {
     queue(tx, account_id, StepKind::AttachPaymentMethod, &format!("payment_method/{account_id}/{customer}"), by).await.map(|_| ())
@@ -384,6 +428,9 @@ async fn record(tx: &mut DbTx, step: &Step, made: Made) -> Result<(), sqlx::Erro
         Made::Plan { plan_id, product, price } => plans::set_plan_stripe(tx, &plan_id, &product, &price).await?,
         Made::Archived { plan_id, .. } => plans::set_plan_active(tx, &plan_id, false).await?,
         Made::Subscription(subscription) => {
+            if step.kind == StepKind::ChangeSubscription {
+                plans::complete_change(tx, &step.subject).await?;
+            }
             sync::apply_subscription(tx, &subscription).await?;
         }
     }

@@ -72,7 +72,8 @@ pub async fn apply_subscription(tx: &mut DbTx, subscription: &StripeSubscription
     let Some(known) = known else { return Ok(Applied::ignored(format!("ignored {}: not made by Regio", subscription.id))) };
     let period_end = subscription.items.data.first().and_then(|i| i.current_period_end).map(|s| s.saturating_mul(1000));
     let status = subscription.status.as_str();
-    plans::set_subscription_state(tx, &known.id, &subscription.id, status, subscription.cancel_at_period_end, period_end).await?;
+    let paused = subscription.pause_collection.is_some();
+    plans::set_subscription_state(tx, &known.id, &subscription.id, status, subscription.cancel_at_period_end, period_end, paused).await?;
     Ok(Applied { regio_id: Some(known.id), said: format!("subscription {} is {status}", subscription.id) })
 }
 

@@ -41,10 +41,15 @@ fn from_row(row: &AnyRow) -> Result<Step, sqlx::Error> {
 /// Queues a step; `false` when a step with this key exists already (the same call was asked
 /// for before), so asking twice queues one call.
 pub async fn enqueue(tx: &mut DbTx, id: &str, subject: &str, kind: StepKind, key: &str, created_by: &str) -> Result<bool, sqlx::Error> {
+    enqueue_at(tx, id, subject, kind, key, created_by, now_ms()).await
+}
+
+/// [`enqueue`], to be made from `not_before` (ms) on.
+pub async fn enqueue_at(tx: &mut DbTx, id: &str, subject: &str, kind: StepKind, key: &str, created_by: &str, not_before: i64) -> Result<bool, sqlx::Error> {
     let now = now_ms();
     let done = sqlx::query(
         "INSERT INTO billing_steps (id, subject, kind, idempotency_key, state, attempts, next_attempt_at, created_by, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, 'pending', 0, $5, $6, $5, $5) ON CONFLICT (idempotency_key) DO NOTHING",
+         VALUES ($1, $2, $3, $4, 'pending', 0, $7, $6, $5, $5) ON CONFLICT (idempotency_key) DO NOTHING",
     )
     .bind(id)
     .bind(subject)
@@ -52,6 +57,7 @@ pub async fn enqueue(tx: &mut DbTx, id: &str, subject: &str, kind: StepKind, key
     .bind(key)
     .bind(now)
     .bind(created_by)
+    .bind(not_before)
     .execute(&mut **tx)
     .await?;
     Ok(done.rows_affected() == 1)
@@ -66,6 +72,23 @@ pub async fn of_subject(tx: &mut DbTx, subject: &str) -> Result<Vec<Step>, sqlx:
         .iter()
         .map(from_row)
         .collect()
+}
+
+/// Settles a pending step of `kind` for `subject` that no worker holds, as no longer needed;
+/// `false` when there is none (a worker may be making it now).
+pub async fn drop_unclaimed(tx: &mut DbTx, subject: &str, kind: StepKind, why: &str) -> Result<bool, sqlx::Error> {
+    let now = now_ms();
+    let done = sqlx::query(
+        "UPDATE billing_steps SET state = 'done', last_error = $3, updated_at = $4 \
+         WHERE subject = $1 AND kind = $2 AND state = 'pending' AND (claimed_until IS NULL OR claimed_until < $4)",
+    )
+    .bind(subject)
+    .bind(kind.as_str())
+    .bind(why)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(done.rows_affected() > 0)
 }
 
 /// Whether a step of `kind` for `subject` is still owed.

@@ -130,12 +130,25 @@ pub struct Subscription {
     pub status: String,
     pub cancel_at_period_end: bool,
     pub current_period_end: Option<i64>,
+    /// When it is to be created in Stripe; `None`: at once.
+    pub starts_at: Option<i64>,
+    pub paused: bool,
+    pub change: Option<PlanChange>,
     pub created_by: String,
     pub created_at: i64,
 }
 
-const SUB_COLUMNS: &str =
-    "s.id, s.stripe_id, s.account_id, s.plan_id, s.quantity, s.status, s.cancel_at_period_end, s.current_period_end, s.created_by, s.created_at";
+/// A change of plan on its way to Stripe.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PlanChange {
+    pub plan_id: String,
+    pub quantity: i64,
+    /// The unix second prorated for, as the confirmed preview was.
+    pub proration_date: i64,
+}
+
+const SUB_COLUMNS: &str = "s.id, s.stripe_id, s.account_id, s.plan_id, s.quantity, s.status, s.cancel_at_period_end, s.current_period_end, \
+     s.starts_at, s.paused, s.change_plan_id, s.change_quantity, s.change_proration_date, s.created_by, s.created_at";
 
 fn subscription(row: &AnyRow) -> Result<Subscription, sqlx::Error> {
     Ok(Subscription {
@@ -147,6 +160,12 @@ fn subscription(row: &AnyRow) -> Result<Subscription, sqlx::Error> {
         status: row.try_get("status")?,
         cancel_at_period_end: row.try_get::<i64, _>("cancel_at_period_end")? != 0,
         current_period_end: row.try_get("current_period_end")?,
+        starts_at: row.try_get("starts_at")?,
+        paused: row.try_get::<i64, _>("paused")? != 0,
+        change: match (row.try_get::<Option<String>, _>("change_plan_id")?, row.try_get("change_quantity")?, row.try_get("change_proration_date")?) {
+            (Some(plan_id), Some(quantity), Some(proration_date)) => Some(PlanChange { plan_id, quantity, proration_date }),
+            _ => None,
+        },
         created_by: row.try_get("created_by")?,
         created_at: row.try_get("created_at")?,
     })
@@ -159,11 +178,13 @@ pub async fn insert_subscription(tx: &mut DbTx, s: &Subscription) -> Result<(), 
         Param::Text(s.plan_id.clone()),
         Param::Int(s.quantity),
         Param::Text(s.status.clone()),
+        Param::OptInt(s.starts_at),
         Param::Text(s.created_by.clone()),
         Param::Int(s.created_at),
         Param::Int(s.created_at),
     ];
-    insert_rows(tx, "subscriptions", &["id", "account_id", "plan_id", "quantity", "status", "created_by", "created_at", "updated_at"], vec![row]).await
+    let columns = ["id", "account_id", "plan_id", "quantity", "status", "starts_at", "created_by", "created_at", "updated_at"];
+    insert_rows(tx, "subscriptions", &columns, vec![row]).await
 }
 
 pub async fn find_subscription(tx: &mut DbTx, id: &str) -> Result<Option<Subscription>, sqlx::Error> {
@@ -194,17 +215,63 @@ pub async fn set_subscription_state(
     status: &str,
     cancel_at_period_end: bool,
     current_period_end: Option<i64>,
+    paused: bool,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE subscriptions SET stripe_id = $2, status = $3, cancel_at_period_end = $4, current_period_end = $5, updated_at = $6 WHERE id = $1")
+    sqlx::query(
+        "UPDATE subscriptions SET stripe_id = $2, status = $3, cancel_at_period_end = $4, current_period_end = $5, paused = $6, updated_at = $7 \
+         WHERE id = $1",
+    )
+    .bind(id)
+    .bind(stripe_id)
+    .bind(status)
+    .bind(i64::from(cancel_at_period_end))
+    .bind(current_period_end)
+    .bind(i64::from(paused))
+    .bind(now_ms())
+    .execute(&mut **tx)
+    .await
+    .map(|_| ())
+}
+
+/// A status Regio sets itself: `canceled` before the subscription ever reached Stripe.
+pub async fn set_status(tx: &mut DbTx, id: &str, status: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE subscriptions SET status = $2, updated_at = $3 WHERE id = $1").bind(id).bind(status).bind(now_ms()).execute(&mut **tx).await.map(|_| ())
+}
+
+pub async fn set_paused(tx: &mut DbTx, id: &str, paused: bool) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE subscriptions SET paused = $2, updated_at = $3 WHERE id = $1")
         .bind(id)
-        .bind(stripe_id)
-        .bind(status)
-        .bind(i64::from(cancel_at_period_end))
-        .bind(current_period_end)
+        .bind(i64::from(paused))
         .bind(now_ms())
         .execute(&mut **tx)
         .await
         .map(|_| ())
+}
+
+/// Records the change of plan asked for, or (`None`) forgets it.
+pub async fn set_change(tx: &mut DbTx, id: &str, change: Option<&PlanChange>) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE subscriptions SET change_plan_id = $2, change_quantity = $3, change_proration_date = $4, updated_at = $5 WHERE id = $1")
+        .bind(id)
+        .bind(change.map(|c| c.plan_id.clone()))
+        .bind(change.map(|c| c.quantity))
+        .bind(change.map(|c| c.proration_date))
+        .bind(now_ms())
+        .execute(&mut **tx)
+        .await
+        .map(|_| ())
+}
+
+/// The change reached Stripe: the subscription is on the new plan.
+pub async fn complete_change(tx: &mut DbTx, id: &str) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE subscriptions SET plan_id = change_plan_id, quantity = change_quantity, change_plan_id = NULL, change_quantity = NULL, \
+         change_proration_date = NULL, updated_at = $2 WHERE id = $1 AND change_plan_id IS NOT NULL",
+    )
+    .bind(id)
+    .bind(now_ms())
+    .execute(&mut **tx)
+    .await
+    .map(|_| ())
 }
 
 pub struct ListedSubscription {
@@ -212,6 +279,8 @@ pub struct ListedSubscription {
     pub account_ref: String,
     pub member: String,
     pub plan_name: String,
+    /// The name of the plan it is changing to, while that change is on its way.
+    pub change_plan_name: Option<String>,
     pub currency: String,
     /// The plan's price per period, in local minor units.
     pub local_amount: i64,
@@ -229,7 +298,7 @@ pub struct SubscriptionQuery {
 
 fn select_subscriptions(q: &SubscriptionQuery, cursor: Option<(i64, String)>) -> SqlFilter {
     let mut f = SqlFilter::new(&format!(
-        "SELECT {SUB_COLUMNS}, p.name AS plan_name, p.currency, p.local_amount, a.external_ref, a.display_name, c.exponent, \
+        "SELECT {SUB_COLUMNS}, p.name AS plan_name, (SELECT cp.name FROM plans cp WHERE cp.id = s.change_plan_id) AS change_plan_name, p.currency, p.local_amount, a.external_ref, a.display_name, c.exponent, \
          EXISTS (SELECT 1 FROM billing_steps b WHERE b.subject = s.id AND b.state = 'pending') AS step_pending, \
          EXISTS (SELECT 1 FROM billing_steps b WHERE b.subject = s.id AND b.state = 'failed') AS step_failed \
          FROM subscriptions s JOIN plans p ON p.id = s.plan_id JOIN accounts a ON a.id = s.account_id JOIN currencies c ON c.code = p.currency WHERE 1 = 1"
@@ -264,6 +333,7 @@ pub async fn subscriptions_page(db: &Db, q: &SubscriptionQuery, cursor: Option<(
                 account_ref: row.try_get("external_ref")?,
                 member: row.try_get("display_name")?,
                 plan_name: row.try_get("plan_name")?,
+                change_plan_name: row.try_get("change_plan_name")?,
                 currency: row.try_get("currency")?,
                 local_amount: row.try_get("local_amount")?,
                 exponent: row.try_get("exponent")?,

@@ -78,6 +78,8 @@ pub struct InvoiceParent {
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct SubscriptionDetails {
     pub subscription: Option<String>,
+    /// The instant a change's prorations were computed for.
+    pub subscription_proration_date: Option<i64>,
     #[serde(default)]
     pub metadata: Metadata,
 }

@@ -47,6 +47,28 @@ wire_enum!(
 
 wire_enum!(ProrationBehavior { AlwaysInvoice = "always_invoice", CreateProrations = "create_prorations", None = "none" });
 
+wire_enum!(
+    /// What becomes of the invoices a subscription makes while its collection is paused.
+    PauseBehavior {
+        KeepAsDraft = "keep_as_draft",
+        MarkUncollectible = "mark_uncollectible",
+        Void = "void",
+    }
+    or Unknown
+);
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct PauseCollection {
+    pub behavior: PauseBehavior,
+    pub resumes_at: Option<i64>,
+}
+
+impl Encode for PauseCollection {
+    fn encode(&self, scope: &mut Scope<'_>) {
+        scope.value("behavior", self.behavior).opt("resumes_at", self.resumes_at);
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct Subscription {
     pub id: String,
@@ -68,6 +90,7 @@ pub struct Subscription {
     pub billing_cycle_anchor: Option<i64>,
     pub description: Option<String>,
     pub test_clock: Option<String>,
+    pub pause_collection: Option<PauseCollection>,
     #[serde(default)]
     pub metadata: Metadata,
 }
@@ -145,6 +168,9 @@ pub struct UpdateSubscription {
     pub days_until_due: Option<u32>,
     pub description: Option<Update<String>>,
     pub proration_behavior: Option<ProrationBehavior>,
+    /// The instant prorations are computed for; a preview and the update it shows must agree.
+    pub proration_date: Option<i64>,
+    pub pause_collection: Option<Update<PauseCollection>>,
     pub metadata: BTreeMap<String, Update<String>>,
 }
 
@@ -156,7 +182,27 @@ impl Encode for UpdateSubscription {
             .opt("days_until_due", self.days_until_due)
             .opt("description", self.description.as_ref())
             .opt("proration_behavior", self.proration_behavior)
-            .map("metadata", &self.metadata);
+            .opt("proration_date", self.proration_date);
+        match &self.pause_collection {
+            Some(Update::Set(pause)) => scope.object("pause_collection", pause),
+            Some(Update::Clear) => scope.clear("pause_collection"),
+            None => scope,
+        }
+        .map("metadata", &self.metadata);
+    }
+}
+
+/// `subscription_details` of an invoice preview: the change to price.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PreviewChange {
+    pub items: Vec<ItemChange>,
+    pub proration_behavior: Option<ProrationBehavior>,
+    pub proration_date: Option<i64>,
+}
+
+impl Encode for PreviewChange {
+    fn encode(&self, scope: &mut Scope<'_>) {
+        scope.objects("items", &self.items).opt("proration_behavior", self.proration_behavior).opt("proration_date", self.proration_date);
     }
 }
 
@@ -215,6 +261,14 @@ impl Subscriptions<'_> {
 
     pub async fn update(&self, id: &str, request: &UpdateSubscription, key: &IdempotencyKey) -> Result<Subscription, StripeError> {
         self.client.post(&[PATH, id], &Params::of(request), key).await
+    }
+
+    /// `POST /v1/invoices/create_preview`: the invoice a change to the subscription would bill,
+    /// changing nothing.
+    pub async fn preview_change(&self, id: &str, change: &PreviewChange, key: &IdempotencyKey) -> Result<Invoice, StripeError> {
+        let mut params = Params::new();
+        params.root().value("subscription", id).object("subscription_details", change);
+        self.client.post(&["invoices", "create_preview"], &params, key).await
     }
 
     /// `DELETE /v1/subscriptions/{id}`: cancels at once. Deleting twice is harmless, so this

@@ -197,6 +197,7 @@ pub fn router(emulator: Emulator) -> Router {
         .route("/payment_methods/{id}", get(payment_methods::retrieve))
         .route("/payment_methods/{id}/attach", post(payment_methods::attach))
         .route("/invoices", get(invoices::list).post(invoices::create))
+        .route("/invoices/create_preview", post(subscriptions::create_preview))
         .route("/invoices/{id}", get(invoices::retrieve))
         .route("/invoices/{id}/finalize", post(invoice_actions::finalize))
         .route("/invoices/{id}/send", post(invoice_actions::send))

@@ -7,7 +7,7 @@ use super::invoices::{self, Status};
 use crate::server::stripe::emulator::errors::{ApiError, ApiResult};
 use crate::server::stripe::emulator::request::Req;
 use crate::server::stripe::emulator::store::Store;
-use crate::server::stripe::emulator::{Emulator, events, ids};
+use crate::server::stripe::emulator::{Emulator, events, ids, subscriptions};
 use axum::extract::{Path, State};
 
 pub async fn finalize(State(emu): State<Emulator>, Path(id): Path<String>, req: Req) -> ApiResult {
@@ -159,8 +159,8 @@ fn require(status: Status, allowed: &[Status], id: &str, change: &str) -> Result
     Err(ApiError::state(format!("Invoice {id} is {}; only {} invoices can be {change}.", status.name(), names.join(" or "))))
 }
 
-/// Applies `f` (given the customer's time) to an invoice whose status is in `allowed`, and
-/// records `event` with the result.
+/// Applies `f` (given the customer's time) to an invoice whose status is in `allowed`, records
+/// `event` with the result, and lets its subscription see that nothing is due on it now.
 fn change(
     store: &mut Store,
     id: &str,
@@ -174,7 +174,10 @@ fn change(
     let at = store.time_for_customer(&invoice.customer.clone());
     let invoice = invoices::get_mut(store, id)?;
     f(invoice, at);
-    let body = invoice.render();
+    let (body, subscription) = (invoice.render(), invoice.subscription.clone());
     events::emit(store, event, body.clone(), None);
+    if let Some(s) = subscription {
+        subscriptions::refresh_status(store, &s, at);
+    }
     Ok(body)
 }

@@ -23,11 +23,11 @@ impl Words for CollectionMethod {
     const ALL: &'static [&'static str] = &["charge_automatically", "send_invoice"];
 }
 
-/// Why an invoice was made: by hand, or by a subscription starting or renewing.
+/// Why an invoice was made: by hand, or by a subscription starting, renewing or changing price.
 pub struct BillingReason;
 
 impl Words for BillingReason {
-    const ALL: &'static [&'static str] = &["manual", "subscription_create", "subscription_cycle"];
+    const ALL: &'static [&'static str] = &["manual", "subscription_create", "subscription_cycle", "subscription_update"];
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize, Deserialize)]
@@ -171,6 +171,9 @@ pub struct Invoice {
     pub voided_at: Option<i64>,
     pub marked_uncollectible_at: Option<i64>,
     pub test_clock: Option<String>,
+    /// The instant a subscription change's prorations were computed for.
+    #[serde(default)]
+    pub subscription_proration_date: Option<i64>,
     pub customer_name: Option<String>,
     pub customer_email: Option<String>,
 }
@@ -202,7 +205,7 @@ impl Invoice {
             json!({
                 "type": "subscription_details",
                 "quote_details": null,
-                "subscription_details": { "metadata": {}, "subscription": s, "subscription_proration_date": null },
+                "subscription_details": { "metadata": {}, "subscription": s, "subscription_proration_date": self.subscription_proration_date },
             })
         });
         let lines = embedded_list(&format!("/v1/invoices/{}/lines", self.id), self.lines.iter().map(|l| l.render(&self.id)).collect());
@@ -330,13 +333,28 @@ pub struct NewInvoice {
 /// Inserts a draft invoice (the customer must exist), links the invoice items its lines come
 /// from, and records `invoice.created`.
 pub fn insert(store: &mut Store, new: NewInvoice) -> String {
-    let created = store.time_for_customer(&new.customer);
-    let customer = store.customers.get_mut(&new.customer);
-    let (customer_name, customer_email, test_clock) = customer.as_ref().map_or((None, None, None), |c| (c.name.clone(), c.email.clone(), c.test_clock.clone()));
-    if let Some(c) = customer.filter(|c| c.currency.is_none()) {
+    if let Some(c) = store.customers.get_mut(&new.customer).filter(|c| c.currency.is_none()) {
         c.currency = Some(new.currency.clone());
     }
-    let invoice = Invoice {
+    let created = store.time_for_customer(&new.customer);
+    let invoice = draft(store, new, created);
+    let (id, body) = (invoice.id.clone(), invoice.render());
+    for line in &invoice.lines {
+        if let Some(item) = line.invoice_item().and_then(|i| store.invoice_items.get_mut(i)) {
+            item.invoice = Some(id.clone());
+        }
+    }
+    store.invoices.insert(invoice);
+    events::emit(store, "invoice.created", body, None);
+    id
+}
+
+/// The draft invoice `new` describes, made at `created` and not yet stored (as a preview shows
+/// it).
+pub fn draft(store: &Store, new: NewInvoice, created: i64) -> Invoice {
+    let customer = store.customers.get(&new.customer);
+    let (customer_name, customer_email, test_clock) = customer.map_or((None, None, None), |c| (c.name.clone(), c.email.clone(), c.test_clock.clone()));
+    Invoice {
         id: ids::new_id("in"),
         created,
         customer: new.customer,
@@ -365,21 +383,47 @@ pub fn insert(store: &mut Store, new: NewInvoice) -> String {
         test_clock,
         customer_name,
         customer_email,
-    };
-    let (id, body) = (invoice.id.clone(), invoice.render());
-    for line in &invoice.lines {
-        if let Some(item) = line.invoice_item().and_then(|i| store.invoice_items.get_mut(i)) {
-            item.invoice = Some(id.clone());
-        }
+        subscription_proration_date: None,
     }
-    store.invoices.insert(invoice);
-    events::emit(store, "invoice.created", body, None);
-    id
 }
 
 /// draft → open: numbers the invoice and sets its due date. An invoice with nothing due is paid
 /// at once; one charged automatically asks for a payment through a custom payment method.
 pub fn finalize(store: &mut Store, id: &str) -> Result<(), ApiError> {
+    let at = open(store, id)?;
+    let invoice = get(store, id)?;
+    let (nothing_due, automatic, body) = (invoice.amount_due() == 0, invoice.collection_method == "charge_automatically", invoice.render());
+    events::emit(store, "invoice.finalized", body.clone(), None);
+    if nothing_due {
+        mark_paid(store, id, at)?;
+    } else if automatic {
+        events::emit(store, "invoice.payment_attempt_required", body, None);
+    }
+    Ok(())
+}
+
+/// Finalizes an invoice made while its subscription's collection is paused and at once voids it
+/// or marks it uncollectible, as the pause asks: no payment is asked for.
+pub fn finalize_closed(store: &mut Store, id: &str, closed: Status) -> Result<(), ApiError> {
+    let at = open(store, id)?;
+    let invoice = get_mut(store, id)?;
+    let finalized = invoice.render();
+    let event = if closed == Status::Void {
+        invoice.voided_at = Some(at);
+        "invoice.voided"
+    } else {
+        invoice.marked_uncollectible_at = Some(at);
+        "invoice.marked_uncollectible"
+    };
+    invoice.status = closed;
+    let body = invoice.render();
+    events::emit(store, "invoice.finalized", finalized, None);
+    events::emit(store, event, body, None);
+    Ok(())
+}
+
+/// The state change of finalizing, without its events: answers the customer's time.
+fn open(store: &mut Store, id: &str) -> Result<i64, ApiError> {
     let invoice = get(store, id)?;
     if invoice.status != Status::Draft {
         return Err(ApiError::state(format!("Invoice {id} is already finalized ({}); you can only finalize a draft invoice.", invoice.status.name())));
@@ -394,18 +438,11 @@ pub fn finalize(store: &mut Store, id: &str) -> Result<(), ApiError> {
     if invoice.collection_method == "send_invoice" && invoice.due_date.is_none() {
         invoice.due_date = invoice.days_until_due.map(|days| at + days * 86_400);
     }
-    let (nothing_due, automatic, body) = (invoice.amount_due() == 0, invoice.collection_method == "charge_automatically", invoice.render());
-    events::emit(store, "invoice.finalized", body.clone(), None);
-    if nothing_due {
-        mark_paid(store, id, at)?;
-    } else if automatic {
-        events::emit(store, "invoice.payment_attempt_required", body, None);
-    }
-    Ok(())
+    Ok(at)
 }
 
-/// open or uncollectible → paid, with `invoice.paid`; a subscription waiting for its first
-/// payment becomes active.
+/// open or uncollectible → paid, with `invoice.paid`; a subscription waiting for this payment
+/// becomes active.
 pub fn mark_paid(store: &mut Store, id: &str, at: i64) -> Result<(), ApiError> {
     let invoice = get_mut(store, id)?;
     invoice.status = Status::Paid;
@@ -413,7 +450,7 @@ pub fn mark_paid(store: &mut Store, id: &str, at: i64) -> Result<(), ApiError> {
     let (body, subscription) = (invoice.render(), invoice.subscription.clone());
     events::emit(store, "invoice.paid", body, None);
     if let Some(s) = subscription {
-        subscriptions::first_invoice_paid(store, &s);
+        subscriptions::refresh_status(store, &s, at);
     }
     Ok(())
 }

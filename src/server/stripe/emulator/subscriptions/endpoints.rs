@@ -1,7 +1,7 @@
 //! The subscription endpoints: create (billing the first period at once), retrieve, update,
 //! cancel and list.
 
-use super::{Cancellation, Feedback, Subscription, SubscriptionItem, bill, end_subscription, period_lines};
+use super::{Cancellation, Feedback, PauseBehavior, PauseCollection, Subscription, SubscriptionItem, bill, end_subscription, period_lines, proration};
 use crate::server::stripe::emulator::billing::catalog::{self, Recurring};
 use crate::server::stripe::emulator::billing::invoices::CollectionMethod;
 use crate::server::stripe::emulator::errors::{ApiError, ApiResult};
@@ -48,18 +48,7 @@ pub async fn create(State(emu): State<Emulator>, req: Req) -> ApiResult {
         let mut plan: Option<(Recurring, String)> = None;
         for (i, item) in items.iter().enumerate() {
             let param = format!("items[{i}][price]");
-            let price = catalog::price(store, &item.price, &param)?;
-            let Some(recurring) = price.recurring else {
-                return Err(ApiError::state(format!(
-                    "The price specified ({}) is set to type=one_time but this field only accepts prices with \
-                     type=recurring.",
-                    price.id
-                ))
-                .with_param(&param));
-            };
-            if !price.active {
-                return Err(ApiError::state(format!("The price specified ({}) is inactive.", price.id)).with_param(&param));
-            }
+            let (price, recurring) = recurring_price(store, &item.price, &param)?;
             if plan.as_ref().is_some_and(|(r, c)| *r != recurring || *c != price.currency) {
                 return Err(ApiError::state("All prices on a subscription must have the same currency and billing interval.").with_param(&param));
             }
@@ -95,6 +84,7 @@ pub async fn create(State(emu): State<Emulator>, req: Req) -> ApiResult {
             ended_at: None,
             cancellation: Cancellation::default(),
             latest_invoice: None,
+            pause_collection: None,
             description,
             metadata,
         };
@@ -107,6 +97,22 @@ pub async fn create(State(emu): State<Emulator>, req: Req) -> ApiResult {
         req.respond(store, body)
     })
     .await
+}
+
+/// An active recurring price, and its interval.
+pub(super) fn recurring_price<'a>(store: &'a Store, id: &str, param: &str) -> Result<(&'a catalog::Price, Recurring), ApiError> {
+    let price = catalog::price(store, id, param)?;
+    let Some(recurring) = price.recurring else {
+        return Err(ApiError::state(format!(
+            "The price specified ({}) is set to type=one_time but this field only accepts prices with type=recurring.",
+            price.id
+        ))
+        .with_param(param));
+    };
+    if !price.active {
+        return Err(ApiError::state(format!("The price specified ({}) is inactive.", price.id)).with_param(param));
+    }
+    Ok((price, recurring))
 }
 
 fn check_due(collection_method: &str, days_until_due: Option<i64>) -> Result<(), ApiError> {
@@ -129,14 +135,32 @@ pub async fn retrieve(State(emu): State<Emulator>, Path(id): Path<String>, req: 
 }
 
 pub async fn update(State(emu): State<Emulator>, Path(id): Path<String>, req: Req) -> ApiResult {
-    let p = req.fields(&["cancel_at_period_end", "days_until_due", "description", "metadata"])?;
+    let p = req.fields(&[
+        "cancel_at_period_end",
+        "days_until_due",
+        "description",
+        "items",
+        "metadata",
+        "pause_collection",
+        "proration_behavior",
+        "proration_date",
+    ])?;
     let cancel_at_period_end = p.bool("cancel_at_period_end")?;
     let days_until_due = p.bounded("days_until_due", 0, 10_000)?;
     let description = p.text_update("description")?;
     let metadata = p.metadata("metadata")?;
+    let changes = proration::item_changes(&p.objects("items", proration::ITEM_FIELDS)?)?;
+    let behavior = p.one_of("proration_behavior", proration::BEHAVIORS)?;
+    let behavior = if changes.is_empty() { behavior.unwrap_or("none") } else { proration::behavior(behavior, "proration_behavior")? };
+    let proration_date = p.timestamp("proration_date")?;
+    let pause = match p.object("pause_collection", &["behavior", "resumes_at"])? {
+        Some(f) => Some(Some(PauseCollection { behavior: f.required_one_of("behavior", PauseBehavior::ALL)?, resumes_at: f.timestamp("resumes_at")? })),
+        None if p.has("pause_collection") => Some(None),
+        None => None,
+    };
     emu.write(&req.meta, |store| {
         let sub = get(store, &id)?;
-        let only_metadata = cancel_at_period_end.is_none() && days_until_due.is_none() && description.is_none();
+        let only_metadata = cancel_at_period_end.is_none() && days_until_due.is_none() && description.is_none() && changes.is_empty() && pause.is_none();
         if sub.status == "canceled" && !only_metadata {
             return Err(ApiError::state("A canceled subscription can only update its cancellation_details and metadata."));
         }
@@ -145,6 +169,12 @@ pub async fn update(State(emu): State<Emulator>, Path(id): Path<String>, req: Re
         }
         let next_metadata = metadata.as_ref().map(|m| m.applied(&sub.metadata)).transpose()?;
         let before = sub.render(store);
+        let customer = sub.customer.clone();
+        let at = match proration_date {
+            Some(d) => d,
+            None => store.time_for_customer(&customer),
+        };
+        proration::apply(store, &id, &changes, behavior, at, "proration_date")?;
         let sub = store.subscriptions.get_mut(&id).ok_or_else(|| ApiError::no_such("subscription", &id))?;
         if let Some(c) = cancel_at_period_end {
             sub.cancel_at_period_end = c;
@@ -157,6 +187,9 @@ pub async fn update(State(emu): State<Emulator>, Path(id): Path<String>, req: Re
         }
         if let Some(m) = next_metadata {
             sub.metadata = m;
+        }
+        if let Some(p) = pause {
+            sub.pause_collection = p;
         }
         let after = get(store, &id)?.render(store);
         events::emit_update(store, "customer.subscription.updated", &before, after.clone());

@@ -2,11 +2,14 @@
 //! the first when the subscription is created, the next ones as the customer's test clock passes
 //! each period's end. `send_invoice` subscriptions are active from the start; `charge_automatically`
 //! ones stay `incomplete` until their first invoice is paid, since the emulator has no card to
-//! charge.
+//! charge. One whose latest invoice is still open a day after asking for payment is `past_due`
+//! until nothing is due on it. Paused collection closes each new invoice as the pause says.
 
 mod endpoints;
+mod proration;
 
 pub use endpoints::{cancel, create, list, retrieve, update};
+pub use proration::create_preview;
 
 use super::billing::catalog::{self, Recurring};
 use super::billing::invoices::{self, CollectionMethod, Line, LineSource, NewInvoice};
@@ -24,11 +27,29 @@ use time::{Month, OffsetDateTime};
 /// Bounds the invoices one clock advance may create for one subscription.
 pub const MAX_PERIODS_PER_ADVANCE: u32 = 1_000;
 
-/// The statuses the emulator gives a subscription (it has no trials, pauses or failed charges).
+/// The statuses the emulator gives a subscription (it has no trials or cards to charge).
 struct SubscriptionStatus;
 
 impl Words for SubscriptionStatus {
-    const ALL: &'static [&'static str] = &["active", "canceled", "incomplete"];
+    const ALL: &'static [&'static str] = &["active", "canceled", "incomplete", "past_due"];
+}
+
+/// How long Stripe waits on an invoice that asked for payment before the subscription is
+/// `past_due`; Stripe's first automatic retry comes about a day after finalizing.
+const PAST_DUE_AFTER: i64 = 86_400;
+
+/// What becomes of the invoices made while collection is paused (`pause_collection[behavior]`).
+struct PauseBehavior;
+
+impl Words for PauseBehavior {
+    const ALL: &'static [&'static str] = &["keep_as_draft", "mark_uncollectible", "void"];
+}
+
+#[derive(Clone, Serialize, Deserialize)]
+struct PauseCollection {
+    #[serde(deserialize_with = "words::one::<PauseBehavior, _>")]
+    behavior: Word,
+    resumes_at: Option<i64>,
 }
 
 /// Why a customer says they cancel (`cancellation_details[feedback]`).
@@ -87,6 +108,8 @@ pub struct Subscription {
     ended_at: Option<i64>,
     cancellation: Cancellation,
     latest_invoice: Option<String>,
+    #[serde(default)]
+    pause_collection: Option<PauseCollection>,
     description: Option<String>,
     metadata: Metadata,
 }
@@ -198,7 +221,7 @@ impl Subscription {
             "metadata": self.metadata,
             "next_pending_invoice_item_invoice": null,
             "on_behalf_of": null,
-            "pause_collection": null,
+            "pause_collection": self.pause_collection.as_ref().map(|p| json!({ "behavior": p.behavior, "resumes_at": p.resumes_at })),
             "payment_settings": { "payment_method_options": null, "payment_method_types": null, "save_default_payment_method": "off" },
             "pending_invoice_item_interval": null,
             "pending_setup_intent": null,
@@ -241,10 +264,27 @@ fn period_lines(store: &Store, sub: &Subscription) -> Result<Vec<Line>, ApiError
         .collect()
 }
 
-/// Invoices the subscription's current period and finalizes that invoice.
+/// Invoices the subscription's current period and finalizes that invoice, or closes it as a
+/// pause of collection asks.
 fn bill(store: &mut Store, id: &str, reason: &'static str) -> Result<(), ApiError> {
     let sub = store.subscriptions.get(id).ok_or_else(|| ApiError::no_such("subscription", id))?;
     let lines = period_lines(store, sub)?;
+    let pause = sub.pause_collection.as_ref().map(|p| p.behavior);
+    let invoice = invoice_for(store, id, reason, lines)?;
+    match pause {
+        None => invoices::finalize(store, &invoice),
+        Some("keep_as_draft") => {
+            invoices::get_mut(store, &invoice)?.auto_advance = false;
+            Ok(())
+        }
+        Some("void") => invoices::finalize_closed(store, &invoice, invoices::Status::Void),
+        Some(_) => invoices::finalize_closed(store, &invoice, invoices::Status::Uncollectible),
+    }
+}
+
+/// A draft invoice of the subscription with these lines, made its latest invoice.
+fn invoice_for(store: &mut Store, id: &str, reason: &'static str, lines: Vec<Line>) -> Result<String, ApiError> {
+    let sub = store.subscriptions.get(id).ok_or_else(|| ApiError::no_such("subscription", id))?;
     let new = NewInvoice {
         customer: sub.customer.clone(),
         currency: sub.currency.clone(),
@@ -262,16 +302,26 @@ fn bill(store: &mut Store, id: &str, reason: &'static str) -> Result<(), ApiErro
     if let Some(s) = store.subscriptions.get_mut(id) {
         s.latest_invoice = Some(invoice.clone());
     }
-    invoices::finalize(store, &invoice)
+    Ok(invoice)
 }
 
-/// A subscription waiting for its first payment becomes active when that invoice is paid.
-pub fn first_invoice_paid(store: &mut Store, id: &str) {
-    let Some(before) = store.subscriptions.get(id).filter(|s| s.status == "incomplete").map(|s| s.render(store)) else {
-        return;
+/// Moves the subscription to the status its latest invoice implies at time `now`: `incomplete`
+/// or `past_due` become `active` once nothing is due on it, and an `active` one charged
+/// automatically is `past_due` when that invoice is still open [`PAST_DUE_AFTER`] after it
+/// asked for payment.
+pub fn refresh_status(store: &mut Store, id: &str, now: i64) {
+    let Some(sub) = store.subscriptions.get(id) else { return };
+    let latest = sub.latest_invoice.as_ref().and_then(|i| store.invoices.get(i));
+    let open = latest.is_some_and(|i| i.status == invoices::Status::Open);
+    let overdue = latest.is_some_and(|i| i.finalized_at.is_some_and(|f| f.saturating_add(PAST_DUE_AFTER) <= now));
+    let next = match sub.status {
+        "incomplete" | "past_due" if !open => "active",
+        "active" if open && overdue && sub.collection_method == "charge_automatically" => "past_due",
+        _ => return,
     };
+    let before = sub.render(store);
     if let Some(s) = store.subscriptions.get_mut(id) {
-        s.status = "active";
+        s.status = next;
     }
     if let Some(after) = store.subscriptions.get(id).map(|s| s.render(store)) {
         events::emit_update(store, "customer.subscription.updated", &before, after);
@@ -279,14 +329,18 @@ pub fn first_invoice_paid(store: &mut Store, id: &str) {
 }
 
 /// Rolls the subscription forward to `t`: one invoice per period end passed, or the end of the
-/// subscription when it was set to cancel at the period's end.
+/// subscription when it was set to cancel at the period's end; a pause that resumes by then
+/// ends first.
 pub fn advance_to(store: &mut Store, id: &str, t: i64) -> Result<(), ApiError> {
     loop {
         let sub = store.subscriptions.get(id).ok_or_else(|| ApiError::no_such("subscription", id))?;
         let (_, end) = sub.current_period()?;
         if sub.status == "canceled" || end > t {
+            refresh_status(store, id, t);
             return Ok(());
         }
+        refresh_status(store, id, end);
+        let sub = store.subscriptions.get(id).ok_or_else(|| ApiError::no_such("subscription", id))?;
         let before = sub.render(store);
         if sub.cancel_at_period_end {
             end_subscription(store, id, end, "cancellation_requested");
@@ -294,6 +348,9 @@ pub fn advance_to(store: &mut Store, id: &str, t: i64) -> Result<(), ApiError> {
         }
         if let Some(s) = store.subscriptions.get_mut(id) {
             s.period += 1;
+            if s.pause_collection.as_ref().is_some_and(|p| p.resumes_at.is_some_and(|r| r <= end)) {
+                s.pause_collection = None;
+            }
         }
         bill(store, id, "subscription_cycle")?;
         if let Some(after) = store.subscriptions.get(id).map(|s| s.render(store)) {
