@@ -279,6 +279,90 @@ class Scenario:
             return customer.id
         raise AssertionError("a deleted customer was deleted again")
 
+    # -- subscriptions paid with a custom payment method ---------------------------------------
+
+    def custom_payment_method(self):
+        clock = stripe.test_helpers.TestClock.create(frozen_time=int(time.time()), name=f"conformance {RUN}")
+        customer = stripe.Customer.create(name="Wallet member", test_clock=clock.id)
+        method = stripe.PaymentMethod.create(type="custom", custom={"type": "cpmt_conformance"})
+        check(method.id.startswith("pm_") and method.type == "custom", method)
+        check(method.custom.type == "cpmt_conformance", method.custom)
+        attached = stripe.PaymentMethod.attach(method.id, customer=customer.id)
+        check(attached.customer == customer.id, attached.customer)
+        customer = stripe.Customer.modify(customer.id, invoice_settings={"default_payment_method": method.id})
+        check(customer.invoice_settings.default_payment_method == method.id, customer.invoice_settings)
+        product = stripe.Product.create(name=f"Membership {RUN}")
+        prices = [
+            stripe.Price.create(product=product.id, currency="jpy", unit_amount=amount, recurring={"interval": "month"})
+            for amount in (1000, 2000)
+        ]
+        self.s["wallet"] = dict(clock=clock.id, customer=customer.id, method=method.id, prices=[p.id for p in prices])
+        return method.id
+
+    def payment_attempt_required(self):
+        w = self.s["wallet"]
+        sub = stripe.Subscription.create(customer=w["customer"], items=[{"price": w["prices"][0]}])
+        check(sub.status == "incomplete" and sub.collection_method == "charge_automatically", sub.status)
+        invoice = stripe.Invoice.retrieve(sub.latest_invoice)
+        check(invoice.status == "open" and invoice.amount_due == 1000, invoice)
+        asked = stripe.Event.list(type="invoice.payment_attempt_required", limit=20).data
+        check(any(e.data.object.id == invoice.id for e in asked), "no invoice.payment_attempt_required for the invoice")
+        now = int(time.time())
+        record = stripe.PaymentRecord.report_payment(
+            amount_requested={"currency": "jpy", "value": 1000},
+            initiated_at=now,
+            outcome="guaranteed",
+            guaranteed={"guaranteed_at": now},
+            customer_details={"customer": w["customer"]},
+            payment_method_details={"type": "custom", "payment_method": w["method"]},
+            processor_details={"type": "custom", "custom": {"payment_reference": f"wallet-{RUN}"}},
+            idempotency_key=f"conformance-wallet-{RUN}",
+        )
+        check(record.payment_method_details.payment_method == w["method"], record.payment_method_details)
+        paid = stripe.Invoice.attach_payment(invoice.id, payment_record=record.id)
+        check(paid.status == "paid", paid.status)
+        check(stripe.Subscription.retrieve(sub.id).status == "active", "the subscription did not turn active")
+        w["subscription"] = sub.id
+        return sub.id
+
+    def pause_collection(self):
+        w = self.s["wallet"]
+        paused = stripe.Subscription.modify(w["subscription"], pause_collection={"behavior": "void"})
+        check(paused.pause_collection.behavior == "void", paused.pause_collection)
+        clock = stripe.test_helpers.TestClock.retrieve(w["clock"])
+        stripe.test_helpers.TestClock.advance(w["clock"], frozen_time=clock.frozen_time + 32 * 86400)
+        latest = stripe.Invoice.retrieve(stripe.Subscription.retrieve(w["subscription"]).latest_invoice)
+        check(latest.status == "void", latest.status)
+        resumed = stripe.Subscription.modify(w["subscription"], pause_collection="")
+        check(resumed.pause_collection is None, resumed.pause_collection)
+        return f"{latest.id} voided"
+
+    def proration_preview(self):
+        w = self.s["wallet"]
+        sub = stripe.Subscription.retrieve(w["subscription"])
+        items = [{"id": sub["items"].data[0].id, "price": w["prices"][1]}]
+        preview = stripe.Invoice.create_preview(
+            subscription=sub.id, subscription_details={"items": items, "proration_behavior": "always_invoice"}
+        )
+        check(len(preview.lines.data) == 2, preview.lines)
+        check(preview.lines.data[0].amount < 0 < preview.lines.data[1].amount, [l.amount for l in preview.lines.data])
+        at = preview.parent.subscription_details.subscription_proration_date
+        check(at is not None, preview.parent)
+        changed = stripe.Subscription.modify(sub.id, items=items, proration_behavior="always_invoice", proration_date=at)
+        billed = stripe.Invoice.retrieve(changed.latest_invoice)
+        check(billed.billing_reason == "subscription_update", billed.billing_reason)
+        check(billed.total == preview.total, f"billed {billed.total}, previewed {preview.total}")
+        return f"{preview.total} JPY"
+
+    def past_due(self):
+        w = self.s["wallet"]
+        clock = stripe.test_helpers.TestClock.retrieve(w["clock"])
+        # The change's invoice is left unpaid: a day later the subscription is past due.
+        stripe.test_helpers.TestClock.advance(w["clock"], frozen_time=clock.frozen_time + 2 * 86400)
+        sub = stripe.Subscription.retrieve(w["subscription"])
+        check(sub.status == "past_due", sub.status)
+        return sub.status
+
     # -- events and webhooks -----------------------------------------------------------------
 
     def events(self):
@@ -337,6 +421,11 @@ def main():
     s.step("create credit note", s.credit_note)
     s.step("void and mark uncollectible", s.void_and_uncollectible)
     s.step("delete customer", s.delete_customer)
+    s.step("custom payment method as the default", s.custom_payment_method)
+    s.step("invoice.payment_attempt_required, paid by a record", s.payment_attempt_required)
+    s.step("pause collection voids the period", s.pause_collection)
+    s.step("proration preview equals the change billed", s.proration_preview)
+    s.step("unpaid invoice makes the subscription past due", s.past_due)
     s.step("list events", s.events)
     s.step("verify webhook signature", s.webhook_signature)
     print(f"conformance: {s.passed} passed, {s.failed} failed")

@@ -61,7 +61,7 @@ pub async fn unlink_customer(account_id: String, confirm: Option<String>) -> Res
 }
 
 #[server(prefix = "/rpc", endpoint = "list_invoices")]
-pub async fn list_invoices(filter: InvoiceFilter, after: Option<String>) -> Result<InvoicePage, AppError> {
+pub async fn list_invoices(#[server(default)] filter: InvoiceFilter, after: Option<String>) -> Result<InvoicePage, AppError> {
     guarded(Role::Viewer, |ctx| async move { billing::invoice_page(&ctx.state.db, &filter, non_empty(after)).await }).await
 }
 
@@ -113,7 +113,7 @@ pub async fn collect_invoice(id: String, confirm: Option<String>) -> Result<Invo
 }
 
 #[server(prefix = "/rpc", endpoint = "list_events")]
-pub async fn list_events(filter: EventFilter, after: Option<String>) -> Result<EventPage, AppError> {
+pub async fn list_events(#[server(default)] filter: EventFilter, after: Option<String>) -> Result<EventPage, AppError> {
     guarded(Role::Admin, |ctx| async move { billing::event_page(&ctx.state.db, &filter, non_empty(after)).await }).await
 }
 

@@ -35,7 +35,7 @@ pub async fn run_recon(full: Option<String>) -> Result<RunView, AppError> {
 }
 
 #[server(prefix = "/rpc", endpoint = "list_cases")]
-pub async fn list_cases(filter: CaseFilter, after: Option<String>) -> Result<CasePage, AppError> {
+pub async fn list_cases(#[server(default)] filter: CaseFilter, after: Option<String>) -> Result<CasePage, AppError> {
     guarded(Role::Viewer, |ctx| async move { recon::case::page(&ctx.state.db, &filter, non_empty(after)).await }).await
 }
 
@@ -79,14 +79,20 @@ pub async fn apply_fix(id: String, kind: String, transaction_id: Option<String>,
 
 /// How many of the filtered cases a bulk fix would touch, and their total.
 #[server(prefix = "/rpc", endpoint = "preview_bulk_fix")]
-pub async fn preview_bulk_fix(filter: CaseFilter, kind: String) -> Result<BulkPreview, AppError> {
+pub async fn preview_bulk_fix(#[server(default)] filter: CaseFilter, kind: String) -> Result<BulkPreview, AppError> {
     guarded(Role::Support, |ctx| async move { recon::case::fixes::bulk_preview(&ctx.state.db, &filter, fix_kind(kind)?).await }).await
 }
 
 /// Applies a fix to every filtered case it fits. `expected_count` is the preview's count: when
 /// the selection changed since, nothing is done and the person sees the new preview.
 #[server(prefix = "/rpc", endpoint = "apply_bulk_fix")]
-pub async fn apply_bulk_fix(filter: CaseFilter, kind: String, reason: Option<String>, expected_count: i64, confirm: Option<String>) -> Result<i64, AppError> {
+pub async fn apply_bulk_fix(
+    #[server(default)] filter: CaseFilter,
+    kind: String,
+    reason: Option<String>,
+    expected_count: i64,
+    confirm: Option<String>,
+) -> Result<i64, AppError> {
     guarded(Role::Support, |ctx| async move {
         confirmed(confirm)?;
         recon::case::fixes::bulk_apply(&ctx.state.db, &ctx.actor(), &filter, fix_kind(kind)?, non_empty(reason), expected_count).await

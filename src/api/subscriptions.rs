@@ -39,7 +39,7 @@ pub async fn archive_plan(id: String, confirm: Option<String>) -> Result<(), App
 }
 
 #[server(prefix = "/rpc", endpoint = "list_subscriptions")]
-pub async fn list_subscriptions(filter: SubscriptionFilter, after: Option<String>) -> Result<SubscriptionPage, AppError> {
+pub async fn list_subscriptions(#[server(default)] filter: SubscriptionFilter, after: Option<String>) -> Result<SubscriptionPage, AppError> {
     guarded(Role::Viewer, |ctx| async move { plans::subscription_page(&ctx.state.db, &filter, non_empty(after)).await }).await
 }
 

@@ -57,7 +57,7 @@ impl BenchDb {
 }
 
 /// A currency, an operator, members with money, merchants; returns nothing but a ready ledger.
-async fn prepare_ledger(db: &Db, funds_per_member: i64) -> Result<(), String> {
+pub(crate) async fn prepare_ledger(db: &Db, funds_per_member: i64) -> Result<(), String> {
     let actor = Actor::system();
     let input = CurrencyInput {
         code: "SRB",

@@ -67,6 +67,14 @@ enum BenchCommand {
         #[arg(long, default_value_t = 100)]
         rate: u32,
     },
+    /// A period's renewals of `subscriptions` subscriptions collected from wallets, with Stripe
+    /// limited to `rate` requests/s.
+    Billing {
+        #[arg(long, default_value_t = 10_000)]
+        subscriptions: usize,
+        #[arg(long, default_value_t = 100)]
+        rate: u32,
+    },
     /// Reconciliation of `rows` payments with 1% breaks, beside a plain FULL OUTER JOIN.
     Recon {
         #[arg(long, default_value_t = 1_000_000)]
@@ -153,6 +161,7 @@ async fn execute(command: Command) -> Result<(), String> {
         Command::Bench(BenchCommand::Ingest { rows, postgres }) => super::bench::ingest(rows, postgres).await,
         Command::Bench(BenchCommand::Mirror { rows, rate }) => super::bench::mirror(rows, rate).await,
         Command::Bench(BenchCommand::Recon { rows, postgres }) => super::recon::bench::run(rows, postgres).await,
+        Command::Bench(BenchCommand::Billing { subscriptions, rate }) => super::billing::bench::run(subscriptions, rate).await,
         Command::Serve => {
             let (config, db) = open().await?;
             serve(config, db).await

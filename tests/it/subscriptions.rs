@@ -193,6 +193,11 @@ async fn a_short_wallet_waits_for_funds_and_a_top_up_pays_it(backend: Backend) {
     let subscriptions = csv("/billing/export/subscriptions?account=m-1").await;
     assert_eq!(subscriptions.lines().count(), 2, "a header and the subscription: {subscriptions}");
     assert!(subscriptions.contains(&subscription), "{subscriptions}");
+    // The lists as a hydrated page asks for them with no filter set: an empty form.
+    for endpoint in ["list_subscriptions", "list_invoices"] {
+        let response = s.app.call(&viewer, endpoint, &[]).await;
+        assert_eq!(response.status(), 200, "{endpoint} with no filter: {}", response.text().await.unwrap_or_default());
+    }
 
     let (status, body) = post(&s.app, &s.key, vec![item("top-1", "top_up", "1200", "op-1", "m-1")]).await;
     assert_eq!(status, 200, "{body}");

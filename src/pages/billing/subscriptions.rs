@@ -2,18 +2,21 @@ use super::invoice_new::priced;
 use super::{BillingNav, StatusBadge, is_admin};
 use crate::api::auth::me;
 use crate::api::billing::get_billing_setup;
-use crate::api::subscriptions::{ArchivePlan, CancelSubscription, CreatePlan, Subscribe, list_plans, list_subscriptions};
+use crate::api::subscriptions::{
+    AdvanceTestClock, ArchivePlan, CancelSubscription, ChangePlan, CreatePlan, PauseCollection, PreviewPlanChange, Subscribe, get_test_clock, list_plans,
+    list_subscriptions,
+};
 use crate::components::notice::{ActionOutcome, ErrorNotice};
 use crate::components::pager::{OlderNewest, page_href};
 use crate::components::time::to_minute;
-use crate::domain::billing::{BillingSetup, PlanInterval, PlanView, SubscriptionFilter, SubscriptionPage, SubscriptionRow};
+use crate::domain::billing::{BillingSetup, ChangePreview, PlanInterval, PlanView, SubscriptionFilter, SubscriptionPage, SubscriptionRow};
 use crate::domain::money::parse_amount;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 const FILTERS: [&str; 3] = ["status", "account", "plan"];
-const STATUSES: [&str; 6] = ["pending", "incomplete", "active", "past_due", "unpaid", "canceled"];
+const STATUSES: [&str; 7] = ["scheduled", "pending", "incomplete", "active", "past_due", "unpaid", "canceled"];
 
 /// Members' subscriptions, collected from their wallets each period, and subscribing one.
 #[component]
@@ -21,12 +24,14 @@ pub fn SubscriptionsPage() -> impl IntoView {
     let query = use_query_map();
     let subscribe = ServerAction::<Subscribe>::new();
     let cancel = ServerAction::<CancelSubscription>::new();
+    let changed = Changes { cancel, pause: ServerAction::new(), change: ServerAction::new() };
+    let advance = ServerAction::<AdvanceTestClock>::new();
     let filter = Memo::new(move |_| {
         let get = |name: &str| query.read().get(name).map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
         SubscriptionFilter { status: get("status"), account: get("account"), plan: get("plan") }
     });
     let page = Resource::new(
-        move || (filter.get(), query.read().get("after"), subscribe.version().get(), cancel.version().get()),
+        move || (filter.get(), query.read().get("after"), subscribe.version().get(), changed.version(), advance.version().get()),
         |(filter, after, ..)| async move { (me().await, list_subscriptions(filter, after).await, list_plans().await) },
     );
     let text = move |name: &'static str| move || query.read().get(name).unwrap_or_default();
@@ -47,6 +52,8 @@ pub fn SubscriptionsPage() -> impl IntoView {
             <a href=move || page_href("/billing/export/subscriptions", &query.read(), &FILTERS, &[]) download>"Export CSV"</a>
         </form>
         <ActionOutcome value=cancel.value() done="Asked Stripe to cancel; the status follows when it answers."/>
+        <ActionOutcome value=changed.pause.value() done="Asked Stripe; the subscription shows the change when it answers."/>
+        <ActionOutcome value=changed.change.value() done="Plan change sent to Stripe; a higher price is collected from the wallet at once."/>
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 let (user, subscriptions, plans) = page.await;
@@ -54,8 +61,9 @@ pub fn SubscriptionsPage() -> impl IntoView {
                 match subscriptions.and_then(|s| plans.map(|p| (s, p))) {
                     Err(error) => view! { <ErrorNotice error/> }.into_any(),
                     Ok((page, plans)) => view! {
-                        {admin.then(|| view! { <SubscribeForm plans subscribe/> })}
-                        <SubscriptionList page admin cancel/>
+                        {admin.then(|| view! { <TestClockPanel advance/> })}
+                        {admin.then(|| view! { <SubscribeForm plans=plans.clone() subscribe/> })}
+                        <SubscriptionList page admin plans changed/>
                     }.into_any(),
                 }
             })}
@@ -85,7 +93,8 @@ fn SubscribeForm(plans: Vec<PlanView>, subscribe: ServerAction<Subscribe>) -> im
                                     <label>"Member" <select name="account_id">{members.into_iter().map(|m| view! { <option value=m.account_id>{format!("{} ({})", m.display_name, m.account_ref)}</option> }).collect_view()}</select></label>
                                     <label>"Plan" <select name="plan_id">{active.into_iter().map(|p| view! { <option value=p.id>{format!("{} — {} / {}", p.name, p.amount, p.interval)}</option> }).collect_view()}</select></label>
                                     <label>"Quantity" <input type="number" name="quantity" value="1" min="1" class="short"/></label>
-                                    <label><input type="checkbox" name="confirm" value="yes" required/> "Start now; each period is paid from the wallet"</label>
+                                    <label>"Starts (UTC day; empty: now)" <input type="date" name="starts_on"/></label>
+                                    <label><input type="checkbox" name="confirm" value="yes" required/> "Each period is paid from the wallet"</label>
                                     <button type="submit">"Subscribe"</button>
                                 </ActionForm>
                             }.into_any(),
@@ -93,25 +102,63 @@ fn SubscribeForm(plans: Vec<PlanView>, subscribe: ServerAction<Subscribe>) -> im
                     })
                 }}
             </Suspense>
-            <ActionOutcome value=subscribe.value() done="Subscribed: Stripe makes the first invoice and Regio pays it from the wallet."/>
+            <ActionOutcome value=subscribe.value() done="Subscribed: on its first day Stripe makes the first invoice and Regio pays it from the wallet."/>
         </details>
     }
     .into_any()
 }
 
+/// What an administrator can do to a running subscription; the list refetches after each.
+#[derive(Clone, Copy)]
+struct Changes {
+    cancel: ServerAction<CancelSubscription>,
+    pause: ServerAction<PauseCollection>,
+    change: ServerAction<ChangePlan>,
+}
+
+impl Changes {
+    fn version(&self) -> (usize, usize, usize) {
+        (self.cancel.version().get(), self.pause.version().get(), self.change.version().get())
+    }
+}
+
+/// The demo's Stripe test clock: moving it a month ahead makes Stripe bill every renewal due.
 #[component]
-fn SubscriptionList(page: SubscriptionPage, admin: bool, cancel: ServerAction<CancelSubscription>) -> impl IntoView {
+fn TestClockPanel(advance: ServerAction<AdvanceTestClock>) -> impl IntoView {
+    let clock = Resource::new(move || advance.version().get(), |_| get_test_clock());
+    view! {
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                clock.await.ok().flatten().map(|c| view! {
+                    <div class="panel test-clock">
+                        <strong>"Demo test clock"</strong> " "
+                        <span data-clock=c.id.clone()>{format!("members' time: {} UTC", to_minute(&c.frozen_time))}</span>
+                        <ActionForm action=advance attr:class="inline-confirm">
+                            <label><input type="checkbox" name="confirm" value="yes" required/> "Renewals due by then are billed and collected"</label>
+                            <button type="submit">"Advance one month"</button>
+                        </ActionForm>
+                        <ActionOutcome value=advance.value() done="Stripe billed the renewals; Regio collects them from the wallets in a moment."/>
+                    </div>
+                })
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn SubscriptionList(page: SubscriptionPage, admin: bool, plans: Vec<PlanView>, changed: Changes) -> impl IntoView {
     if page.rows.is_empty() {
         return view! { <p class="empty-state">"No subscriptions match."</p> }.into_any();
     }
     let query = use_query_map().get_untracked();
     let older = page.next_cursor.map(|cursor| page_href("/billing/subscriptions", &query, &FILTERS, &[("after", &cursor)]));
     let newest = query.get("after").map(|_| page_href("/billing/subscriptions", &query, &FILTERS, &[]));
+    let plans = StoredValue::new(plans);
     view! {
         <p class="muted">{format!("{} subscription(s)", page.count)}</p>
         <table class="data subscriptions">
             <thead><tr><th>"Member"</th><th>"Plan"</th><th class="num">"Qty"</th><th>"Status"</th><th>"Next invoice"</th><th class="num">"Amount"</th><th>"Since (UTC)"</th><th></th></tr></thead>
-            <tbody>{page.rows.into_iter().map(|s| view! { <SubscriptionLine s admin cancel/> }).collect_view()}</tbody>
+            <tbody>{page.rows.into_iter().map(|s| view! { <SubscriptionLine s admin plans=plans.get_value() changed/> }).collect_view()}</tbody>
         </table>
         <OlderNewest older newest/>
     }
@@ -119,31 +166,102 @@ fn SubscriptionList(page: SubscriptionPage, admin: bool, cancel: ServerAction<Ca
 }
 
 #[component]
-fn SubscriptionLine(s: SubscriptionRow, admin: bool, cancel: ServerAction<CancelSubscription>) -> impl IntoView {
+fn SubscriptionLine(s: SubscriptionRow, admin: bool, plans: Vec<PlanView>, changed: Changes) -> impl IntoView {
     let live = !matches!(s.status.as_str(), "canceled" | "incomplete_expired");
-    let ending = s.cancel_at_period_end.then(|| view! { " " <span class="badge">"ends with the period"</span> });
-    let controls = (admin && live).then(|| {
-        let id = s.id.clone();
-        view! {
-            <ActionForm action=cancel attr:class="inline-confirm">
-                <input type="hidden" name="id" value=id/>
-                <select name="when" aria-label="When"><option value="period_end">"At period end"</option><option value="now">"Now"</option></select>
-                <label><input type="checkbox" name="confirm" value="yes" required/> "Sure"</label>
-                <button type="submit">"Cancel"</button>
-            </ActionForm>
-        }
-    });
+    let badges = view! {
+        {s.cancel_at_period_end.then(|| view! { " " <span class="badge">"ends with the period"</span> })}
+        {s.starts_on.clone().map(|d| view! { " " <span class="badge" data-billing="scheduled">{format!("starts {d}")}</span> })}
+        {s.paused.then(|| view! { " " <span class="badge" data-billing="paused">"collection paused"</span> })}
+        {s.changing_to.clone().map(|p| view! { " " <span class="badge">{format!("changing to {p}")}</span> })}
+        {s.step_pending.then(|| view! { " " <span class="badge" data-billing="step_pending">"Stripe call queued"</span> })}
+    }
+    .into_any();
+    let controls = (admin && live).then(|| view! { <SubscriptionControls s=s.clone() plans changed/> }.into_any());
     view! {
         <tr>
             <td><a href=format!("/accounts/{}", s.account_id)>{s.member}</a> " " <span class="muted">{s.account_ref}</span></td>
             <td>{s.plan}</td>
             <td class="num">{s.quantity}</td>
-            <td class="nowrap"><StatusBadge status=s.status.clone()/> {ending} {s.step_pending.then(|| view! { " " <span class="badge" data-billing="step_pending">"Stripe call queued"</span> })}</td>
+            <td><StatusBadge status=s.status.clone()/> {badges}</td>
             <td class="nowrap">{s.next_invoice_date.map(|d| to_minute(&d)).unwrap_or_else(|| "—".into())}</td>
             <td class="num nowrap">{s.next_amount}</td>
             <td class="nowrap">{to_minute(&s.created_at)}</td>
             <td>{controls}</td>
         </tr>
+    }
+}
+
+/// Cancel, pause or resume collection, and change plan with the cost Stripe computes shown first.
+#[component]
+fn SubscriptionControls(s: SubscriptionRow, plans: Vec<PlanView>, changed: Changes) -> impl IntoView {
+    let preview = ServerAction::<PreviewPlanChange>::new();
+    let current = plans.iter().find(|p| p.id == s.plan_id).map(|p| (p.currency.clone(), p.interval));
+    let targets: Vec<PlanView> = plans
+        .into_iter()
+        .filter(|p| p.active && p.stripe_price.is_some() && current.as_ref().is_some_and(|(c, i)| *c == p.currency && *i == p.interval))
+        .collect();
+    let in_stripe = s.stripe_id.is_some();
+    let (id, pause_id, change_id, confirm_id) = (s.id.clone(), s.id.clone(), s.id.clone(), s.id.clone());
+    let (pause_to, pause_label) = if s.paused { ("no", "Resume collection") } else { ("yes", "Pause collection") };
+    let quantity = s.quantity.to_string();
+    view! {
+        <details class="row-actions">
+            <summary>"Manage"</summary>
+            <ActionForm action=changed.cancel attr:class="inline-confirm">
+                <input type="hidden" name="id" value=id/>
+                <select name="when" aria-label="When"><option value="period_end">"At period end"</option><option value="now">"Now"</option></select>
+                <label><input type="checkbox" name="confirm" value="yes" required/> "Sure"</label>
+                <button type="submit">"Cancel"</button>
+            </ActionForm>
+            {in_stripe.then(|| view! {
+                <ActionForm action=changed.pause attr:class="inline-confirm">
+                    <input type="hidden" name="id" value=pause_id/>
+                    <input type="hidden" name="paused" value=pause_to/>
+                    <label><input type="checkbox" name="confirm" value="yes" required/> {if pause_to == "yes" { "Invoices of paused periods are voided" } else { "Collect again from the next invoice" }}</label>
+                    <button type="submit">{pause_label}</button>
+                </ActionForm>
+            })}
+            {(in_stripe && !targets.is_empty() && s.changing_to.is_none()).then(|| view! {
+                <ActionForm action=preview attr:class="inline-confirm">
+                    <input type="hidden" name="id" value=change_id/>
+                    <label>"New plan" <select name="plan_id">{targets.into_iter().map(|p| view! { <option value=p.id>{format!("{} — {}", p.name, p.amount)}</option> }).collect_view()}</select></label>
+                    <label>"Qty" <input type="number" name="quantity" value=quantity min="1" class="short"/></label>
+                    <button type="submit">"Preview change"</button>
+                </ActionForm>
+                {move || match preview.value().get() {
+                    None => None,
+                    Some(Err(error)) => Some(view! { <ErrorNotice error/> }.into_any()),
+                    Some(Ok(p)) => Some(view! { <ConfirmChange id=confirm_id.clone() p change=changed.change/> }.into_any()),
+                }}
+            })}
+        </details>
+    }
+    .into_any()
+}
+
+#[component]
+fn ConfirmChange(id: String, p: ChangePreview, change: ServerAction<ChangePlan>) -> impl IntoView {
+    let consent = if p.prorated {
+        format!("Collect {} ({}) from the wallet now; then {} per period", p.due_now_local, p.due_now, p.renews_at)
+    } else {
+        format!("Nothing is collected or returned now; {} per period from the next renewal", p.renews_at)
+    };
+    view! {
+        <div class="change-preview" data-billing="change-preview">
+            {(!p.lines.is_empty()).then(|| view! {
+                <table class="data compact">
+                    <tbody>{p.lines.into_iter().map(|(what, amount)| view! { <tr><td>{what}</td><td class="num nowrap">{amount}</td></tr> }).collect_view()}</tbody>
+                </table>
+            })}
+            <ActionForm action=change attr:class="inline-confirm">
+                <input type="hidden" name="id" value=id/>
+                <input type="hidden" name="plan_id" value=p.plan_id/>
+                <input type="hidden" name="quantity" value=p.quantity.to_string()/>
+                <input type="hidden" name="proration_date" value=p.proration_date.to_string()/>
+                <label><input type="checkbox" name="confirm" value="yes" required/> {consent}</label>
+                <button type="submit">"Confirm change"</button>
+            </ActionForm>
+        </div>
     }
 }
 

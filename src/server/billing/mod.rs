@@ -4,6 +4,7 @@
 //! from what it does; what Stripe says back, and what its events say, is read into the
 //! `invoices` table by `sync`.
 
+pub mod bench;
 pub mod changes;
 pub mod clock;
 mod collect;

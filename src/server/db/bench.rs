@@ -165,3 +165,18 @@ pub async fn sqlite_plan(db: &Db, sql: &str) -> Result<Vec<String>, sqlx::Error>
     let plan = sqlx::query(&format!("EXPLAIN QUERY PLAN {sql}")).bind(0i64).fetch_all(&db.pool).await?;
     Ok(plan.iter().filter_map(|row| row.try_get::<String, _>("detail").ok()).collect())
 }
+
+/// Members whose Stripe customer has its payment method (ready to subscribe).
+pub async fn members_with_payment_method(db: &Db) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("SELECT COUNT(*) FROM accounts WHERE stripe_payment_method IS NOT NULL").fetch_one(&db.pool).await
+}
+
+/// Plans whose price Stripe has.
+pub async fn priced_plans(db: &Db) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("SELECT COUNT(*) FROM plans WHERE stripe_price IS NOT NULL").fetch_one(&db.pool).await
+}
+
+/// Paid invoices of subscriptions.
+pub async fn paid_subscription_invoices(db: &Db) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("SELECT COUNT(*) FROM invoices WHERE subscription IS NOT NULL AND status = 'paid'").fetch_one(&db.pool).await
+}
