@@ -93,7 +93,7 @@ pub async fn preview_change(db: &Db, stripe: &StripeClient, id: &str, plan_id: &
     let (current, next) = target_plan(&mut tx, &sub, plan_id, quantity).await?;
     let currency = currencies::find_tx(&mut tx, &next.currency).await?.ok_or_else(|| AppError::not_found(format!("currency {}", next.currency)))?;
     drop(tx);
-    let renews = Money::new(next.local_amount.saturating_mul(quantity), next.currency.clone()).format(u32::try_from(currency.exponent).unwrap_or(0));
+    let renews = Money::new(next.local_amount.saturating_mul(quantity), next.currency.clone()).format(currency.exponent);
     let mut preview = ChangePreview {
         plan_id: next.id.clone(),
         quantity,
@@ -101,7 +101,7 @@ pub async fn preview_change(db: &Db, stripe: &StripeClient, id: &str, plan_id: &
         prorated: prorated(&sub, &current, &next, quantity),
         lines: Vec::new(),
         due_now: Money::new(0, next.fiat_currency.clone()).format_fiat(),
-        due_now_local: Money::new(0, next.currency.clone()).format(u32::try_from(currency.exponent).unwrap_or(0)),
+        due_now_local: Money::new(0, next.currency.clone()).format(currency.exponent),
         renews_at: renews,
     };
     if !preview.prorated {
@@ -129,8 +129,7 @@ pub async fn preview_change(db: &Db, stripe: &StripeClient, id: &str, plan_id: &
         .map(|l| (l.description.unwrap_or_default(), Money::new(l.amount, l.currency).format_fiat()))
         .collect();
     preview.due_now = Money::new(invoice.amount_due, invoice.currency.clone()).format_fiat();
-    preview.due_now_local =
-        Money::new(currency.peg().to_local(invoice.amount_due).unwrap_or(0), next.currency.clone()).format(u32::try_from(currency.exponent).unwrap_or(0));
+    preview.due_now_local = Money::new(currency.peg().to_local(invoice.amount_due).unwrap_or(0), next.currency.clone()).format(currency.exponent);
     Ok(preview)
 }
 

@@ -146,6 +146,23 @@ fn period_error() -> ApiError {
 }
 
 impl Subscription {
+    /// A new invoice of this subscription, advancing by itself.
+    fn invoice(&self, reason: &'static str, lines: Vec<Line>) -> NewInvoice {
+        NewInvoice {
+            customer: self.customer.clone(),
+            currency: self.currency.clone(),
+            collection_method: self.collection_method,
+            days_until_due: self.days_until_due,
+            due_date: None,
+            description: None,
+            metadata: Metadata::new(),
+            auto_advance: true,
+            subscription: Some(self.id.clone()),
+            billing_reason: reason,
+            lines,
+        }
+    }
+
     pub fn current_period(&self) -> Result<(i64, i64), ApiError> {
         let start = boundary(self.anchor, self.recurring, self.period).ok_or_else(period_error)?;
         let end = boundary(self.anchor, self.recurring, self.period + 1).ok_or_else(period_error)?;
@@ -284,20 +301,7 @@ fn bill(store: &mut Store, id: &str, reason: &'static str) -> Result<(), ApiErro
 
 /// A draft invoice of the subscription with these lines, made its latest invoice.
 fn invoice_for(store: &mut Store, id: &str, reason: &'static str, lines: Vec<Line>) -> Result<String, ApiError> {
-    let sub = store.subscriptions.get(id).ok_or_else(|| ApiError::no_such("subscription", id))?;
-    let new = NewInvoice {
-        customer: sub.customer.clone(),
-        currency: sub.currency.clone(),
-        collection_method: sub.collection_method,
-        days_until_due: sub.days_until_due,
-        due_date: None,
-        description: None,
-        metadata: Metadata::new(),
-        auto_advance: true,
-        subscription: Some(id.to_string()),
-        billing_reason: reason,
-        lines,
-    };
+    let new = store.subscriptions.get(id).ok_or_else(|| ApiError::no_such("subscription", id))?.invoice(reason, lines);
     let invoice = invoices::insert(store, new);
     if let Some(s) = store.subscriptions.get_mut(id) {
         s.latest_invoice = Some(invoice.clone());

@@ -86,7 +86,9 @@ fn prorate(amount: i64, remaining: i64, length: i64) -> i64 {
     i64::try_from(rounded).unwrap_or(i64::MAX) * amount.signum()
 }
 
-fn line(store: &Store, sub: &Subscription, item: &str, price: &catalog::Price, quantity: i64, amount: i64, at: i64, end: i64) -> Line {
+/// A proration line for `item` at `price` over `span` (the change's instant to the period's end).
+fn line(store: &Store, sub: &Subscription, item: &str, price: &catalog::Price, quantity: i64, amount: i64, span: (i64, i64)) -> Line {
+    let (at, _) = span;
     let product = store.products.get(&price.product).map_or("", |p| p.name.as_str());
     let date = OffsetDateTime::from_unix_timestamp(at).map(|t| t.date().to_string()).unwrap_or_default();
     let what = if amount < 0 { "Unused time on" } else { "Remaining time on" };
@@ -95,7 +97,7 @@ fn line(store: &Store, sub: &Subscription, item: &str, price: &catalog::Price, q
         amount,
         currency: price.currency.clone(),
         description: Some(format!("{what} {quantity} × {product} after {date}")),
-        period: (at, end),
+        period: span,
         quantity,
         unit_amount: None,
         price: Some((price.id.clone(), price.product.clone())),
@@ -121,8 +123,8 @@ fn lines(store: &Store, sub: &Subscription, changes: &[Resolved], at: i64, date_
         if old_amount == new_amount && old.id == new.id {
             continue;
         }
-        lines.push(line(store, sub, &item.id, old, item.quantity, -prorate(old_amount, end - at, end - start), at, end));
-        lines.push(line(store, sub, &item.id, new, change.quantity, prorate(new_amount, end - at, end - start), at, end));
+        lines.push(line(store, sub, &item.id, old, item.quantity, -prorate(old_amount, end - at, end - start), (at, end)));
+        lines.push(line(store, sub, &item.id, new, change.quantity, prorate(new_amount, end - at, end - start), (at, end)));
     }
     Ok(lines)
 }
@@ -179,19 +181,7 @@ pub async fn create_preview(State(emu): State<Emulator>, req: Req) -> ApiResult 
         };
         let sub = store.subscriptions.get(&id).ok_or_else(|| ApiError::no_such("subscription", &id))?;
         let resolved = resolve(store, sub, &changes)?;
-        let new = NewInvoice {
-            customer: sub.customer.clone(),
-            currency: sub.currency.clone(),
-            collection_method: sub.collection_method,
-            days_until_due: sub.days_until_due,
-            due_date: None,
-            description: None,
-            metadata: Metadata::new(),
-            auto_advance: false,
-            subscription: Some(id.clone()),
-            billing_reason: "subscription_update",
-            lines: lines(store, sub, &resolved, at, &date_param)?,
-        };
+        let new = NewInvoice { auto_advance: false, ..sub.invoice("subscription_update", lines(store, sub, &resolved, at, &date_param)?) };
         let mut draft = invoices::draft(store, new, at);
         draft.subscription_proration_date = Some(at);
         let mut body = draft.render();
