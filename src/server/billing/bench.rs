@@ -8,7 +8,7 @@
 //! paid, through the path production takes (webhook, wallet debit, Payment Record, attach).
 
 use super::steps::BillingWorker;
-use super::{clock, create_customer, plans};
+use super::{clock, create_customer, events, plans};
 use crate::domain::billing::PlanInterval;
 use crate::server::bench::{BenchDb, prepare_ledger};
 use crate::server::config::Config;
@@ -28,6 +28,7 @@ const KEY: &str = "sk_test_regio_bench";
 /// Members the subscriptions are spread over (as `bench ingest` makes them).
 const MEMBERS: usize = 1_000;
 const PRICE: &str = "100";
+const CATCH_UP: Duration = Duration::from_secs(60);
 /// Give up on a phase after this long without progress.
 const STALL: Duration = Duration::from_secs(120);
 
@@ -55,6 +56,9 @@ async fn start(db: &Db, url: &str, stripe: &StripeClient) -> Result<Running, Str
     config.stripe_webhook_secret = Some(register_demo_webhook(stripe, &config.public_url).await?);
     let server = tokio::spawn(http::serve(listener, http::router(http::app_state(config, db.clone(), Some(stripe.clone())))));
     let (stop, stopped) = watch::channel(false);
+    // As `regio serve` runs them: the billing and mirror workers, and the events catch-up at its
+    // default interval, which finds what a lost webhook did not bring.
+    tokio::spawn(events::schedule(db.clone(), stripe.clone(), CATCH_UP, stopped.clone()));
     tokio::spawn(BillingWorker::new(db.clone(), stripe.clone(), Duration::from_millis(20)).run(stopped.clone()));
     let options = WorkerOptions { batch: 500, concurrency: 64, idle_poll: Duration::from_millis(20), ..WorkerOptions::default() };
     tokio::spawn(MirrorWorker::new(db.clone(), stripe.clone(), options).run(stopped));

@@ -55,6 +55,8 @@ use tokio::net::TcpListener;
 pub const API_VERSION: &str = "2026-10-28.endive";
 
 const WEBHOOK_TIMEOUT: Duration = Duration::from_secs(10);
+/// Webhook requests the emulator sends at once, to all endpoints together.
+const WEBHOOKS_IN_FLIGHT: usize = 16;
 
 /// The emulator's shared state; cheap to clone.
 #[derive(Clone)]
@@ -68,6 +70,9 @@ struct Inner {
     faults: Faults,
     stats: Stats,
     http: reqwest::Client,
+    /// Webhook requests in flight at once: a clock advance can raise tens of thousands of
+    /// events, and a connection each would run out of file descriptors.
+    webhook_slots: tokio::sync::Semaphore,
     saver: Option<Saver>,
 }
 
@@ -97,6 +102,7 @@ impl Emulator {
                 faults: Faults::new(),
                 stats: Stats::default(),
                 http,
+                webhook_slots: tokio::sync::Semaphore::new(WEBHOOKS_IN_FLIGHT),
                 saver,
             }),
         })
@@ -131,6 +137,10 @@ impl Emulator {
 
     fn http(&self) -> &reqwest::Client {
         &self.inner.http
+    }
+
+    fn webhook_slots(&self) -> &tokio::sync::Semaphore {
+        &self.inner.webhook_slots
     }
 
     async fn store(&self) -> tokio::sync::MutexGuard<'_, Store> {

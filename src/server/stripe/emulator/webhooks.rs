@@ -94,6 +94,8 @@ pub async fn deliver(emu: Emulator, delivery: Delivery) {
 }
 
 async fn send(emu: &Emulator, delivery: &Delivery) -> bool {
+    // The semaphore is never closed; without a permit nothing is sent and the attempt retries.
+    let Ok(_slot) = emu.webhook_slots().acquire().await else { return false };
     let now = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64);
     let Some(signature) = signature_header(&delivery.secret, now, &delivery.payload) else { return false };
     let sent = emu
