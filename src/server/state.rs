@@ -26,4 +26,7 @@ pub struct AppState {
     pub clock: Clock,
     /// The password verifications sign-ins may run at once.
     pub hash_slots: HashSlots,
+    /// The webhook events processed at once. Each reads Stripe; unbounded, a burst of tens of
+    /// thousands took every slot of the rate limit ahead of the Payment Records collections make.
+    pub event_slots: Arc<tokio::sync::Semaphore>,
 }

@@ -55,8 +55,12 @@ pub fn app_state(config: Config, db: Db, stripe: Option<StripeClient>) -> AppSta
         imports: Default::default(),
         clock: Clock::system(),
         hash_slots,
+        event_slots: Arc::new(tokio::sync::Semaphore::new(EVENTS_AT_ONCE)),
     }
 }
+
+/// Webhook events processed at once (the others wait their turn, already stored).
+const EVENTS_AT_ONCE: usize = 8;
 
 /// The session store on `state`'s database and clock.
 pub fn session_store(state: &AppState) -> DbSessionStore {

@@ -39,8 +39,10 @@ async fn receive(State(state): State<AppState>, headers: HeaderMap, body: Bytes)
         Ok(true) => {
             // Stored first, so a crash here leaves it to the background loop; processing reads
             // Stripe, which Stripe's own delivery should not wait for.
-            let (db, stripe, id) = (state.db.clone(), stripe.clone(), event.id.clone());
+            let (db, stripe, id, slots) = (state.db.clone(), stripe.clone(), event.id.clone(), state.event_slots.clone());
             tokio::spawn(async move {
+                // The semaphore is never closed; stored, the event is also found by the catch-up.
+                let Ok(_slot) = slots.acquire_owned().await else { return };
                 if let Err(e) = events::process(&db, &stripe, &id).await {
                     tracing::warn!(error = %e, event = %id, "stripe webhook: processing");
                 }
