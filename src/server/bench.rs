@@ -19,6 +19,13 @@ const MEMBERS: usize = 1_000;
 const MERCHANTS: usize = 100;
 const BATCH: usize = 1_000;
 
+/// What a figure depends on: the cores and the day it was measured.
+pub(crate) fn machine_facts() -> String {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let day = time::OffsetDateTime::now_utc().date();
+    format!("{cores} cores, measured {day}")
+}
+
 /// A throwaway database: a SQLite file in the temp dir, or a new PostgreSQL database on the
 /// server of `admin_url`, dropped afterwards.
 pub(crate) struct BenchDb {

@@ -75,10 +75,21 @@ enum BenchCommand {
         #[arg(long, default_value_t = 100)]
         rate: u32,
     },
-    /// Reconciliation of `rows` payments with 1% breaks, beside a plain FULL OUTER JOIN.
+    /// Every list filter and the transactions page over a ledger of `rows` payments, asked by
+    /// 16 clients at once.
+    List {
+        #[arg(long, default_value_t = 1_000_000)]
+        rows: usize,
+        #[arg(long)]
+        postgres: Option<String>,
+    },
+    /// Reconciliation of `rows` payments with 1% breaks, beside a plain FULL OUTER JOIN; then,
+    /// with --incremental N, N more payments reconciled by comparing only what changed.
     Recon {
         #[arg(long, default_value_t = 1_000_000)]
         rows: usize,
+        #[arg(long)]
+        incremental: Option<usize>,
         #[arg(long)]
         postgres: Option<String>,
     },
@@ -160,7 +171,8 @@ async fn execute(command: Command) -> Result<(), String> {
         }
         Command::Bench(BenchCommand::Ingest { rows, postgres }) => super::bench::ingest(rows, postgres).await,
         Command::Bench(BenchCommand::Mirror { rows, rate }) => super::bench::mirror(rows, rate).await,
-        Command::Bench(BenchCommand::Recon { rows, postgres }) => super::recon::bench::run(rows, postgres).await,
+        Command::Bench(BenchCommand::List { rows, postgres }) => super::list_bench::run(rows, postgres).await,
+        Command::Bench(BenchCommand::Recon { rows, incremental, postgres }) => super::recon::bench::run(rows, incremental, postgres).await,
         Command::Bench(BenchCommand::Billing { subscriptions, rate }) => super::billing::bench::run(subscriptions, rate).await,
         Command::Serve => {
             let (config, db) = open().await?;

@@ -12,6 +12,7 @@ pub mod demo;
 pub mod error;
 pub mod http;
 pub mod ledger;
+pub mod list_bench;
 pub mod mirror;
 pub mod recon;
 pub mod refunds;

@@ -8,9 +8,11 @@ use crate::ledger::{assert_ledger_consistent, item, ledger_fixture, post};
 use crate::support::{Backend, TestApp, spawn_app, spawn_app_with, spawn_emulator};
 use regio::domain::recon::{BreakClass, CaseFilter, CaseState, FixKind};
 use regio::server::db::audit::Actor;
+use regio::server::db::recon_compare::Scope;
 use regio::server::db::{now_ms, recon_runs};
 use regio::server::mirror::{MirrorWorker, WorkerOptions};
 use regio::server::recon::case::fixes::{self, FixRequest};
+use regio::server::recon::reconcile::find_breaks;
 use regio::server::recon::{ReconError, Reconciler};
 use regio::server::stripe::client::customers::CreateCustomer;
 use regio::server::stripe::client::invoice_items::{CreateInvoiceItem, ItemCharge};
@@ -54,6 +56,7 @@ both_databases!(
     the_lease_lasts_a_minute_after_its_last_heartbeat,
     the_missing_refund_reaches_stripe_once_however_often_it_is_fixed,
     the_export_streams_every_case_page_by_page,
+    an_incremental_run_leaves_exactly_the_cases_a_full_comparison_finds,
 );
 
 /// More cases than the export reads at once: the file is streamed (no `Content-Length`, so it is
@@ -525,6 +528,79 @@ async fn linking_an_orphan_closes_both_cases_and_unlinking_reopens_them(backend:
     w.reconcile(false).await;
     assert_eq!(w.assert_cases(&open).await[0], ids[0], "the same orphan case, reopened");
     w.assert_audited("recon.unlink").await;
+}
+
+/// Moves everything Regio stamped a day into the past, as if the ledger had a history and the
+/// next scheduled run came a day later; the runs so far move a little less, as if the last
+/// one had come well after the last change (beyond the margin a run allows for changes still
+/// committing).
+async fn a_day_passes(w: &World) {
+    const DAY: i64 = 86_400_000;
+    const LATER: i64 = 3_600_000;
+    sqlx::query("UPDATE recon_runs SET started_at = started_at - $1, finished_at = finished_at - $1")
+        .bind(DAY - LATER)
+        .execute(&w.app.sql)
+        .await
+        .expect("runs");
+    for sql in [
+        "UPDATE transactions SET recorded_at = recorded_at - $1",
+        "UPDATE outbox SET updated_at = updated_at - $1",
+        "UPDATE stripe_records SET changed_at = changed_at - $1, synced_at = synced_at - $1",
+        "UPDATE stripe_invoices SET synced_at = synced_at - $1",
+        "UPDATE accounts SET updated_at = updated_at - $1",
+        "UPDATE currencies SET updated_at = updated_at - $1",
+    ] {
+        sqlx::query(sql).bind(DAY).execute(&w.app.sql).await.expect(sql);
+    }
+}
+
+/// Breaks as a full comparison of the ledger with the snapshot finds them now.
+async fn full_comparison(w: &World) -> std::collections::BTreeSet<(String, String)> {
+    let mut tx = w.app.db.begin_snapshot().await.expect("snapshot");
+    let found = find_breaks(&mut tx, 0, Scope::Everything).await.expect("compare");
+    found.into_iter().map(|s| (s.class.as_str().to_string(), s.subject)).collect()
+}
+
+/// A scheduled run compares only what changed since the last one (and what live cases are
+/// about), yet leaves the same cases as a full comparison: breaks of new payments, of old
+/// payments changed since, of a fix delivered, of a link undone. A ledger row changed behind
+/// Regio's back is left to the next full comparison, which shows the run did not compare it.
+async fn an_incremental_run_leaves_exactly_the_cases_a_full_comparison_finds(backend: Backend) {
+    let mut w = World::new(backend).await;
+    w.post_refused(payment("p9")).await;
+    w.post_refused(payment("p5")).await;
+    w.post(vec![payment("p4")]).await;
+    w.deliver().await;
+    let (_, orphan) = w.make(Break::Orphan).await;
+    w.reconcile(false).await;
+    let cases = w.cases().await;
+    let case_of = |class: BreakClass, subject: &str| cases[&(class.as_str().to_string(), subject.to_string())].0.clone();
+    w.apply(&case_of(BreakClass::OrphanInStripe, &orphan), FixKind::Link, Some(&w.id("p5")), None).await;
+    w.reconcile(false).await;
+    assert_eq!(full_comparison(&w).await.len(), 1, "only p9 is missing");
+    a_day_passes(&w).await;
+
+    w.make(Break::PaymentRefused).await;
+    w.make(Break::RefundRefused).await;
+    w.make(Break::ReportedTwice).await;
+    w.make(Break::DraftInvoice).await;
+    w.apply(&case_of(BreakClass::MissingInStripe, &w.id("p9")), FixKind::ReportPayment, None, None).await;
+    w.deliver().await;
+    let unlink = FixRequest { kind: FixKind::Unlink, transaction_id: None, reason: Some("wrong payment".into()) };
+    fixes::apply(&w.app.db, &Actor::cli(), &case_of(BreakClass::OrphanInStripe, &orphan), unlink).await.expect("unlink");
+    sqlx::query("UPDATE transactions SET fiat_amount = 999 WHERE id = $1").bind(w.id("p4")).execute(&w.app.sql).await.expect("tamper");
+
+    w.reconcile(false).await;
+    let live: std::collections::BTreeSet<(String, String)> =
+        w.cases().await.into_iter().filter(|(_, (_, state))| state != "closed").map(|(key, _)| key).collect();
+    let mut expected = full_comparison(&w).await;
+    assert!(expected.remove(&(BreakClass::AmountMismatch.as_str().to_string(), w.id("p4"))), "the full comparison sees the tampered payment");
+    assert_eq!(live, expected, "the incremental run leaves the cases a full comparison finds");
+    for (class, subject) in [(BreakClass::MissingInStripe, w.id("p5")), (BreakClass::OrphanInStripe, orphan.clone()), (BreakClass::RefundMismatch, w.id("p1"))]
+    {
+        assert!(live.contains(&(class.as_str().to_string(), subject.clone())), "{class} {subject} is found: {live:?}");
+    }
+    assert!(!live.iter().any(|(_, subject)| *subject == w.id("p9")), "p9, reported again, has no live case: {live:?}");
 }
 
 async fn a_bulk_ignore_applies_only_to_the_selection_it_previewed(backend: Backend) {

@@ -1,7 +1,7 @@
 //! The SQL behind `regio bench …`: building large tables in the database itself, the plain
 //! baselines each bench is compared with, and the plans databases choose.
 
-use super::{Db, DbKind, DbTx, Param, insert_rows, now_ms};
+use super::{Db, DbKind, DbTx, Param, SqlFilter, insert_rows, now_ms};
 use futures_util::TryStreamExt;
 use sqlx::Row;
 use std::collections::HashMap;
@@ -77,25 +77,32 @@ pub async fn insert_plain_payments(db: &Db, currency: &str, batch: &[PlainPaymen
         .iter()
         .flat_map(|p| {
             [(0, &p.from_account, -p.amount), (1, &p.to_account, p.amount)].map(|(leg, account, amount)| {
-                vec![Param::Text(p.id.clone()), Param::Int(leg), Param::Text(account.clone()), Param::Text(currency.into()), Param::Int(amount)]
+                vec![
+                    Param::Text(p.id.clone()),
+                    Param::Int(leg),
+                    Param::Text(account.clone()),
+                    Param::Text(currency.into()),
+                    Param::Int(amount),
+                    Param::Int(now),
+                ]
             })
         })
         .collect();
-    insert_rows(&mut tx, "entries", &["transaction_id", "leg", "account_id", "currency", "amount"], entries).await?;
+    insert_rows(&mut tx, "entries", &super::ledger::ENTRY_COLUMNS, entries).await?;
     tx.commit().await
 }
 
-/// Rows `n` in `1..=rows`: a recursive CTE both databases run, so building a million rows
+/// Rows `n` in `first..=last`: a recursive CTE both databases run, so building a million rows
 /// takes seconds and needs no client round trips.
-fn numbers(rows: usize) -> String {
-    format!("WITH RECURSIVE seq(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM seq WHERE n < {rows})")
+fn numbers(first: usize, last: usize) -> String {
+    format!("WITH RECURSIVE seq(n) AS (SELECT {first} UNION ALL SELECT n + 1 FROM seq WHERE n < {last})")
 }
 
 /// How row `n` is broken: every hundredth row, cycling through the classes.
 const BROKEN: &str = "(CASE WHEN n % 100 = 0 THEN (n / 100) % 8 ELSE -1 END)";
 
-/// `rows` payments and about as many Stripe snapshot rows, 1% of them broken, built by the
-/// database itself.
+/// A currency and 1,100 accounts, then `rows` payments and about as many Stripe snapshot rows,
+/// 1% of them broken, built by the database itself, with fresh statistics.
 pub async fn build_recon_tables(db: &Db, rows: usize) -> Result<(), sqlx::Error> {
     let exec = |sql: String| async move { sqlx::query(&sql).execute(&db.pool).await.map(|_| ()) };
     exec("INSERT INTO currencies (code, name, exponent, fiat_currency, fiat_exponent, peg_rate, payment_method_type, payment_method_name, created_at, updated_at) \
@@ -104,22 +111,38 @@ pub async fn build_recon_tables(db: &Db, rows: usize) -> Result<(), sqlx::Error>
         "{} INSERT INTO accounts (id, kind, display_name, external_ref, status, stripe_customer_id, created_at, updated_at) \
          SELECT 'a' || CAST(n + 1000000000 AS TEXT), CASE WHEN n <= 100 THEN 'merchant' ELSE 'member' END, 'Account ' || CAST(n AS TEXT), \
          'ref-' || CAST(n AS TEXT), 'active', NULL, 0, 0 FROM seq",
-        numbers(1_100)
+        numbers(1, 1_100)
     ))
     .await?;
-    // Payments of 100..1,099 coins, member 101..1,100 to merchant 1..100.
+    add_recon_payments(db, 1, rows, None).await?;
+    // Fresh statistics, as a database that has been in use would have.
+    exec("ANALYZE".into()).await
+}
+
+/// Payments `first..=last` (they occurred at `n` seconds) with their records, 1% broken;
+/// recorded and read at `at_ms`, or when they occurred.
+pub async fn add_recon_payments(db: &Db, first: usize, last: usize, at_ms: Option<i64>) -> Result<(), sqlx::Error> {
+    let exec = |sql: String| async move { sqlx::query(&sql).execute(&db.pool).await.map(|_| ()) };
+    let at = at_ms.map_or_else(|| "n * 1000".to_string(), |ms| ms.to_string());
+    let seq = numbers(first, last);
+    // Payments of 100..1,099 coins, member 101..1,100 to merchant 1..100, with their entries.
     exec(format!(
-        "{} INSERT INTO transactions (id, kind, currency, amount, from_account, to_account, fiat_amount, peg_rate, occurred_at, recorded_at, description, source, external_ref) \
+        "{seq} INSERT INTO transactions (id, kind, currency, amount, from_account, to_account, fiat_amount, peg_rate, occurred_at, recorded_at, description, source, external_ref) \
          SELECT 't' || CAST(n + 1000000000 AS TEXT), 'payment', 'SRB', 100 + n % 1000, 'a' || CAST(1000000101 + n % 1000 AS TEXT), \
-         'a' || CAST(1000000001 + n % 100 AS TEXT), 100 + n % 1000, '1', n * 1000, n * 1000, '', 'api', 'p-' || CAST(n AS TEXT) FROM seq",
-        numbers(rows)
+         'a' || CAST(1000000001 + n % 100 AS TEXT), 100 + n % 1000, '1', n * 1000, {at}, '', 'api', 'p-' || CAST(n AS TEXT) FROM seq"
+    ))
+    .await?;
+    exec(format!(
+        "{seq} INSERT INTO entries (transaction_id, leg, account_id, currency, amount, occurred_at) \
+         SELECT 't' || CAST(n + 1000000000 AS TEXT), 0, 'a' || CAST(1000000101 + n % 1000 AS TEXT), 'SRB', -(100 + n % 1000), n * 1000 FROM seq \
+         UNION ALL SELECT 't' || CAST(n + 1000000000 AS TEXT), 1, 'a' || CAST(1000000001 + n % 100 AS TEXT), 'SRB', 100 + n % 1000, n * 1000 FROM seq"
     ))
     .await?;
     // One record per payment except the missing ones; class 1 rows are orphans (no match),
     // class 6 rows get a second record below.
     exec(format!(
-        "{} INSERT INTO stripe_records (id, created, livemode, currency, amount_requested, amount_guaranteed, amount_refunded, status, customer, \
-         payment_method_type, payment_reference, metadata_transaction, description, transaction_id, match_source, synced_at) \
+        "{seq} INSERT INTO stripe_records (id, created, livemode, currency, amount_requested, amount_guaranteed, amount_refunded, status, customer, \
+         payment_method_type, payment_reference, metadata_transaction, description, transaction_id, match_source, synced_at, changed_at) \
          SELECT 'pr_' || CAST(n + 1000000000 AS TEXT), n, 0, CASE WHEN {BROKEN} = 3 THEN 'usd' ELSE 'jpy' END, \
          100 + n % 1000 + CASE WHEN {BROKEN} = 2 THEN 1 ELSE 0 END, \
          CASE WHEN {BROKEN} = 5 THEN 0 ELSE 100 + n % 1000 + CASE WHEN {BROKEN} = 2 THEN 1 ELSE 0 END END, \
@@ -127,21 +150,17 @@ pub async fn build_recon_tables(db: &Db, rows: usize) -> Result<(), sqlx::Error>
          CASE WHEN {BROKEN} = 7 THEN 'cus_other' ELSE NULL END, 'cpmt_bench', \
          CASE WHEN {BROKEN} = 1 THEN NULL ELSE 't' || CAST(n + 1000000000 AS TEXT) END, NULL, NULL, \
          CASE WHEN {BROKEN} = 1 THEN NULL ELSE 't' || CAST(n + 1000000000 AS TEXT) END, \
-         CASE WHEN {BROKEN} = 1 THEN NULL ELSE 'reference' END, 0 \
-         FROM seq WHERE {BROKEN} <> 0",
-        numbers(rows)
+         CASE WHEN {BROKEN} = 1 THEN NULL ELSE 'reference' END, {at}, {at} \
+         FROM seq WHERE {BROKEN} <> 0"
     ))
     .await?;
     exec(format!(
-        "{} INSERT INTO stripe_records (id, created, livemode, currency, amount_requested, amount_guaranteed, amount_refunded, status, customer, \
-         payment_method_type, payment_reference, metadata_transaction, description, transaction_id, match_source, synced_at) \
+        "{seq} INSERT INTO stripe_records (id, created, livemode, currency, amount_requested, amount_guaranteed, amount_refunded, status, customer, \
+         payment_method_type, payment_reference, metadata_transaction, description, transaction_id, match_source, synced_at, changed_at) \
          SELECT 'pr_d' || CAST(n + 1000000000 AS TEXT), n + 1, 0, 'jpy', 100 + n % 1000, 100 + n % 1000, 0, 'guaranteed', NULL, 'cpmt_bench', \
-         't' || CAST(n + 1000000000 AS TEXT), NULL, NULL, 't' || CAST(n + 1000000000 AS TEXT), 'reference', 0 FROM seq WHERE {BROKEN} = 6",
-        numbers(rows)
+         't' || CAST(n + 1000000000 AS TEXT), NULL, NULL, 't' || CAST(n + 1000000000 AS TEXT), 'reference', {at}, {at} FROM seq WHERE {BROKEN} = 6"
     ))
-    .await?;
-    // Fresh statistics, as a database that has been in use would have.
-    exec("ANALYZE".into()).await
+    .await
 }
 
 /// What a person might write by hand: both tables side by side, every row brought back to be
@@ -157,13 +176,15 @@ pub async fn recon_baseline(db: &Db) -> Result<u64, sqlx::Error> {
     Ok(count)
 }
 
-/// The steps of the plan SQLite chooses for `sql` (PostgreSQL: none here).
-pub async fn sqlite_plan(db: &Db, sql: &str) -> Result<Vec<String>, sqlx::Error> {
-    if db.kind != DbKind::Sqlite {
-        return Ok(vec![]);
-    }
-    let plan = sqlx::query(&format!("EXPLAIN QUERY PLAN {sql}")).bind(0i64).fetch_all(&db.pool).await?;
-    Ok(plan.iter().filter_map(|row| row.try_get::<String, _>("detail").ok()).collect())
+/// The plan the database chooses for `query`: SQLite's `EXPLAIN QUERY PLAN` steps, or
+/// PostgreSQL's `EXPLAIN` lines.
+pub async fn plan(db: &Db, query: &SqlFilter) -> Result<Vec<String>, sqlx::Error> {
+    let (explain, column) = match db.kind {
+        DbKind::Sqlite => ("EXPLAIN QUERY PLAN ", "detail"),
+        DbKind::Postgres => ("EXPLAIN ", "QUERY PLAN"),
+    };
+    let rows = query.clone().wrap(explain, "").fetch_all(db).await?;
+    Ok(rows.iter().filter_map(|row| row.try_get::<String, _>(column).ok()).collect())
 }
 
 /// Members whose Stripe customer has its payment method (ready to subscribe).
@@ -179,4 +200,23 @@ pub async fn priced_plans(db: &Db) -> Result<i64, sqlx::Error> {
 /// Paid invoices of subscriptions.
 pub async fn paid_subscription_invoices(db: &Db) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar("SELECT COUNT(*) FROM invoices WHERE subscription IS NOT NULL AND status = 'paid'").fetch_one(&db.pool).await
+}
+
+/// The mirror of payments `1..=rows`: delivered as their record, except every 200th still
+/// pending and every 5,000th failed.
+pub async fn add_outbox_rows(db: &Db, rows: usize) -> Result<(), sqlx::Error> {
+    let sql = format!(
+        "{} INSERT INTO outbox (id, transaction_id, operation, idempotency_key, state, attempts, next_attempt_at, last_error, stripe_id, created_at, updated_at) \
+         SELECT 'o' || CAST(n + 1000000000 AS TEXT), 't' || CAST(n + 1000000000 AS TEXT), 'report_payment', 'k' || CAST(n AS TEXT), \
+         CASE WHEN n % 5000 = 0 THEN 'failed' WHEN n % 200 = 0 THEN 'pending' ELSE 'delivered' END, 1, n * 1000, \
+         CASE WHEN n % 5000 = 0 THEN 'HTTP 400: bench' ELSE NULL END, \
+         CASE WHEN n % 200 = 0 THEN NULL ELSE 'pr_' || CAST(n + 1000000000 AS TEXT) END, n * 1000, n * 1000 FROM seq",
+        numbers(1, rows)
+    );
+    sqlx::query(&sql).execute(&db.pool).await.map(|_| ())
+}
+
+/// Fresh statistics after a bulk load, as autovacuum (or `regio`'s own) would gather them.
+pub async fn analyze(db: &Db) -> Result<(), sqlx::Error> {
+    sqlx::query("ANALYZE").execute(&db.pool).await.map(|_| ())
 }

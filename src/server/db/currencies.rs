@@ -104,3 +104,9 @@ pub async fn upsert(tx: &mut DbTx, c: &Currency) -> Result<(), sqlx::Error> {
 pub async fn in_use(tx: &mut DbTx, code: &str) -> Result<bool, sqlx::Error> {
     Ok(sqlx::query("SELECT 1 AS one FROM transactions WHERE currency = $1 LIMIT 1").bind(code).fetch_optional(&mut **tx).await?.is_some())
 }
+
+/// Whether a currency was created or changed at or after `since_ms`.
+pub async fn changed_since(db: &Db, since_ms: i64) -> Result<bool, sqlx::Error> {
+    let changed: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM currencies WHERE updated_at >= $1").bind(since_ms).fetch_one(&db.pool).await?;
+    Ok(changed > 0)
+}

@@ -34,6 +34,8 @@ pub struct LedgerTransaction {
 pub const COLUMNS: &str = "id, kind, currency, amount, from_account, to_account, fiat_amount, peg_rate, occurred_at, \
                            recorded_at, description, source, external_ref, corrects_id, stripe_invoice, fiat_currency, exponent";
 
+pub const ENTRY_COLUMNS: [&str; 6] = ["transaction_id", "leg", "account_id", "currency", "amount", "occurred_at"];
+
 pub fn from_row(row: &AnyRow) -> Result<LedgerTransaction, sqlx::Error> {
     let kind: String = row.try_get("kind")?;
     let fiat = match (row.try_get::<Option<i64>, _>("fiat_amount")?, row.try_get::<Option<String>, _>("fiat_currency")?) {
@@ -92,11 +94,18 @@ pub async fn insert(tx: &mut DbTx, transactions: &[LedgerTransaction]) -> Result
         .iter()
         .flat_map(|t| {
             [(0, &t.from_account, -t.amount.minor), (1, &t.to_account, t.amount.minor)].map(|(leg, account, amount)| {
-                vec![Param::Text(t.id.clone()), Param::Int(leg), Param::Text(account.clone()), Param::Text(t.amount.currency.clone()), Param::Int(amount)]
+                vec![
+                    Param::Text(t.id.clone()),
+                    Param::Int(leg),
+                    Param::Text(account.clone()),
+                    Param::Text(t.amount.currency.clone()),
+                    Param::Int(amount),
+                    Param::Int(t.occurred_at),
+                ]
             })
         })
         .collect();
-    insert_rows(tx, "entries", &["transaction_id", "leg", "account_id", "currency", "amount"], entries).await
+    insert_rows(tx, "entries", &ENTRY_COLUMNS, entries).await
 }
 
 /// Transactions of `source` whose external references are in `refs`, keyed by reference.
@@ -152,14 +161,25 @@ pub struct TransactionFilter {
     pub limit: i64,
 }
 
-const VIEW_SELECT: &str = "SELECT t.id, t.external_ref, t.source, t.kind, t.currency, t.amount, t.occurred_at, t.description, \
-    t.corrects_id, t.fiat_amount, c.exponent, c.fiat_currency, fa.external_ref AS from_ref, ta.external_ref AS to_ref, \
-    o.state AS mirror_state, o.last_error, sr.amount_guaranteed, sr.amount_refunded, \
-    COALESCE(o.stripe_id, (SELECT po.stripe_id FROM outbox po WHERE po.transaction_id = t.corrects_id AND po.operation = 'report_payment' AND po.case_id IS NULL)) AS stripe_id \
-    FROM transactions t JOIN currencies c ON c.code = t.currency \
-    JOIN accounts fa ON fa.id = t.from_account JOIN accounts ta ON ta.id = t.to_account \
-    LEFT JOIN outbox o ON o.transaction_id = t.id AND o.case_id IS NULL \
-    LEFT JOIN stripe_records sr ON sr.id = o.stripe_id AND o.operation = 'report_payment' WHERE 1 = 1";
+/// The list's columns, read from `from`: the transactions (`t`), or an account's entries (`e`)
+/// joined to theirs, so an account's page walks that account's own entries in time order.
+/// Currencies and accounts always exist (foreign keys); joining them `LEFT` keeps SQLite from
+/// putting the one-row currencies table first, where it filtered on an amount range by reading
+/// every transaction and sorting them instead of walking them newest first.
+fn view_select(from: &str) -> String {
+    format!(
+        "SELECT t.id, t.external_ref, t.source, t.kind, t.currency, t.amount, t.occurred_at, t.description, \
+         t.corrects_id, t.fiat_amount, c.exponent, c.fiat_currency, fa.external_ref AS from_ref, ta.external_ref AS to_ref, \
+         o.state AS mirror_state, o.last_error, sr.amount_guaranteed, sr.amount_refunded, \
+         COALESCE(o.stripe_id, (SELECT po.stripe_id FROM outbox po WHERE po.transaction_id = t.corrects_id AND po.operation = 'report_payment' AND po.case_id IS NULL)) AS stripe_id \
+         FROM {from} LEFT JOIN currencies c ON c.code = t.currency \
+         LEFT JOIN accounts fa ON fa.id = t.from_account LEFT JOIN accounts ta ON ta.id = t.to_account \
+         LEFT JOIN outbox o ON o.transaction_id = t.id AND o.case_id IS NULL \
+         LEFT JOIN stripe_records sr ON sr.id = o.stripe_id AND o.operation = 'report_payment' WHERE 1 = 1"
+    )
+}
+
+const ALL_TRANSACTIONS: &str = "transactions t";
 
 fn view_from_row(row: &AnyRow) -> Result<TransactionView, sqlx::Error> {
     let kind: String = row.try_get("kind")?;
@@ -204,19 +224,38 @@ fn parse_cursor(cursor: &str) -> Option<(i64, &str)> {
 /// One page of transactions, most recent first (by when they occurred), and the cursor of the
 /// next page. Keyset paging on `(occurred_at, id)` stays fast however deep one pages.
 pub async fn list_views(db: &Db, filter: &TransactionFilter) -> Result<(Vec<TransactionView>, Option<String>), sqlx::Error> {
-    let mut query = SqlFilter::new(VIEW_SELECT);
+    let limit = filter.limit.clamp(1, 1000);
+    let rows = list_query(filter).fetch_all(db).await?;
+    let mut views: Vec<TransactionView> = rows.iter().map(view_from_row).collect::<Result<_, _>>()?;
+    let next = if views.len() as i64 > limit {
+        views.truncate(limit as usize);
+        let last = &rows[views.len() - 1];
+        Some(format!("{}_{}", last.try_get::<i64, _>("occurred_at")?, last.try_get::<String, _>("id")?))
+    } else {
+        None
+    };
+    Ok((views, next))
+}
+
+/// The query behind a page: one row more than the page, to know whether another follows.
+pub fn list_query(filter: &TransactionFilter) -> SqlFilter {
+    // The columns the order and the cursor read: an account's own entries carry both.
+    let (mut query, at, id) = match &filter.account_id {
+        Some(account) => {
+            let mut query = SqlFilter::new(&view_select("entries e JOIN transactions t ON t.id = e.transaction_id"));
+            query.and("e.account_id =", Param::Text(account.clone()));
+            (query, "e.occurred_at", "e.transaction_id")
+        }
+        None => (SqlFilter::new(&view_select(ALL_TRANSACTIONS)), "t.occurred_at", "t.id"),
+    };
     if let Some(from) = filter.from_ms {
-        query.and("t.occurred_at >=", Param::Int(from));
+        query.and(&format!("{at} >="), Param::Int(from));
     }
     if let Some(to) = filter.to_ms {
-        query.and("t.occurred_at <", Param::Int(to));
+        query.and(&format!("{at} <"), Param::Int(to));
     }
     if let Some(kind) = filter.kind {
         query.and("t.kind =", Param::Text(kind.as_str().into()));
-    }
-    if let Some(account) = &filter.account_id {
-        query.and("t.id IN (SELECT transaction_id FROM entries WHERE account_id =", Param::Text(account.clone()));
-        query.push(")");
     }
     if let Some(currency) = &filter.currency {
         query.and("t.currency =", Param::Text(currency.clone()));
@@ -232,29 +271,20 @@ pub async fn list_views(db: &Db, filter: &TransactionFilter) -> Result<(Vec<Tran
         Some(MirrorState::NotMirrored) => query.push(" AND o.id IS NULL"),
         Some(state) => query.and("o.state =", Param::Text(state.as_str().into())),
     }
-    if let Some((at, id)) = filter.before.as_deref().and_then(parse_cursor) {
-        query.and("(t.occurred_at <", Param::Int(at));
+    if let Some((cursor_at, cursor_id)) = filter.before.as_deref().and_then(parse_cursor) {
+        query.and(&format!("({at} <"), Param::Int(cursor_at));
         let n = query.param_count();
-        query.push(&format!(" OR (t.occurred_at = ${} AND t.id < ${}))", n + 1, n + 2));
-        query.bind(Param::Int(at));
-        query.bind(Param::Text(id.to_string()));
+        query.push(&format!(" OR ({at} = ${} AND {id} < ${}))", n + 1, n + 2));
+        query.bind(Param::Int(cursor_at));
+        query.bind(Param::Text(cursor_id.to_string()));
     }
     let limit = filter.limit.clamp(1, 1000);
-    query.push(&format!(" ORDER BY t.occurred_at DESC, t.id DESC LIMIT {}", limit + 1));
-    let rows = query.fetch_all(db).await?;
-    let mut views: Vec<TransactionView> = rows.iter().map(view_from_row).collect::<Result<_, _>>()?;
-    let next = if views.len() as i64 > limit {
-        views.truncate(limit as usize);
-        let last = &rows[views.len() - 1];
-        Some(format!("{}_{}", last.try_get::<i64, _>("occurred_at")?, last.try_get::<String, _>("id")?))
-    } else {
-        None
-    };
-    Ok((views, next))
+    query.push(&format!(" ORDER BY {at} DESC, {id} DESC LIMIT {}", limit + 1));
+    query
 }
 
 pub async fn view(db: &Db, id: &str) -> Result<Option<TransactionView>, sqlx::Error> {
-    let mut query = SqlFilter::new(VIEW_SELECT);
+    let mut query = SqlFilter::new(&view_select(ALL_TRANSACTIONS));
     query.and("t.id =", Param::Text(id.to_string()));
     query.fetch_all(db).await?.first().map(view_from_row).transpose()
 }
@@ -284,7 +314,7 @@ pub async fn entries(db: &Db, transaction_id: &str) -> Result<Vec<EntryView>, sq
 
 /// Refunds (and corrections) that reference `transaction_id`, oldest first.
 pub async fn corrections_of(db: &Db, transaction_id: &str) -> Result<Vec<TransactionView>, sqlx::Error> {
-    let mut query = SqlFilter::new(VIEW_SELECT);
+    let mut query = SqlFilter::new(&view_select(ALL_TRANSACTIONS));
     query.and("t.corrects_id =", Param::Text(transaction_id.to_string()));
     query.push(" ORDER BY t.id");
     query.fetch_all(db).await?.iter().map(view_from_row).collect()

@@ -279,6 +279,11 @@ impl CaseQuery {
 
 /// A page of the queue, oldest first; `after` is `(first_seen, id)` of the previous page's last.
 pub async fn page(tx: &mut DbTx, query: &CaseQuery, after: Option<(i64, String)>, limit: i64) -> Result<Vec<CaseRecord>, sqlx::Error> {
+    page_query(query, after, limit).fetch_all_tx(tx).await?.iter().map(from_row).collect()
+}
+
+/// The query behind a page of the queue.
+pub fn page_query(query: &CaseQuery, after: Option<(i64, String)>, limit: i64) -> SqlFilter {
     let mut filter = SqlFilter::new(SELECT);
     query.apply(&mut filter);
     if let Some((first_seen, id)) = after {
@@ -288,7 +293,7 @@ pub async fn page(tx: &mut DbTx, query: &CaseQuery, after: Option<(i64, String)>
         filter.bind(Param::Text(id));
     }
     filter.push(&format!(" ORDER BY c.first_seen, c.id LIMIT {limit}"));
-    filter.fetch_all_tx(tx).await?.iter().map(from_row).collect()
+    filter
 }
 
 /// Every case the filter selects (for a bulk fix).

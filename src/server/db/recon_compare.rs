@@ -45,20 +45,82 @@ pub struct Pair {
     pub stripe: Option<StripeSide>,
 }
 
-/// Per corrected payment, in fiat: refunds (ledger refunds, plus reconciliation adjustments of
-/// the refunds, positive when they return money to the payer) and amount adjustments (positive
-/// when they add to the payment). Other adjustments do not concern Stripe.
-const CORRECTIONS: &str = "SELECT r.corrects_id AS payment_id, \
-    CAST(SUM(CASE WHEN r.kind = 'refund' THEN COALESCE(r.fiat_amount, 0) \
+/// Which payments a comparison reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// Every payment: the first run and "Full re-scan".
+    Everything,
+    /// Payments that may compare differently than at `since_ms`, and those live cases are about.
+    ChangedSince(i64),
+}
+
+/// The payments whose comparison may have changed since `$N`: recorded, corrected, delivered,
+/// or a record or invoice of theirs read, matched or detached, or their payer's Stripe customer changed;
+/// and every payment a live case is about, so that cases whose break is gone close.
+fn changed_cte(n: usize) -> String {
+    format!(
+        "WITH changed(id) AS (SELECT id FROM transactions WHERE recorded_at >= ${n} \
+         UNION SELECT corrects_id FROM transactions WHERE recorded_at >= ${n} AND corrects_id IS NOT NULL \
+         UNION SELECT o.transaction_id FROM outbox o WHERE o.updated_at >= ${n} \
+         UNION SELECT r.corrects_id FROM outbox o JOIN transactions r ON r.id = o.transaction_id WHERE o.updated_at >= ${n} AND r.corrects_id IS NOT NULL \
+         UNION SELECT transaction_id FROM stripe_records WHERE changed_at >= ${n} AND transaction_id IS NOT NULL \
+         UNION SELECT unlinked_from FROM stripe_records WHERE changed_at >= ${n} AND unlinked_from IS NOT NULL \
+         UNION SELECT t.id FROM stripe_invoices i JOIN transactions t ON t.stripe_invoice = i.id WHERE i.synced_at >= ${n} AND t.stripe_invoice IS NOT NULL \
+         UNION SELECT e.transaction_id FROM accounts a JOIN entries e ON e.account_id = a.id WHERE a.updated_at >= ${n} AND e.leg = 0 \
+         UNION SELECT subject FROM recon_cases WHERE state <> 'closed') "
+    )
+}
+
+impl Scope {
+    /// The `WITH` clause a scoped query starts with, its `since` being parameter `$n`.
+    pub fn with(self, n: usize) -> String {
+        match self {
+            Scope::Everything => String::new(),
+            Scope::ChangedSince(_) => changed_cte(n),
+        }
+    }
+
+    /// The condition keeping rows whose `column` is a payment in scope.
+    pub fn keeps(self, column: &str) -> String {
+        match self {
+            Scope::Everything => "1 = 1".into(),
+            Scope::ChangedSince(_) => format!("{column} IN (SELECT id FROM changed)"),
+        }
+    }
+
+    /// Binds `since` when the query has a `WITH` clause.
+    pub fn bind<'q>(
+        self,
+        query: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
+    ) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
+        match self {
+            Scope::Everything => query,
+            Scope::ChangedSince(since) => query.bind(since),
+        }
+    }
+}
+
+/// Per corrected payment kept by `corrected`, in fiat: refunds (ledger refunds, plus
+/// reconciliation adjustments of the refunds, positive when they return money to the payer)
+/// and amount adjustments (positive when they add to the payment). Other adjustments do not
+/// concern Stripe.
+fn corrections(corrected: &str) -> String {
+    format!(
+        "SELECT r.corrects_id AS payment_id, \
+         CAST(SUM(CASE WHEN r.kind = 'refund' THEN COALESCE(r.fiat_amount, 0) \
                   WHEN ra.purpose = 'refund' AND r.from_account = p.to_account THEN ra.fiat_amount \
                   WHEN ra.purpose = 'refund' THEN -ra.fiat_amount ELSE 0 END) AS BIGINT) AS refunded, \
-    CAST(SUM(CASE WHEN ra.purpose = 'amount' AND r.from_account = p.from_account THEN ra.fiat_amount \
+         CAST(SUM(CASE WHEN ra.purpose = 'amount' AND r.from_account = p.from_account THEN ra.fiat_amount \
                   WHEN ra.purpose = 'amount' THEN -ra.fiat_amount ELSE 0 END) AS BIGINT) AS adjusted \
-    FROM transactions r JOIN transactions p ON p.id = r.corrects_id \
-    LEFT JOIN recon_adjustments ra ON ra.transaction_id = r.id \
-    WHERE r.corrects_id IS NOT NULL AND r.kind IN ('refund', 'adjustment') GROUP BY r.corrects_id";
+         FROM transactions r JOIN transactions p ON p.id = r.corrects_id \
+         LEFT JOIN recon_adjustments ra ON ra.transaction_id = r.id \
+         WHERE r.corrects_id IS NOT NULL AND r.kind IN ('refund', 'adjustment') AND {corrected} GROUP BY r.corrects_id"
+    )
+}
 
-fn select(filter: &str) -> String {
+/// Payments kept by `filter` beside their records; `corrected` keeps the same payments'
+/// corrections, so that only theirs are summed.
+fn select(filter: &str, corrected: &str) -> String {
     format!(
         "SELECT t.id, t.currency, t.amount, COALESCE(t.fiat_amount, 0) AS fiat_amount, t.from_account, \
          c.fiat_currency, a.stripe_customer_id, COALESCE(x.refunded, 0) AS refunded, COALESCE(x.adjusted, 0) AS adjusted, \
@@ -66,31 +128,38 @@ fn select(filter: &str) -> String {
          FROM transactions t \
          JOIN currencies c ON c.code = t.currency \
          JOIN accounts a ON a.id = t.from_account \
-         LEFT JOIN ({CORRECTIONS}) x ON x.payment_id = t.id \
+         LEFT JOIN ({}) x ON x.payment_id = t.id \
          LEFT JOIN stripe_records s ON s.transaction_id = t.id \
-         WHERE t.kind IN ('payment', 'invoice_payment') AND {filter}"
+         WHERE t.kind IN ('payment', 'invoice_payment') AND {filter}",
+        corrections(corrected)
     )
 }
 
-/// Pairs that disagree somewhere, and transactions recorded before `missing_before_ms` with no
-/// record. A superset: the caller decides which differences are breaks.
-pub async fn disagreeing(tx: &mut DbTx, missing_before_ms: i64) -> Result<Vec<Pair>, sqlx::Error> {
-    sqlx::query(&disagreeing_sql()).bind(missing_before_ms).fetch_all(&mut **tx).await?.iter().map(from_row).collect()
+/// Pairs in `scope` that disagree somewhere, and transactions recorded before
+/// `missing_before_ms` with no record. A superset: the caller decides which differences are breaks.
+pub async fn disagreeing(tx: &mut DbTx, missing_before_ms: i64, scope: Scope) -> Result<Vec<Pair>, sqlx::Error> {
+    let sql = disagreeing_sql(scope);
+    scope.bind(sqlx::query(&sql).bind(missing_before_ms)).fetch_all(&mut **tx).await?.iter().map(from_row).collect()
 }
 
 /// The comparing query, public so the benchmark can show the plan the database chose.
-pub fn disagreeing_sql() -> String {
-    select(
-        "((s.id IS NULL AND t.recorded_at < $1) OR (s.id IS NOT NULL AND (s.currency <> c.fiat_currency \
-         OR s.status <> 'guaranteed' OR s.amount_requested <> COALESCE(t.fiat_amount, 0) + COALESCE(x.adjusted, 0) \
-         OR s.amount_refunded <> COALESCE(x.refunded, 0) \
-         OR (s.customer IS NOT NULL AND (a.stripe_customer_id IS NULL OR s.customer <> a.stripe_customer_id)))))",
-    )
+pub fn disagreeing_sql(scope: Scope) -> String {
+    let compare = select(
+        &format!(
+            "{} AND ((s.id IS NULL AND t.recorded_at < $1) OR (s.id IS NOT NULL AND (s.currency <> c.fiat_currency \
+             OR s.status <> 'guaranteed' OR s.amount_requested <> COALESCE(t.fiat_amount, 0) + COALESCE(x.adjusted, 0) \
+             OR s.amount_refunded <> COALESCE(x.refunded, 0) \
+             OR (s.customer IS NOT NULL AND (a.stripe_customer_id IS NULL OR s.customer <> a.stripe_customer_id)))))",
+            scope.keeps("t.id")
+        ),
+        &scope.keeps("r.corrects_id"),
+    );
+    format!("{}{compare}", scope.with(2))
 }
 
 /// One transaction beside each record matched to it (for a case page), agreeing or not.
 pub async fn pairs_of(tx: &mut DbTx, transaction_id: &str) -> Result<Vec<Pair>, sqlx::Error> {
-    let sql = select("t.id = $1");
+    let sql = select("t.id = $1", "r.corrects_id = $1");
     sqlx::query(&sql).bind(transaction_id).fetch_all(&mut **tx).await?.iter().map(from_row).collect()
 }
 

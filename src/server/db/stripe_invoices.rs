@@ -1,5 +1,6 @@
 //! The Stripe invoices the ledger says it paid, as reconciliation last read them.
 
+use super::recon_compare::Scope;
 use super::{DbTx, Param};
 use sqlx::Row;
 
@@ -41,27 +42,30 @@ pub struct InvoicePair {
 }
 
 /// Invoice payments recorded before `before_ms` (the grace period), with what Stripe says.
-pub async fn pairs(tx: &mut DbTx, before_ms: i64) -> Result<Vec<InvoicePair>, sqlx::Error> {
-    sqlx::query(
-        "SELECT t.id, t.stripe_invoice, i.status, i.paid_records, s.id AS record_id FROM transactions t \
+pub async fn pairs(tx: &mut DbTx, before_ms: i64, scope: Scope) -> Result<Vec<InvoicePair>, sqlx::Error> {
+    let sql = format!(
+        "{}SELECT t.id, t.stripe_invoice, i.status, i.paid_records, s.id AS record_id FROM transactions t \
          LEFT JOIN stripe_invoices i ON i.id = t.stripe_invoice LEFT JOIN stripe_records s ON s.transaction_id = t.id \
-         WHERE t.kind = 'invoice_payment' AND t.stripe_invoice IS NOT NULL AND t.recorded_at < $1 ORDER BY t.id",
-    )
-    .bind(before_ms)
-    .fetch_all(&mut **tx)
-    .await?
-    .iter()
-    .map(|row| {
-        let paid: Option<String> = row.try_get("paid_records")?;
-        Ok(InvoicePair {
-            transaction_id: row.try_get("id")?,
-            invoice: row.try_get("stripe_invoice")?,
-            status: row.try_get("status")?,
-            paid_records: paid.unwrap_or_default().split_whitespace().map(str::to_string).collect(),
-            record_id: row.try_get("record_id")?,
+         WHERE t.kind = 'invoice_payment' AND t.stripe_invoice IS NOT NULL AND t.recorded_at < $1 AND {} ORDER BY t.id",
+        scope.with(2),
+        scope.keeps("t.id")
+    );
+    scope
+        .bind(sqlx::query(&sql).bind(before_ms))
+        .fetch_all(&mut **tx)
+        .await?
+        .iter()
+        .map(|row| {
+            let paid: Option<String> = row.try_get("paid_records")?;
+            Ok(InvoicePair {
+                transaction_id: row.try_get("id")?,
+                invoice: row.try_get("stripe_invoice")?,
+                status: row.try_get("status")?,
+                paid_records: paid.unwrap_or_default().split_whitespace().map(str::to_string).collect(),
+                record_id: row.try_get("record_id")?,
+            })
         })
-    })
-    .collect()
+        .collect()
 }
 
 /// The invoice a transaction paid, with what Stripe says of it: `(invoice, status, paid by)`.

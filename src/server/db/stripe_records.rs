@@ -1,6 +1,7 @@
 //! Stripe's Payment Records as reconciliation last read them, each matched to the ledger
 //! transaction it mirrors when one can be found.
 
+use super::recon_compare::Scope;
 use super::{DbTx, Param, insert_rows_then, select_in};
 use crate::domain::recon::RecordStatus;
 use sqlx::Row;
@@ -104,6 +105,7 @@ pub async fn upsert(tx: &mut DbTx, records: &[SnapshotRecord], now: i64) -> Resu
                 Param::OptText(transaction_id),
                 Param::OptText(source.map(str::to_string)),
                 Param::Int(now),
+                Param::Int(now),
             ]
         })
         .collect();
@@ -124,8 +126,25 @@ pub async fn upsert(tx: &mut DbTx, records: &[SnapshotRecord], now: i64) -> Resu
         "transaction_id",
         "match_source",
         "synced_at",
+        "changed_at",
     ];
     let kept = "stripe_records.match_source IN ('manual', 'unlinked')";
+    // Only a record that reads differently is changed: a full re-scan re-reads every record,
+    // and the next incremental run would otherwise compare the whole ledger again.
+    let changed = [
+        "currency",
+        "amount_requested",
+        "amount_guaranteed",
+        "amount_refunded",
+        "status",
+        "customer",
+        "payment_method_type",
+        "payment_reference",
+        "metadata_transaction",
+    ]
+    .map(|c| format!("stripe_records.{c} IS DISTINCT FROM excluded.{c}"))
+    .join(" OR ");
+    let changed = format!("{changed} OR (stripe_records.transaction_id IS NULL AND NOT {kept})");
     let then = format!(
         "ON CONFLICT (id) DO UPDATE SET created = excluded.created, livemode = excluded.livemode, currency = excluded.currency, \
          amount_requested = excluded.amount_requested, amount_guaranteed = excluded.amount_guaranteed, \
@@ -134,29 +153,31 @@ pub async fn upsert(tx: &mut DbTx, records: &[SnapshotRecord], now: i64) -> Resu
          metadata_transaction = excluded.metadata_transaction, description = excluded.description, \
          transaction_id = CASE WHEN {kept} THEN stripe_records.transaction_id ELSE excluded.transaction_id END, \
          match_source = CASE WHEN {kept} THEN stripe_records.match_source ELSE excluded.match_source END, \
-         synced_at = excluded.synced_at"
+         synced_at = excluded.synced_at, \
+         changed_at = CASE WHEN {changed} THEN excluded.changed_at ELSE stripe_records.changed_at END"
     );
     insert_rows_then(tx, "stripe_records", &columns, rows, &then).await
 }
 
 /// Matches records read before their transaction reached the ledger (or before Regio's
 /// delivery stored their id).
-pub async fn rematch_unmatched(tx: &mut DbTx) -> Result<u64, sqlx::Error> {
+pub async fn rematch_unmatched(tx: &mut DbTx, now: i64) -> Result<u64, sqlx::Error> {
     let stored = sqlx::query(
-        "UPDATE stripe_records SET match_source = 'stored', transaction_id = (SELECT o.transaction_id FROM outbox o \
+        "UPDATE stripe_records SET changed_at = $1, match_source = 'stored', transaction_id = (SELECT o.transaction_id FROM outbox o \
          WHERE o.stripe_id = stripe_records.id AND o.operation = 'report_payment' AND o.case_id IS NULL) \
          WHERE transaction_id IS NULL AND match_source IS NULL AND EXISTS (SELECT 1 FROM outbox o \
          WHERE o.stripe_id = stripe_records.id AND o.operation = 'report_payment' AND o.case_id IS NULL)",
     )
+    .bind(now)
     .execute(&mut **tx)
     .await?;
     let mut matched = stored.rows_affected();
     for (column, source) in [("payment_reference", "reference"), ("metadata_transaction", "metadata")] {
         let sql = format!(
-            "UPDATE stripe_records SET match_source = '{source}', transaction_id = {column} \
+            "UPDATE stripe_records SET changed_at = $1, match_source = '{source}', transaction_id = {column} \
              WHERE transaction_id IS NULL AND match_source IS NULL AND {column} IN (SELECT id FROM transactions)"
         );
-        matched += sqlx::query(&sql).execute(&mut **tx).await?.rows_affected();
+        matched += sqlx::query(&sql).bind(now).execute(&mut **tx).await?.rows_affected();
     }
     Ok(matched)
 }
@@ -172,14 +193,14 @@ pub async fn matched_to(tx: &mut DbTx, transaction_ids: &[String]) -> Result<Vec
     select_in(tx, &sql, transaction_ids).await?.iter().map(from_row).collect()
 }
 
-/// Transactions more than one record is matched to.
-pub async fn shared_transactions(tx: &mut DbTx) -> Result<Vec<String>, sqlx::Error> {
-    sqlx::query("SELECT transaction_id FROM stripe_records WHERE transaction_id IS NOT NULL GROUP BY transaction_id HAVING COUNT(*) > 1")
-        .fetch_all(&mut **tx)
-        .await?
-        .iter()
-        .map(|row| row.try_get("transaction_id"))
-        .collect()
+/// Transactions in `scope` more than one record is matched to.
+pub async fn shared_transactions(tx: &mut DbTx, scope: Scope) -> Result<Vec<String>, sqlx::Error> {
+    let sql = format!(
+        "{}SELECT transaction_id FROM stripe_records WHERE transaction_id IS NOT NULL AND {} GROUP BY transaction_id HAVING COUNT(*) > 1",
+        scope.with(1),
+        scope.keeps("transaction_id")
+    );
+    scope.bind(sqlx::query(&sql)).fetch_all(&mut **tx).await?.iter().map(|row| row.try_get("transaction_id")).collect()
 }
 
 /// Records no transaction accounts for that still carry money (not failed, canceled or fully
@@ -194,24 +215,30 @@ pub async fn unmatched(tx: &mut DbTx) -> Result<Vec<StoredRecord>, sqlx::Error> 
     sqlx::query(&sql).fetch_all(&mut **tx).await?.iter().map(from_row).collect()
 }
 
-/// Sets or clears a person's match; `None` detaches the record and keeps it detached.
+/// Sets or clears a person's match; `None` detaches the record, keeps it detached and
+/// remembers the payment it was detached from.
 pub async fn set_match(tx: &mut DbTx, id: &str, transaction_id: Option<&str>) -> Result<bool, sqlx::Error> {
-    let source = if transaction_id.is_some() { "manual" } else { "unlinked" };
-    let done = sqlx::query("UPDATE stripe_records SET transaction_id = $2, match_source = $3 WHERE id = $1")
-        .bind(id)
-        .bind(transaction_id)
-        .bind(source)
-        .execute(&mut **tx)
-        .await?;
+    let query = match transaction_id {
+        Some(t) => sqlx::query("UPDATE stripe_records SET transaction_id = $2, match_source = 'manual', unlinked_from = NULL, changed_at = $3 WHERE id = $1")
+            .bind(id)
+            .bind(t),
+        None => sqlx::query(
+            "UPDATE stripe_records SET unlinked_from = transaction_id, transaction_id = NULL, match_source = 'unlinked', changed_at = $2 WHERE id = $1",
+        )
+        .bind(id),
+    };
+    let done = query.bind(super::now_ms()).execute(&mut **tx).await?;
     Ok(done.rows_affected() == 1)
 }
 
-/// Records Regio's deliveries named that the snapshot does not hold yet.
-pub async fn referenced_but_unread(tx: &mut DbTx) -> Result<Vec<String>, sqlx::Error> {
+/// Records Regio's deliveries named that the snapshot does not hold yet: of deliveries since
+/// `since_ms` (0: every delivery, on a full re-scan).
+pub async fn referenced_but_unread(tx: &mut DbTx, since_ms: i64) -> Result<Vec<String>, sqlx::Error> {
     sqlx::query(
         "SELECT DISTINCT o.stripe_id FROM outbox o LEFT JOIN stripe_records s ON s.id = o.stripe_id \
-         WHERE o.state = 'delivered' AND o.stripe_id IS NOT NULL AND s.id IS NULL",
+         WHERE o.state = 'delivered' AND o.stripe_id IS NOT NULL AND s.id IS NULL AND o.updated_at >= $1",
     )
+    .bind(since_ms)
     .fetch_all(&mut **tx)
     .await?
     .iter()

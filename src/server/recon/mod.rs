@@ -13,8 +13,9 @@ use crate::domain::AppError;
 use crate::domain::recon::{AgeBucket, BreakClass, CaseState, ReconSummary, RunStatus, RunView, SummaryCell};
 use crate::server::AppState;
 use crate::server::db::audit::{self, Actor, AuditEvent};
+use crate::server::db::recon_compare::Scope;
 use crate::server::db::recon_runs::{self, LEASE_MS};
-use crate::server::db::{Db, format_ms, new_id, now_ms, recon_cases};
+use crate::server::db::{Db, currencies, format_ms, new_id, now_ms, recon_cases};
 use crate::server::stripe::client::{StripeClient, StripeError};
 use progress::Progress;
 use std::collections::BTreeMap;
@@ -44,6 +45,9 @@ impl From<ReconError> for AppError {
         }
     }
 }
+
+/// How long before its commit a change may be stamped (a slow batch, a delivery's retry).
+const IN_FLIGHT_MS: i64 = 5 * 60_000;
 
 /// This process's name on the lease.
 static INSTANCE: LazyLock<String> = LazyLock::new(new_id);
@@ -113,12 +117,30 @@ impl Reconciler {
         let stripe = self.stripe.as_ref().ok_or(ReconError::NoStripe)?;
         sync::read_stripe(&self.db, stripe, &started.progress, full, started.started_at).await?;
         started.progress.phase("Comparing the ledger with Stripe").await;
+        let scope = self.scope(full).await?;
         let mut tx = self.db.begin_snapshot().await?;
-        let found = reconcile::find_breaks(&mut tx, self.grace.as_millis() as i64).await?;
+        let found = reconcile::find_breaks(&mut tx, self.grace.as_millis() as i64, scope).await?;
         tx.commit().await?;
         started.progress.still_leased().await?;
         started.progress.phase("Updating cases").await;
         reconcile::update_cases(&self.db, &found).await
+    }
+
+    /// What a run compares: everything on a full re-scan, on the first run and after a
+    /// currency's fiat side changed (every payment in it compares anew); otherwise what changed
+    /// since the last run that finished, which costs what changed and not the ledger's size.
+    async fn scope(&self, full: bool) -> Result<Scope, ReconError> {
+        let last = match full {
+            true => None,
+            false => recon_runs::last_success_started(&self.db).await?,
+        };
+        let Some(last) = last else { return Ok(Scope::Everything) };
+        if currencies::changed_since(&self.db, last).await? {
+            return Ok(Scope::Everything);
+        }
+        // Payments cross the grace period without changing, and a change stamped just before
+        // the last run started may have committed after it read.
+        Ok(Scope::ChangedSince(last - self.grace.as_millis() as i64 - IN_FLIGHT_MS))
     }
 
     /// Runs reconciliation to the end (the schedule, tests, `regio` commands).

@@ -6,16 +6,17 @@ use super::classify::{breaks_of_pair, carries_money, primary, sighting};
 use crate::domain::money::{Money, format_fiat};
 use crate::domain::recon::BreakClass;
 use crate::server::db::recon_cases::{self, Sighting};
-use crate::server::db::recon_compare::{self, Pair};
+use crate::server::db::recon_compare::{self, Pair, Scope};
 use crate::server::db::stripe_invoices;
 use crate::server::db::stripe_records::{self, StoredRecord};
 use crate::server::db::{Db, DbTx, currencies, now_ms};
 use std::collections::{BTreeMap, HashMap};
 
-/// Every break the ledger and the snapshot show now.
-pub async fn find_breaks(tx: &mut DbTx, grace_ms: i64) -> Result<Vec<Sighting>, ReconError> {
-    let pairs = recon_compare::disagreeing(tx, now_ms() - grace_ms).await?;
-    let shared = stripe_records::shared_transactions(tx).await?;
+/// Every break the ledger and the snapshot show now among the payments in `scope`, and every
+/// orphan record.
+pub async fn find_breaks(tx: &mut DbTx, grace_ms: i64, scope: Scope) -> Result<Vec<Sighting>, ReconError> {
+    let pairs = recon_compare::disagreeing(tx, now_ms() - grace_ms, scope).await?;
+    let shared = stripe_records::shared_transactions(tx, scope).await?;
     let mut by_transaction: HashMap<String, Vec<StoredRecord>> = HashMap::new();
     for record in stripe_records::matched_to(tx, &shared).await? {
         if let Some(t) = record.transaction_id.clone() {
@@ -50,7 +51,7 @@ pub async fn find_breaks(tx: &mut DbTx, grace_ms: i64) -> Result<Vec<Sighting>, 
         s.record_id = extra;
         found.push(s);
     }
-    for pair in stripe_invoices::pairs(tx, now_ms() - grace_ms).await? {
+    for pair in stripe_invoices::pairs(tx, now_ms() - grace_ms, scope).await? {
         // Without a record the payment is already missing in Stripe; that case says enough.
         let Some(record) = &pair.record_id else { continue };
         let problem = match pair.status.as_deref() {

@@ -113,7 +113,7 @@ pub async fn read_stripe(db: &Db, stripe: &StripeClient, progress: &Progress, fu
     progress.phase("Reading the records the ledger refers to").await;
     let since = recon_runs::last_success_started(db).await?.unwrap_or(0);
     let mut tx = db.begin().await?;
-    let mut wanted = stripe_records::referenced_but_unread(&mut tx).await?;
+    let mut wanted = stripe_records::referenced_but_unread(&mut tx, if full { 0 } else { since }).await?;
     wanted.extend(stripe_records::worth_rereading(&mut tx, since).await?);
     tx.commit().await?;
     let wanted: Vec<String> = wanted.into_iter().filter(|id| listed.insert(id.clone())).collect();
@@ -137,7 +137,7 @@ pub async fn read_stripe(db: &Db, stripe: &StripeClient, progress: &Progress, fu
         // Every record Stripe has was just read: what was not is gone from Stripe.
         stripe_records::forget_unseen(&mut tx.tx, run_started).await?;
     }
-    stripe_records::rematch_unmatched(&mut tx.tx).await?;
+    stripe_records::rematch_unmatched(&mut tx.tx, now_ms()).await?;
     recon_runs::advance_cursor(&mut tx.tx, newest, full.then_some(run_started)).await?;
     tx.commit().await?;
     Ok(progress.records_read())
