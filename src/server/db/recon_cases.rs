@@ -39,9 +39,24 @@ pub struct CaseRecord {
     pub assignee_name: Option<String>,
 }
 
-const SELECT: &str = "SELECT c.id, c.class, c.transaction_id, c.record_id, c.account_id, a.display_name AS account_name, \
-    c.currency, c.amount, c.summary, c.state, c.first_seen, c.last_seen, c.assignee_id, u.name AS assignee_name \
-    FROM recon_cases c LEFT JOIN accounts a ON a.id = c.account_id LEFT JOIN users u ON u.id = c.assignee_id WHERE 1 = 1";
+/// When the last run that finished started. Every such run sees each live case again (or
+/// closes it), so a live case was last seen by it unless something newer touched the case;
+/// runs do not rewrite every live case to say so.
+const LAST_RUN: &str = "(SELECT MAX(started_at) FROM recon_runs WHERE status = 'succeeded')";
+
+fn last_seen(alias: &str) -> String {
+    format!("CASE WHEN {alias}last_seen < COALESCE({LAST_RUN}, 0) THEN {LAST_RUN} ELSE {alias}last_seen END")
+}
+
+static SELECT: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    format!(
+        "SELECT c.id, c.class, c.transaction_id, c.record_id, c.account_id, a.display_name AS account_name, \
+         c.currency, c.amount, c.summary, c.state, c.first_seen, \
+         CASE WHEN c.state = 'closed' THEN c.last_seen ELSE {} END AS last_seen, c.assignee_id, u.name AS assignee_name \
+         FROM recon_cases c LEFT JOIN accounts a ON a.id = c.account_id LEFT JOIN users u ON u.id = c.assignee_id WHERE 1 = 1",
+        last_seen("c.")
+    )
+});
 
 fn parse<T: std::str::FromStr<Err = String>>(value: String) -> Result<T, sqlx::Error> {
     value.parse().map_err(|e: String| sqlx::Error::Decode(e.into()))
@@ -120,10 +135,9 @@ pub async fn open(tx: &mut DbTx, sightings: &[Sighting], now: i64) -> Result<Vec
     Ok(ids)
 }
 
-/// Marks live cases seen again, refreshing what they say.
+/// Refreshes what live cases seen again say, where it changed.
 pub async fn seen(tx: &mut DbTx, updates: &[(String, &Sighting)], now: i64) -> Result<(), sqlx::Error> {
     let ids: Vec<String> = updates.iter().map(|(id, _)| id.clone()).collect();
-    select_in(tx, &format!("UPDATE recon_cases SET last_seen = {now} WHERE id IN ({{in}})"), &ids).await?;
     // Only a changed description is rewritten: most cases stay as they were between runs.
     let current: HashMap<String, (String, Option<String>)> = select_in(tx, "SELECT id, summary, record_id FROM recon_cases WHERE id IN ({in})", &ids)
         .await?
@@ -133,7 +147,7 @@ pub async fn seen(tx: &mut DbTx, updates: &[(String, &Sighting)], now: i64) -> R
     for (id, sighting) in updates {
         let changed = current.get(id).is_some_and(|(summary, record)| *summary != sighting.summary || *record != sighting.record_id);
         if changed {
-            sqlx::query("UPDATE recon_cases SET summary = $2, record_id = $3, amount = $4, updated_at = $5 WHERE id = $1")
+            sqlx::query("UPDATE recon_cases SET summary = $2, record_id = $3, amount = $4, updated_at = $5, last_seen = $5 WHERE id = $1")
                 .bind(id)
                 .bind(&sighting.summary)
                 .bind(&sighting.record_id)
@@ -147,19 +161,17 @@ pub async fn seen(tx: &mut DbTx, updates: &[(String, &Sighting)], now: i64) -> R
     Ok(())
 }
 
-/// Closes live cases a run that started at `run_started` did not find; returns how many.
-pub async fn close_unseen(tx: &mut DbTx, run_started: i64, now: i64) -> Result<usize, sqlx::Error> {
-    let gone: Vec<String> = sqlx::query("SELECT id FROM recon_cases WHERE state <> 'closed' AND last_seen < $1")
-        .bind(run_started)
-        .fetch_all(&mut **tx)
-        .await?
-        .iter()
-        .map(|row| row.try_get("id"))
-        .collect::<Result<_, _>>()?;
-    select_in(tx, &format!("UPDATE recon_cases SET state = 'closed', closed_at = {now}, updated_at = {now} WHERE id IN ({{in}})"), &gone).await?;
-    let events: Vec<(String, String)> = gone.iter().map(|id| (id.clone(), "The break is gone.".to_string())).collect();
+/// Closes the live cases `ids` whose break a run no longer finds, as last seen by the run
+/// before it; returns how many.
+pub async fn close_gone(tx: &mut DbTx, ids: &[String], now: i64) -> Result<usize, sqlx::Error> {
+    let sql = format!(
+        "UPDATE recon_cases SET last_seen = {}, state = 'closed', closed_at = {now}, updated_at = {now} WHERE state <> 'closed' AND id IN ({{in}})",
+        last_seen("")
+    );
+    select_in(tx, &sql, ids).await?;
+    let events: Vec<(String, String)> = ids.iter().map(|id| (id.clone(), "The break is gone.".to_string())).collect();
     add_events(tx, &events, now, None, "reconciliation", "closed").await?;
-    Ok(gone.len())
+    Ok(ids.len())
 }
 
 pub async fn add_events(tx: &mut DbTx, events: &[(String, String)], at: i64, actor_id: Option<&str>, actor: &str, what: &str) -> Result<(), sqlx::Error> {
@@ -198,7 +210,7 @@ pub async fn events(tx: &mut DbTx, case_id: &str) -> Result<Vec<EventRow>, sqlx:
 }
 
 pub async fn find(tx: &mut DbTx, id: &str) -> Result<Option<CaseRecord>, sqlx::Error> {
-    let sql = format!("{SELECT} AND c.id = $1");
+    let sql = format!("{} AND c.id = $1", *SELECT);
     sqlx::query(&sql).bind(id).fetch_optional(&mut **tx).await?.as_ref().map(from_row).transpose()
 }
 
@@ -284,7 +296,7 @@ pub async fn page(tx: &mut DbTx, query: &CaseQuery, after: Option<(i64, String)>
 
 /// The query behind a page of the queue.
 pub fn page_query(query: &CaseQuery, after: Option<(i64, String)>, limit: i64) -> SqlFilter {
-    let mut filter = SqlFilter::new(SELECT);
+    let mut filter = SqlFilter::new(&SELECT);
     query.apply(&mut filter);
     if let Some((first_seen, id)) = after {
         let n = filter.param_count();
@@ -298,7 +310,7 @@ pub fn page_query(query: &CaseQuery, after: Option<(i64, String)>, limit: i64) -
 
 /// Every case the filter selects (for a bulk fix).
 pub async fn all(tx: &mut DbTx, query: &CaseQuery) -> Result<Vec<CaseRecord>, sqlx::Error> {
-    let mut filter = SqlFilter::new(SELECT);
+    let mut filter = SqlFilter::new(&SELECT);
     query.apply(&mut filter);
     filter.push(" ORDER BY c.first_seen, c.id");
     filter.fetch_all_tx(tx).await?.iter().map(from_row).collect()

@@ -5,6 +5,7 @@ use super::DbTx;
 use crate::domain::recon::RecordStatus;
 use sqlx::Row;
 use sqlx::any::AnyRow;
+use std::collections::HashMap;
 
 /// The ledger's side of a mirrored payment, with what its corrections add up to in fiat.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -155,6 +156,18 @@ pub fn disagreeing_sql(scope: Scope) -> String {
         &scope.keeps("r.corrects_id"),
     );
     format!("{}{compare}", scope.with(2))
+}
+
+/// Each of `transaction_ids` beside one record matched to it (if any), agreeing or not: the
+/// ledger side of duplicates and invoice breaks, read at once rather than one query each.
+pub async fn one_pair_each(tx: &mut DbTx, transaction_ids: &[String]) -> Result<HashMap<String, Pair>, sqlx::Error> {
+    let sql = format!("WITH wanted(id) AS (VALUES {{rows}}) {}", select("t.id IN (SELECT id FROM wanted)", "r.corrects_id IN (SELECT id FROM wanted)"));
+    let mut pairs = HashMap::new();
+    for row in super::select_in(tx, &sql, transaction_ids).await? {
+        let pair = from_row(&row)?;
+        pairs.entry(pair.ledger.transaction_id.clone()).or_insert(pair);
+    }
+    Ok(pairs)
 }
 
 /// One transaction beside each record matched to it (for a case page), agreeing or not.

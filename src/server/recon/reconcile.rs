@@ -38,12 +38,13 @@ pub async fn find_breaks(tx: &mut DbTx, grace_ms: i64, scope: Scope) -> Result<V
             }
         }
     }
+    let mut ledger_sides = recon_compare::one_pair_each(tx, &shared).await?;
     for (transaction_id, records) in &by_transaction {
         let live: Vec<&StoredRecord> = records.iter().filter(|r| carries_money(r)).collect();
         if live.len() < 2 {
             continue;
         }
-        let Some(Pair { ledger, .. }) = recon_compare::pairs_of(tx, transaction_id).await?.into_iter().next() else { continue };
+        let Some(Pair { ledger, .. }) = ledger_sides.remove(transaction_id) else { continue };
         let keep = primaries.get(transaction_id.as_str());
         let extra = live.iter().find(|r| Some(&r.record.id) != keep).map(|r| r.record.id.clone());
         let ids = live.iter().map(|r| r.record.id.as_str()).collect::<Vec<_>>().join(", ");
@@ -51,7 +52,10 @@ pub async fn find_breaks(tx: &mut DbTx, grace_ms: i64, scope: Scope) -> Result<V
         s.record_id = extra;
         found.push(s);
     }
-    for pair in stripe_invoices::pairs(tx, now_ms() - grace_ms, scope).await? {
+    let invoice_pairs = stripe_invoices::pairs(tx, now_ms() - grace_ms, scope).await?;
+    let paying: Vec<String> = invoice_pairs.iter().map(|p| p.transaction_id.clone()).collect();
+    let sides = recon_compare::one_pair_each(tx, &paying).await?;
+    for pair in invoice_pairs {
         // Without a record the payment is already missing in Stripe; that case says enough.
         let Some(record) = &pair.record_id else { continue };
         let problem = match pair.status.as_deref() {
@@ -60,7 +64,7 @@ pub async fn find_breaks(tx: &mut DbTx, grace_ms: i64, scope: Scope) -> Result<V
             Some("paid") => format!("{} is paid by {}, not by {record}", pair.invoice, pair.paid_records.join(", ")),
             Some(status) => format!("{} is {status} in Stripe; the ledger paid it with {record}", pair.invoice),
         };
-        let Some(Pair { ledger, stripe }) = recon_compare::pairs_of(tx, &pair.transaction_id).await?.into_iter().next() else { continue };
+        let Some(Pair { ledger, stripe }) = sides.get(&pair.transaction_id).cloned() else { continue };
         found.push(sighting(BreakClass::InvoiceMismatch, problem, &ledger, stripe.as_ref()));
     }
     let currencies = currencies::list_tx(tx).await?;
@@ -95,15 +99,18 @@ pub async fn update_cases(db: &Db, found: &[Sighting]) -> Result<BTreeMap<BreakC
     let mut fresh = Vec::new();
     let mut again = Vec::new();
     let mut unique = std::collections::HashSet::new();
+    let found_keys: std::collections::HashSet<(&str, &str)> = found.iter().map(|s| (s.class.as_str(), s.subject.as_str())).collect();
     for s in found.iter().filter(|s| unique.insert((s.class, s.subject.clone()))) {
         match live.get(&(s.class.as_str().to_string(), s.subject.clone())) {
             Some(id) => again.push((id.clone(), s)),
             None => fresh.push(s.clone()),
         }
     }
+    let gone: Vec<String> =
+        live.iter().filter(|((class, subject), _)| !found_keys.contains(&(class.as_str(), subject.as_str()))).map(|(_, id)| id.clone()).collect();
     recon_cases::seen(&mut tx.tx, &again, now).await?;
     recon_cases::open(&mut tx.tx, &fresh, now).await?;
-    recon_cases::close_unseen(&mut tx.tx, now, now).await?;
+    recon_cases::close_gone(&mut tx.tx, &gone, now).await?;
     tx.commit().await?;
     let mut by_class = BTreeMap::new();
     for (class, _) in &unique {
