@@ -55,50 +55,48 @@ pub enum Scope {
     ChangedSince(i64),
 }
 
-/// The payments whose comparison may have changed since `$N`: recorded, corrected, delivered,
-/// or a record or invoice of theirs read, matched or detached, or their payer's Stripe customer changed;
-/// and every payment a live case is about, so that cases whose break is gone close.
-fn changed_cte(n: usize) -> String {
-    format!(
-        "WITH changed(id) AS (SELECT id FROM transactions WHERE recorded_at >= ${n} \
-         UNION SELECT corrects_id FROM transactions WHERE recorded_at >= ${n} AND corrects_id IS NOT NULL \
-         UNION SELECT o.transaction_id FROM outbox o WHERE o.updated_at >= ${n} \
-         UNION SELECT r.corrects_id FROM outbox o JOIN transactions r ON r.id = o.transaction_id WHERE o.updated_at >= ${n} AND r.corrects_id IS NOT NULL \
-         UNION SELECT transaction_id FROM stripe_records WHERE changed_at >= ${n} AND transaction_id IS NOT NULL \
-         UNION SELECT unlinked_from FROM stripe_records WHERE changed_at >= ${n} AND unlinked_from IS NOT NULL \
-         UNION SELECT t.id FROM stripe_invoices i JOIN transactions t ON t.stripe_invoice = i.id WHERE i.synced_at >= ${n} AND t.stripe_invoice IS NOT NULL \
-         UNION SELECT e.transaction_id FROM accounts a JOIN entries e ON e.account_id = a.id WHERE a.updated_at >= ${n} AND e.leg = 0 \
-         UNION SELECT subject FROM recon_cases WHERE state <> 'closed') "
-    )
+/// The payments a comparison reads, once resolved: each query then takes its chunks of them
+/// by their keys (a list the planners cannot mistake for a large one), not a subquery.
+#[derive(Debug, Clone, Copy)]
+pub enum Among<'a> {
+    All,
+    Only(&'a [String]),
 }
 
-impl Scope {
-    /// The `WITH` clause a scoped query starts with, its `since` being parameter `$n`.
-    pub fn with(self, n: usize) -> String {
-        match self {
-            Scope::Everything => String::new(),
-            Scope::ChangedSince(_) => changed_cte(n),
-        }
-    }
-
-    /// The condition keeping rows whose `column` is a payment in scope.
+impl Among<'_> {
+    /// The condition keeping rows whose `column` is one of the payments, with the list as
+    /// `wanted` (see `run`).
     pub fn keeps(self, column: &str) -> String {
         match self {
-            Scope::Everything => "1 = 1".into(),
-            Scope::ChangedSince(_) => format!("{column} IN (SELECT id FROM changed)"),
+            Among::All => "1 = 1".into(),
+            Among::Only(_) => format!("{column} IN (SELECT id FROM wanted)"),
         }
     }
 
-    /// Binds `since` when the query has a `WITH` clause.
-    pub fn bind<'q>(
-        self,
-        query: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
-    ) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
+    /// Runs `sql` (written with `keeps`) over all rows, or chunk by chunk of the payments.
+    pub async fn run(self, tx: &mut DbTx, sql: &str) -> Result<Vec<AnyRow>, sqlx::Error> {
         match self {
-            Scope::Everything => query,
-            Scope::ChangedSince(since) => query.bind(since),
+            Among::All => sqlx::query(sql).fetch_all(&mut **tx).await,
+            Among::Only(ids) => super::select_in(tx, &format!("WITH wanted(id) AS (VALUES {{rows}}) {sql}"), ids).await,
         }
     }
+}
+
+/// The payments whose comparison may have changed since `$1`: recorded, corrected, delivered,
+/// or a record or invoice of theirs read, matched or detached, or their payer's Stripe customer
+/// changed; and every payment a live case is about, so that cases whose break is gone close.
+pub const CHANGED_SINCE: &str = "SELECT id FROM transactions WHERE recorded_at >= $1 \
+     UNION SELECT corrects_id FROM transactions WHERE recorded_at >= $1 AND corrects_id IS NOT NULL \
+     UNION SELECT o.transaction_id FROM outbox o WHERE o.updated_at >= $1 \
+     UNION SELECT r.corrects_id FROM outbox o JOIN transactions r ON r.id = o.transaction_id WHERE o.updated_at >= $1 AND r.corrects_id IS NOT NULL \
+     UNION SELECT transaction_id FROM stripe_records WHERE changed_at >= $1 AND transaction_id IS NOT NULL \
+     UNION SELECT unlinked_from FROM stripe_records WHERE changed_at >= $1 AND unlinked_from IS NOT NULL \
+     UNION SELECT t.id FROM stripe_invoices i JOIN transactions t ON t.stripe_invoice = i.id WHERE i.synced_at >= $1 AND t.stripe_invoice IS NOT NULL \
+     UNION SELECT e.transaction_id FROM accounts a JOIN entries e ON e.account_id = a.id WHERE a.updated_at >= $1 AND e.leg = 0 \
+     UNION SELECT subject FROM recon_cases WHERE state <> 'closed'";
+
+pub async fn changed_since(tx: &mut DbTx, since_ms: i64) -> Result<Vec<String>, sqlx::Error> {
+    sqlx::query(CHANGED_SINCE).bind(since_ms).fetch_all(&mut **tx).await?.iter().map(|row| row.try_get("id")).collect()
 }
 
 /// Per corrected payment kept by `corrected`, in fiat: refunds (ledger refunds, plus
@@ -136,34 +134,32 @@ fn select(filter: &str, corrected: &str) -> String {
     )
 }
 
-/// Pairs in `scope` that disagree somewhere, and transactions recorded before
+/// Pairs among `among` that disagree somewhere, and transactions recorded before
 /// `missing_before_ms` with no record. A superset: the caller decides which differences are breaks.
-pub async fn disagreeing(tx: &mut DbTx, missing_before_ms: i64, scope: Scope) -> Result<Vec<Pair>, sqlx::Error> {
-    let sql = disagreeing_sql(scope);
-    scope.bind(sqlx::query(&sql).bind(missing_before_ms)).fetch_all(&mut **tx).await?.iter().map(from_row).collect()
+pub async fn disagreeing(tx: &mut DbTx, missing_before_ms: i64, among: Among<'_>) -> Result<Vec<Pair>, sqlx::Error> {
+    among.run(tx, &disagreeing_sql(missing_before_ms, among)).await?.iter().map(from_row).collect()
 }
 
 /// The comparing query, public so the benchmark can show the plan the database chose.
-pub fn disagreeing_sql(scope: Scope) -> String {
-    let compare = select(
+pub fn disagreeing_sql(missing_before_ms: i64, among: Among<'_>) -> String {
+    select(
         &format!(
-            "{} AND ((s.id IS NULL AND t.recorded_at < $1) OR (s.id IS NOT NULL AND (s.currency <> c.fiat_currency \
+            "{} AND ((s.id IS NULL AND t.recorded_at < {missing_before_ms}) OR (s.id IS NOT NULL AND (s.currency <> c.fiat_currency \
              OR s.status <> 'guaranteed' OR s.amount_requested <> COALESCE(t.fiat_amount, 0) + COALESCE(x.adjusted, 0) \
              OR s.amount_refunded <> COALESCE(x.refunded, 0) \
              OR (s.customer IS NOT NULL AND (a.stripe_customer_id IS NULL OR s.customer <> a.stripe_customer_id)))))",
-            scope.keeps("t.id")
+            among.keeps("t.id")
         ),
-        &scope.keeps("r.corrects_id"),
-    );
-    format!("{}{compare}", scope.with(2))
+        &among.keeps("r.corrects_id"),
+    )
 }
 
 /// Each of `transaction_ids` beside one record matched to it (if any), agreeing or not: the
 /// ledger side of duplicates and invoice breaks, read at once rather than one query each.
 pub async fn one_pair_each(tx: &mut DbTx, transaction_ids: &[String]) -> Result<HashMap<String, Pair>, sqlx::Error> {
-    let sql = format!("WITH wanted(id) AS (VALUES {{rows}}) {}", select("t.id IN (SELECT id FROM wanted)", "r.corrects_id IN (SELECT id FROM wanted)"));
+    let among = Among::Only(transaction_ids);
     let mut pairs = HashMap::new();
-    for row in super::select_in(tx, &sql, transaction_ids).await? {
+    for row in among.run(tx, &select(&among.keeps("t.id"), &among.keeps("r.corrects_id"))).await? {
         let pair = from_row(&row)?;
         pairs.entry(pair.ledger.transaction_id.clone()).or_insert(pair);
     }

@@ -1,6 +1,6 @@
 //! The Stripe invoices the ledger says it paid, as reconciliation last read them.
 
-use super::recon_compare::Scope;
+use super::recon_compare::Among;
 use super::{DbTx, Param};
 use sqlx::Row;
 
@@ -42,17 +42,15 @@ pub struct InvoicePair {
 }
 
 /// Invoice payments recorded before `before_ms` (the grace period), with what Stripe says.
-pub async fn pairs(tx: &mut DbTx, before_ms: i64, scope: Scope) -> Result<Vec<InvoicePair>, sqlx::Error> {
+pub async fn pairs(tx: &mut DbTx, before_ms: i64, among: Among<'_>) -> Result<Vec<InvoicePair>, sqlx::Error> {
     let sql = format!(
-        "{}SELECT t.id, t.stripe_invoice, i.status, i.paid_records, s.id AS record_id FROM transactions t \
+        "SELECT t.id, t.stripe_invoice, i.status, i.paid_records, s.id AS record_id FROM transactions t \
          LEFT JOIN stripe_invoices i ON i.id = t.stripe_invoice LEFT JOIN stripe_records s ON s.transaction_id = t.id \
-         WHERE t.kind = 'invoice_payment' AND t.stripe_invoice IS NOT NULL AND t.recorded_at < $1 AND {} ORDER BY t.id",
-        scope.with(2),
-        scope.keeps("t.id")
+         WHERE t.kind = 'invoice_payment' AND t.stripe_invoice IS NOT NULL AND t.recorded_at < {before_ms} AND {} ORDER BY t.id",
+        among.keeps("t.id")
     );
-    scope
-        .bind(sqlx::query(&sql).bind(before_ms))
-        .fetch_all(&mut **tx)
+    among
+        .run(tx, &sql)
         .await?
         .iter()
         .map(|row| {

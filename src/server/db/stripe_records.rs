@@ -1,7 +1,7 @@
 //! Stripe's Payment Records as reconciliation last read them, each matched to the ledger
 //! transaction it mirrors when one can be found.
 
-use super::recon_compare::Scope;
+use super::recon_compare::Among;
 use super::{DbTx, Param, insert_rows_then, select_in};
 use crate::domain::recon::RecordStatus;
 use sqlx::Row;
@@ -193,14 +193,13 @@ pub async fn matched_to(tx: &mut DbTx, transaction_ids: &[String]) -> Result<Vec
     select_in(tx, &sql, transaction_ids).await?.iter().map(from_row).collect()
 }
 
-/// Transactions in `scope` more than one record is matched to.
-pub async fn shared_transactions(tx: &mut DbTx, scope: Scope) -> Result<Vec<String>, sqlx::Error> {
+/// Transactions among `among` more than one record is matched to.
+pub async fn shared_transactions(tx: &mut DbTx, among: Among<'_>) -> Result<Vec<String>, sqlx::Error> {
     let sql = format!(
-        "{}SELECT transaction_id FROM stripe_records WHERE transaction_id IS NOT NULL AND {} GROUP BY transaction_id HAVING COUNT(*) > 1",
-        scope.with(1),
-        scope.keeps("transaction_id")
+        "SELECT transaction_id FROM stripe_records WHERE transaction_id IS NOT NULL AND {} GROUP BY transaction_id HAVING COUNT(*) > 1",
+        among.keeps("transaction_id")
     );
-    scope.bind(sqlx::query(&sql)).fetch_all(&mut **tx).await?.iter().map(|row| row.try_get("transaction_id")).collect()
+    among.run(tx, &sql).await?.iter().map(|row| row.try_get("transaction_id")).collect()
 }
 
 /// Records no transaction accounts for that still carry money (not failed, canceled or fully

@@ -7,7 +7,7 @@
 use super::reconcile::{find_breaks, update_cases};
 use crate::server::bench::{BenchDb, machine_facts};
 use crate::server::db::bench::{add_recon_payments, build_recon_tables, plan, recon_baseline};
-use crate::server::db::recon_compare::{Scope, disagreeing_sql};
+use crate::server::db::recon_compare::{Among, CHANGED_SINCE, Scope, disagreeing_sql};
 use crate::server::db::{Db, Param, SqlFilter, now_ms, recon_cases};
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
@@ -23,8 +23,8 @@ async fn reconcile(db: &Db, scope: Scope) -> Result<(Duration, Duration, i64), S
     Ok((compared, started.elapsed(), by_class.values().sum()))
 }
 
-async fn print_plan(db: &Db, scope: Scope, params: &[i64]) -> Result<(), String> {
-    let mut query = SqlFilter::new(&disagreeing_sql(scope));
+async fn print_plan(db: &Db, sql: &str, params: &[i64]) -> Result<(), String> {
+    let mut query = SqlFilter::new(sql);
     for p in params {
         query.bind(Param::Int(*p));
     }
@@ -41,7 +41,7 @@ async fn bench_once(url: &str, rows: usize, incremental: Option<usize>) -> Resul
     println!("  built {rows} payments and their records in {:.1} s", started.elapsed().as_secs_f64());
 
     println!("  plan of the full comparison:");
-    print_plan(&db, Scope::Everything, &[0]).await?;
+    print_plan(&db, &disagreeing_sql(now_ms(), Among::All), &[]).await?;
     let (compared, ours, breaks) = reconcile(&db, Scope::Everything).await?;
     let started = Instant::now();
     let read = recon_baseline(&db).await.map_err(|e| e.to_string())?;
@@ -62,8 +62,8 @@ async fn bench_once(url: &str, rows: usize, incremental: Option<usize>) -> Resul
     let Some(added) = incremental else { return Ok(()) };
     let since = now_ms();
     add_recon_payments(&db, rows + 1, rows + added, Some(since + 1)).await.map_err(|e| format!("adding payments: {e}"))?;
-    println!("  plan of the incremental comparison:");
-    print_plan(&db, Scope::ChangedSince(since), &[now_ms(), since]).await?;
+    println!("  plan of finding what changed (then compared by the same query, 500 payments at a time):");
+    print_plan(&db, CHANGED_SINCE, &[since]).await?;
     let (compared, ours, breaks) = reconcile(&db, Scope::ChangedSince(since)).await?;
     println!(
         "  incremental reconcile after {added} new payments: {:.0} ms ({:.0} ms comparing, {:.0} ms updating {breaks} live cases)",

@@ -6,7 +6,7 @@ use super::classify::{breaks_of_pair, carries_money, primary, sighting};
 use crate::domain::money::{Money, format_fiat};
 use crate::domain::recon::BreakClass;
 use crate::server::db::recon_cases::{self, Sighting};
-use crate::server::db::recon_compare::{self, Pair, Scope};
+use crate::server::db::recon_compare::{self, Among, Pair, Scope};
 use crate::server::db::stripe_invoices;
 use crate::server::db::stripe_records::{self, StoredRecord};
 use crate::server::db::{Db, DbTx, currencies, now_ms};
@@ -15,8 +15,13 @@ use std::collections::{BTreeMap, HashMap};
 /// Every break the ledger and the snapshot show now among the payments in `scope`, and every
 /// orphan record.
 pub async fn find_breaks(tx: &mut DbTx, grace_ms: i64, scope: Scope) -> Result<Vec<Sighting>, ReconError> {
-    let pairs = recon_compare::disagreeing(tx, now_ms() - grace_ms, scope).await?;
-    let shared = stripe_records::shared_transactions(tx, scope).await?;
+    let changed = match scope {
+        Scope::Everything => None,
+        Scope::ChangedSince(since) => Some(recon_compare::changed_since(tx, since).await?),
+    };
+    let among = changed.as_deref().map_or(Among::All, Among::Only);
+    let pairs = recon_compare::disagreeing(tx, now_ms() - grace_ms, among).await?;
+    let shared = stripe_records::shared_transactions(tx, among).await?;
     let mut by_transaction: HashMap<String, Vec<StoredRecord>> = HashMap::new();
     for record in stripe_records::matched_to(tx, &shared).await? {
         if let Some(t) = record.transaction_id.clone() {
@@ -52,7 +57,7 @@ pub async fn find_breaks(tx: &mut DbTx, grace_ms: i64, scope: Scope) -> Result<V
         s.record_id = extra;
         found.push(s);
     }
-    let invoice_pairs = stripe_invoices::pairs(tx, now_ms() - grace_ms, scope).await?;
+    let invoice_pairs = stripe_invoices::pairs(tx, now_ms() - grace_ms, among).await?;
     let paying: Vec<String> = invoice_pairs.iter().map(|p| p.transaction_id.clone()).collect();
     let sides = recon_compare::one_pair_each(tx, &paying).await?;
     for pair in invoice_pairs {
