@@ -141,6 +141,8 @@ watch: rust-tools build-tools
 bench:
 	cargo run --release $(SSR) -- bench ingest --rows 100000 --postgres postgres://postgres@127.0.0.1:5432/postgres
 	cargo run --release $(SSR) -- bench mirror --rows 2000 --rate 100
+	cargo run --release $(SSR) -- bench recon --rows 1000000 --incremental 10000 --postgres postgres://postgres@127.0.0.1:5432/postgres
+	cargo run --release $(SSR) -- bench list --rows 1000000 --postgres postgres://postgres@127.0.0.1:5432/postgres
 
 clean-data:
 	rm -rf data
