@@ -3,12 +3,18 @@
 use crate::both_databases;
 use crate::ledger::{item, ledger_fixture, post};
 use crate::support::{Backend, spawn_app_with, spawn_emulator};
+use regio::server::db::ledger::{AmountWalk, TransactionFilter, list_query};
 use regio::server::mirror::{MirrorWorker, WorkerOptions};
 use serde_json::{Value, json};
+use sqlx::Row;
 use std::time::Duration;
 use tokio::sync::watch;
 
-both_databases!(the_ledger_is_shown_beside_stripe, a_failed_delivery_can_be_retried_by_support_only);
+both_databases!(
+    the_ledger_is_shown_beside_stripe,
+    a_failed_delivery_can_be_retried_by_support_only,
+    amount_filters_find_the_same_pages_whichever_index_they_walk
+);
 
 async fn the_ledger_is_shown_beside_stripe(backend: Backend) {
     let (_url, stripe) = spawn_emulator().await;
@@ -104,4 +110,38 @@ async fn wait_for_state(app: &crate::support::TestApp, state: &str) -> String {
         tokio::time::sleep(Duration::from_millis(25)).await;
     }
     panic!("the delivery never became {state}");
+}
+
+/// An amount filter pages through the same rows whether its matches are read by amount or the
+/// ledger is walked newest first checking each amount (the list picks by how many match).
+async fn amount_filters_find_the_same_pages_whichever_index_they_walk(backend: Backend) {
+    let app = spawn_app_with(backend, None).await;
+    let key = ledger_fixture(&app).await;
+    let mut batch = vec![item("t-1", "top_up", "100000", "op-1", "m-1")];
+    for (n, amount) in ["100", "500", "505", "509", "510", "777", "777"].into_iter().enumerate() {
+        batch.push(item(&format!("p-{n}"), "payment", amount, "m-1", "shop-1"));
+    }
+    assert_eq!(post(&app, &key, batch).await.0, 200);
+
+    let ranges = [(Some(500), Some(509), 3), (Some(777), Some(777), 2), (Some(510), None, 4), (None, Some(500), 2)];
+    for (min, max, matching) in ranges {
+        let filter = TransactionFilter { currency: Some("SRB".into()), min_amount: min, max_amount: max, limit: 2, ..TransactionFilter::default() };
+        let mut pages = Vec::new();
+        for walk in [AmountWalk::ByAmount, AmountWalk::ByTime] {
+            let mut filter = filter.clone();
+            let mut seen = Vec::new();
+            loop {
+                let rows = list_query(&filter, walk).fetch_all(&app.db).await.expect("page");
+                let page: Vec<(i64, String)> = rows.iter().take(2).map(|r| (r.get("occurred_at"), r.get("id"))).collect();
+                seen.extend(page.iter().map(|(_, id)| id.clone()));
+                match (rows.len() > 2, page.last()) {
+                    (true, Some((at, id))) => filter.before = Some(format!("{at}_{id}")),
+                    _ => break,
+                }
+            }
+            pages.push(seen);
+        }
+        assert_eq!(pages[0].len(), matching, "{min:?}..{max:?} by amount: {pages:?}");
+        assert_eq!(pages[0], pages[1], "{min:?}..{max:?}: the same rows in the same order either way");
+    }
 }

@@ -161,11 +161,9 @@ pub struct TransactionFilter {
     pub limit: i64,
 }
 
-/// The list's columns, read from `from`: the transactions (`t`), or an account's entries (`e`)
-/// joined to theirs, so an account's page walks that account's own entries in time order.
-/// Currencies and accounts always exist (foreign keys); joining them `LEFT` keeps SQLite from
-/// putting the one-row currencies table first, where it filtered on an amount range by reading
-/// every transaction and sorting them instead of walking them newest first.
+/// The list's columns of the transactions `t` in `from`. Currencies and accounts always exist
+/// (foreign keys); joining them `LEFT` keeps SQLite from putting the one-row currencies table
+/// first.
 fn view_select(from: &str) -> String {
     format!(
         "SELECT t.id, t.external_ref, t.source, t.kind, t.currency, t.amount, t.occurred_at, t.description, \
@@ -225,7 +223,7 @@ fn parse_cursor(cursor: &str) -> Option<(i64, &str)> {
 /// next page. Keyset paging on `(occurred_at, id)` stays fast however deep one pages.
 pub async fn list_views(db: &Db, filter: &TransactionFilter) -> Result<(Vec<TransactionView>, Option<String>), sqlx::Error> {
     let limit = filter.limit.clamp(1, 1000);
-    let rows = list_query(filter).fetch_all(db).await?;
+    let rows = list_query(filter, amount_walk(db, filter).await?).fetch_all(db).await?;
     let mut views: Vec<TransactionView> = rows.iter().map(view_from_row).collect::<Result<_, _>>()?;
     let next = if views.len() as i64 > limit {
         views.truncate(limit as usize);
@@ -237,17 +235,53 @@ pub async fn list_views(db: &Db, filter: &TransactionFilter) -> Result<(Vec<Tran
     Ok((views, next))
 }
 
-/// The query behind a page: one row more than the page, to know whether another follows.
-pub fn list_query(filter: &TransactionFilter) -> SqlFilter {
-    // The columns the order and the cursor read: an account's own entries carry both.
-    let (mut query, at, id) = match &filter.account_id {
-        Some(account) => {
-            let mut query = SqlFilter::new(&view_select("entries e JOIN transactions t ON t.id = e.transaction_id"));
-            query.and("e.account_id =", Param::Text(account.clone()));
-            (query, "e.occurred_at", "e.transaction_id")
-        }
-        None => (SqlFilter::new(&view_select(ALL_TRANSACTIONS)), "t.occurred_at", "t.id"),
+/// How a page finds the transactions an amount filter matches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AmountWalk {
+    /// Through the amount index: an exact amount in time order, a range's every match sorted.
+    ByAmount,
+    /// Newest first through the time index, checking each amount: for a range matching many.
+    ByTime,
+}
+
+/// A range matching at least this many transactions is walked `ByTime`: a page of 50 then turns
+/// up within a few thousand rows of a million, while sorting the matches would cost them all.
+const BROAD_RANGE: i64 = 20_000;
+
+/// How `filter`'s amounts are best found: an exact amount or a narrow range by amount, a range
+/// with many matches (counted through the amount index, up to `BROAD_RANGE`) by time, and
+/// within an account by its own entries in time order.
+pub async fn amount_walk(db: &Db, filter: &TransactionFilter) -> Result<AmountWalk, sqlx::Error> {
+    let ranged = filter.min_amount != filter.max_amount;
+    let Some(currency) = filter.currency.as_ref().filter(|_| ranged && filter.account_id.is_none()) else {
+        return Ok(if filter.account_id.is_some() { AmountWalk::ByTime } else { AmountWalk::ByAmount });
     };
+    let sql =
+        format!("SELECT COUNT(*) AS n FROM (SELECT 1 FROM transactions WHERE currency = $1 AND amount >= $2 AND amount <= $3 LIMIT {BROAD_RANGE}) AS matching");
+    let row =
+        sqlx::query(&sql).bind(currency).bind(filter.min_amount.unwrap_or(i64::MIN)).bind(filter.max_amount.unwrap_or(i64::MAX)).fetch_one(&db.pool).await?;
+    Ok(if row.try_get::<i64, _>("n")? < BROAD_RANGE { AmountWalk::ByAmount } else { AmountWalk::ByTime })
+}
+
+/// The query behind a page: one row more than the page, to know whether another follows. The
+/// page's keys are found first, from the narrowest index and sorted alone, and only those
+/// rows are then read with their columns. Kinds and mirror states, closed sets, are written
+/// into the text, so that each has its own plan: a rare one must not walk the ledger.
+pub fn list_query(filter: &TransactionFilter, amounts: AmountWalk) -> SqlFilter {
+    // The columns the order and the cursor read: an account's own entries carry both.
+    let (from, at, id) = match filter.account_id {
+        Some(_) => ("entries e JOIN transactions t ON t.id = e.transaction_id", "e.occurred_at", "e.transaction_id"),
+        None => ("transactions t", "t.occurred_at", "t.id"),
+    };
+    let mirror = match filter.mirror_state {
+        None => String::new(),
+        Some(MirrorState::NotMirrored) => format!(" LEFT JOIN outbox o ON o.transaction_id = {id} AND o.case_id IS NULL WHERE o.id IS NULL"),
+        Some(state) => format!(" JOIN outbox o ON o.transaction_id = {id} AND o.case_id IS NULL WHERE o.state = '{}'", state.as_str()),
+    };
+    let mut query = SqlFilter::new(&format!("SELECT {id} AS id FROM {from}{}", if mirror.is_empty() { " WHERE 1 = 1" } else { &mirror }));
+    if let Some(account) = &filter.account_id {
+        query.and("e.account_id =", Param::Text(account.clone()));
+    }
     if let Some(from) = filter.from_ms {
         query.and(&format!("{at} >="), Param::Int(from));
     }
@@ -255,21 +289,26 @@ pub fn list_query(filter: &TransactionFilter) -> SqlFilter {
         query.and(&format!("{at} <"), Param::Int(to));
     }
     if let Some(kind) = filter.kind {
-        query.and("t.kind =", Param::Text(kind.as_str().into()));
+        query.push(&format!(" AND t.kind = '{}'", kind.as_str()));
     }
     if let Some(currency) = &filter.currency {
         query.and("t.currency =", Param::Text(currency.clone()));
     }
-    if let Some(min) = filter.min_amount {
-        query.and("t.amount >=", Param::Int(min));
-    }
-    if let Some(max) = filter.max_amount {
-        query.and("t.amount <=", Param::Int(max));
-    }
-    match filter.mirror_state {
-        None => {}
-        Some(MirrorState::NotMirrored) => query.push(" AND o.id IS NULL"),
-        Some(state) => query.and("o.state =", Param::Text(state.as_str().into())),
+    // A unary plus keeps both planners off the amount index.
+    let amount = match amounts {
+        AmountWalk::ByAmount => "t.amount",
+        AmountWalk::ByTime => "+t.amount",
+    };
+    match (filter.min_amount, filter.max_amount) {
+        (Some(min), Some(max)) if min == max => query.and(&format!("{amount} ="), Param::Int(min)),
+        (min, max) => {
+            if let Some(min) = min {
+                query.and(&format!("{amount} >="), Param::Int(min));
+            }
+            if let Some(max) = max {
+                query.and(&format!("{amount} <="), Param::Int(max));
+            }
+        }
     }
     if let Some((cursor_at, cursor_id)) = filter.before.as_deref().and_then(parse_cursor) {
         query.and(&format!("({at} <"), Param::Int(cursor_at));
@@ -280,7 +319,11 @@ pub fn list_query(filter: &TransactionFilter) -> SqlFilter {
     }
     let limit = filter.limit.clamp(1, 1000);
     query.push(&format!(" ORDER BY {at} DESC, {id} DESC LIMIT {}", limit + 1));
-    query
+    // The keys' query goes where the marker stands in the page's own.
+    const KEYS: &str = "(page keys)";
+    let page = view_select(&format!("{KEYS} page JOIN transactions t ON t.id = page.id"));
+    let (head, tail) = page.split_once(KEYS).unwrap_or_default();
+    query.wrap(&format!("{head}("), &format!("){tail} ORDER BY t.occurred_at DESC, t.id DESC"))
 }
 
 pub async fn view(db: &Db, id: &str) -> Result<Option<TransactionView>, sqlx::Error> {

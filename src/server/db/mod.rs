@@ -181,11 +181,6 @@ async fn open_pool(options: &AnyConnectOptions, kind: DbKind, max_connections: u
                     // of a 678 ms page, the rows themselves under 1 ms). Short queries never
                     // repay compiling; the server's own setting stays for other clients.
                     conn.execute("SET jit = off").await?;
-                    // A statement prepared once runs with whatever filter a person chose; the
-                    // generic plan PostgreSQL switches to after five runs assumes an average
-                    // value, so "kind = refund" walked every payment (1.6 s a page). Planning
-                    // each call costs well under a millisecond.
-                    conn.execute("SET plan_cache_mode = force_custom_plan").await?;
                 }
                 Ok(())
             })

@@ -255,12 +255,14 @@ pub struct CaseQuery {
 }
 
 impl CaseQuery {
+    /// Classes and states, closed sets, are written into the text: each gets its own plan, and
+    /// a state's literal shows PostgreSQL that the live cases' partial indexes apply.
     fn apply(&self, filter: &mut SqlFilter) {
         if let Some(class) = self.class {
-            filter.and("c.class =", Param::Text(class.as_str().into()));
+            filter.push(&format!(" AND c.class = '{}'", class.as_str()));
         }
         match self.state {
-            Some(state) => filter.and("c.state =", Param::Text(state.as_str().into())),
+            Some(state) => filter.push(&format!(" AND c.state = '{}'", state.as_str())),
             None => filter.push(" AND c.state <> 'closed'"),
         }
         if let Some((min, max)) = self.age_days {

@@ -51,7 +51,7 @@ pub struct Pair {
 pub enum Scope {
     /// Every payment: the first run and "Full re-scan".
     Everything,
-    /// Payments that may compare differently than at `since_ms`, and those live cases are about.
+    /// Payments that may compare differently than at `since_ms`.
     ChangedSince(i64),
 }
 
@@ -84,7 +84,8 @@ impl Among<'_> {
 
 /// The payments whose comparison may have changed since `$1`: recorded, corrected, delivered,
 /// or a record or invoice of theirs read, matched or detached, or their payer's Stripe customer
-/// changed; and every payment a live case is about, so that cases whose break is gone close.
+/// changed. A live case about any other payment stands as it is: nothing its break depends on
+/// changed.
 pub const CHANGED_SINCE: &str = "SELECT id FROM transactions WHERE recorded_at >= $1 \
      UNION SELECT corrects_id FROM transactions WHERE recorded_at >= $1 AND corrects_id IS NOT NULL \
      UNION SELECT o.transaction_id FROM outbox o WHERE o.updated_at >= $1 \
@@ -92,8 +93,7 @@ pub const CHANGED_SINCE: &str = "SELECT id FROM transactions WHERE recorded_at >
      UNION SELECT transaction_id FROM stripe_records WHERE changed_at >= $1 AND transaction_id IS NOT NULL \
      UNION SELECT unlinked_from FROM stripe_records WHERE changed_at >= $1 AND unlinked_from IS NOT NULL \
      UNION SELECT t.id FROM stripe_invoices i JOIN transactions t ON t.stripe_invoice = i.id WHERE i.synced_at >= $1 AND t.stripe_invoice IS NOT NULL \
-     UNION SELECT e.transaction_id FROM accounts a JOIN entries e ON e.account_id = a.id WHERE a.updated_at >= $1 AND e.leg = 0 \
-     UNION SELECT subject FROM recon_cases WHERE state <> 'closed'";
+     UNION SELECT e.transaction_id FROM accounts a JOIN entries e ON e.account_id = a.id WHERE a.updated_at >= $1 AND e.leg = 0";
 
 pub async fn changed_since(tx: &mut DbTx, since_ms: i64) -> Result<Vec<String>, sqlx::Error> {
     sqlx::query(CHANGED_SINCE).bind(since_ms).fetch_all(&mut **tx).await?.iter().map(|row| row.try_get("id")).collect()

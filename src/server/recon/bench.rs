@@ -72,8 +72,13 @@ async fn bench_once(url: &str, rows: usize, incremental: Option<usize>) -> Resul
         (ours - compared).as_secs_f64() * 1000.0
     );
     let mut tx = db.begin_snapshot().await.map_err(|e| e.to_string())?;
-    let full: BTreeSet<(String, String)> =
-        find_breaks(&mut tx, 0, Scope::Everything).await.map_err(|e| e.to_string())?.into_iter().map(|s| (s.class.as_str().to_string(), s.subject)).collect();
+    let full: BTreeSet<(String, String)> = find_breaks(&mut tx, 0, Scope::Everything)
+        .await
+        .map_err(|e| e.to_string())?
+        .found
+        .into_iter()
+        .map(|s| (s.class.as_str().to_string(), s.subject))
+        .collect();
     let live: BTreeSet<(String, String)> = recon_cases::live_keys(&mut tx).await.map_err(|e| e.to_string())?.into_keys().collect();
     tx.commit().await.map_err(|e| e.to_string())?;
     match full == live {

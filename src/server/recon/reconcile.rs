@@ -10,16 +10,35 @@ use crate::server::db::recon_compare::{self, Among, Pair, Scope};
 use crate::server::db::stripe_invoices;
 use crate::server::db::stripe_records::{self, StoredRecord};
 use crate::server::db::{Db, DbTx, currencies, now_ms};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+/// What a comparison found, and which payments it looked at: a case is closed only when its
+/// subject was compared and its break not found again.
+pub struct Breaks {
+    pub found: Vec<Sighting>,
+    /// The payments compared; `None` when the comparison read every payment.
+    compared: Option<HashSet<String>>,
+}
+
+impl Breaks {
+    /// Whether the comparison looked at `subject`: every orphan is looked at on every run.
+    fn covers(&self, class: &str, subject: &str) -> bool {
+        class == BreakClass::OrphanInStripe.as_str() || self.compared.as_ref().is_none_or(|ids| ids.contains(subject))
+    }
+}
 
 /// Every break the ledger and the snapshot show now among the payments in `scope`, and every
 /// orphan record.
-pub async fn find_breaks(tx: &mut DbTx, grace_ms: i64, scope: Scope) -> Result<Vec<Sighting>, ReconError> {
+pub async fn find_breaks(tx: &mut DbTx, grace_ms: i64, scope: Scope) -> Result<Breaks, ReconError> {
     let changed = match scope {
         Scope::Everything => None,
         Scope::ChangedSince(since) => Some(recon_compare::changed_since(tx, since).await?),
     };
-    let among = changed.as_deref().map_or(Among::All, Among::Only);
+    let found = breaks_among(tx, grace_ms, changed.as_deref().map_or(Among::All, Among::Only)).await?;
+    Ok(Breaks { found, compared: changed.map(|ids| ids.into_iter().collect()) })
+}
+
+async fn breaks_among(tx: &mut DbTx, grace_ms: i64, among: Among<'_>) -> Result<Vec<Sighting>, ReconError> {
     let pairs = recon_compare::disagreeing(tx, now_ms() - grace_ms, among).await?;
     let shared = stripe_records::shared_transactions(tx, among).await?;
     let mut by_transaction: HashMap<String, Vec<StoredRecord>> = HashMap::new();
@@ -96,30 +115,37 @@ pub async fn find_breaks(tx: &mut DbTx, grace_ms: i64, scope: Scope) -> Result<V
     Ok(found)
 }
 
-/// Brings the cases in line with `found`; returns the live cases by class.
-pub async fn update_cases(db: &Db, found: &[Sighting]) -> Result<BTreeMap<BreakClass, i64>, ReconError> {
+/// Brings the cases in line with `breaks`: opens the new, refreshes those found again, closes
+/// those compared and not found; returns the breaks standing by class.
+pub async fn update_cases(db: &Db, breaks: &Breaks) -> Result<BTreeMap<BreakClass, i64>, ReconError> {
+    let found = &breaks.found;
     let mut tx = db.begin_write().await?;
     let now = now_ms();
     let live = recon_cases::live_keys(&mut tx.tx).await?;
     let mut fresh = Vec::new();
     let mut again = Vec::new();
-    let mut unique = std::collections::HashSet::new();
-    let found_keys: std::collections::HashSet<(&str, &str)> = found.iter().map(|s| (s.class.as_str(), s.subject.as_str())).collect();
+    let mut unique = HashSet::new();
+    let found_keys: HashSet<(&str, &str)> = found.iter().map(|s| (s.class.as_str(), s.subject.as_str())).collect();
     for s in found.iter().filter(|s| unique.insert((s.class, s.subject.clone()))) {
         match live.get(&(s.class.as_str().to_string(), s.subject.clone())) {
             Some(id) => again.push((id.clone(), s)),
             None => fresh.push(s.clone()),
         }
     }
-    let gone: Vec<String> =
-        live.iter().filter(|((class, subject), _)| !found_keys.contains(&(class.as_str(), subject.as_str()))).map(|(_, id)| id.clone()).collect();
+    let gone: Vec<String> = live
+        .iter()
+        .filter(|((class, subject), _)| breaks.covers(class, subject) && !found_keys.contains(&(class.as_str(), subject.as_str())))
+        .map(|(_, id)| id.clone())
+        .collect();
     recon_cases::seen(&mut tx.tx, &again, now).await?;
     recon_cases::open(&mut tx.tx, &fresh, now).await?;
     recon_cases::close_gone(&mut tx.tx, &gone, now).await?;
     tx.commit().await?;
+    // The breaks standing after the run: those found, and the live cases it did not look at.
+    let unseen = live.keys().filter(|(class, subject)| !breaks.covers(class, subject)).filter_map(|(class, _)| class.parse::<BreakClass>().ok());
     let mut by_class = BTreeMap::new();
-    for (class, _) in &unique {
-        *by_class.entry(*class).or_insert(0) += 1;
+    for class in unique.iter().map(|(class, _)| *class).chain(unseen) {
+        *by_class.entry(class).or_insert(0) += 1;
     }
     Ok(by_class)
 }
