@@ -206,11 +206,11 @@ pub async fn paid_subscription_invoices(db: &Db) -> Result<i64, sqlx::Error> {
 /// pending and every 5,000th failed.
 pub async fn add_outbox_rows(db: &Db, rows: usize) -> Result<(), sqlx::Error> {
     let sql = format!(
-        "{} INSERT INTO outbox (id, transaction_id, operation, idempotency_key, state, attempts, next_attempt_at, last_error, stripe_id, created_at, updated_at) \
+        "{} INSERT INTO outbox (id, transaction_id, operation, idempotency_key, state, attempts, next_attempt_at, last_error, stripe_id, created_at, updated_at, occurred_at) \
          SELECT 'o' || CAST(n + 1000000000 AS TEXT), 't' || CAST(n + 1000000000 AS TEXT), 'report_payment', 'k' || CAST(n AS TEXT), \
          CASE WHEN n % 5000 = 0 THEN 'failed' WHEN n % 200 = 0 THEN 'pending' ELSE 'delivered' END, 1, n * 1000, \
          CASE WHEN n % 5000 = 0 THEN 'HTTP 400: bench' ELSE NULL END, \
-         CASE WHEN n % 200 = 0 THEN NULL ELSE 'pr_' || CAST(n + 1000000000 AS TEXT) END, n * 1000, n * 1000 FROM seq",
+         CASE WHEN n % 200 = 0 THEN NULL ELSE 'pr_' || CAST(n + 1000000000 AS TEXT) END, n * 1000, n * 1000, n * 1000 FROM seq",
         numbers(1, rows)
     );
     sqlx::query(&sql).execute(&db.pool).await.map(|_| ())

@@ -268,17 +268,21 @@ pub async fn amount_walk(db: &Db, filter: &TransactionFilter) -> Result<AmountWa
 /// rows are then read with their columns. Kinds and mirror states, closed sets, are written
 /// into the text, so that each has its own plan: a rare one must not walk the ledger.
 pub fn list_query(filter: &TransactionFilter, amounts: AmountWalk) -> SqlFilter {
-    // The columns the order and the cursor read: an account's own entries carry both.
-    let (from, at, id) = match filter.account_id {
-        Some(_) => ("entries e JOIN transactions t ON t.id = e.transaction_id", "e.occurred_at", "e.transaction_id"),
-        None => ("transactions t", "t.occurred_at", "t.id"),
+    // The columns the order and the cursor read: an account's own entries carry both, and so
+    // do the ledger's deliveries to Stripe, for a walk of one mirror state.
+    let delivered_as = filter.mirror_state.filter(|state| *state != MirrorState::NotMirrored);
+    let (from, at, id) = match (&filter.account_id, delivered_as) {
+        (Some(_), _) => ("entries e JOIN transactions t ON t.id = e.transaction_id", "e.occurred_at", "e.transaction_id"),
+        (None, Some(_)) => ("outbox o JOIN transactions t ON t.id = o.transaction_id", "o.occurred_at", "o.transaction_id"),
+        (None, None) => ("transactions t", "t.occurred_at", "t.id"),
     };
-    let mirror = match filter.mirror_state {
-        None => String::new(),
-        Some(MirrorState::NotMirrored) => format!(" LEFT JOIN outbox o ON o.transaction_id = {id} AND o.case_id IS NULL WHERE o.id IS NULL"),
-        Some(state) => format!(" JOIN outbox o ON o.transaction_id = {id} AND o.case_id IS NULL WHERE o.state = '{}'", state.as_str()),
+    let mirror = match (filter.mirror_state, &filter.account_id) {
+        (None, _) => " WHERE 1 = 1".to_string(),
+        (Some(MirrorState::NotMirrored), _) => format!(" LEFT JOIN outbox o ON o.transaction_id = {id} AND o.case_id IS NULL WHERE o.id IS NULL"),
+        (Some(state), None) => format!(" WHERE o.case_id IS NULL AND o.state = '{}'", state.as_str()),
+        (Some(state), Some(_)) => format!(" JOIN outbox o ON o.transaction_id = {id} AND o.case_id IS NULL WHERE o.state = '{}'", state.as_str()),
     };
-    let mut query = SqlFilter::new(&format!("SELECT {id} AS id FROM {from}{}", if mirror.is_empty() { " WHERE 1 = 1" } else { &mirror }));
+    let mut query = SqlFilter::new(&format!("SELECT {id} AS id FROM {from}{mirror}"));
     if let Some(account) = &filter.account_id {
         query.and("e.account_id =", Param::Text(account.clone()));
     }
@@ -291,14 +295,14 @@ pub fn list_query(filter: &TransactionFilter, amounts: AmountWalk) -> SqlFilter 
     if let Some(kind) = filter.kind {
         query.push(&format!(" AND t.kind = '{}'", kind.as_str()));
     }
-    if let Some(currency) = &filter.currency {
-        query.and("t.currency =", Param::Text(currency.clone()));
-    }
     // A unary plus keeps both planners off the amount index.
-    let amount = match amounts {
-        AmountWalk::ByAmount => "t.amount",
-        AmountWalk::ByTime => "+t.amount",
+    let (currency, amount) = match amounts {
+        AmountWalk::ByAmount => ("t.currency", "t.amount"),
+        AmountWalk::ByTime => ("+t.currency", "+t.amount"),
     };
+    if let Some(code) = &filter.currency {
+        query.and(&format!("{currency} ="), Param::Text(code.clone()));
+    }
     match (filter.min_amount, filter.max_amount) {
         (Some(min), Some(max)) if min == max => query.and(&format!("{amount} ="), Param::Int(min)),
         (min, max) => {

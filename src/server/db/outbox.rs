@@ -83,6 +83,8 @@ fn from_row(row: &AnyRow) -> Result<OutboxItem, sqlx::Error> {
 /// A delivery to queue: `operation` on a transaction, under the key the mirror derived for it.
 pub struct NewDelivery {
     pub transaction_id: String,
+    /// The transaction's `occurred_at`: the list filtered by mirror state walks it in order.
+    pub occurred_at: i64,
     pub operation: Operation,
     pub idempotency_key: String,
 }
@@ -102,10 +104,11 @@ pub async fn enqueue(tx: &mut DbTx, deliveries: &[NewDelivery]) -> Result<(), sq
                 Param::Int(now),
                 Param::Int(now),
                 Param::Int(now),
+                Param::Int(d.occurred_at),
             ]
         })
         .collect();
-    let columns = ["id", "transaction_id", "operation", "idempotency_key", "state", "next_attempt_at", "created_at", "updated_at"];
+    let columns = ["id", "transaction_id", "operation", "idempotency_key", "state", "next_attempt_at", "created_at", "updated_at", "occurred_at"];
     insert_rows(tx, "outbox", &columns, rows).await
 }
 

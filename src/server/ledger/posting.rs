@@ -366,7 +366,12 @@ async fn write(tx: &mut DbTx, source: Source, actor: &Actor, checked: &Checked) 
                 TransactionKind::Refund => Operation::ReportRefund,
                 _ => return None,
             };
-            Some(NewDelivery { transaction_id: t.id.clone(), operation, idempotency_key: mirror::idempotency_key(&t.id, operation) })
+            Some(NewDelivery {
+                transaction_id: t.id.clone(),
+                occurred_at: t.occurred_at,
+                operation,
+                idempotency_key: mirror::idempotency_key(&t.id, operation),
+            })
         })
         .collect();
     outbox::enqueue(tx, &queued).await?;
