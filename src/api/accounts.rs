@@ -12,7 +12,7 @@ use {
     crate::domain::ledger::AccountStatus,
     crate::server::db::accounts::{self as account_rows, AccountFilter},
     crate::server::error::internal,
-    crate::server::ledger::accounts,
+    crate::server::ledger::{accounts, statement},
 };
 
 #[cfg(feature = "ssr")]
@@ -46,16 +46,11 @@ pub async fn account_detail(id: String) -> Result<AccountView, AppError> {
     guarded(Role::Viewer, |ctx| async move { account_rows::view(&ctx.state.db, &id).await?.ok_or_else(|| AppError::not_found("account")) }).await
 }
 
-/// The account's entries, newest first; `before` is the previous page's `next_cursor`.
+/// The account's statement for the days `from`..=`to` (this month when not given), in the order
+/// money moved; `after` is the previous page's `next_cursor`.
 #[server(prefix = "/rpc", endpoint = "account_statement")]
-pub async fn account_statement(id: String, before: Option<String>) -> Result<StatementPage, AppError> {
-    guarded(Role::Viewer, |ctx| async move {
-        if account_rows::find(&ctx.state.db, &id).await?.is_none() {
-            return Err(AppError::not_found("account"));
-        }
-        Ok(account_rows::statement(&ctx.state.db, &id, non_empty(before).as_deref(), PAGE_SIZE).await?)
-    })
-    .await
+pub async fn account_statement(id: String, from: Option<String>, to: Option<String>, after: Option<String>) -> Result<StatementPage, AppError> {
+    guarded(Role::Viewer, |ctx| async move { statement::page(&ctx.state.db, &id, from, to, after, PAGE_SIZE).await }).await
 }
 
 #[server(prefix = "/rpc", endpoint = "open_account")]

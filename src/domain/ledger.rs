@@ -313,6 +313,9 @@ pub struct StatementLine {
     pub transaction_id: String,
     /// RFC 3339, UTC.
     pub occurred_at: String,
+    /// When Regio recorded it (RFC 3339, UTC), where that is a minute or more from when it
+    /// occurred: a refund or a correction entered later keeps its place in time.
+    pub recorded_at: Option<String>,
     pub kind: TransactionKind,
     pub counterparty_ref: String,
     pub counterparty_name: String,
@@ -321,14 +324,36 @@ pub struct StatementLine {
     /// Signed: negative when money left the account.
     pub amount_minor: i64,
     pub amount: String,
-    /// The account's balance in `currency` right after this entry.
+    /// The account's balance in `currency` right after this entry, in the statement's order.
     pub balance_minor: i64,
     pub balance: String,
 }
 
+/// One currency's figures over a statement's period: closing = opening + in − out.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StatementTotals {
+    pub currency: String,
+    pub opening_minor: i64,
+    pub opening: String,
+    pub money_in_minor: i64,
+    pub money_in: String,
+    /// What left the account, as a positive amount.
+    pub money_out_minor: i64,
+    pub money_out: String,
+    pub closing_minor: i64,
+    pub closing: String,
+}
+
+/// An account's statement for a period, as a bank prints one: the opening balance, the entries
+/// in the order money moved (when they occurred) with the running balance, the closing balance.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StatementPage {
+    /// The period's first and last day (`YYYY-MM-DD`, UTC), both included.
+    pub from: String,
+    pub to: String,
+    /// Per currency the account held or moved.
+    pub totals: Vec<StatementTotals>,
     pub lines: Vec<StatementLine>,
-    /// Pass back as `before` to get the next (older) page.
+    /// Pass back as `after` to get the next (later) page of the period.
     pub next_cursor: Option<String>,
 }

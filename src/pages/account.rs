@@ -5,7 +5,7 @@ use crate::components::customer_panel::CustomerPanel;
 use crate::components::ids::ShortId;
 use crate::components::money::Balances;
 use crate::components::notice::ErrorNotice;
-use crate::components::pager::{OlderNewest, page_href};
+use crate::components::pager::page_href;
 use crate::domain::ledger::{AccountStatus, AccountView, CurrencyView, StatementLine, StatementPage};
 use crate::domain::{AppError, Role};
 use leptos::prelude::*;
@@ -23,7 +23,8 @@ pub fn AccountDetailPage() -> impl IntoView {
     // one `Suspend` once left a server render waiting forever.
     let head =
         Resource::new(move || (id(), set_status.version().get()), |(id, _)| async move { (me().await, account_detail(id).await, list_currencies().await) });
-    let statement = Resource::new(move || (id(), query.read().get("before")), |(id, before)| account_statement(id, before));
+    let asked = move |key: &str| query.read().get(key);
+    let statement = Resource::new(move || (id(), asked("from"), asked("to"), asked("after")), |(id, from, to, after)| account_statement(id, from, to, after));
     view! {
         <p class="muted"><a href="/accounts">"← Accounts"</a></p>
         <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
@@ -104,39 +105,99 @@ fn StatusChange(account: AccountView, set_status: ServerAction<SetAccountStatus>
     .into_any()
 }
 
+/// The statement for a period, as a bank prints it: the period (this month unless chosen), the
+/// balances it opened and closed with and what came in and went out, then the lines in the order
+/// money moved with the running balance. Paged forward in time; the CSV holds the whole period.
 #[component]
 fn Statement(page: StatementPage, path: String) -> impl IntoView {
-    if page.lines.is_empty() {
-        return view! { <p class="empty-state">"No entries on this account yet."</p> }.into_any();
-    }
+    let StatementPage { from, to, totals, lines, next_cursor } = page;
     let query = use_query_map().get_untracked();
-    let older = page.next_cursor.map(|cursor| page_href(&path, &query, &[], &[("before", &cursor)]));
-    let newest = query.get("before").map(|_| path.clone());
+    let period = [("from", from.as_str()), ("to", to.as_str())];
+    let later = next_cursor.map(|cursor| page_href(&path, &query, &[], &[period[0], period[1], ("after", &cursor)]));
+    let start = query.get("after").map(|_| page_href(&path, &query, &[], &period));
+    let csv = page_href(&format!("{path}/statement/export"), &query, &[], &period);
     view! {
-        <table class="data statement">
-            <thead>
-                <tr>
-                    <th>"When (UTC)"</th><th>"Transaction"</th><th>"Kind"</th><th>"Counterparty"</th><th>"Description"</th>
-                    <th class="num">"Amount"</th><th class="num">"Balance"</th>
-                </tr>
-            </thead>
-            <tbody>
-                {page.lines.into_iter().map(|line| view! { <StatementRow line/> }).collect_view()}
-            </tbody>
-        </table>
-        <OlderNewest older newest/>
+        <form method="get" class="filters no-print" aria-label="Statement period">
+            <label>"From" <input type="date" name="from" value=from.clone() required/></label>
+            <label>"To" <input type="date" name="to" value=to.clone() required/></label>
+            <button type="submit">"Show"</button>
+            <a href=csv download>"Download CSV"</a>
+            <button type="button" class="link" on:click=|_| { let _ = window().print(); }>"Print"</button>
+        </form>
+        <p class="print-only">{format!("Statement {from} – {to} (UTC)")}</p>
+        {if totals.is_empty() {
+            view! { <p class="empty-state">"Nothing on this account up to the end of this period."</p> }.into_any()
+        } else {
+            view! {
+                <table class="data statement-totals">
+                    <thead>
+                        <tr>
+                            <th>"Currency"</th><th class="num">{format!("Opening balance ({from})")}</th><th class="num">"Money in"</th>
+                            <th class="num">"Money out"</th><th class="num">{format!("Closing balance ({to})")}</th>
+                        </tr>
+                    </thead>
+                    <tbody>
+                        {totals.into_iter().map(|t| view! {
+                            <tr data-currency=t.currency.clone()>
+                                <th scope="row">{t.currency.clone()}</th>
+                                <td class="num nowrap">{t.opening}</td>
+                                <td class="num nowrap" data-direction="in">{t.money_in}</td>
+                                <td class="num nowrap" data-direction="out">{t.money_out}</td>
+                                <td class="num nowrap"><strong>{t.closing}</strong></td>
+                            </tr>
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            }.into_any()
+        }}
+        {if lines.is_empty() {
+            view! { <p class="empty-state">"No entries in this period."</p> }.into_any()
+        } else {
+            view! {
+                <table class="data statement">
+                    <thead>
+                        <tr>
+                            <th>"When (UTC)"</th><th>"Transaction"</th><th>"Kind"</th><th>"Counterparty"</th><th>"Description"</th>
+                            <th class="num">"Amount"</th><th class="num">"Balance"</th>
+                        </tr>
+                    </thead>
+                    <tbody>
+                        {lines.into_iter().map(|line| view! { <StatementRow line/> }).collect_view()}
+                    </tbody>
+                </table>
+            }.into_any()
+        }}
+        <nav class="pager no-print">
+            {start.map(|href| view! { <a href=href>"← Start of period"</a> })}
+            {later.map(|href| view! { <a href=href>"Later →"</a> })}
+        </nav>
     }
     .into_any()
 }
 
 #[component]
 fn StatementRow(line: StatementLine) -> impl IntoView {
-    let StatementLine { transaction_id, occurred_at, kind, counterparty_ref, counterparty_name, description, currency, amount_minor, amount, balance, .. } =
-        line;
+    let StatementLine {
+        transaction_id,
+        occurred_at,
+        recorded_at,
+        kind,
+        counterparty_ref,
+        counterparty_name,
+        description,
+        currency,
+        amount_minor,
+        amount,
+        balance,
+        ..
+    } = line;
     let direction = if amount_minor < 0 { "out" } else { "in" };
     view! {
         <tr data-transaction=transaction_id.clone()>
-            <td class="nowrap">{occurred_at}</td>
+            <td class="nowrap">
+                {occurred_at}
+                {recorded_at.map(|at| view! { <br/><small class="muted">"recorded " {at}</small> })}
+            </td>
             <td><a href=format!("/transactions/{transaction_id}")><ShortId id=transaction_id.clone()/></a></td>
             <td>{kind.as_str()}</td>
             <td>{counterparty_name} " " <code class="muted">{counterparty_ref}</code></td>

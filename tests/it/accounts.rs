@@ -10,7 +10,7 @@ use std::collections::HashMap;
 both_databases!(
     viewers_read_accounts_but_cannot_change_anything,
     admins_open_and_freeze_accounts_with_an_audit_trail,
-    statement_running_balances_hold_across_pages,
+    a_statement_lists_a_period_in_the_order_money_moved,
     currencies_are_validated_saved_and_audited,
     api_keys_are_shown_once_and_can_be_revoked,
     account_search_ignores_case,
@@ -183,7 +183,11 @@ async fn admins_open_and_freeze_accounts_with_an_audit_trail(backend: Backend) {
     assert!(!list.contains("Takayama Soba"), "the kind filter applies to the page");
 }
 
-async fn statement_running_balances_hold_across_pages(backend: Backend) {
+/// A statement for October, as a bank prints one. The payments were recorded newest-first
+/// (later batches hold earlier payments) and a refund was entered weeks after it happened: the
+/// lines still follow the order money moved, with the running balance in that order, from the
+/// September top-up's opening balance to the closing balance, page after page and in the CSV.
+async fn a_statement_lists_a_period_in_the_order_money_moved(backend: Backend) {
     let app = spawn_app(backend).await;
     let key = ledger_fixture(&app).await;
     app.add_user("ann@example.org", "admin").await;
@@ -198,71 +202,116 @@ async fn statement_running_balances_hold_across_pages(backend: Backend) {
         ("payment_method_name", "Euro Kiosk"),
     ];
     assert_eq!(rpc(&app, &admin, "save_currency", &euro).await.0, 200);
+    let at = |kind: &str, reference: &str, currency: &str, amount: &str, when: &str| {
+        let (from, to) = if kind == "top_up" { ("op-1", "m-1") } else { ("m-1", "shop-1") };
+        json!({ "external_ref": reference, "kind": kind, "currency": currency, "amount": amount, "from": from, "to": to, "occurred_at": when })
+    };
 
-    // 61 SRB entries and 2 EUK entries on Aiko's account, over several batches.
-    let (status, body) = post(&app, &key, vec![item("t-0", "top_up", "10000", "op-1", "m-1")]).await;
+    let (status, body) = post(&app, &key, vec![at("top_up", "t-0", "SRB", "10000", "2026-09-30T12:00:00Z")]).await;
     assert_eq!(status, 200, "{body}");
-    for batch in 0..6 {
-        let items = (0..10).map(|i| item(&format!("p-{batch}-{i}"), "payment", &format!("{}", (batch * 10 + i) % 7 * 10 + 5), "m-1", "shop-1")).collect();
+    // 60 October payments, one an hour from the 1st; the batch of the latest hours goes first.
+    for batch in (0..6).rev() {
+        let items = (0..10)
+            .map(|i| {
+                let hour = batch * 10 + i;
+                at("payment", &format!("p-{hour}"), "SRB", &format!("{}", hour % 7 * 10 + 5), &format!("2026-10-{:02}T{:02}:00:00Z", 1 + hour / 24, hour % 24))
+            })
+            .collect();
         let (status, body) = post(&app, &key, items).await;
         assert_eq!(status, 200, "{body}");
     }
-    let euk = |reference: &str, kind: &str, amount: &str, from: &str, to: &str| json!({ "external_ref": reference, "kind": kind, "currency": "EUK", "amount": amount, "from": from, "to": to });
-    let (status, body) = post(&app, &key, vec![euk("e-1", "top_up", "12.50", "op-1", "m-1"), euk("e-2", "payment", "2.25", "m-1", "shop-1")]).await;
+    let refund =
+        json!({ "external_ref": "r-1", "kind": "refund", "currency": "SRB", "amount": "15", "refund_of": "p-1", "occurred_at": "2026-10-02T00:30:00Z" });
+    let later = vec![
+        refund,
+        at("top_up", "e-1", "EUK", "12.50", "2026-10-10T09:00:00Z"),
+        at("payment", "e-2", "EUK", "2.25", "2026-10-11T09:00:00Z"),
+        at("payment", "p-nov", "SRB", "100", "2026-11-02T09:00:00Z"),
+    ];
+    let (status, body) = post(&app, &key, later).await;
     assert_eq!(status, 200, "{body}");
 
     let aiko = account_id(&app, "m-1").await;
-    let (status, first) = rpc(&app, &admin, "account_statement", &[("id", &aiko)]).await;
+    let october = [("id", aiko.as_str()), ("from", "2026-10-01"), ("to", "2026-10-31")];
+    let (status, first) = rpc(&app, &admin, "account_statement", &october).await;
     assert_eq!(status, 200, "{first}");
     let cursor = first["next_cursor"].as_str().expect("a second page").to_string();
-    let (status, second) = rpc(&app, &admin, "account_statement", &[("id", &aiko), ("before", &cursor)]).await;
+    let (status, second) = rpc(&app, &admin, "account_statement", &[october[0], october[1], october[2], ("after", &cursor)]).await;
     assert_eq!(status, 200, "{second}");
-    assert_eq!(second["next_cursor"], Value::Null, "two pages hold everything");
+    assert_eq!(second["next_cursor"], Value::Null, "two pages hold the period");
     let lines: Vec<&Value> = first["lines"].as_array().expect("lines").iter().chain(second["lines"].as_array().expect("lines")).collect();
-    assert_eq!((first["lines"].as_array().map(Vec::len), lines.len()), (Some(50), 63));
+    assert_eq!((first["lines"].as_array().map(Vec::len), lines.len()), (Some(50), 63), "60 payments, the refund, two EUK lines");
 
-    // Independently of the page's walk down from today's balance: each line's balance is the
-    // sum of every entry up to and including it, in recording order.
-    let entries: Vec<(String, String, i64)> = sqlx::query("SELECT transaction_id, currency, amount FROM entries WHERE account_id = $1 ORDER BY transaction_id")
-        .bind(&aiko)
-        .fetch_all(&app.sql)
-        .await
-        .expect("entries")
-        .iter()
-        .map(|r| (r.get(0), r.get(1), r.get(2)))
-        .collect();
+    // Independently of the pages' sums: each line's balance is the sum of every entry that
+    // occurred up to and including it, in (occurred_at, id) order.
+    let entries: Vec<(String, String, i64, i64)> =
+        sqlx::query("SELECT transaction_id, currency, amount, occurred_at FROM entries WHERE account_id = $1 ORDER BY occurred_at, transaction_id")
+            .bind(&aiko)
+            .fetch_all(&app.sql)
+            .await
+            .expect("entries")
+            .iter()
+            .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3)))
+            .collect();
+    let (october_starts, november_starts) = (1_790_812_800_000_i64, 1_793_491_200_000_i64);
     let mut running: HashMap<String, i64> = HashMap::new();
-    let mut expected: HashMap<String, (i64, i64)> = HashMap::new();
-    for (transaction, currency, amount) in &entries {
+    let mut expected = Vec::new();
+    for (transaction, currency, amount, occurred) in &entries {
         let balance = running.entry(currency.clone()).or_default();
         *balance += amount;
-        expected.insert(transaction.clone(), (*amount, *balance));
+        if (october_starts..november_starts).contains(occurred) {
+            expected.push((transaction.clone(), *amount, *balance));
+        }
     }
-    let ids: Vec<&str> = lines.iter().map(|l| l["transaction_id"].as_str().unwrap_or("")).collect();
-    let mut newest_first = ids.clone();
-    newest_first.sort_by(|a, b| b.cmp(a));
-    assert_eq!(ids, newest_first, "newest first, no line twice");
-    for line in &lines {
-        let id = line["transaction_id"].as_str().unwrap_or("");
-        let got = (line["amount_minor"].as_i64().unwrap_or(0), line["balance_minor"].as_i64().unwrap_or(0));
-        assert_eq!(Some(&got), expected.get(id), "line {line}");
-    }
-    assert_eq!(running["SRB"], lines.iter().find(|l| l["currency"] == "SRB").map_or(0, |l| l["balance_minor"].as_i64().unwrap_or(0)));
+    let got: Vec<(String, i64, i64)> = lines
+        .iter()
+        .map(|l| (l["transaction_id"].as_str().unwrap_or("").to_string(), l["amount_minor"].as_i64().unwrap_or(0), l["balance_minor"].as_i64().unwrap_or(0)))
+        .collect();
+    assert_eq!(got, expected, "the order money moved, with the balance in that order");
 
-    let newest = lines[0];
+    let spent: i64 = (0..60).map(|hour| hour % 7 * 10 + 5).sum();
+    let totals = &first["totals"];
+    assert_eq!((first["from"].as_str(), first["to"].as_str()), (Some("2026-10-01"), Some("2026-10-31")));
     assert_eq!(
-        (newest["kind"].as_str(), newest["counterparty_ref"].as_str(), newest["counterparty_name"].as_str()),
-        (Some("payment"), Some("shop-1"), Some("Takayama Soba"))
+        (&totals[0]["currency"], &totals[0]["opening_minor"], &totals[0]["money_in_minor"], &totals[0]["money_out_minor"], &totals[0]["closing_minor"]),
+        (&json!("EUK"), &json!(0), &json!(1250), &json!(225), &json!(1025))
     );
-    assert_eq!((newest["amount"].as_str(), newest["balance"].as_str()), (Some("-2.25"), Some("10.25")));
-    let oldest = lines[62];
-    assert_eq!((oldest["kind"].as_str(), oldest["amount_minor"].as_i64(), oldest["balance_minor"].as_i64()), (Some("top_up"), Some(10000), Some(10000)));
-    assert!(oldest["occurred_at"].as_str().unwrap_or("").ends_with('Z'), "RFC 3339 UTC: {oldest}");
+    assert_eq!(
+        (&totals[1]["currency"], &totals[1]["opening_minor"], &totals[1]["money_in_minor"], &totals[1]["money_out_minor"], &totals[1]["closing_minor"]),
+        (&json!("SRB"), &json!(10000), &json!(15), &json!(spent), &json!(10000 + 15 - spent))
+    );
+    let last_srb = lines.iter().rev().find(|l| l["currency"] == "SRB").expect("an SRB line");
+    assert_eq!(last_srb["balance_minor"], totals[1]["closing_minor"], "the running balance ends at the closing balance");
+    let refund = lines.iter().find(|l| l["kind"] == "refund").expect("the refund");
+    assert!(refund["occurred_at"].as_str().unwrap_or("").starts_with("2026-10-02T00:30"), "{refund}");
+    assert!(refund["recorded_at"].is_string(), "entered weeks later, the recorded time is shown: {refund}");
 
-    let html = page(&admin, &app, &format!("/accounts/{aiko}")).await;
-    assert!(html.contains("Older →") && html.contains(&format!("before={cursor}")), "the statement links its next page");
-    assert!(html.contains("10.25 EUK"), "amounts use their currency's decimals");
+    let (status, backwards) = rpc(&app, &admin, "account_statement", &[("id", &aiko), ("from", "2026-10-31"), ("to", "2026-10-01")]).await;
+    assert_eq!((status, backwards["field"].as_str()), (422, Some("to")));
+    let (status, this_month) = rpc(&app, &admin, "account_statement", &[("id", &aiko)]).await;
+    assert_eq!(status, 200, "{this_month}");
+    assert!(this_month["from"].as_str().is_some_and(|d| d.ends_with("-01")), "this month by default: {this_month}");
     assert_eq!(rpc(&app, &admin, "account_statement", &[("id", "nope")]).await.0, 404);
+
+    let html = page(&admin, &app, &format!("/accounts/{aiko}?from=2026-10-01&to=2026-10-31")).await;
+    assert!(html.contains("Later →") && html.contains(&format!("after={cursor}")), "the statement links its next page");
+    assert!(html.contains("Opening balance (2026-10-01)") && html.contains("10.25"), "totals in the currency's decimals");
+    assert!(html.contains("statement/export?from=2026-10-01&amp;to=2026-10-31"), "the CSV of the same period");
+
+    let csv_path = format!("/accounts/{aiko}/statement/export?from=2026-10-01&to=2026-10-31");
+    let anonymous = crate::support::browser(&app.base);
+    let refused = anonymous.get(app.url(&csv_path)).send().await.expect("csv");
+    assert!(refused.status().is_redirection(), "an anonymous browser is sent to sign in, not given the file");
+    let csv = admin.get(app.url(&csv_path)).send().await.expect("csv").text().await.expect("csv body");
+    let rows: Vec<&str> = csv.lines().collect();
+    assert_eq!(rows.len(), 1 + 2 + 63 + 2, "header, two opening lines, the period, two closing lines: {csv}");
+    assert_eq!(rows[1], "2026-10-01,,,opening_balance,,,,EUK,,0.00");
+    assert!(rows[3].starts_with("2026-10-01T00:00:00Z,"), "{}", rows[3]);
+    assert_eq!(rows[67], format!("2026-10-31,,,closing_balance,,,,SRB,,{}", 10000 + 15 - spent));
+    let csv_balances: Vec<i64> = rows[3..66].iter().filter(|r| r.contains(",SRB,")).filter_map(|r| r.rsplit(',').next()?.parse().ok()).collect();
+    let page_balances: Vec<i64> = lines.iter().filter(|l| l["currency"] == "SRB").filter_map(|l| l["balance_minor"].as_i64()).collect();
+    assert_eq!(csv_balances, page_balances, "the CSV's running balance is the pages'");
+    assert!(rows[3].contains(",-5,"), "a payment's amount stays a number: {}", rows[3]);
 }
 
 async fn currencies_are_validated_saved_and_audited(backend: Backend) {

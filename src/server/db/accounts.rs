@@ -1,5 +1,5 @@
 use super::{Db, DbTx, Param, SqlFilter, format_ms, insert_rows_then, now_ms, select_in};
-use crate::domain::ledger::{AccountKind, AccountStatus, AccountView, StatementLine, StatementPage, TransactionKind};
+use crate::domain::ledger::{AccountKind, AccountStatus, AccountView, StatementLine, StatementTotals, TransactionKind};
 use crate::domain::money::format_amount;
 use sqlx::Row;
 use sqlx::any::AnyRow;
@@ -200,73 +200,168 @@ pub async fn list(db: &Db, filter: &AccountFilter) -> Result<AccountListing, sql
     Ok(AccountListing { accounts: views, next })
 }
 
-/// One page of an account's statement, newest first, each line with the balance it left.
-///
-/// Lines are in recording order (transaction ids are time-ordered), the order in which the
-/// ledger applied them and checked balances. The balance after a line is the current balance
-/// minus everything recorded after it: one sum over the entries newer than the cursor, then a
-/// walk down the page, all in one snapshot so the figures agree with each other.
-pub async fn statement(db: &Db, account_id: &str, before: Option<&str>, limit: i64) -> Result<StatementPage, sqlx::Error> {
-    let limit = limit.clamp(1, 500);
+/// A statement's window: `[from_ms, to_ms)`, and where the page starts.
+pub struct StatementWindow<'a> {
+    pub from_ms: i64,
+    pub to_ms: i64,
+    /// `(occurred_at, transaction_id)` of the last line of the page before.
+    pub after: Option<(i64, &'a str)>,
+    pub limit: i64,
+}
+
+/// Lines of a statement, and `(occurred_at, transaction_id)` of the last when more follow.
+pub struct StatementChunk {
+    pub lines: Vec<StatementLine>,
+    pub next: Option<(i64, String)>,
+}
+
+/// A recorded time at least this far from the occurred time is shown beside it.
+const RECORDED_LATER_MS: i64 = 60_000;
+
+/// Per currency, the sum of the account's entries that `condition` keeps (with `$1` the account).
+async fn sums(tx: &mut DbTx, condition: &str, account_id: &str, bounds: &[Param]) -> Result<HashMap<String, (i64, i64)>, sqlx::Error> {
+    let mut query = SqlFilter::new(&format!(
+        "SELECT currency, CAST(SUM(CASE WHEN amount > 0 THEN amount ELSE 0 END) AS BIGINT) AS money_in, \
+         CAST(SUM(CASE WHEN amount < 0 THEN -amount ELSE 0 END) AS BIGINT) AS money_out \
+         FROM entries WHERE account_id = $1 AND {condition} GROUP BY currency"
+    ));
+    query.bind(Param::Text(account_id.to_string()));
+    for bound in bounds {
+        query.bind(bound.clone());
+    }
+    query.fetch_all_tx(tx).await?.iter().map(|row| Ok((row.try_get("currency")?, (row.try_get("money_in")?, row.try_get("money_out")?)))).collect()
+}
+
+fn net((money_in, money_out): (i64, i64)) -> Result<i64, sqlx::Error> {
+    checked(money_in.checked_sub(money_out))
+}
+
+async fn exponents(tx: &mut DbTx) -> Result<HashMap<String, u32>, sqlx::Error> {
+    sqlx::query("SELECT code, exponent FROM currencies")
+        .fetch_all(&mut **tx)
+        .await?
+        .iter()
+        .map(|row| Ok((row.try_get("code")?, u32::try_from(row.try_get::<i64, _>("exponent")?).unwrap_or(0))))
+        .collect()
+}
+
+/// An account's statement over a window, as a bank prints one: per currency the opening
+/// balance, money in and out and the closing balance, and a page of lines in the order money
+/// moved (by when it occurred, then by id), each with the balance it left in that order. One
+/// snapshot, so the figures agree with each other; each sum is one range of
+/// `entries_account_time`.
+pub async fn statement(db: &Db, account_id: &str, window: &StatementWindow<'_>) -> Result<(Vec<StatementTotals>, StatementChunk), sqlx::Error> {
+    let from = Param::Int(window.from_ms);
     let mut tx = db.begin_snapshot().await?;
-    let mut running = own_balances(&mut tx, account_id).await?;
-    if let Some(before) = before {
-        let newer = sqlx::query(
-            "SELECT currency, CAST(SUM(amount) AS BIGINT) AS total FROM entries \
-             WHERE account_id = $1 AND transaction_id >= $2 GROUP BY currency",
-        )
-        .bind(account_id)
-        .bind(before)
-        .fetch_all(&mut *tx)
-        .await?;
-        for row in &newer {
-            let balance = running.entry(row.try_get("currency")?).or_default();
-            *balance = checked(balance.checked_sub(row.try_get("total")?))?;
+    let exponents = exponents(&mut tx).await?;
+    let opening = sums(&mut tx, "occurred_at < $2", account_id, std::slice::from_ref(&from)).await?;
+    let moved = sums(&mut tx, "occurred_at >= $2 AND occurred_at < $3", account_id, &[from.clone(), Param::Int(window.to_ms)]).await?;
+    let mut running = HashMap::new();
+    for (currency, sum) in &opening {
+        running.insert(currency.clone(), net(*sum)?);
+    }
+    if let Some((at, id)) = window.after {
+        let condition = "occurred_at >= $2 AND (occurred_at < $3 OR (occurred_at = $3 AND transaction_id <= $4))";
+        for (currency, sum) in sums(&mut tx, condition, account_id, &[from, Param::Int(at), Param::Text(id.to_string())]).await? {
+            let balance = running.entry(currency).or_default();
+            *balance = checked(balance.checked_add(net(sum)?))?;
         }
     }
+    let chunk = statement_lines(&mut tx, account_id, window, &exponents, &mut running).await?;
+    tx.commit().await?;
+    let mut currencies: Vec<&String> = opening.keys().chain(moved.keys()).collect();
+    currencies.sort();
+    currencies.dedup();
+    let mut totals = Vec::with_capacity(currencies.len());
+    for currency in currencies {
+        let opening = opening.get(currency).copied().map(net).transpose()?.unwrap_or(0);
+        let (money_in, money_out) = moved.get(currency).copied().unwrap_or((0, 0));
+        let closing = checked(opening.checked_add(net((money_in, money_out))?))?;
+        let e = exponents.get(currency).copied().unwrap_or(0);
+        totals.push(StatementTotals {
+            currency: currency.clone(),
+            opening_minor: opening,
+            opening: format_amount(opening, e),
+            money_in_minor: money_in,
+            money_in: format_amount(money_in, e),
+            money_out_minor: money_out,
+            money_out: format_amount(money_out, e),
+            closing_minor: closing,
+            closing: format_amount(closing, e),
+        });
+    }
+    Ok((totals, chunk))
+}
+
+/// The next lines of a statement after `window.after`, carrying `running` (the balances left by
+/// the lines before) forward: how an export streams a long period without summing again.
+pub async fn statement_chunk(
+    db: &Db,
+    account_id: &str,
+    window: &StatementWindow<'_>,
+    running: &mut HashMap<String, i64>,
+) -> Result<StatementChunk, sqlx::Error> {
+    let mut tx = db.begin_snapshot().await?;
+    let exponents = exponents(&mut tx).await?;
+    let chunk = statement_lines(&mut tx, account_id, window, &exponents, running).await?;
+    tx.commit().await?;
+    Ok(chunk)
+}
+
+async fn statement_lines(
+    tx: &mut DbTx,
+    account_id: &str,
+    window: &StatementWindow<'_>,
+    exponents: &HashMap<String, u32>,
+    running: &mut HashMap<String, i64>,
+) -> Result<StatementChunk, sqlx::Error> {
+    let limit = window.limit.clamp(1, 1000);
     let mut query = SqlFilter::new(
-        "SELECT e.transaction_id, e.currency, e.amount, t.kind, t.occurred_at, t.description, c.exponent, \
+        "SELECT e.transaction_id, e.currency, e.amount, e.occurred_at, t.recorded_at, t.kind, t.description, \
          cp.external_ref AS counterparty_ref, cp.display_name AS counterparty_name \
-         FROM entries e JOIN transactions t ON t.id = e.transaction_id JOIN currencies c ON c.code = e.currency \
+         FROM entries e JOIN transactions t ON t.id = e.transaction_id \
          JOIN accounts cp ON cp.id = CASE WHEN t.from_account = e.account_id THEN t.to_account ELSE t.from_account END \
          WHERE 1 = 1",
     );
     query.and("e.account_id =", Param::Text(account_id.to_string()));
-    if let Some(before) = before {
-        query.and("e.transaction_id <", Param::Text(before.to_string()));
+    query.and("e.occurred_at >=", Param::Int(window.from_ms));
+    query.and("e.occurred_at <", Param::Int(window.to_ms));
+    if let Some((at, id)) = window.after {
+        query.and("(e.occurred_at >", Param::Int(at));
+        let n = query.param_count();
+        query.push(&format!(" OR (e.occurred_at = ${n} AND e.transaction_id > ${}))", n + 1));
+        query.bind(Param::Text(id.to_string()));
     }
-    query.push(&format!(" ORDER BY e.transaction_id DESC LIMIT {}", limit + 1));
-    let mut rows = query.fetch_all_tx(&mut tx).await?;
-    tx.commit().await?;
-    let next_cursor = if rows.len() as i64 > limit {
-        rows.truncate(limit as usize);
-        rows.last().map(|r| r.try_get("transaction_id")).transpose()?
-    } else {
-        None
-    };
+    query.push(&format!(" ORDER BY e.occurred_at, e.transaction_id LIMIT {}", limit + 1));
+    let mut rows = query.fetch_all_tx(tx).await?;
+    let more = rows.len() as i64 > limit;
+    rows.truncate(limit as usize);
     let mut lines = Vec::with_capacity(rows.len());
+    let mut next = None;
     for row in &rows {
         let currency: String = row.try_get("currency")?;
-        let exponent = row.try_get::<i64, _>("exponent")? as u32;
+        let exponent = exponents.get(&currency).copied().unwrap_or(0);
         let amount: i64 = row.try_get("amount")?;
+        let (occurred, recorded): (i64, i64) = (row.try_get("occurred_at")?, row.try_get("recorded_at")?);
         let balance = running.entry(currency.clone()).or_default();
-        let after = *balance;
-        *balance = checked(after.checked_sub(amount))?;
+        *balance = checked(balance.checked_add(amount))?;
         lines.push(StatementLine {
             transaction_id: row.try_get("transaction_id")?,
-            occurred_at: format_ms(row.try_get("occurred_at")?),
+            occurred_at: format_ms(occurred),
+            recorded_at: ((recorded - occurred).abs() >= RECORDED_LATER_MS).then(|| format_ms(recorded)),
             kind: decode::<TransactionKind>(row, "kind")?,
             counterparty_ref: row.try_get("counterparty_ref")?,
             counterparty_name: row.try_get("counterparty_name")?,
             description: row.try_get("description")?,
-            currency,
-            amount_minor: amount,
             amount: format_amount(amount, exponent),
-            balance_minor: after,
-            balance: format_amount(after, exponent),
+            balance: format_amount(*balance, exponent),
+            balance_minor: *balance,
+            amount_minor: amount,
+            currency,
         });
+        next = more.then(|| (occurred, lines.last().map(|l| l.transaction_id.clone()).unwrap_or_default()));
     }
-    Ok(StatementPage { lines, next_cursor })
+    Ok(StatementChunk { lines, next })
 }
 
 /// Every balance the walk produces was once a stored `BIGINT`, so overflow means a corrupt ledger.

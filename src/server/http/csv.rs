@@ -2,10 +2,17 @@
 
 /// Quotes a field when it holds a separator, a quote or a line break; a leading `=`, `+`, `-`,
 /// `@`, tab or carriage return (spreadsheets skip the last two before looking for a formula) is
-/// prefixed with `'` so a spreadsheet shows the cell instead of running it.
+/// prefixed with `'` so a spreadsheet shows the cell instead of running it. A plain negative
+/// number (`-2.25`) runs nothing and stays a number.
 pub fn cell(value: &str) -> String {
-    let value = if value.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{value}") } else { value.to_string() };
+    let value = if value.starts_with(['=', '+', '-', '@', '\t', '\r']) && !is_negative_number(value) { format!("'{value}") } else { value.to_string() };
     if value.contains([',', '"', '\n', '\r']) { format!("\"{}\"", value.replace('"', "\"\"")) } else { value }
+}
+
+fn is_negative_number(value: &str) -> bool {
+    let Some(digits) = value.strip_prefix('-') else { return false };
+    let (whole, fraction) = digits.split_once('.').unwrap_or((digits, "0"));
+    [whole, fraction].iter().all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit()))
 }
 
 /// One line of cells, each quoted or defused as needed, ending in a newline.
@@ -26,7 +33,11 @@ mod tests {
         assert_eq!(cell("say \"hi\""), "\"say \"\"hi\"\"\"");
         assert_eq!(cell("=HYPERLINK(1)"), "'=HYPERLINK(1)");
         assert_eq!(cell("+1"), "'+1");
-        assert_eq!(cell("-1"), "'-1");
+        assert_eq!(cell("-1"), "-1");
+        assert_eq!(cell("-2.25"), "-2.25");
+        assert_eq!(cell("-1+1"), "'-1+1");
+        assert_eq!(cell("-"), "'-");
+        assert_eq!(cell("-.5"), "'-.5");
         assert_eq!(cell("@SUM(A1)"), "'@SUM(A1)");
         // Spreadsheets skip leading whitespace before deciding a cell is a formula.
         assert_eq!(cell("\t=cmd|' /C calc'!A0"), "'\t=cmd|' /C calc'!A0");

@@ -12,6 +12,7 @@ pub mod imports;
 pub mod metrics;
 mod recon_export;
 mod refunds_export;
+mod statement_export;
 mod stripe_webhook;
 
 use super::AppState;
@@ -90,6 +91,7 @@ pub fn router(state: AppState) -> Router {
         .merge(api_v1::routes())
         .merge(recon_export::routes())
         .merge(refunds_export::routes())
+        .merge(statement_export::routes())
         .merge(billing_export::routes())
         .merge(stripe_webhook::routes())
         .leptos_routes_with_context(&state, generate_route_list(App), context.clone(), render)

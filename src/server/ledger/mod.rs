@@ -8,6 +8,7 @@ pub mod import;
 pub mod input;
 pub mod posting;
 pub mod queries;
+pub mod statement;
 
 pub use input::{ItemError, TransferInput};
 pub use posting::{BatchError, Posted, post_batch};

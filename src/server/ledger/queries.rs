@@ -72,11 +72,46 @@ pub fn parse_cursor(field: &str, cursor: &str) -> Result<(i64, String), AppError
     parsed.ok_or_else(|| AppError::validation(field, "is not a page cursor"))
 }
 
+const DAY_FORMAT: &[time::format_description::BorrowedFormatItem<'static>] = time::macros::format_description!("[year]-[month]-[day]");
+
+fn parse_day(field: &str, date: &str) -> Result<time::Date, AppError> {
+    time::Date::parse(date, DAY_FORMAT).map_err(|_| AppError::validation(field, "use a date like 2026-11-26"))
+}
+
+fn midnight_ms(day: time::Date) -> i64 {
+    day.midnight().assume_utc().unix_timestamp() * 1000
+}
+
 /// Midnight UTC of a `YYYY-MM-DD` day, in ms.
 pub fn day_start_ms(field: &str, date: &str) -> Result<i64, AppError> {
-    let format = time::macros::format_description!("[year]-[month]-[day]");
-    let day = time::Date::parse(date, &format).map_err(|_| AppError::validation(field, "use a date like 2026-11-26"))?;
-    Ok(day.midnight().assume_utc().unix_timestamp() * 1000)
+    parse_day(field, date).map(midnight_ms)
+}
+
+/// A statement's period: whole days in UTC, the first and the last included.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatementPeriod {
+    pub from: String,
+    pub to: String,
+    /// `[from_ms, to_ms)`: from the first day's midnight to the midnight after the last day.
+    pub from_ms: i64,
+    pub to_ms: i64,
+}
+
+/// The period `from`..=`to` as typed, each side defaulting to the first or the last day of the
+/// month `now_ms` falls in.
+pub fn statement_period(from: Option<String>, to: Option<String>, now_ms: i64) -> Result<StatementPeriod, AppError> {
+    let today = time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(now_ms) * 1_000_000).map_err(|_| AppError::validation("to", "no such time"))?.date();
+    let (year, month) = (today.year(), today.month());
+    let first = time::Date::from_calendar_date(year, month, 1).map_err(|_| AppError::validation("from", "no such day"))?;
+    let last = time::Date::from_calendar_date(year, month, month.length(year)).map_err(|_| AppError::validation("to", "no such day"))?;
+    let from = given(from).map(|d| parse_day("from", &d)).transpose()?.unwrap_or(first);
+    let to = given(to).map(|d| parse_day("to", &d)).transpose()?.unwrap_or(last);
+    if to < from {
+        return Err(AppError::validation("to", "the period ends before it starts"));
+    }
+    let after_last = to.next_day().ok_or_else(|| AppError::validation("to", "is too far in the future"))?;
+    let text = |day: time::Date| day.format(DAY_FORMAT).unwrap_or_default();
+    Ok(StatementPeriod { from: text(from), to: text(to), from_ms: midnight_ms(from), to_ms: midnight_ms(after_last) })
 }
 
 pub async fn transactions_page(db: &Db, q: TransactionQuery, live: bool) -> Result<TransactionPage, AppError> {
@@ -123,6 +158,22 @@ mod tests {
 
     fn text(s: &str) -> Option<String> {
         Some(s.into())
+    }
+
+    #[test]
+    fn a_statement_covers_this_month_unless_told_otherwise() {
+        let november_27 = 1_795_773_600_000; // 2026-11-27T10:00:00Z
+        let month = statement_period(None, Some(" ".into()), november_27).expect("this month");
+        assert_eq!((month.from.as_str(), month.to.as_str()), ("2026-11-01", "2026-11-30"));
+        assert_eq!(month.to_ms - month.from_ms, 30 * 86_400_000);
+        let day = statement_period(text("2026-02-28"), text("2026-02-28"), november_27).expect("one day");
+        assert_eq!(day.to_ms - day.from_ms, 86_400_000);
+        let field = |e: AppError| match e {
+            AppError::Validation { field, .. } => field,
+            other => other.to_string(),
+        };
+        assert_eq!(statement_period(text("2026-03-02"), text("2026-03-01"), november_27).map_err(field), Err("to".to_string()));
+        assert_eq!(statement_period(text("March"), None, november_27).map_err(field), Err("from".to_string()));
     }
 
     #[test]
