@@ -13,7 +13,7 @@ use tokio::sync::watch;
 both_databases!(
     the_ledger_is_shown_beside_stripe,
     a_failed_delivery_can_be_retried_by_support_only,
-    amount_filters_find_the_same_pages_whichever_index_they_walk
+    amount_filters_find_the_same_pages_whichever_way_they_walk
 );
 
 async fn the_ledger_is_shown_beside_stripe(backend: Backend) {
@@ -112,9 +112,10 @@ async fn wait_for_state(app: &crate::support::TestApp, state: &str) -> String {
     panic!("the delivery never became {state}");
 }
 
-/// An amount filter pages through the same rows whether its matches are read by amount or the
-/// ledger is walked newest first checking each amount (the list picks by how many match).
-async fn amount_filters_find_the_same_pages_whichever_index_they_walk(backend: Backend) {
+/// An amount filter pages through the same rows whether its matches are read by amount, one
+/// amount at a time, or by walking the ledger newest first checking each amount (the list
+/// picks by the range's width and how many match).
+async fn amount_filters_find_the_same_pages_whichever_way_they_walk(backend: Backend) {
     let app = spawn_app_with(backend, None).await;
     let key = ledger_fixture(&app).await;
     let mut batch = vec![item("t-1", "top_up", "100000", "op-1", "m-1")];
@@ -127,7 +128,7 @@ async fn amount_filters_find_the_same_pages_whichever_index_they_walk(backend: B
     for (min, max, matching) in ranges {
         let filter = TransactionFilter { currency: Some("SRB".into()), min_amount: min, max_amount: max, limit: 2, ..TransactionFilter::default() };
         let mut pages = Vec::new();
-        for walk in [AmountWalk::ByAmount, AmountWalk::ByTime] {
+        for walk in [AmountWalk::ByAmount, AmountWalk::EachAmount, AmountWalk::ByTime] {
             let mut filter = filter.clone();
             let mut seen = Vec::new();
             loop {
@@ -142,6 +143,7 @@ async fn amount_filters_find_the_same_pages_whichever_index_they_walk(backend: B
             pages.push(seen);
         }
         assert_eq!(pages[0].len(), matching, "{min:?}..{max:?} by amount: {pages:?}");
-        assert_eq!(pages[0], pages[1], "{min:?}..{max:?}: the same rows in the same order either way");
+        assert_eq!(pages[0], pages[1], "{min:?}..{max:?}: the same rows in the same order one amount at a time");
+        assert_eq!(pages[0], pages[2], "{min:?}..{max:?}: the same rows in the same order walking by time");
     }
 }

@@ -240,22 +240,33 @@ pub async fn list_views(db: &Db, filter: &TransactionFilter) -> Result<(Vec<Tran
 pub enum AmountWalk {
     /// Through the amount index: an exact amount in time order, a range's every match sorted.
     ByAmount,
+    /// A narrow range one amount at a time, each an ordered walk of the amount index, the page
+    /// the newest of their first rows: a few hundred index entries, whatever the ledger's size.
+    EachAmount,
     /// Newest first through the time index, checking each amount: for a range matching many.
     ByTime,
 }
 
-/// A range matching at least this many transactions is walked `ByTime`: a page of 50 then turns
-/// up within a few thousand rows of a million, while sorting the matches would cost them all.
+/// A range of at most this many amounts (in minor units) is walked `EachAmount`.
+const EACH_AMOUNT_UP_TO: i64 = 32;
+
+/// A wider range matching at least this many transactions is walked `ByTime`: a page of 50 then
+/// turns up within a few thousand rows of a million, while sorting the matches would cost them all.
 const BROAD_RANGE: i64 = 20_000;
 
-/// How `filter`'s amounts are best found: an exact amount or a narrow range by amount, a range
-/// with many matches (counted through the amount index, up to `BROAD_RANGE`) by time, and
-/// within an account by its own entries in time order.
+/// How `filter`'s amounts are best found: within an account by its own entries in time order;
+/// an exact amount by amount; a narrow range amount by amount; a wider one by amount, or by
+/// time when it matches many (counted through the amount index, up to `BROAD_RANGE`).
 pub async fn amount_walk(db: &Db, filter: &TransactionFilter) -> Result<AmountWalk, sqlx::Error> {
-    let ranged = filter.min_amount != filter.max_amount;
-    let Some(currency) = filter.currency.as_ref().filter(|_| ranged && filter.account_id.is_none()) else {
-        return Ok(if filter.account_id.is_some() { AmountWalk::ByTime } else { AmountWalk::ByAmount });
-    };
+    if filter.account_id.is_some() {
+        return Ok(AmountWalk::ByTime);
+    }
+    let (Some(currency), true) = (&filter.currency, filter.min_amount != filter.max_amount) else { return Ok(AmountWalk::ByAmount) };
+    if let (Some(min), Some(max)) = (filter.min_amount, filter.max_amount)
+        && max.saturating_sub(min) < EACH_AMOUNT_UP_TO
+    {
+        return Ok(AmountWalk::EachAmount);
+    }
     let sql =
         format!("SELECT COUNT(*) AS n FROM (SELECT 1 FROM transactions WHERE currency = $1 AND amount >= $2 AND amount <= $3 LIMIT {BROAD_RANGE}) AS matching");
     let row =
@@ -265,9 +276,33 @@ pub async fn amount_walk(db: &Db, filter: &TransactionFilter) -> Result<AmountWa
 
 /// The query behind a page: one row more than the page, to know whether another follows. The
 /// page's keys are found first, from the narrowest index and sorted alone, and only those
-/// rows are then read with their columns. Kinds and mirror states, closed sets, are written
-/// into the text, so that each has its own plan: a rare one must not walk the ledger.
+/// rows are then read with their columns.
 pub fn list_query(filter: &TransactionFilter, amounts: AmountWalk) -> SqlFilter {
+    let limit = filter.limit.clamp(1, 1000) + 1;
+    let mut query = SqlFilter::new("");
+    match (amounts, filter.min_amount, filter.max_amount) {
+        (AmountWalk::EachAmount, Some(min), Some(max)) if min < max && max - min < EACH_AMOUNT_UP_TO => {
+            query.push("SELECT id, page_at FROM (");
+            for (n, amount) in (min..=max).enumerate() {
+                query.push(if n == 0 { "SELECT * FROM (" } else { " UNION ALL SELECT * FROM (" });
+                push_keys(&mut query, filter, AmountWalk::ByAmount, (Some(amount), Some(amount)), limit);
+                query.push(&format!(") AS amount_{n}"));
+            }
+            query.push(&format!(") AS heads ORDER BY page_at DESC, id DESC LIMIT {limit}"));
+        }
+        (walk, min, max) => push_keys(&mut query, filter, walk, (min, max), limit),
+    }
+    // The keys' query goes where the marker stands in the page's own.
+    const KEYS: &str = "(page keys)";
+    let page = view_select(&format!("{KEYS} page JOIN transactions t ON t.id = page.id"));
+    let (head, tail) = page.split_once(KEYS).unwrap_or_default();
+    query.wrap(&format!("{head}("), &format!("){tail} ORDER BY t.occurred_at DESC, t.id DESC"))
+}
+
+/// The newest `limit` keys (`id`, `page_at`) `filter` keeps with amounts `min..=max`. Kinds and
+/// mirror states, closed sets, are written into the text, so that each has its own plan: a
+/// rare one must not walk the ledger.
+fn push_keys(query: &mut SqlFilter, filter: &TransactionFilter, walk: AmountWalk, (min, max): (Option<i64>, Option<i64>), limit: i64) {
     // The columns the order and the cursor read: an account's own entries carry both, and so
     // do the ledger's deliveries to Stripe, for a walk of one mirror state.
     let delivered_as = filter.mirror_state.filter(|state| *state != MirrorState::NotMirrored);
@@ -282,7 +317,7 @@ pub fn list_query(filter: &TransactionFilter, amounts: AmountWalk) -> SqlFilter 
         (Some(state), None) => format!(" WHERE o.case_id IS NULL AND o.state = '{}'", state.as_str()),
         (Some(state), Some(_)) => format!(" JOIN outbox o ON o.transaction_id = {id} AND o.case_id IS NULL WHERE o.state = '{}'", state.as_str()),
     };
-    let mut query = SqlFilter::new(&format!("SELECT {id} AS id FROM {from}{mirror}"));
+    query.push(&format!("SELECT {id} AS id, {at} AS page_at FROM {from}{mirror}"));
     if let Some(account) = &filter.account_id {
         query.and("e.account_id =", Param::Text(account.clone()));
     }
@@ -295,15 +330,15 @@ pub fn list_query(filter: &TransactionFilter, amounts: AmountWalk) -> SqlFilter 
     if let Some(kind) = filter.kind {
         query.push(&format!(" AND t.kind = '{}'", kind.as_str()));
     }
-    // A unary plus keeps both planners off the amount index.
-    let (currency, amount) = match amounts {
-        AmountWalk::ByAmount => ("t.currency", "t.amount"),
-        AmountWalk::ByTime => ("+t.currency", "+t.amount"),
+    // An expression keeps both planners off the amount index.
+    let (currency, amount) = match walk {
+        AmountWalk::ByTime => ("t.currency || ''", "+t.amount"),
+        AmountWalk::ByAmount | AmountWalk::EachAmount => ("t.currency", "t.amount"),
     };
     if let Some(code) = &filter.currency {
         query.and(&format!("{currency} ="), Param::Text(code.clone()));
     }
-    match (filter.min_amount, filter.max_amount) {
+    match (min, max) {
         (Some(min), Some(max)) if min == max => query.and(&format!("{amount} ="), Param::Int(min)),
         (min, max) => {
             if let Some(min) = min {
@@ -321,13 +356,7 @@ pub fn list_query(filter: &TransactionFilter, amounts: AmountWalk) -> SqlFilter 
         query.bind(Param::Int(cursor_at));
         query.bind(Param::Text(cursor_id.to_string()));
     }
-    let limit = filter.limit.clamp(1, 1000);
-    query.push(&format!(" ORDER BY {at} DESC, {id} DESC LIMIT {}", limit + 1));
-    // The keys' query goes where the marker stands in the page's own.
-    const KEYS: &str = "(page keys)";
-    let page = view_select(&format!("{KEYS} page JOIN transactions t ON t.id = page.id"));
-    let (head, tail) = page.split_once(KEYS).unwrap_or_default();
-    query.wrap(&format!("{head}("), &format!("){tail} ORDER BY t.occurred_at DESC, t.id DESC"))
+    query.push(&format!(" ORDER BY {at} DESC, {id} DESC LIMIT {limit}"));
 }
 
 pub async fn view(db: &Db, id: &str) -> Result<Option<TransactionView>, sqlx::Error> {
