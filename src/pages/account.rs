@@ -26,7 +26,7 @@ pub fn AccountDetailPage() -> impl IntoView {
     let asked = move |key: &str| query.read().get(key);
     let statement = Resource::new(move || (id(), asked("from"), asked("to"), asked("after")), |(id, from, to, after)| account_statement(id, from, to, after));
     view! {
-        <p class="muted"><a href="/accounts">"← Accounts"</a></p>
+        <p class="muted no-print"><a href="/accounts">"← Accounts"</a></p>
         <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 let (user, account, currencies) = head.await;

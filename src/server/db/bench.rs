@@ -115,8 +115,7 @@ pub async fn build_recon_tables(db: &Db, rows: usize) -> Result<(), sqlx::Error>
     ))
     .await?;
     add_recon_payments(db, 1, rows, None).await?;
-    // Fresh statistics, as a database that has been in use would have.
-    exec("ANALYZE".into()).await
+    analyze(db).await
 }
 
 /// Payments `first..=last` (they occurred at `n` seconds) with their records, 1% broken;
@@ -216,7 +215,13 @@ pub async fn add_outbox_rows(db: &Db, rows: usize) -> Result<(), sqlx::Error> {
     sqlx::query(&sql).execute(&db.pool).await.map(|_| ())
 }
 
-/// Fresh statistics after a bulk load, as autovacuum (or `regio`'s own) would gather them.
+/// What autovacuum leaves after a bulk load on PostgreSQL: fresh statistics, and the visibility
+/// map that lets index-only scans skip the table (insert-driven vacuums since PostgreSQL 13).
+/// SQLite gathers the statistics only.
 pub async fn analyze(db: &Db) -> Result<(), sqlx::Error> {
-    sqlx::query("ANALYZE").execute(&db.pool).await.map(|_| ())
+    let sql = match db.kind {
+        DbKind::Postgres => "VACUUM ANALYZE",
+        DbKind::Sqlite => "ANALYZE",
+    };
+    sqlx::query(sql).execute(&db.pool).await.map(|_| ())
 }
