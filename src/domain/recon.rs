@@ -223,7 +223,9 @@ pub struct CaseRow {
 pub struct CasePage {
     pub rows: Vec<CaseRow>,
     pub next_cursor: Option<String>,
+    /// The cases the filter selects, or where the count stopped when `more_than_total`.
     pub total: i64,
+    pub more_than_total: bool,
 }
 
 /// One compared field: what the ledger expects and what Stripe has.

@@ -397,7 +397,10 @@ fn Queue(page: CasePage, filtered: bool, selected: RwSignal<Option<usize>>) -> i
     let first = query.get("after").map(|_| page_href("/reconciliation", &query, &FILTERS, &[]));
     let shown = page.rows.len();
     view! {
-        <p class="muted">{format!("{} case(s) in this selection; {shown} on this page.", page.total)}</p>
+        <p class="muted">{match page.more_than_total {
+            true => format!("More than {} cases in this selection; {shown} on this page.", page.total),
+            false => format!("{} case(s) in this selection; {shown} on this page.", page.total),
+        }}</p>
         <table class="data cases">
             <thead>
                 <tr>

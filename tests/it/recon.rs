@@ -8,6 +8,7 @@ use crate::ledger::{assert_ledger_consistent, item, ledger_fixture, post};
 use crate::support::{Backend, TestApp, spawn_app, spawn_app_with, spawn_emulator};
 use regio::domain::recon::{BreakClass, CaseFilter, CaseState, FixKind};
 use regio::server::db::audit::Actor;
+use regio::server::db::recon_cases::{CaseQuery, count_up_to};
 use regio::server::db::recon_compare::Scope;
 use regio::server::db::{now_ms, recon_runs};
 use regio::server::mirror::{MirrorWorker, WorkerOptions};
@@ -50,6 +51,7 @@ both_databases!(
     a_bulk_ignore_applies_only_to_the_selection_it_previewed,
     ignoring_an_invoice_mismatch_keeps_it_ignored,
     the_case_page_shows_both_sides_to_viewers_who_cannot_fix,
+    the_queue_counts_its_selection_up_to_a_cap,
     the_queue_exports_as_csv_with_its_filters,
     run_now_is_for_support_and_audited,
     a_second_run_is_refused_while_the_lease_is_held_or_not_yet_expired,
@@ -744,4 +746,24 @@ async fn the_missing_refund_reaches_stripe_once_however_often_it_is_fixed(backen
     assert_eq!(queued, 1, "one fix refund queued");
     w.reconcile(false).await;
     w.assert_cases(&[(BreakClass::RefundMismatch, &p1, CaseState::Closed)]).await;
+}
+
+/// The queue counts its selection only so far: past the cap it says "more than", so a queue of
+/// thousands does not count itself on every page.
+async fn the_queue_counts_its_selection_up_to_a_cap(backend: Backend) {
+    let mut w = World::new(backend).await;
+    w.make(Break::PaymentRefused).await;
+    w.make(Break::AmountChanged).await;
+    w.reconcile(true).await;
+    let mut tx = w.app.db.begin_snapshot().await.expect("snapshot");
+    let live = CaseQuery { now: now_ms(), ..CaseQuery::default() };
+    let mut counted = Vec::new();
+    for cap in [0, 1, 2, 5] {
+        counted.push(count_up_to(&mut tx, &live, cap).await.expect("count"));
+    }
+    tx.commit().await.expect("commit");
+    assert_eq!(counted, [1, 2, 2, 2], "one past the cap at most");
+    let viewer = w.signed_in("viewer").await;
+    let page: Value = w.app.call(&viewer, "list_cases", &[]).await.json().await.expect("page");
+    assert_eq!((page["total"].as_i64(), page["more_than_total"].as_bool()), (Some(2), Some(false)), "{page}");
 }

@@ -318,9 +318,12 @@ pub async fn all(tx: &mut DbTx, query: &CaseQuery) -> Result<Vec<CaseRecord>, sq
     filter.fetch_all_tx(tx).await?.iter().map(from_row).collect()
 }
 
-pub async fn count(tx: &mut DbTx, query: &CaseQuery) -> Result<i64, sqlx::Error> {
-    let mut filter = SqlFilter::new("SELECT COUNT(*) AS n FROM recon_cases c WHERE 1 = 1");
+/// The cases the filter selects, counted up to `cap` + 1: a queue of thousands reads "more than
+/// `cap`", as counting all of it on every page would cost more than the page.
+pub async fn count_up_to(tx: &mut DbTx, query: &CaseQuery, cap: i64) -> Result<i64, sqlx::Error> {
+    let mut filter = SqlFilter::new("SELECT 1 AS one FROM recon_cases c WHERE 1 = 1");
     query.apply(&mut filter);
+    let filter = filter.wrap("SELECT COUNT(*) AS n FROM (", &format!(" LIMIT {}) AS counted", cap.saturating_add(1)));
     let rows = filter.fetch_all_tx(tx).await?;
     rows.first().map(|r| r.try_get("n")).transpose().map(|n| n.unwrap_or(0))
 }

@@ -17,6 +17,8 @@ use crate::server::stripe::client::StripeClient;
 use serde_json::json;
 
 const PAGE_SIZE: i64 = 50;
+/// The queue counts its selection up to here (see `recon_cases::count_up_to`).
+const COUNTED_UP_TO: i64 = 1_000;
 
 pub async fn page(db: &Db, filter: &CaseFilter, after: Option<String>) -> Result<CasePage, AppError> {
     let query = parse_filter(db, filter).await?;
@@ -29,7 +31,7 @@ pub async fn page(db: &Db, filter: &CaseFilter, after: Option<String>) -> Result
     };
     let mut tx = db.begin_snapshot().await?;
     let cases = recon_cases::page(&mut tx, &query, after, PAGE_SIZE + 1).await?;
-    let total = recon_cases::count(&mut tx, &query).await?;
+    let counted = recon_cases::count_up_to(&mut tx, &query, COUNTED_UP_TO).await?;
     tx.commit().await?;
     let more = cases.len() as i64 > PAGE_SIZE;
     let shown = &cases[..cases.len().min(PAGE_SIZE as usize)];
@@ -38,7 +40,8 @@ pub async fn page(db: &Db, filter: &CaseFilter, after: Option<String>) -> Result
     Ok(CasePage {
         rows: shown.iter().map(|c| row_of(c, &exponents, now)).collect(),
         next_cursor: if more { shown.last().map(|c| format!("{}:{}", c.first_seen, c.id)) } else { None },
-        total,
+        total: counted.min(COUNTED_UP_TO),
+        more_than_total: counted > COUNTED_UP_TO,
     })
 }
 
