@@ -1,17 +1,24 @@
+// Full-page screenshots of pages of a running demo Regio, signed in as the demo admin, to look
+// at what a change did: `node end2end/shot.mjs http://127.0.0.1:3000 /tmp/shots /accounts /reconciliation`.
+// Each path gives `<n>.png` and, as printed, `<n>-print.png`.
 import { chromium } from 'playwright';
-const base = process.argv[2], pages = process.argv.slice(3);
+
+const [base, out, ...paths] = process.argv.slice(2);
+if (!base || !out || paths.length === 0) {
+  console.error('usage: node end2end/shot.mjs BASE_URL OUT_DIR PATH...');
+  process.exit(2);
+}
 const browser = await chromium.launch({ executablePath: '/usr/bin/chromium' });
 const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-await page.goto(base + '/login');
-await page.fill('input[name=email]', 'admin@regio.local');
-await page.fill('input[name=password]', 'regio-demo-password');
-await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')]);
-for (const [i, p] of pages.entries()) {
-  await page.goto(base + p);
-  await page.screenshot({ path: `/tmp/shots/${i}.png`, fullPage: true });
-  if (p.includes('print')) {}
+await page.goto(`${base}/login`);
+await page.getByLabel('Email').fill('admin@regio.local');
+await page.getByLabel('Password').fill('regio-demo-password');
+await Promise.all([page.waitForURL((url) => !url.pathname.startsWith('/login')), page.getByRole('button', { name: 'Sign in' }).click()]);
+for (const [n, path] of paths.entries()) {
+  await page.emulateMedia({ media: 'screen' });
+  await page.goto(base + path);
+  await page.screenshot({ path: `${out}/${n}.png`, fullPage: true });
+  await page.emulateMedia({ media: 'print' });
+  await page.screenshot({ path: `${out}/${n}-print.png`, fullPage: true });
 }
-await page.emulateMedia({ media: 'print' });
-await page.goto(base + pages[pages.length - 1]);
-await page.screenshot({ path: `/tmp/shots/print.png`, fullPage: true });
 await browser.close();
