@@ -7,6 +7,7 @@ pub mod mirror;
 pub mod money;
 pub mod notice;
 pub mod pager;
+pub mod recon_summary;
 pub mod refund_panel;
 pub mod shell;
 pub mod time;

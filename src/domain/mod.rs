@@ -2,6 +2,7 @@
 
 pub mod api_keys;
 pub mod billing;
+pub mod dashboard;
 mod error;
 pub mod ledger;
 pub mod money;

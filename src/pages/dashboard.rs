@@ -1,25 +1,138 @@
-use crate::api::auth::me;
+use crate::api::dashboard::get_dashboard;
+use crate::components::notice::ErrorNotice;
+use crate::components::recon_summary::{SummaryGrid, breaks_text};
+use crate::domain::dashboard::{Chart, CurrencyVolume, Dashboard, MirrorHealth};
+use crate::domain::recon::RunView;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
+/// The operator's day: payments, how the mirror to Stripe keeps up, what waits for someone,
+/// and daily charts. Every figure links to the list behind it.
 #[component]
 pub fn DashboardPage() -> impl IntoView {
-    let user = Resource::new(|| (), |_| me());
+    let dashboard = Resource::new(|| (), |_| get_dashboard());
     view! {
         <Title text="Dashboard"/>
         <h1>"Dashboard"</h1>
         <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || Suspend::new(async move {
-                user.await.ok().flatten().map(|u| view! {
-                    <p class="lead">"Welcome, " {u.name} ". You are signed in as " <strong>{u.role.as_str()}</strong> "."</p>
-                })
+                match dashboard.await {
+                    Ok(d) => view! { <Figures d/> }.into_any(),
+                    Err(e) => view! { <ErrorNotice error=e/> }.into_any(),
+                }
             })}
         </Suspense>
-        <div class="cards">
-            <a class="card" href="/transactions"><h2>"Transactions"</h2><p>"Ledger and Stripe side by side."</p></a>
-            <a class="card" href="/reconciliation"><h2>"Reconciliation"</h2><p>"Breaks between ledger and Stripe."</p></a>
-            <a class="card" href="/refunds"><h2>"Refunds"</h2><p>"Reverse payments, reported to Stripe."</p></a>
-            <a class="card" href="/audit"><h2>"Audit"</h2><p>"Who changed what, and when."</p></a>
-        </div>
+    }
+}
+
+#[component]
+fn Figures(d: Dashboard) -> impl IntoView {
+    let Dashboard { as_of, volume, mirror, cases, open_cases, refunds_awaiting, invoices_awaiting, oldest_invoice_wait, last_run, charts } = d;
+    view! {
+        <p class="muted">{format!("As of {as_of} UTC. Days are UTC days.")}</p>
+        <section class="tiles" aria-label="What needs attention">
+            <MirrorTiles mirror/>
+            <Tile href="/reconciliation?state=open#queue" label="Open reconciliation cases" value=open_cases.to_string() note=None alert={open_cases > 0}/>
+            <Tile href="/refunds?stage=pending_approval" label="Refunds awaiting approval" value=refunds_awaiting.to_string() note=None alert={refunds_awaiting > 0}/>
+            <Tile href="/billing/awaiting" label="Invoices awaiting funds" value=invoices_awaiting.to_string() note=oldest_invoice_wait.map(|w| format!("oldest waits {w}")) alert=false/>
+            <LastRun run=last_run/>
+        </section>
+        <section class="panel">
+            <h2>"Payments"</h2>
+            <Volume volume/>
+        </section>
+        <section class="panel">
+            <h2>"Live reconciliation cases"</h2>
+            <SummaryGrid cells=cases/>
+        </section>
+        <section class="charts" aria-label="Charts">
+            {charts.into_iter().map(|c| view! { <ChartFigure c/> }).collect_view()}
+        </section>
+    }
+}
+
+/// One figure and the list it counts.
+#[component]
+fn Tile(href: &'static str, label: &'static str, value: String, note: Option<String>, alert: bool) -> impl IntoView {
+    view! {
+        <a class="tile" class:alert=alert href=href>
+            <span class="tile-label">{label}</span>
+            <span class="tile-value">{value}</span>
+            {note.map(|n| view! { <span class="tile-note">{n}</span> })}
+        </a>
+    }
+}
+
+#[component]
+fn MirrorTiles(mirror: MirrorHealth) -> impl IntoView {
+    let MirrorHealth { delivered, pending, failed, delivered_share, pending_now, failed_now, oldest_pending } = mirror;
+    let share_note = Some(format!("{delivered} of {} deliveries in 30 days", delivered + pending + failed));
+    view! {
+        <Tile href="/transactions?mirror_state=delivered" label="Mirrored to Stripe" value=delivered_share.unwrap_or_else(|| "—".into()) note=share_note alert=false/>
+        <Tile
+            href="/transactions?mirror_state=pending"
+            label="Waiting for Stripe"
+            value=pending_now.to_string()
+            note=oldest_pending.map(|age| format!("oldest waits {age}"))
+            alert=false
+        />
+        <Tile href="/transactions?mirror_state=failed" label="Failed deliveries" value=failed_now.to_string() note=None alert={failed_now > 0}/>
+    }
+}
+
+#[component]
+fn LastRun(run: Option<RunView>) -> impl IntoView {
+    let (value, note) = match run {
+        Some(r) => {
+            let found = breaks_text(&r.breaks, r.status);
+            let when = r.finished_at.unwrap_or(r.started_at);
+            (r.status.as_str().to_string(), Some(if found.is_empty() { when } else { format!("{when} · breaks: {found}") }))
+        }
+        None => ("none yet".to_string(), None),
+    };
+    view! { <Tile href="/reconciliation" label="Last reconciliation run" value note alert=false/> }
+}
+
+#[component]
+fn Volume(volume: Vec<CurrencyVolume>) -> impl IntoView {
+    if volume.is_empty() {
+        return view! { <p class="muted">"No payments in the last 30 days."</p> }.into_any();
+    }
+    view! {
+        <table class="data volume">
+            <thead>
+                <tr><th>"Currency"</th><th>"Period"</th><th class="num">"Payments"</th><th class="num">"Local currency"</th><th class="num">"Reported to Stripe"</th></tr>
+            </thead>
+            <tbody>
+                {volume.into_iter().flat_map(|v| {
+                    let currency = v.currency;
+                    v.windows.into_iter().map(move |w| {
+                        let href = format!("/transactions?kind=payment&currency={currency}&from={}", w.from);
+                        let period = if w.days == 1 { "Today".to_string() } else { format!("{} days", w.days) };
+                        view! {
+                            <tr>
+                                <td>{currency.clone()}</td>
+                                <td>{period}</td>
+                                <td class="num"><a href=href>{w.count}</a></td>
+                                <td class="num">{w.local}</td>
+                                <td class="num">{w.fiat}</td>
+                            </tr>
+                        }
+                    })
+                }).collect_view()}
+            </tbody>
+        </table>
+    }
+    .into_any()
+}
+
+/// A chart the server drew: its SVG goes in as it came, so it needs no script to show.
+#[component]
+fn ChartFigure(c: Chart) -> impl IntoView {
+    view! {
+        <figure class="chart panel">
+            <figcaption>{c.title}</figcaption>
+            <div class="chart-body" inner_html=c.svg></div>
+        </figure>
     }
 }

@@ -5,7 +5,7 @@ use super::auth::users::{self, NewUser};
 use super::billing::{self, plans};
 use super::config::Config;
 use super::db::audit::{self, Actor, AuditEvent};
-use super::db::{Db, accounts as accounts_rows, currencies as currency_rows, now_ms, outbox as outbox_rows, settings};
+use super::db::{DAY_MS, Db, accounts as accounts_rows, currencies as currency_rows, now_ms, outbox as outbox_rows, settings};
 use super::ledger::currencies::{self, CurrencyInput};
 use super::ledger::{BatchError, TransferInput, accounts, post_batch};
 use super::recon::Reconciler;
@@ -40,7 +40,6 @@ const MEMBERS: [&str; 12] = [
     "Kaito Sasaki",
 ];
 const MERCHANTS: [&str; 6] = ["Takayama Soba", "Miyagawa Morning Market", "Hida Beef Grill", "Sanmachi Sake", "Old Town Bakery", "Jinya Crafts"];
-const DAY_MS: i64 = 86_400_000;
 const DEMO_PAYMENT_METHOD: &str = "cpmt_regio_demo_sarubobo";
 const DEMO_PAYMENT_NAME: &str = "さるぼぼコイン";
 

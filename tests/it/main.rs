@@ -4,6 +4,7 @@
 mod accounts;
 mod auth;
 mod billing;
+mod dashboard;
 mod demo;
 mod imports;
 mod ledger;

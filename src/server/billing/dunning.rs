@@ -10,10 +10,8 @@ use crate::domain::billing::{AwaitingFunds, DunningFinal, DunningRules, StepKind
 use crate::domain::money::Money;
 use crate::server::db::audit::{self, Actor, AuditEvent};
 use crate::server::db::subscriptions::{self as plans, Rules};
-use crate::server::db::{Db, billing_steps, currencies, format_ms, invoices as store, new_id, now_ms};
+use crate::server::db::{DAY_MS, Db, billing_steps, currencies, format_ms, invoices as store, new_id, now_ms};
 use serde_json::json;
-
-const DAY_MS: i64 = 86_400_000;
 /// At most this many retry days, each at most a year.
 const MAX_RETRIES: usize = 10;
 const MAX_RETRY_DAY: i64 = 365;

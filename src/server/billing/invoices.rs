@@ -11,7 +11,7 @@ use crate::domain::money::{MAX_AMOUNT, Money, parse_amount};
 use crate::domain::{AppError, Role};
 use crate::server::db::audit::{self, Actor, AuditEvent};
 use crate::server::db::invoices::{self as store, Invoice, Line, ListFilter, Listed};
-use crate::server::db::{Db, billing_steps, currencies, format_ms, new_id, now_ms};
+use crate::server::db::{DAY_MS, Db, billing_steps, currencies, format_ms, new_id, now_ms};
 use crate::server::ledger::queries::{day_start_ms, given, parse_cursor};
 use crate::server::stripe::client::StripeClient;
 use crate::server::stripe::client::credit_notes::ListCreditNotes;
@@ -22,7 +22,6 @@ const MAX_DESCRIPTION_LEN: usize = 250;
 const MAX_MEMO_LEN: usize = 500;
 const MAX_QUANTITY: i64 = 100_000;
 const DEFAULT_DUE_DAYS: i64 = 30;
-const DAY_MS: i64 = 86_400_000;
 /// Credit notes read for the invoice page.
 const MAX_CREDIT_NOTES: usize = 100;
 

@@ -7,6 +7,7 @@ pub mod audit;
 pub mod bench;
 pub mod billing_steps;
 pub mod currencies;
+pub mod dashboard;
 pub mod imports;
 pub mod invoices;
 pub mod ledger;
@@ -206,6 +207,9 @@ pub(crate) fn parse_text<T: FromStr<Err = String>>(row: &sqlx::any::AnyRow, colu
     use sqlx::Row;
     row.try_get::<String, _>(column)?.parse().map_err(|e: String| sqlx::Error::Decode(e.into()))
 }
+
+/// A UTC day in milliseconds: days are counted as whole multiples of it from the Unix epoch.
+pub const DAY_MS: i64 = 86_400_000;
 
 /// Milliseconds since the Unix epoch, UTC: how every time is stored.
 pub fn now_ms() -> i64 {

@@ -1,13 +1,12 @@
 //! Reconciliation cases and their history.
 
+use super::DAY_MS;
 use super::{DbTx, Param, SqlFilter, insert_rows, new_id, select_in};
 use crate::domain::money::Money;
 use crate::domain::recon::{BreakClass, CaseState};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 use std::collections::HashMap;
-
-const DAY_MS: i64 = 86_400_000;
 
 /// A break as one run found it.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,0 +1,72 @@
+//! Reconciliation at a glance, on its own page and on the dashboard: live cases by class and
+//! age, and how a run went.
+
+use crate::components::pager::page_href;
+use crate::domain::recon::{AgeBucket, BreakClass, RunStatus, SummaryCell};
+use leptos::prelude::*;
+use leptos_router::params::ParamsMap;
+
+/// Live cases by class (rows) and age (columns); every count links to those cases.
+#[component]
+pub fn SummaryGrid(cells: Vec<SummaryCell>) -> impl IntoView {
+    let count = |class: Option<BreakClass>, bucket: Option<AgeBucket>| -> i64 {
+        cells.iter().filter(|c| class.is_none_or(|k| c.class == k) && bucket.is_none_or(|b| c.bucket == b)).map(|c| c.count).sum()
+    };
+    let cell = |class: Option<BreakClass>, bucket: Option<AgeBucket>| {
+        let n = count(class, bucket);
+        if n == 0 {
+            return view! { <td class="num muted">"0"</td> }.into_any();
+        }
+        let pairs: Vec<(&str, &str)> = [class.map(|c| ("class", c.as_str())), bucket.map(|b| ("age", b.as_str()))].into_iter().flatten().collect();
+        let href = format!("{}#queue", page_href("/reconciliation", &ParamsMap::new(), &[], &pairs));
+        view! { <td class="num"><a href=href>{n}</a></td> }.into_any()
+    };
+    view! {
+        <table class="data recon-summary">
+            <thead>
+                <tr>
+                    <th>"Class"</th>
+                    {AgeBucket::ALL.iter().map(|b| view! { <th class="num">{b.label()}</th> }).collect_view()}
+                    <th class="num">"All"</th>
+                </tr>
+            </thead>
+            <tbody>
+                {BreakClass::ALL.iter().map(|&class| view! {
+                    <tr>
+                        <th scope="row" title=class.explanation()>{class.label()}</th>
+                        {AgeBucket::ALL.iter().map(|&b| cell(Some(class), Some(b))).collect_view()}
+                        {cell(Some(class), None)}
+                    </tr>
+                }).collect_view()}
+            </tbody>
+            <tfoot>
+                <tr>
+                    <th scope="row">"All classes"</th>
+                    {AgeBucket::ALL.iter().map(|&b| cell(None, Some(b))).collect_view()}
+                    {cell(None, None)}
+                </tr>
+            </tfoot>
+        </table>
+    }
+}
+
+/// A run's duration: `850 ms`, `4.2 s`, `3 min 5 s`.
+pub fn duration_text(ms: i64) -> String {
+    if ms < 1_000 {
+        format!("{ms} ms")
+    } else if ms < 60_000 {
+        format!("{}.{} s", ms / 1_000, ms % 1_000 / 100)
+    } else {
+        format!("{} min {} s", ms / 60_000, ms % 60_000 / 1_000)
+    }
+}
+
+/// What a run found, by class; "none" when a run that succeeded found nothing.
+pub fn breaks_text(breaks: &[(BreakClass, i64)], status: RunStatus) -> String {
+    let found: Vec<String> = breaks.iter().filter(|(_, n)| *n > 0).map(|(c, n)| format!("{} {n}", c.label())).collect();
+    match (found.is_empty(), status) {
+        (false, _) => found.join(", "),
+        (true, RunStatus::Succeeded) => "none".into(),
+        (true, _) => String::new(),
+    }
+}
