@@ -1,4 +1,5 @@
 use crate::components::shell::AppShell;
+use crate::i18n::{request_locale, texts};
 use crate::pages::{
     account::AccountDetailPage,
     accounts::AccountsPage,
@@ -31,7 +32,7 @@ use leptos_router::path;
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     view! {
         <!DOCTYPE html>
-        <html lang="en">
+        <html lang=request_locale().as_str()>
             <head>
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
@@ -50,12 +51,15 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    let locale = request_locale();
+    provide_context(locale);
+    let t = texts(locale);
     view! {
         <Stylesheet id="leptos" href="/pkg/regio.css"/>
         <Link rel="icon" type_="image/svg+xml" href="/favicon.svg"/>
         <Title formatter=|page: String| if page.is_empty() { "Regio".to_string() } else { format!("{page} · Regio") }/>
         <Router>
-            <Routes fallback=|| view! { <p class="page-message">"This page does not exist."</p> }>
+            <Routes fallback=move || view! { <p class="page-message">{t.not_found}</p> }>
                 <Route path=path!("/login") view=LoginPage/>
                 <ParentRoute path=path!("") view=AppShell>
                     <Route path=path!("") view=DashboardPage/>

@@ -1,3 +1,4 @@
+use crate::domain::locale::Locale;
 use crate::domain::{AppError, Role};
 use crate::server::AppState;
 use crate::server::auth::CurrentUser;
@@ -13,6 +14,8 @@ pub struct Ctx {
     pub state: AppState,
     pub user: CurrentUser,
     pub ip: String,
+    /// The language answers are written in.
+    pub locale: Locale,
 }
 
 impl Ctx {
@@ -36,7 +39,7 @@ where
     let result = async {
         let (state, caller) = caller().await?;
         let user = caller.authorize(role)?.clone();
-        work(Ctx { state, user, ip: caller.ip }).await
+        work(Ctx { state, user, ip: caller.ip, locale: caller.locale }).await
     }
     .await;
     respond(result)

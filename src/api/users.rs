@@ -41,3 +41,14 @@ pub async fn reset_user_password(id: String, password: String) -> Result<UserVie
     })
     .await
 }
+
+/// The signed-in user's own language, kept across sessions. A plain form posts here, so the
+/// browser comes back to the page it was on and loads it again in that language.
+#[server(prefix = "/rpc", endpoint = "set_locale")]
+pub async fn set_locale(locale: String) -> Result<UserView, AppError> {
+    guarded(Role::Viewer, |ctx| async move {
+        let locale = locale.parse().map_err(|e: String| AppError::validation("locale", e))?;
+        users::set_locale(&ctx.state.db, &ctx.actor(), &ctx.user.id, locale).await
+    })
+    .await
+}

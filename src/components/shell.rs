@@ -1,23 +1,38 @@
 use crate::api::auth::{Logout, me};
 use crate::api::refunds::pending_approvals;
+use crate::domain::Role;
+use crate::domain::locale::Locale;
+use crate::i18n::{Texts, fill, texts, use_locale, use_texts};
 use leptos::html;
 use leptos::prelude::*;
 use leptos::wasm_bindgen::JsCast;
 use leptos_router::components::{A, Outlet};
 use leptos_router::hooks::use_location;
 
-const SECTIONS: [(&str, &str); 10] = [
-    ("/", "Dashboard"),
-    ("/transactions", "Transactions"),
-    ("/import", "Import"),
-    ("/reconciliation", "Reconciliation"),
-    ("/refunds", "Refunds"),
-    ("/billing", "Billing"),
-    ("/accounts", "Accounts"),
-    ("/users", "Users"),
-    ("/audit", "Audit"),
-    ("/settings", "Settings"),
-];
+/// The sections, each with its label in the page's language.
+fn sections(t: &'static Texts) -> [(&'static str, &'static str); 10] {
+    [
+        ("/", t.nav_dashboard),
+        ("/transactions", t.nav_transactions),
+        ("/import", t.nav_import),
+        ("/reconciliation", t.nav_reconciliation),
+        ("/refunds", t.nav_refunds),
+        ("/billing", t.nav_billing),
+        ("/accounts", t.nav_accounts),
+        ("/users", t.nav_users),
+        ("/audit", t.nav_audit),
+        ("/settings", t.nav_settings),
+    ]
+}
+
+/// A role as the page's language names it.
+pub fn role_name(t: &'static Texts, role: Role) -> &'static str {
+    match role {
+        Role::Admin => t.role_admin,
+        Role::Support => t.role_support,
+        Role::Viewer => t.role_viewer,
+    }
+}
 
 /// The frame around every signed-in page: navigation, who is signed in, sign out.
 #[component]
@@ -27,30 +42,33 @@ pub fn AppShell() -> impl IntoView {
     let search_box = NodeRef::<html::Input>::new();
     provide_context(PendingChanged(RwSignal::new(0)));
     slash_focuses(search_box);
+    let locale = use_locale();
+    let t = texts(locale);
     view! {
         <div class="app">
             <header class="topbar">
                 <a class="brand" href="/">"Regio"</a>
                 <form method="get" action="/search" class="top-search" role="search">
-                    <input type="search" name="q" node_ref=search_box placeholder="Search transactions ( / )" aria-label="Search transactions" aria-keyshortcuts="/"/>
+                    <input type="search" name="q" node_ref=search_box placeholder=t.search_placeholder aria-label=t.search_label aria-keyshortcuts="/"/>
                 </form>
                 <Suspense fallback=|| ()>
                     {move || Suspend::new(async move {
                         user.await.ok().flatten().map(|u| view! {
                             <div class="who">
                                 <span class="who-name">{u.name}</span>
-                                <span class="badge" data-role=u.role.as_str()>{u.role.as_str()}</span>
+                                <span class="badge" data-role=u.role.as_str()>{role_name(t, u.role)}</span>
+                                <LanguageSwitch locale/>
                                 <ActionForm action=logout attr:class="inline">
-                                    <button type="submit" class="link">"Sign out"</button>
+                                    <button type="submit" class="link">{t.sign_out}</button>
                                 </ActionForm>
                             </div>
                         })
                     })}
                 </Suspense>
             </header>
-            <nav class="sidenav" aria-label="Sections">
+            <nav class="sidenav" aria-label=t.nav_sections>
                 <ul>
-                    {SECTIONS.iter().map(|&(href, label)| view! {
+                    {sections(t).into_iter().map(|(href, label)| view! {
                         <li><A href=href exact=href == "/">{label} {(href == "/refunds").then(PendingCount)}</A></li>
                     }).collect_view()}
                 </ul>
@@ -59,6 +77,19 @@ pub fn AppShell() -> impl IntoView {
                 <Outlet/>
             </main>
         </div>
+    }
+}
+
+/// Offers the other language. A plain form, not an action: the server keeps the choice and
+/// sends the browser back to this page, which loads again in the new language.
+#[component]
+fn LanguageSwitch(locale: Locale) -> impl IntoView {
+    let other = locale.other();
+    view! {
+        <form method="post" action="/rpc/set_locale" class="inline">
+            <input type="hidden" name="locale" value=other.as_str()/>
+            <button type="submit" class="link" lang=other.as_str() title=texts(other).language_switch>{other.name()}</button>
+        </form>
     }
 }
 
@@ -91,7 +122,7 @@ fn PendingCount() -> impl IntoView {
         <Transition fallback=|| ()>
             {move || Suspend::new(async move {
                 pending.await.ok().filter(|n| *n > 0).map(|n| view! {
-                    <span class="count" title=format!("{n} refund(s) awaiting approval")>{n}</span>
+                    <span class="count" title=fill(use_texts().refunds_awaiting_title, &[&n.to_string()])>{n}</span>
                 })
             })}
         </Transition>

@@ -5,6 +5,7 @@ pub mod billing;
 pub mod dashboard;
 mod error;
 pub mod ledger;
+pub mod locale;
 pub mod money;
 pub mod recon;
 pub mod refunds;

@@ -3,6 +3,7 @@ use crate::components::notice::ErrorNotice;
 use crate::components::recon_summary::{SummaryGrid, breaks_text};
 use crate::domain::dashboard::{Chart, CurrencyVolume, Dashboard, MirrorHealth};
 use crate::domain::recon::RunView;
+use crate::i18n::{fill, use_texts};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -11,10 +12,11 @@ use leptos_meta::Title;
 #[component]
 pub fn DashboardPage() -> impl IntoView {
     let dashboard = Resource::new(|| (), |_| get_dashboard());
+    let t = use_texts();
     view! {
-        <Title text="Dashboard"/>
-        <h1>"Dashboard"</h1>
-        <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+        <Title text=t.nav_dashboard/>
+        <h1>{t.nav_dashboard}</h1>
+        <Suspense fallback=move || view! { <p class="muted">{t.loading}</p> }>
             {move || Suspend::new(async move {
                 match dashboard.await {
                     Ok(d) => view! { <Figures d/> }.into_any(),
@@ -28,24 +30,31 @@ pub fn DashboardPage() -> impl IntoView {
 #[component]
 fn Figures(d: Dashboard) -> impl IntoView {
     let Dashboard { as_of, volume, mirror, cases, open_cases, refunds_awaiting, invoices_awaiting, oldest_invoice_wait, last_run, charts } = d;
+    let t = use_texts();
     view! {
-        <p class="muted">{format!("As of {as_of} UTC. Days are UTC days.")}</p>
-        <section class="tiles" aria-label="What needs attention">
+        <p class="muted">{fill(t.as_of, &[&as_of])}</p>
+        <section class="tiles" aria-label=t.attention>
             <MirrorTiles mirror/>
-            <Tile href="/reconciliation?state=open#queue" label="Open reconciliation cases" value=open_cases.to_string() note=None alert={open_cases > 0}/>
-            <Tile href="/refunds?stage=pending_approval" label="Refunds awaiting approval" value=refunds_awaiting.to_string() note=None alert={refunds_awaiting > 0}/>
-            <Tile href="/billing/awaiting" label="Invoices awaiting funds" value=invoices_awaiting.to_string() note=oldest_invoice_wait.map(|w| format!("oldest waits {w}")) alert=false/>
+            <Tile href="/reconciliation?state=open#queue" label=t.open_cases value=open_cases.to_string() note=None alert={open_cases > 0}/>
+            <Tile href="/refunds?stage=pending_approval" label=t.refunds_awaiting value=refunds_awaiting.to_string() note=None alert={refunds_awaiting > 0}/>
+            <Tile
+                href="/billing/awaiting"
+                label=t.invoices_awaiting
+                value=invoices_awaiting.to_string()
+                note=oldest_invoice_wait.map(|w| fill(t.oldest_waits, &[&w]))
+                alert=false
+            />
             <LastRun run=last_run/>
         </section>
         <section class="panel">
-            <h2>"Payments"</h2>
+            <h2>{t.payments}</h2>
             <Volume volume/>
         </section>
         <section class="panel">
-            <h2>"Live reconciliation cases"</h2>
+            <h2>{t.live_cases}</h2>
             <SummaryGrid cells=cases/>
         </section>
-        <section class="charts" aria-label="Charts">
+        <section class="charts" aria-label=t.charts>
             {charts.into_iter().map(|c| view! { <ChartFigure c/> }).collect_view()}
         </section>
     }
@@ -66,49 +75,58 @@ fn Tile(href: &'static str, label: &'static str, value: String, note: Option<Str
 #[component]
 fn MirrorTiles(mirror: MirrorHealth) -> impl IntoView {
     let MirrorHealth { delivered, pending, failed, delivered_share, pending_now, failed_now, oldest_pending } = mirror;
-    let share_note = Some(format!("{delivered} of {} deliveries in 30 days", delivered + pending + failed));
+    let t = use_texts();
+    let share_note = Some(fill(t.mirrored_note, &[&delivered.to_string(), &(delivered + pending + failed).to_string()]));
     view! {
-        <Tile href="/transactions?mirror_state=delivered" label="Mirrored to Stripe" value=delivered_share.unwrap_or_else(|| "—".into()) note=share_note alert=false/>
+        <Tile href="/transactions?mirror_state=delivered" label=t.mirrored_to_stripe value=delivered_share.unwrap_or_else(|| "—".into()) note=share_note alert=false/>
         <Tile
             href="/transactions?mirror_state=pending"
-            label="Waiting for Stripe"
+            label=t.waiting_for_stripe
             value=pending_now.to_string()
-            note=oldest_pending.map(|age| format!("oldest waits {age}"))
+            note=oldest_pending.map(|age| fill(t.oldest_waits, &[&age]))
             alert=false
         />
-        <Tile href="/transactions?mirror_state=failed" label="Failed deliveries" value=failed_now.to_string() note=None alert={failed_now > 0}/>
+        <Tile href="/transactions?mirror_state=failed" label=t.failed_deliveries value=failed_now.to_string() note=None alert={failed_now > 0}/>
     }
 }
 
 #[component]
 fn LastRun(run: Option<RunView>) -> impl IntoView {
+    let t = use_texts();
     let (value, note) = match run {
         Some(r) => {
             let found = breaks_text(&r.breaks, r.status);
             let when = r.finished_at.unwrap_or(r.started_at);
-            (r.status.as_str().to_string(), Some(if found.is_empty() { when } else { format!("{when} · breaks: {found}") }))
+            (r.status.as_str().to_string(), Some(if found.is_empty() { when } else { fill(t.run_breaks, &[&when, &found]) }))
         }
-        None => ("none yet".to_string(), None),
+        None => (t.no_run_yet.to_string(), None),
     };
-    view! { <Tile href="/reconciliation" label="Last reconciliation run" value note alert=false/> }
+    view! { <Tile href="/reconciliation" label=t.last_run value note alert=false/> }
 }
 
 #[component]
 fn Volume(volume: Vec<CurrencyVolume>) -> impl IntoView {
+    let t = use_texts();
     if volume.is_empty() {
-        return view! { <p class="muted">"No payments in the last 30 days."</p> }.into_any();
+        return view! { <p class="muted">{t.no_payments}</p> }.into_any();
     }
     view! {
         <table class="data volume">
             <thead>
-                <tr><th>"Currency"</th><th>"Period"</th><th class="num">"Payments"</th><th class="num">"Local currency"</th><th class="num">"Reported to Stripe"</th></tr>
+                <tr>
+                    <th>{t.currency}</th>
+                    <th>{t.period}</th>
+                    <th class="num">{t.payments}</th>
+                    <th class="num">{t.local_currency}</th>
+                    <th class="num">{t.reported_to_stripe}</th>
+                </tr>
             </thead>
             <tbody>
                 {volume.into_iter().flat_map(|v| {
                     let currency = v.currency;
                     v.windows.into_iter().map(move |w| {
                         let href = format!("/transactions?kind=payment&currency={currency}&from={}", w.from);
-                        let period = if w.days == 1 { "Today".to_string() } else { format!("{} days", w.days) };
+                        let period = if w.days == 1 { t.today.to_string() } else { fill(t.last_days, &[&w.days.to_string()]) };
                         view! {
                             <tr>
                                 <td>{currency.clone()}</td>

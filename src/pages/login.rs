@@ -1,4 +1,5 @@
 use crate::api::auth::Login;
+use crate::i18n::use_texts;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
@@ -9,17 +10,18 @@ pub fn LoginPage() -> impl IntoView {
     let query = use_query_map();
     let next = move || query.read().get("next").unwrap_or_else(|| "/".into());
     let error = move || login.value().get().and_then(Result::err).map(|e| e.to_string());
+    let t = use_texts();
     view! {
-        <Title text="Sign in"/>
+        <Title text=t.sign_in/>
         <main class="login">
             <div class="login-card">
                 <h1 class="brand">"Regio"</h1>
-                <p class="muted">"Local currency operations, mirrored into Stripe."</p>
+                <p class="muted">{t.tagline}</p>
                 <ActionForm action=login>
                     <input type="hidden" name="next" value=next/>
-                    <label>"Email" <input type="email" name="email" required autocomplete="username" autofocus/></label>
-                    <label>"Password" <input type="password" name="password" required autocomplete="current-password"/></label>
-                    <button type="submit" class="primary" disabled=move || login.pending().get()>"Sign in"</button>
+                    <label>{t.email} " " <input type="email" name="email" required autocomplete="username" autofocus/></label>
+                    <label>{t.password} " " <input type="password" name="password" required autocomplete="current-password"/></label>
+                    <button type="submit" class="primary" disabled=move || login.pending().get()>{t.sign_in}</button>
                 </ActionForm>
                 {move || error().map(|e| view! { <p class="notice error" role="alert">{e}</p> })}
             </div>

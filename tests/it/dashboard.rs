@@ -2,11 +2,11 @@
 
 use crate::both_databases;
 use crate::ledger::{ledger_fixture, post};
-use crate::support::{Backend, TestApp, spawn_app};
+use crate::support::{Backend, PASSWORD, TestApp, browser_speaking, spawn_app};
 use regio::server::db::{DAY_MS, format_ms, now_ms};
 use serde_json::{Value, json};
 
-both_databases!(the_dashboard_counts_each_day_where_it_belongs);
+both_databases!(the_dashboard_counts_each_day_where_it_belongs, pages_speak_the_browsers_language_until_the_user_chooses);
 
 fn date(day: i64) -> String {
     format_ms(day * DAY_MS)[..10].to_string()
@@ -93,9 +93,9 @@ async fn the_dashboard_counts_each_day_where_it_belongs(backend: Backend) {
     assert_eq!(
         windows,
         [
-            (1, date(today), 2, "500 SRB".into(), "500 JPY".into()),
-            (7, date(today - 6), 3, "550 SRB".into(), "550 JPY".into()),
-            (30, date(today - 29), 4, "557 SRB".into(), "557 JPY".into()),
+            (1, date(today), 2, "500 SRB".into(), "¥500".into()),
+            (7, date(today - 6), 3, "550 SRB".into(), "¥550".into()),
+            (30, date(today - 29), 4, "557 SRB".into(), "¥557".into()),
         ]
     );
     let mirror = &d["mirror"];
@@ -126,4 +126,47 @@ async fn the_dashboard_counts_each_day_where_it_belongs(backend: Backend) {
     for expected in ["Mirrored to Stripe", "25.0 %", "<svg class=\"chart-svg\"", "Mirror lag", &format!("currency=SRB&amp;from={}", date(today - 6))] {
         assert!(html.contains(expected), "{expected} missing from the page");
     }
+}
+
+/// Japanese for a browser that asks for it first, from the sign-in page on; a user's own choice
+/// then wins over the browser, in every later session, and is audited.
+async fn pages_speak_the_browsers_language_until_the_user_chooses(backend: Backend) {
+    let app = spawn_app(backend).await;
+    ledger_fixture(&app).await;
+    app.add_user("aki@example.org", "support").await;
+    let browser = browser_speaking(&app.base, Some("ja-JP,ja;q=0.9,en;q=0.8"));
+    let (status, login) = app.page(&browser, "/login").await;
+    assert_eq!(status, 200);
+    assert!(login.contains("<html lang=\"ja\"") && login.contains("メールアドレス"), "{login}");
+
+    assert_eq!(app.login(&browser, "aki@example.org", PASSWORD).await.status(), 200);
+    let (_, page) = app.page(&browser, "/").await;
+    assert!(page.contains("<h1>ダッシュボード</h1>") && page.contains("Stripe への反映率") && page.contains("サポート"), "{page}");
+    let japanese: Value = app.call(&browser, "dashboard", &[]).await.json().await.expect("dashboard");
+    assert_eq!(japanese["charts"][0]["title"], "各日の終わりに未クローズだった照合ケース");
+    assert!(japanese["as_of"].as_str().is_some_and(|at| at.contains('年') && at.contains('日')), "{japanese}");
+
+    // The switch is a plain form: the answer sends the browser back where it was.
+    let switched = browser
+        .post(app.url("/rpc/set_locale"))
+        .header("referer", app.url("/"))
+        .header("accept", "text/html")
+        .form(&[("locale", "en")])
+        .send()
+        .await
+        .expect("switch");
+    assert!(switched.status().is_redirection(), "{}", switched.status());
+    let back = switched.headers().get("location").and_then(|l| l.to_str().ok()).unwrap_or_default().to_string();
+    assert!(back == app.url("/") || back == app.url("/?"), "sent to {back}");
+
+    let later = browser_speaking(&app.base, Some("ja"));
+    assert_eq!(app.login(&later, "aki@example.org", PASSWORD).await.status(), 200);
+    let (_, page) = app.page(&later, "/").await;
+    assert!(page.contains("<html lang=\"en\"") && page.contains("<h1>Dashboard</h1>") && page.contains(">日本語</button>"), "{page}");
+    assert!(app.audit_actions().await.contains(&("user.set_locale".to_string(), "user:aki@example.org".to_string())));
+
+    let refused = app.call(&later, "set_locale", &[("locale", "fr")]).await;
+    assert_eq!(refused.status().as_u16(), 422);
+    assert!(refused.text().await.unwrap_or_default().contains("locale"));
+    assert_eq!(app.call(&crate::support::browser(&app.base), "set_locale", &[("locale", "ja")]).await.status().as_u16(), 401);
 }

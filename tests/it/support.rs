@@ -235,8 +235,16 @@ async fn spawn(backend: Backend, stripe: Option<StripeClient>, configure: impl F
 
 /// A client that keeps cookies, does not follow redirects, and sends `origin` as `Origin`.
 pub fn browser(origin: &str) -> reqwest::Client {
+    browser_speaking(origin, None)
+}
+
+/// A browser whose `Accept-Language` asks for `languages` (none: it sends no preference).
+pub fn browser_speaking(origin: &str, languages: Option<&str>) -> reqwest::Client {
     let mut headers = reqwest::header::HeaderMap::new();
     headers.insert(reqwest::header::ORIGIN, origin.parse().expect("origin header"));
+    if let Some(languages) = languages {
+        headers.insert(reqwest::header::ACCEPT_LANGUAGE, languages.parse().expect("accept-language header"));
+    }
     reqwest::Client::builder()
         .cookie_store(true)
         .redirect(reqwest::redirect::Policy::none())

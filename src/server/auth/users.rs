@@ -2,6 +2,7 @@
 
 use super::credentials::{Email, Password, parse_name};
 use super::password;
+use crate::domain::locale::Locale;
 use crate::domain::{AppError, Role, UserView};
 use crate::server::db::audit::{self, Actor, AuditEvent};
 use crate::server::db::sessions;
@@ -29,7 +30,7 @@ impl NewUser {
 }
 
 fn snapshot(user: &UserRow) -> Value {
-    json!({ "email": user.email, "name": user.name, "role": user.role, "disabled": user.disabled })
+    json!({ "email": user.email, "name": user.name, "role": user.role, "disabled": user.disabled, "locale": user.locale })
 }
 
 pub async fn create(db: &Db, actor: &Actor, input: NewUser) -> Result<UserView, AppError> {
@@ -37,7 +38,8 @@ pub async fn create(db: &Db, actor: &Actor, input: NewUser) -> Result<UserView, 
         return Err(AppError::validation("email", "a user with this email already exists"));
     }
     let password_hash = password::hash(&input.password).await.map_err(|e| internal("hashing a password", e))?;
-    let user = UserRow { id: new_id(), email: input.email.as_str().to_string(), name: input.name, role: input.role, password_hash, disabled: false };
+    let user =
+        UserRow { id: new_id(), email: input.email.as_str().to_string(), name: input.name, role: input.role, password_hash, disabled: false, locale: None };
     let mut tx = db.begin().await?;
     users::insert(&mut tx, &user).await?;
     let event = AuditEvent { action: "user.create", target: &target(&user), before: None, after: Some(snapshot(&user)) };
@@ -68,6 +70,11 @@ pub async fn reset_password(db: &Db, actor: &Actor, user_id: &str, new_password:
     let new_password = Password::parse(new_password)?;
     let hash = password::hash(&new_password).await.map_err(|e| internal("hashing a password", e))?;
     change(db, actor, user_id, "user.reset_password", KeepAnAdmin::Yes, move |user| user.password_hash = hash, keep_session).await
+}
+
+/// The language the user reads the console in, whatever their browser asks for.
+pub async fn set_locale(db: &Db, actor: &Actor, user_id: &str, locale: Locale) -> Result<UserView, AppError> {
+    change(db, actor, user_id, "user.set_locale", KeepAnAdmin::No, |user| user.locale = Some(locale), None).await
 }
 
 pub async fn find_by_email(db: &Db, email: &str) -> Result<UserRow, AppError> {

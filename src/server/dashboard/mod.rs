@@ -5,10 +5,11 @@ pub mod chart;
 
 use crate::domain::AppError;
 use crate::domain::dashboard::{Chart, CurrencyVolume, Dashboard, MirrorHealth, VolumeWindow};
-use crate::domain::money::{Money, format_amount};
+use crate::domain::locale::{Locale, format_fiat, format_local, format_minute, format_number};
+use crate::i18n::{age, fill, texts};
 use crate::server::db::currencies::{self, Currency};
 use crate::server::db::dashboard::{self as store, DayPayments};
-use crate::server::db::{DAY_MS, Db, format_ms};
+use crate::server::db::{DAY_MS, Db};
 use crate::server::{recon, refunds};
 use chart::{DailySeries, Shape};
 use std::time::Duration;
@@ -20,7 +21,8 @@ const WINDOWS: [i64; 3] = [1, 7, 30];
 /// The mirror's share of deliveries counts this many days.
 const MIRROR_DAYS: i64 = 30;
 
-pub async fn read(db: &Db, recon_interval: Duration, now: i64) -> Result<Dashboard, AppError> {
+/// The dashboard as of `now`, its words and amounts in `locale`.
+pub async fn read(db: &Db, recon_interval: Duration, now: i64, locale: Locale) -> Result<Dashboard, AppError> {
     let today = now.div_euclid(DAY_MS);
     let first_day = today - (CHART_DAYS - 1);
     let currencies = currencies::list(db).await?;
@@ -42,13 +44,13 @@ pub async fn read(db: &Db, recon_interval: Duration, now: i64) -> Result<Dashboa
     for currency in currencies.iter().filter(|c| payments.iter().any(|p| p.currency == c.code)) {
         let mine: Vec<&DayPayments> = payments.iter().filter(|p| p.currency == currency.code).collect();
         volume.push(currency_volume(currency, &mine, today));
-        charts.push(payments_chart(currency, &days.spread(mine.iter().map(|p| (p.day, p.amount))), first_day));
+        charts.push(payments_chart(locale, currency, &days.spread(mine.iter().map(|p| (p.day, p.amount))), first_day));
     }
-    charts.push(cases_chart(&days.running(flow.live_at_start, &flow.opened, &flow.closed), first_day));
-    charts.push(lag_chart(&days.spread(slowest), first_day));
+    charts.push(cases_chart(locale, &days.running(flow.live_at_start, &flow.opened, &flow.closed), first_day));
+    charts.push(lag_chart(locale, &days.spread(slowest), first_day));
 
     Ok(Dashboard {
-        as_of: format_ms(now).get(..16).unwrap_or_default().replace('T', " "),
+        as_of: format_minute(locale, now, 0),
         volume,
         mirror: MirrorHealth {
             delivered,
@@ -57,13 +59,13 @@ pub async fn read(db: &Db, recon_interval: Duration, now: i64) -> Result<Dashboa
             delivered_share: share(delivered, delivered + pending + failed),
             pending_now: backlog.pending,
             failed_now: backlog.failed,
-            oldest_pending: backlog.oldest_pending.map(|at| age(now - at)),
+            oldest_pending: backlog.oldest_pending.map(|at| age(locale, now - at)),
         },
         cases: recon.cells,
         open_cases: recon.open,
         refunds_awaiting,
         invoices_awaiting,
-        oldest_invoice_wait: oldest_invoice.map(|at| age(now - at)),
+        oldest_invoice_wait: oldest_invoice.map(|at| age(locale, now - at)),
         last_run: recon.recent_runs.into_iter().next(),
         charts,
     })
@@ -81,8 +83,8 @@ fn currency_volume(currency: &Currency, days: &[&DayPayments], today: i64) -> Cu
                 days: n,
                 from: chart::date(first),
                 count,
-                local: Money::new(amount, &currency.code).format(currency.exponent),
-                fiat: Money::new(fiat, &currency.fiat_currency).format_fiat(),
+                local: format_local(amount, currency.exponent, &currency.code),
+                fiat: format_fiat(fiat, &currency.fiat_currency),
             }
         })
         .collect();
@@ -121,31 +123,31 @@ impl Days {
     }
 }
 
-fn payments_chart(currency: &Currency, amounts: &[i64], first_day: i64) -> Chart {
+fn payments_chart(locale: Locale, currency: &Currency, amounts: &[i64], first_day: i64) -> Chart {
+    let t = texts(locale);
     let exponent = currency.exponent;
     let label = |v: i64| whole(v, exponent);
-    let title = format!("Payments per day in {}, last {CHART_DAYS} days", currency.code);
+    let code = currency.code.as_str();
+    let title = fill(t.chart_payments, &[code, &CHART_DAYS.to_string()]);
     let total: i64 = amounts.iter().fold(0, |sum, v| sum.saturating_add(*v));
-    let best = peak(amounts, first_day);
-    let description = match best {
-        Some((day, v)) => {
-            format!("{} {} in all; the busiest day was {day} with {} {}.", whole(total, exponent), currency.code, whole(v, exponent), currency.code)
-        }
-        None => format!("No payments in {} in these {CHART_DAYS} days.", currency.code),
+    let description = match peak(amounts, first_day) {
+        Some((day, v)) => fill(t.chart_payments_desc, &[&format_local(total, exponent, code), &day, &format_local(v, exponent, code)]),
+        None => fill(t.chart_payments_none, &[code]),
     };
-    let id = format!("payments-{}", currency.code.to_ascii_lowercase());
+    let id = format!("payments-{}", code.to_ascii_lowercase());
     Chart {
         svg: chart::draw(&DailySeries { id: &id, title: &title, description: &description, first_day, values: amounts, shape: Shape::Bars, label: &label }),
         title,
     }
 }
 
-fn cases_chart(live: &[i64], first_day: i64) -> Chart {
-    let label = |v: i64| v.to_string();
-    let title = "Reconciliation cases not closed, at each day's end".to_string();
+fn cases_chart(locale: Locale, live: &[i64], first_day: i64) -> Chart {
+    let t = texts(locale);
+    let label = |v: i64| format_number(v, 0);
+    let title = t.chart_cases.to_string();
     let description = match (live.last(), peak(live, first_day)) {
-        (Some(now), Some((day, most))) => format!("{now} now; the most was {most} on {day}."),
-        _ => "No cases in these days.".to_string(),
+        (Some(now), Some((day, most))) => fill(t.chart_cases_desc, &[&now.to_string(), &most.to_string(), &day]),
+        _ => t.chart_cases_none.to_string(),
     };
     Chart {
         svg: chart::draw(&DailySeries { id: "cases", title: &title, description: &description, first_day, values: live, shape: Shape::Line, label: &label }),
@@ -153,12 +155,13 @@ fn cases_chart(live: &[i64], first_day: i64) -> Chart {
     }
 }
 
-fn lag_chart(slowest: &[i64], first_day: i64) -> Chart {
-    let label = |ms: i64| age(ms);
-    let title = "Mirror lag: the slowest delivery to Stripe each day".to_string();
+fn lag_chart(locale: Locale, slowest: &[i64], first_day: i64) -> Chart {
+    let t = texts(locale);
+    let label = |ms: i64| age(locale, ms);
+    let title = t.chart_lag.to_string();
     let description = match peak(slowest, first_day) {
-        Some((day, ms)) => format!("The slowest delivery took {} on {day}.", age(ms)),
-        None => "No deliveries in these days.".to_string(),
+        Some((day, ms)) => fill(t.chart_lag_desc, &[&age(locale, ms), &day]),
+        None => t.chart_lag_none.to_string(),
     };
     Chart {
         svg: chart::draw(&DailySeries { id: "lag", title: &title, description: &description, first_day, values: slowest, shape: Shape::Bars, label: &label }),
@@ -172,10 +175,10 @@ fn peak(values: &[i64], first_day: i64) -> Option<(String, i64)> {
     (*v > 0).then(|| (chart::date(first_day + i64::try_from(i).unwrap_or(0)), *v))
 }
 
-/// An amount in major units without a fraction that is all zeros: axis labels read `5000`,
-/// not `5000.00`.
+/// An amount in major units, grouped, without a fraction that is all zeros: axis labels read
+/// `5,000`, not `5,000.00`.
 fn whole(minor: i64, exponent: u32) -> String {
-    let text = format_amount(minor, exponent);
+    let text = format_number(minor, exponent);
     match text.split_once('.') {
         Some((units, fraction)) if fraction.bytes().all(|b| b == b'0') => units.to_string(),
         _ => text,
@@ -190,17 +193,6 @@ fn share(part: i64, all: i64) -> Option<String> {
     })
 }
 
-/// How long something has waited, as people say it: "45 s", "12 min", "5 h", "3 days".
-pub fn age(ms: i64) -> String {
-    let seconds = ms.max(0) / 1000;
-    match seconds {
-        s if s < 60 => format!("{s} s"),
-        s if s < 3600 => format!("{} min", s / 60),
-        s if s < 48 * 3600 => format!("{} h", s / 3600),
-        s => format!("{} days", s / 86_400),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -213,22 +205,17 @@ mod tests {
     }
 
     #[test]
-    fn shares_round_down_and_ages_read_as_people_say_them() {
+    fn shares_round_down() {
         assert_eq!(share(0, 0), None);
         assert_eq!(share(9_996, 10_000).as_deref(), Some("99.9 %"));
         assert_eq!(share(3, 3).as_deref(), Some("100.0 %"));
-        assert_eq!(age(-5), "0 s");
-        assert_eq!(age(59_999), "59 s");
-        assert_eq!(age(12 * 60_000), "12 min");
-        assert_eq!(age(47 * 3_600_000), "47 h");
-        assert_eq!(age(3 * DAY_MS), "3 days");
     }
 
     #[test]
     fn axis_amounts_drop_only_a_zero_fraction() {
-        assert_eq!(whole(500_000, 2), "5000");
-        assert_eq!(whole(500_050, 2), "5000.50");
-        assert_eq!(whole(1_234, 0), "1234");
+        assert_eq!(whole(500_000, 2), "5,000");
+        assert_eq!(whole(500_050, 2), "5,000.50");
+        assert_eq!(whole(1_234, 0), "1,234");
     }
 
     #[test]

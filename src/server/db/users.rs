@@ -1,4 +1,5 @@
 use super::{Db, DbKind, DbTx, now_ms};
+use crate::domain::locale::Locale;
 use crate::domain::{Role, UserView};
 use sqlx::Row;
 use sqlx::any::AnyRow;
@@ -11,6 +12,7 @@ pub struct UserRow {
     pub role: Role,
     pub password_hash: String,
     pub disabled: bool,
+    pub locale: Option<Locale>,
 }
 
 impl UserRow {
@@ -19,7 +21,7 @@ impl UserRow {
     }
 }
 
-const COLUMNS: &str = "id, email, name, role, password_hash, disabled";
+const COLUMNS: &str = "id, email, name, role, password_hash, disabled, locale";
 
 fn from_row(row: &AnyRow) -> Result<UserRow, sqlx::Error> {
     let role: String = row.try_get("role")?;
@@ -30,6 +32,7 @@ fn from_row(row: &AnyRow) -> Result<UserRow, sqlx::Error> {
         role: role.parse().map_err(|e: String| sqlx::Error::Decode(e.into()))?,
         password_hash: row.try_get("password_hash")?,
         disabled: row.try_get::<i64, _>("disabled")? != 0,
+        locale: row.try_get::<Option<String>, _>("locale")?.and_then(|l| l.parse().ok()),
     })
 }
 
@@ -56,8 +59,8 @@ pub async fn list(db: &Db) -> Result<Vec<UserRow>, sqlx::Error> {
 pub async fn insert(tx: &mut DbTx, user: &UserRow) -> Result<(), sqlx::Error> {
     let now = now_ms();
     sqlx::query(
-        "INSERT INTO users (id, email, name, role, password_hash, disabled, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $7)",
+        "INSERT INTO users (id, email, name, role, password_hash, disabled, locale, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $8, $7, $7)",
     )
     .bind(&user.id)
     .bind(&user.email)
@@ -66,20 +69,22 @@ pub async fn insert(tx: &mut DbTx, user: &UserRow) -> Result<(), sqlx::Error> {
     .bind(&user.password_hash)
     .bind(user.disabled as i64)
     .bind(now)
+    .bind(user.locale.map(|l| l.as_str()))
     .execute(&mut **tx)
     .await
     .map(|_| ())
 }
 
-/// Writes role, disabled flag and password hash of an existing user.
+/// Writes name, role, disabled flag, password hash and language of an existing user.
 pub async fn update(tx: &mut DbTx, user: &UserRow) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE users SET name = $2, role = $3, disabled = $4, password_hash = $5, updated_at = $6 WHERE id = $1")
+    sqlx::query("UPDATE users SET name = $2, role = $3, disabled = $4, password_hash = $5, updated_at = $6, locale = $7 WHERE id = $1")
         .bind(&user.id)
         .bind(&user.name)
         .bind(user.role.as_str())
         .bind(user.disabled as i64)
         .bind(&user.password_hash)
         .bind(now_ms())
+        .bind(user.locale.map(|l| l.as_str()))
         .execute(&mut **tx)
         .await
         .map(|_| ())

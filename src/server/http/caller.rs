@@ -1,6 +1,7 @@
 //! Who is calling: resolved once per request from the session and put in the request's
 //! extensions, where server functions and pages read it.
 
+use crate::domain::locale::Locale;
 use crate::domain::{AppError, Role};
 use crate::server::AppState;
 use crate::server::auth::{CurrentUser, session};
@@ -17,6 +18,8 @@ pub struct Caller {
     pub user: Option<CurrentUser>,
     /// The caller's address (see `client_ip`), as audit rows record it.
     pub ip: String,
+    /// The language pages and messages are in: the user's choice, else the browser's.
+    pub locale: Locale,
 }
 
 impl Caller {
@@ -66,7 +69,9 @@ pub async fn identify(State(state): State<AppState>, session: Session, mut req: 
     }
     let peer = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|ConnectInfo(addr)| addr.ip());
     let ip = peer.map(|peer| state.config.trusted_proxies.client_ip(peer, req.headers()).to_string()).unwrap_or_else(|| "unknown".into());
-    req.extensions_mut().insert(Caller { user, ip });
+    let browser = req.headers().get(axum::http::header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).map(Locale::from_accept_language);
+    let locale = user.as_ref().and_then(|u| u.locale).or(browser).unwrap_or(Locale::En);
+    req.extensions_mut().insert(Caller { user, ip, locale });
     next.run(req).await
 }
 
