@@ -1,5 +1,5 @@
 use crate::components::shell::AppShell;
-use crate::i18n::{request_locale, texts};
+use crate::i18n::{Reading, request_locale, request_utc_offset, texts};
 use crate::pages::{
     account::AccountDetailPage,
     accounts::AccountsPage,
@@ -32,7 +32,7 @@ use leptos_router::path;
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     view! {
         <!DOCTYPE html>
-        <html lang=request_locale().as_str()>
+        <html lang=request_locale().as_str() data-utc-offset=request_utc_offset()>
             <head>
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
@@ -52,7 +52,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 pub fn App() -> impl IntoView {
     provide_meta_context();
     let locale = request_locale();
-    provide_context(locale);
+    provide_context(Reading { locale, utc_offset: request_utc_offset() });
     let t = texts(locale);
     view! {
         <Stylesheet id="leptos" href="/pkg/regio.css"/>

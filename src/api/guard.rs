@@ -16,6 +16,8 @@ pub struct Ctx {
     pub ip: String,
     /// The language answers are written in.
     pub locale: Locale,
+    /// The time zone answers show times in, in minutes east of UTC.
+    pub utc_offset: i32,
 }
 
 impl Ctx {
@@ -39,7 +41,7 @@ where
     let result = async {
         let (state, caller) = caller().await?;
         let user = caller.authorize(role)?.clone();
-        work(Ctx { state, user, ip: caller.ip, locale: caller.locale }).await
+        work(Ctx { state, user, ip: caller.ip, locale: caller.locale, utc_offset: caller.utc_offset }).await
     }
     .await;
     respond(result)

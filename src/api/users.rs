@@ -42,13 +42,19 @@ pub async fn reset_user_password(id: String, password: String) -> Result<UserVie
     .await
 }
 
-/// The signed-in user's own language, kept across sessions. A plain form posts here, so the
-/// browser comes back to the page it was on and loads it again in that language.
-#[server(prefix = "/rpc", endpoint = "set_locale")]
-pub async fn set_locale(locale: String) -> Result<UserView, AppError> {
+/// The signed-in user's own language and time zone, kept across sessions. A plain form posts
+/// here, so the browser comes back to the page it was on and loads it again as chosen.
+#[server(prefix = "/rpc", endpoint = "set_preferences")]
+pub async fn set_preferences(locale: String, utc_offset: String) -> Result<UserView, AppError> {
     guarded(Role::Viewer, |ctx| async move {
         let locale = locale.parse().map_err(|e: String| AppError::validation("locale", e))?;
-        users::set_locale(&ctx.state.db, &ctx.actor(), &ctx.user.id, locale).await
+        let utc_offset = utc_offset
+            .trim()
+            .parse::<i32>()
+            .ok()
+            .filter(|m| crate::domain::locale::UTC_OFFSETS.contains(m))
+            .ok_or_else(|| AppError::validation("utc_offset", "choose one of the listed time zones"))?;
+        users::set_preferences(&ctx.state.db, &ctx.actor(), &ctx.user.id, locale, utc_offset).await
     })
     .await
 }

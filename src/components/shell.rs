@@ -1,8 +1,8 @@
 use crate::api::auth::{Logout, me};
 use crate::api::refunds::pending_approvals;
 use crate::domain::Role;
-use crate::domain::locale::Locale;
-use crate::i18n::{Texts, fill, texts, use_locale, use_texts};
+use crate::domain::locale::{Locale, UTC_OFFSETS, utc_offset_name};
+use crate::i18n::{Reading, Texts, fill, texts, use_reading, use_texts};
 use leptos::html;
 use leptos::prelude::*;
 use leptos::wasm_bindgen::JsCast;
@@ -42,8 +42,7 @@ pub fn AppShell() -> impl IntoView {
     let search_box = NodeRef::<html::Input>::new();
     provide_context(PendingChanged(RwSignal::new(0)));
     slash_focuses(search_box);
-    let locale = use_locale();
-    let t = texts(locale);
+    let t = use_texts();
     view! {
         <div class="app">
             <header class="topbar">
@@ -57,7 +56,7 @@ pub fn AppShell() -> impl IntoView {
                             <div class="who">
                                 <span class="who-name">{u.name}</span>
                                 <span class="badge" data-role=u.role.as_str()>{role_name(t, u.role)}</span>
-                                <LanguageSwitch locale/>
+                                <Preferences/>
                                 <ActionForm action=logout attr:class="inline">
                                     <button type="submit" class="link">{t.sign_out}</button>
                                 </ActionForm>
@@ -80,16 +79,32 @@ pub fn AppShell() -> impl IntoView {
     }
 }
 
-/// Offers the other language. A plain form, not an action: the server keeps the choice and
-/// sends the browser back to this page, which loads again in the new language.
+/// The reader's language and time zone, behind their current values. A plain form, not an
+/// action: the server keeps the choice and sends the browser back to this page, which loads
+/// again as chosen (with or without scripts).
 #[component]
-fn LanguageSwitch(locale: Locale) -> impl IntoView {
-    let other = locale.other();
+fn Preferences() -> impl IntoView {
+    let Reading { locale, utc_offset } = use_reading();
+    let t = texts(locale);
     view! {
-        <form method="post" action="/rpc/set_locale" class="inline">
-            <input type="hidden" name="locale" value=other.as_str()/>
-            <button type="submit" class="link" lang=other.as_str() title=texts(other).language_switch>{other.name()}</button>
-        </form>
+        <details class="prefs">
+            <summary title=t.preferences>{format!("{} · {}", locale.name(), utc_offset_name(utc_offset))}</summary>
+            <form method="post" action="/rpc/set_preferences" class="prefs-form">
+                <label>
+                    {t.language}
+                    <select name="locale">
+                        {Locale::ALL.iter().map(|&l| view! { <option value=l.as_str() lang=l.as_str() selected=l == locale>{l.name()}</option> }).collect_view()}
+                    </select>
+                </label>
+                <label>
+                    {t.time_zone}
+                    <select name="utc_offset">
+                        {UTC_OFFSETS.iter().map(|&m| view! { <option value=m.to_string() selected=m == utc_offset>{utc_offset_name(m)}</option> }).collect_view()}
+                    </select>
+                </label>
+                <button type="submit">{t.save}</button>
+            </form>
+        </details>
     }
 }
 

@@ -36,6 +36,15 @@ impl Locale {
         }
     }
 
+    /// The time zone its readers most likely live in, until they choose one: Japan for
+    /// Japanese, UTC for English.
+    pub fn usual_utc_offset(self) -> i32 {
+        match self {
+            Locale::En => 0,
+            Locale::Ja => 9 * 60,
+        }
+    }
+
     /// The language's own name, as the switch shows it.
     pub fn name(self) -> &'static str {
         match self {
@@ -43,6 +52,61 @@ impl Locale {
             Locale::Ja => "日本語",
         }
     }
+}
+
+/// The time zones a user can choose, in minutes east of UTC: every zone in use today, as a
+/// fixed offset. Japan keeps no daylight saving time; a zone that does is an hour off for part
+/// of the year (IANA rules would need a time zone database in the browser bundle).
+pub const UTC_OFFSETS: [i32; 38] = [
+    -720, -660, -600, -570, -540, -480, -420, -360, -300, -240, -210, -180, -120, -60, 0, 60, 120, 180, 210, 240, 270, 300, 330, 345, 360, 390, 420, 480, 525,
+    540, 570, 600, 630, 660, 720, 765, 780, 840,
+];
+
+/// `UTC+09:00`, `UTC-03:30`, `UTC`.
+pub fn utc_offset_name(offset_minutes: i32) -> String {
+    if offset_minutes == 0 {
+        return "UTC".to_string();
+    }
+    let sign = if offset_minutes < 0 { '-' } else { '+' };
+    let abs = offset_minutes.unsigned_abs();
+    format!("UTC{sign}{:02}:{:02}", abs / 60, abs % 60)
+}
+
+/// A stored moment, as the server writes it (`2026-11-26T16:26:40.849Z`, RFC 3339 in UTC), in
+/// Unix ms; `None` for anything else.
+pub fn parse_utc(at: &str) -> Option<i64> {
+    let bytes = at.as_bytes();
+    let number =
+        |from: usize, len: usize| -> Option<i64> { at.get(from..from + len).filter(|d| d.bytes().all(|b| b.is_ascii_digit())).and_then(|d| d.parse().ok()) };
+    if bytes.len() < 20 || bytes[4] != b'-' || bytes[7] != b'-' || bytes[10] != b'T' || bytes[13] != b':' || bytes[16] != b':' || !at.ends_with('Z') {
+        return None;
+    }
+    let (year, month, day) = (number(0, 4)?, number(5, 2)?, number(8, 2)?);
+    let (hour, minute, second) = (number(11, 2)?, number(14, 2)?, number(17, 2)?);
+    if !(1..=12).contains(&month) || !(1..=31).contains(&day) || hour > 23 || minute > 59 || second > 60 {
+        return None;
+    }
+    let millis = match &at[19..at.len() - 1] {
+        "" => 0,
+        fraction => {
+            let digits = fraction.strip_prefix('.')?;
+            let padded: String = digits.chars().chain("000".chars()).take(3).collect();
+            padded.bytes().all(|b| b.is_ascii_digit()).then(|| padded.parse::<i64>().ok()).flatten()?
+        }
+    };
+    let days = days_from_civil(year, month, day);
+    Some(((days * 24 + hour) * 60 + minute) * 60_000 + second * 1000 + millis)
+}
+
+/// Days from 1970-01-01 to a date (Howard Hinnant's algorithm, the inverse of `civil_from_days`).
+fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y.rem_euclid(400);
+    let mp = (month + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
 }
 
 /// A q-value (`0.8`) in thousandths; malformed ones count as 0 (not acceptable).
@@ -166,6 +230,27 @@ mod tests {
         assert_eq!(format_fiat(-1_250, "usd"), "-$12.50");
         assert_eq!(format_fiat(123_400, "chf"), "1,234.00 CHF");
         assert_eq!(format_local(1_234, 0, "SRB"), "1,234 SRB");
+    }
+
+    #[test]
+    fn stored_moments_parse_and_nothing_else_does() {
+        assert_eq!(parse_utc("2026-11-26T16:26:40.849Z"), Some(1_795_710_400_849));
+        assert_eq!(parse_utc("2026-11-26T16:26:40Z"), Some(1_795_710_400_000));
+        assert_eq!(parse_utc("2026-11-26T16:26:40.8Z"), Some(1_795_710_400_800));
+        assert_eq!(parse_utc("1969-12-31T23:00:00Z"), Some(-3_600_000));
+        assert_eq!(parse_utc("2000-02-29T00:00:00Z"), Some(951_782_400_000));
+        for bad in ["", "2026-11-26", "2026-11-26T16:26:40+09:00", "2026-13-26T16:26:40Z", "2026-11-26T16:26:40.x9Z", "２026-11-26T16:26:40Z"] {
+            assert_eq!(parse_utc(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn offsets_are_named_as_people_know_them() {
+        assert_eq!(utc_offset_name(540), "UTC+09:00");
+        assert_eq!(utc_offset_name(-210), "UTC-03:30");
+        assert_eq!(utc_offset_name(0), "UTC");
+        assert!(UTC_OFFSETS.windows(2).all(|w| w[0] < w[1]) && UTC_OFFSETS.contains(&540));
+        assert_eq!((Locale::Ja.usual_utc_offset(), Locale::En.usual_utc_offset()), (540, 0));
     }
 
     #[test]

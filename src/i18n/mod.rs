@@ -40,7 +40,10 @@ texts! {
     role_support: "support", "サポート";
     role_viewer: "viewer", "閲覧者";
     refunds_awaiting_title: "{} refund(s) awaiting approval", "承認待ちの返金 {} 件";
-    language_switch: "Language", "表示言語";
+    language: "Language", "表示言語";
+    time_zone: "Time zone", "タイムゾーン";
+    preferences: "Language and time zone", "表示言語とタイムゾーン";
+    save: "Save", "保存";
     not_found: "This page does not exist.", "このページは存在しません。";
     loading: "Loading…", "読み込み中…";
 
@@ -51,7 +54,7 @@ texts! {
     password: "Password", "パスワード";
 
     // The dashboard.
-    as_of: "As of {} UTC. Days are UTC days.", "{}（UTC）時点。日付は UTC で区切っています。";
+    as_of: "As of {}. Days are UTC days.", "{} 時点。日付は UTC で区切っています。";
     attention: "What needs attention", "対応が必要なもの";
     mirrored_to_stripe: "Mirrored to Stripe", "Stripe への反映率";
     mirrored_note: "{} of {} deliveries in 30 days", "過去30日の送信のうち {} 件（全 {} 件）";
@@ -139,9 +142,40 @@ pub fn request_locale() -> Locale {
     }
 }
 
+/// The time zone this page shows times in (minutes east of UTC), found as `request_locale`
+/// finds the language; the server writes it on `<html data-utc-offset>`.
+pub fn request_utc_offset() -> i32 {
+    #[cfg(feature = "ssr")]
+    {
+        use_context::<axum::http::request::Parts>()
+            .and_then(|parts| parts.extensions.get::<crate::server::http::caller::Caller>().map(|c| c.utc_offset))
+            .unwrap_or(0)
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        leptos::prelude::document()
+            .document_element()
+            .and_then(|html| html.get_attribute("data-utc-offset"))
+            .and_then(|offset| offset.parse().ok())
+            .unwrap_or(0)
+    }
+}
+
+/// How the page reads: its language and time zone, provided by `App`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Reading {
+    pub locale: Locale,
+    pub utc_offset: i32,
+}
+
+/// The page's language and time zone.
+pub fn use_reading() -> Reading {
+    use_context::<Reading>().unwrap_or(Reading { locale: Locale::En, utc_offset: 0 })
+}
+
 /// The page's language, as `App` provided it.
 pub fn use_locale() -> Locale {
-    use_context::<Locale>().unwrap_or(Locale::En)
+    use_reading().locale
 }
 
 /// The page's texts.

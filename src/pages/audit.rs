@@ -1,6 +1,7 @@
 use crate::api::audit::list_audit;
 use crate::components::notice::ErrorNotice;
 use crate::components::pager::page_href;
+use crate::components::time::Time;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
@@ -38,11 +39,11 @@ pub fn AuditLogPage() -> impl IntoView {
                         let older = page.next_cursor.map(|cursor| page_href("/audit", &query.read_untracked(), &FILTERS, &[("before", &cursor)]));
                         view! {
                             <table class="data">
-                                <thead><tr><th>"When (UTC)"</th><th>"Who"</th><th>"Action"</th><th>"Target"</th><th>"Before"</th><th>"After"</th><th>"IP"</th></tr></thead>
+                                <thead><tr><th>"When"</th><th>"Who"</th><th>"Action"</th><th>"Target"</th><th>"Before"</th><th>"After"</th><th>"IP"</th></tr></thead>
                                 <tbody>
                                     {page.events.into_iter().map(|e| view! {
                                         <tr>
-                                            <td class="nowrap">{e.at}</td>
+                                            <td class="nowrap"><Time at=e.at/></td>
                                             <td>{e.actor}</td>
                                             <td><code>{e.action}</code></td>
                                             <td>{e.target}</td>

@@ -1,6 +1,7 @@
 use crate::api::dashboard::get_dashboard;
 use crate::components::notice::ErrorNotice;
 use crate::components::recon_summary::{SummaryGrid, breaks_text};
+use crate::components::time::local_time;
 use crate::domain::dashboard::{Chart, CurrencyVolume, Dashboard, MirrorHealth};
 use crate::domain::recon::RunView;
 use crate::i18n::{fill, use_texts};
@@ -96,7 +97,7 @@ fn LastRun(run: Option<RunView>) -> impl IntoView {
     let (value, note) = match run {
         Some(r) => {
             let found = breaks_text(&r.breaks, r.status);
-            let when = r.finished_at.unwrap_or(r.started_at);
+            let when = local_time(&r.finished_at.unwrap_or(r.started_at));
             (r.status.as_str().to_string(), Some(if found.is_empty() { when } else { fill(t.run_breaks, &[&when, &found]) }))
         }
         None => (t.no_run_yet.to_string(), None),

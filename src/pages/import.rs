@@ -1,5 +1,6 @@
 use crate::api::imports::{CommitImport, import_status, list_imports};
 use crate::components::notice::{ActionOutcome, ErrorNotice};
+use crate::components::time::Time;
 use crate::domain::ledger::{ImportStatus, ImportView};
 use leptos::prelude::*;
 use leptos_meta::{Meta, Title};
@@ -38,7 +39,7 @@ pub fn ImportPage() -> impl IntoView {
                             <tbody>
                                 {list.into_iter().map(|i| view! {
                                     <tr>
-                                        <td><a href=format!("/imports/{}", i.id)>{i.filename}</a></td><td>{i.created_by}</td><td>{i.created_at}</td>
+                                        <td><a href=format!("/imports/{}", i.id)>{i.filename}</a></td><td>{i.created_by}</td><td><Time at=i.created_at/></td>
                                         <td><span class="badge" data-import=i.status.as_str()>{i.status.as_str()}</span></td>
                                         <td class="num">{i.rows}</td><td class="num">{i.error_count}</td>
                                     </tr>

@@ -1,6 +1,7 @@
 use crate::api::recon::{AddCaseRemark, ApplyFix, AssignCase, PreviewFix, get_case};
 use crate::components::ids::ShortId;
 use crate::components::notice::{ActionOutcome, ErrorNotice};
+use crate::components::time::Time;
 use crate::domain::recon::{Candidate, CaseDetail, CaseEventView, FieldDiff, FixKind, FixPreview, UserChoice};
 use crate::pages::reconciliation::CaseBadge;
 use leptos::prelude::*;
@@ -180,7 +181,7 @@ fn Candidates(candidates: Vec<Candidate>, case_id: String, can_link: bool, fix: 
                             <tr>
                                 <td class="num">{c.score}</td>
                                 <td><a href=format!("/transactions/{}", c.transaction_id)><ShortId id=c.transaction_id.clone()/></a></td>
-                                <td class="nowrap">{c.occurred_at}</td>
+                                <td class="nowrap"><Time at=c.occurred_at/></td>
                                 <td class="num nowrap">{c.amount}</td>
                                 <td class="num nowrap">{c.fiat_amount}</td>
                                 <td>{c.account_name}</td>
@@ -340,7 +341,7 @@ fn History(events: Vec<CaseEventView>) -> impl IntoView {
                     <ol class="timeline case-history">
                         {events.into_iter().map(|e| view! {
                             <li>
-                                <time>{e.at}</time> " " <strong>{e.actor}</strong> " " {e.what}
+                                <Time at=e.at/> " " <strong>{e.actor}</strong> " " {e.what}
                                 {e.detail.map(|d| view! { " — " <span class="muted">{d}</span> })}
                             </li>
                         }).collect_view()}

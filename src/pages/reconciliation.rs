@@ -6,6 +6,7 @@ use crate::components::ids::ShortId;
 use crate::components::notice::ErrorNotice;
 use crate::components::pager::page_href;
 use crate::components::recon_summary::{SummaryGrid, breaks_text, duration_text};
+use crate::components::time::{Time, local_time};
 use crate::domain::recon::{AgeBucket, BreakClass, BulkPreview, CaseFilter, CasePage, CaseRow, CaseState, FixKind, ReconSummary, RunView, UserChoice};
 use crate::domain::{AppError, Role};
 use leptos::html;
@@ -278,7 +279,7 @@ fn RunProgress(r: RunView) -> impl IntoView {
             <progress></progress>
             <span>
                 <strong>{r.phase}</strong>
-                {format!(" · {} records read · {scan} started by {} at {}", r.records_read, r.started_by, r.started_at)}
+                {format!(" · {} records read · {scan} started by {} at {}", r.records_read, r.started_by, local_time(&r.started_at))}
             </span>
         </div>
     }
@@ -300,7 +301,7 @@ fn RunHistory(runs: Vec<RunView>) -> impl IntoView {
             <tbody>
                 {runs.into_iter().map(|r| view! {
                     <tr>
-                        <td class="nowrap">{r.started_at}</td>
+                        <td class="nowrap"><Time at=r.started_at/></td>
                         <td>{r.started_by}</td>
                         <td class="num nowrap">{r.duration_ms.map(duration_text)}</td>
                         <td>{if r.full_scan { "full" } else { "incremental" }}</td>
@@ -368,7 +369,7 @@ fn CaseLine(row: CaseRow, #[prop(into)] selected: Signal<bool>) -> impl IntoView
             <td>{account_id.map(|a| view! { <a href=format!("/accounts/{a}")>{account_name.unwrap_or_else(|| a.clone())}</a> })}</td>
             <td>{transaction_id.map(|t| view! { <a href=format!("/transactions/{t}")><ShortId id=t.clone()/></a> })}</td>
             <td>{record_id.map(|r| view! { <ShortId id=r/> })}</td>
-            <td class="nowrap">{first_seen}</td>
+            <td class="nowrap"><Time at=first_seen/></td>
             <td class="nowrap">{age.label()}</td>
             <td>{assignee.unwrap_or_default()}</td>
         </tr>

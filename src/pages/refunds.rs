@@ -5,7 +5,7 @@ use crate::components::money::with_currency;
 use crate::components::notice::{ActionReport, ErrorNotice};
 use crate::components::pager::{OlderNewest, page_href};
 use crate::components::shell::PendingChanged;
-use crate::components::time::to_minute;
+use crate::components::time::local_time;
 use crate::domain::refunds::{RefundFilter, RefundPage, RefundPayer, RefundReason, RefundStage, RefundView};
 use crate::domain::{AppError, Role, UserView};
 use leptos::prelude::*;
@@ -88,7 +88,7 @@ fn RefundList(page: RefundPage, filtered: bool) -> impl IntoView {
         <table class="data refunds">
             <thead>
                 <tr>
-                    <th>"Requested (UTC)"</th><th>"Payment"</th><th>"Account"</th><th>"Merchant"</th><th class="num">"Amount"</th>
+                    <th>"Requested"</th><th>"Payment"</th><th>"Account"</th><th>"Merchant"</th><th class="num">"Amount"</th>
                     <th class="num">"Fiat"</th><th>"Reason"</th><th>"Paid by"</th><th>"Stage"</th><th>"Source"</th>
                     <th>"Requested by"</th><th>"Decided by"</th>
                 </tr>
@@ -138,10 +138,10 @@ fn RefundRow(refund: RefundView) -> impl IntoView {
         decision_note,
         ..
     } = refund;
-    let decided_title = decided_at.map(|at| format!("{}{}", to_minute(&at), decision_note.map(|n| format!(": {n}")).unwrap_or_default()));
+    let decided_title = decided_at.map(|at| format!("{}{}", local_time(&at), decision_note.map(|n| format!(": {n}")).unwrap_or_default()));
     view! {
         <tr>
-            <td class="nowrap">{to_minute(&requested_at)}</td>
+            <td class="nowrap">{local_time(&requested_at)}</td>
             <td><a href=format!("/transactions/{payment_id}")>{payment_ref}</a></td>
             <td>{account}</td>
             <td>{merchant}</td>
@@ -248,8 +248,8 @@ fn PendingRefund(refund: RefundView, mine: bool, admin: bool, decide: ServerActi
             </p>
             <p class="muted">
                 {reason.map(RefundReason::label).unwrap_or("No reason")} {note.map(|n| format!(": {n}"))}
-                {format!(" · asked by {requested_by} at {}", to_minute(&requested_at))}
-                {expires_at.map(|at| format!(" · expires {}", to_minute(&at)))}
+                {format!(" · asked by {requested_by} at {}", local_time(&requested_at))}
+                {expires_at.map(|at| format!(" · expires {}", local_time(&at)))}
             </p>
             {actions}
         </li>

@@ -1,6 +1,6 @@
 use crate::api::refunds::search_transactions;
 use crate::components::notice::ErrorNotice;
-use crate::components::time::to_minute;
+use crate::components::time::local_time;
 use crate::domain::refunds::SearchHit;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -55,12 +55,12 @@ fn SearchResults(hits: Vec<SearchHit>, searched: String) -> impl IntoView {
         <p class="muted">{format!("{} transaction(s); at most 20, newest first.", hits.len())}</p>
         <table class="data">
             <thead>
-                <tr><th>"When (UTC)"</th><th>"Kind"</th><th>"Reference"</th><th class="num">"Amount"</th><th>"From → To"</th><th>"Matched"</th></tr>
+                <tr><th>"When"</th><th>"Kind"</th><th>"Reference"</th><th class="num">"Amount"</th><th>"From → To"</th><th>"Matched"</th></tr>
             </thead>
             <tbody>
                 {hits.into_iter().map(|hit| view! {
                     <tr>
-                        <td class="nowrap">{to_minute(&hit.occurred_at)}</td>
+                        <td class="nowrap">{local_time(&hit.occurred_at)}</td>
                         <td><span class="badge">{hit.kind.as_str()}</span></td>
                         <td><a href=format!("/transactions/{}", hit.transaction_id)>{hit.external_ref}</a></td>
                         <td class="num nowrap">{hit.amount}</td>

@@ -1,5 +1,6 @@
 use crate::api::settings::{CreateApiKey, RevokeApiKey, SaveCurrency, SetRefundThreshold, list_api_keys, list_currencies};
 use crate::components::notice::{ActionOutcome, ErrorNotice};
+use crate::components::time::Time;
 use crate::domain::api_keys::ApiKeyView;
 use crate::domain::ledger::CurrencyView;
 use leptos::prelude::*;
@@ -136,7 +137,7 @@ fn ApiKeySection(keys: Vec<ApiKeyView>, create_key: ServerAction<CreateApiKey>, 
         } else {
             view! {
                 <table class="data">
-                    <thead><tr><th>"Name"</th><th>"Key"</th><th>"Created by"</th><th>"Created (UTC)"</th><th>"Status"</th></tr></thead>
+                    <thead><tr><th>"Name"</th><th>"Key"</th><th>"Created by"</th><th>"Created"</th><th>"Status"</th></tr></thead>
                     <tbody>
                         {keys.into_iter().map(|key| view! { <ApiKeyRow key revoke/> }).collect_view()}
                     </tbody>
@@ -173,7 +174,7 @@ fn ApiKeyRow(key: ApiKeyView, revoke: ServerAction<RevokeApiKey>) -> impl IntoVi
             <td>{name.clone()}</td>
             <td><code>{format!("{prefix}…")}</code></td>
             <td>{created_by}</td>
-            <td class="nowrap">{created_at}</td>
+            <td class="nowrap"><Time at=created_at/></td>
             <td>
                 {match revoked_at {
                     Some(at) => view! { <span class="badge" data-status="revoked">"revoked"</span> " " <span class="muted nowrap">{at}</span> }.into_any(),

@@ -2,6 +2,7 @@ use crate::api::transactions::{RetryDelivery, get_transaction};
 use crate::components::mirror::MirrorBadge;
 use crate::components::notice::{ActionOutcome, ErrorNotice};
 use crate::components::refund_panel::RefundPanel;
+use crate::components::time::Time;
 use crate::domain::ledger::{MirrorState, MirrorView, StripeRecordView, TransactionDetail, TransactionKind};
 use crate::domain::money::format_fiat;
 use leptos::prelude::*;
@@ -41,7 +42,7 @@ fn Detail(d: TransactionDetail, retry: ServerAction<RetryDelivery>) -> impl Into
                 <h2>"Ledger"</h2>
                 <dl class="facts">
                     <dt>"Reference"</dt><dd>{t.external_ref.clone()} <span class="muted">" (" {t.source.clone()} ")"</span></dd>
-                    <dt>"Occurred"</dt><dd>{t.occurred_at.clone()}</dd>
+                    <dt>"Occurred"</dt><dd><Time at=t.occurred_at.clone()/></dd>
                     <dt>"From → To"</dt><dd>{t.from_account.clone()} " → " {t.to_account.clone()}</dd>
                     <dt>"Amount"</dt><dd>{t.amount.clone()} " " {t.currency.clone()}</dd>
                     <dt>"Fiat reported"</dt><dd>{fiat.unwrap_or_else(|| "not mirrored".into())}</dd>
@@ -92,7 +93,7 @@ fn Detail(d: TransactionDetail, retry: ServerAction<RetryDelivery>) -> impl Into
                     <tbody>
                         {d.refunds.into_iter().map(|r| view! {
                             <tr>
-                                <td>{r.occurred_at}</td>
+                                <td><Time at=r.occurred_at/></td>
                                 <td><a href=format!("/transactions/{}", r.id)>{r.external_ref}</a></td>
                                 <td class="num">{r.amount} " " {r.currency}</td>
                                 <td class="num">{r.fiat_amount_minor.zip(r.fiat_currency).map(|(m, c)| format_fiat(m, &c))}</td>
@@ -106,7 +107,7 @@ fn Detail(d: TransactionDetail, retry: ServerAction<RetryDelivery>) -> impl Into
         <section class="panel">
             <h2>"Timeline"</h2>
             <ol class="timeline">
-                {d.timeline.into_iter().map(|e| view! { <li><time>{e.at}</time> " " {e.what}</li> }).collect_view()}
+                {d.timeline.into_iter().map(|e| view! { <li><Time at=e.at/> " " {e.what}</li> }).collect_view()}
             </ol>
         </section>
     }
@@ -155,7 +156,7 @@ fn Delivery(m: MirrorView, retry: ServerAction<RetryDelivery>) -> impl IntoView 
                         <tbody>
                             {m.attempts.into_iter().map(|a| view! {
                                 <tr>
-                                    <td class="nowrap">{a.at}</td><td>{a.outcome}</td>
+                                    <td class="nowrap"><Time at=a.at/></td><td>{a.outcome}</td>
                                     <td>{a.http_status.map(|s| s.to_string()).unwrap_or_default()}</td>
                                     <td>{a.error.unwrap_or_default()}</td><td class="muted">{a.worker}</td>
                                 </tr>

@@ -3,6 +3,7 @@ use crate::components::filters::AmountFilters;
 use crate::components::mirror::MirrorBadge;
 use crate::components::notice::ErrorNotice;
 use crate::components::pager::page_href;
+use crate::components::time::Time;
 use crate::domain::ledger::{MirrorState, TransactionKind, TransactionView};
 use crate::domain::money::format_fiat;
 use leptos::prelude::*;
@@ -60,7 +61,7 @@ pub fn TransactionsPage() -> impl IntoView {
                                 <thead>
                                     <tr><th colspan="5" class="group">"Ledger"</th><th colspan="5" class="group stripe">"Stripe"</th></tr>
                                     <tr>
-                                        <th>"When (UTC)"</th><th>"Kind"</th><th>"Reference"</th><th>"From → To"</th><th class="num">"Amount"</th>
+                                        <th>"When"</th><th>"Kind"</th><th>"Reference"</th><th>"From → To"</th><th class="num">"Amount"</th>
                                         <th class="num stripe">"Fiat"</th><th class="stripe">"Payment Record"</th>
                                         <th class="num stripe" title="As the last reconciliation run read it">"Guaranteed"</th>
                                         <th class="num stripe" title="As the last reconciliation run read it">"Refunded"</th>
@@ -90,7 +91,7 @@ fn TransactionRow(t: TransactionView) -> impl IntoView {
     let (fiat, guaranteed, refunded) = (in_fiat(t.fiat_amount_minor), in_fiat(t.stripe_guaranteed), in_fiat(t.stripe_refunded));
     view! {
         <tr>
-            <td class="nowrap">{t.occurred_at.get(..16).unwrap_or(&t.occurred_at).replace('T', " ")}</td>
+            <td class="nowrap"><Time at=t.occurred_at.clone()/></td>
             <td><span class="badge">{t.kind.as_str()}</span></td>
             <td><a href=href>{t.external_ref}</a></td>
             <td>{t.from_account} " → " {t.to_account}</td>

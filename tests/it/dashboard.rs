@@ -129,15 +129,18 @@ async fn the_dashboard_counts_each_day_where_it_belongs(backend: Backend) {
 }
 
 /// Japanese for a browser that asks for it first, from the sign-in page on; a user's own choice
-/// then wins over the browser, in every later session, and is audited.
+/// of language and time zone then wins over the browser, in every later session, is audited,
+/// and shows the ledger's times in that zone.
 async fn pages_speak_the_browsers_language_until_the_user_chooses(backend: Backend) {
     let app = spawn_app(backend).await;
-    ledger_fixture(&app).await;
+    let key = ledger_fixture(&app).await;
     app.add_user("aki@example.org", "support").await;
+    let top_up = json!({ "external_ref": "t-1", "kind": "top_up", "currency": "SRB", "amount": "100", "from": "op-1", "to": "m-1", "occurred_at": "2026-11-01T00:10:00Z" });
+    assert_eq!(post(&app, &key, vec![top_up]).await.0, 200);
     let browser = browser_speaking(&app.base, Some("ja-JP,ja;q=0.9,en;q=0.8"));
     let (status, login) = app.page(&browser, "/login").await;
     assert_eq!(status, 200);
-    assert!(login.contains("<html lang=\"ja\"") && login.contains("メールアドレス"), "{login}");
+    assert!(login.contains("<html lang=\"ja\" data-utc-offset=\"540\"") && login.contains("メールアドレス"), "{login}");
 
     assert_eq!(app.login(&browser, "aki@example.org", PASSWORD).await.status(), 200);
     let (_, page) = app.page(&browser, "/").await;
@@ -145,16 +148,13 @@ async fn pages_speak_the_browsers_language_until_the_user_chooses(backend: Backe
     let japanese: Value = app.call(&browser, "dashboard", &[]).await.json().await.expect("dashboard");
     assert_eq!(japanese["charts"][0]["title"], "各日の終わりに未クローズだった照合ケース");
     assert!(japanese["as_of"].as_str().is_some_and(|at| at.contains('年') && at.contains('日')), "{japanese}");
+    let (_, list) = app.page(&browser, "/transactions").await;
+    assert!(list.contains(">2026年11月1日 09:10</time>"), "Japan's time: {list}");
 
-    // The switch is a plain form: the answer sends the browser back where it was.
-    let switched = browser
-        .post(app.url("/rpc/set_locale"))
-        .header("referer", app.url("/"))
-        .header("accept", "text/html")
-        .form(&[("locale", "en")])
-        .send()
-        .await
-        .expect("switch");
+    // The choice is a plain form: the answer sends the browser back where it was.
+    let choice = [("locale", "en"), ("utc_offset", "-210")];
+    let switched =
+        browser.post(app.url("/rpc/set_preferences")).header("referer", app.url("/")).header("accept", "text/html").form(&choice).send().await.expect("switch");
     assert!(switched.status().is_redirection(), "{}", switched.status());
     let back = switched.headers().get("location").and_then(|l| l.to_str().ok()).unwrap_or_default().to_string();
     assert!(back == app.url("/") || back == app.url("/?"), "sent to {back}");
@@ -162,11 +162,19 @@ async fn pages_speak_the_browsers_language_until_the_user_chooses(backend: Backe
     let later = browser_speaking(&app.base, Some("ja"));
     assert_eq!(app.login(&later, "aki@example.org", PASSWORD).await.status(), 200);
     let (_, page) = app.page(&later, "/").await;
-    assert!(page.contains("<html lang=\"en\"") && page.contains("<h1>Dashboard</h1>") && page.contains(">日本語</button>"), "{page}");
-    assert!(app.audit_actions().await.contains(&("user.set_locale".to_string(), "user:aki@example.org".to_string())));
+    assert!(
+        page.contains("<html lang=\"en\" data-utc-offset=\"-210\"") && page.contains("<h1>Dashboard</h1>") && page.contains("English · UTC-03:30"),
+        "{page}"
+    );
+    let (_, list) = app.page(&later, "/transactions").await;
+    assert!(list.contains(">31 Oct 2026, 20:40</time>"), "three and a half hours behind UTC: {list}");
+    assert!(app.audit_actions().await.contains(&("user.set_preferences".to_string(), "user:aki@example.org".to_string())));
 
-    let refused = app.call(&later, "set_locale", &[("locale", "fr")]).await;
-    assert_eq!(refused.status().as_u16(), 422);
-    assert!(refused.text().await.unwrap_or_default().contains("locale"));
-    assert_eq!(app.call(&crate::support::browser(&app.base), "set_locale", &[("locale", "ja")]).await.status().as_u16(), 401);
+    for (locale, offset, field) in [("fr", "540", "locale"), ("ja", "17", "utc_offset"), ("ja", "", "utc_offset")] {
+        let refused = app.call(&later, "set_preferences", &[("locale", locale), ("utc_offset", offset)]).await;
+        assert_eq!(refused.status().as_u16(), 422);
+        assert!(refused.text().await.unwrap_or_default().contains(field), "{field}");
+    }
+    let anonymous = crate::support::browser(&app.base);
+    assert_eq!(app.call(&anonymous, "set_preferences", &[("locale", "ja"), ("utc_offset", "540")]).await.status().as_u16(), 401);
 }

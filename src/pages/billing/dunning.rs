@@ -2,7 +2,7 @@ use super::BillingNav;
 use crate::api::auth::me;
 use crate::api::subscriptions::{SetDunningRules, get_dunning_rules, list_awaiting_funds, list_topup_reminders};
 use crate::components::notice::{ActionReport, ErrorNotice};
-use crate::components::time::to_minute;
+use crate::components::time::local_time;
 use crate::domain::billing::{AwaitingFunds, DunningFinal, DunningRules, TopUpReminder};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -55,15 +55,15 @@ fn Awaiting(rows: Vec<AwaitingFunds>) -> impl IntoView {
     }
     view! {
         <table class="data awaiting">
-            <thead><tr><th>"Invoice"</th><th>"Member"</th><th class="num">"Due"</th><th class="num">"Wallet"</th><th class="num">"Short"</th><th>"Waiting since (UTC)"</th><th class="num">"Retries"</th><th>"Next retry"</th><th>"Outcome"</th></tr></thead>
+            <thead><tr><th>"Invoice"</th><th>"Member"</th><th class="num">"Due"</th><th class="num">"Wallet"</th><th class="num">"Short"</th><th>"Waiting since"</th><th class="num">"Retries"</th><th>"Next retry"</th><th>"Outcome"</th></tr></thead>
             <tbody>{rows.into_iter().map(|w| view! {
                 <tr>
                     <td><a href=format!("/billing/invoices/{}", w.invoice_id)>{w.number.unwrap_or_else(|| "invoice".into())}</a></td>
                     <td><a href=format!("/accounts/{}", w.account_id)>{w.member}</a> " " <span class="muted">{w.account_ref}</span></td>
                     <td class="num nowrap">{w.due}</td><td class="num nowrap">{w.balance}</td><td class="num nowrap">{w.shortfall}</td>
-                    <td class="nowrap">{to_minute(&w.awaiting_since)} <span class="muted">{format!(" ({} d)", w.age_days)}</span></td>
+                    <td class="nowrap">{local_time(&w.awaiting_since)} <span class="muted">{format!(" ({} d)", w.age_days)}</span></td>
                     <td class="num">{w.retries}</td>
-                    <td class="nowrap">{w.next_retry_at.map(|at| to_minute(&at)).unwrap_or_else(|| "—".into())}</td>
+                    <td class="nowrap">{w.next_retry_at.map(|at| local_time(&at)).unwrap_or_else(|| "—".into())}</td>
                     <td>{w.outcome.unwrap_or_default()}</td>
                 </tr>
             }).collect_view()}</tbody>
@@ -110,7 +110,7 @@ fn Reminders(rows: Vec<TopUpReminder>) -> impl IntoView {
                         <tr>
                             <td><a href=format!("/accounts/{}", r.account_id)>{r.member}</a> " " <span class="muted">{r.account_ref}</span></td>
                             <td>{r.email.unwrap_or_default()}</td><td>{r.plan}</td>
-                            <td class="nowrap">{r.next_invoice_date.map(|d| to_minute(&d)).unwrap_or_else(|| "—".into())}</td>
+                            <td class="nowrap">{r.next_invoice_date.map(|d| local_time(&d)).unwrap_or_else(|| "—".into())}</td>
                             <td class="num nowrap">{r.amount}</td><td class="num nowrap">{r.balance}</td><td class="num nowrap">{r.shortfall}</td>
                         </tr>
                     }).collect_view()}</tbody>

@@ -3,7 +3,7 @@ use crate::api::billing::{ReprocessEvent, list_events};
 use crate::components::filters::ChoiceFilter;
 use crate::components::notice::{ActionReport, ErrorNotice};
 use crate::components::pager::{OlderNewest, page_href};
-use crate::components::time::to_minute;
+use crate::components::time::local_time;
 use crate::domain::billing::{EventFilter, EventPage, EventRow, EventState};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -55,13 +55,13 @@ fn EventList(page: EventPage, reprocess: ServerAction<ReprocessEvent>) -> impl I
     view! {
         <p class="muted">{caught_up}</p>
         <table class="data events">
-            <thead><tr><th>"Received (UTC)"</th><th>"Type"</th><th>"Object"</th><th>"Via"</th><th>"State"</th><th class="num">"Attempts"</th><th>"Result"</th><th></th></tr></thead>
+            <thead><tr><th>"Received"</th><th>"Type"</th><th>"Object"</th><th>"Via"</th><th>"State"</th><th class="num">"Attempts"</th><th>"Result"</th><th></th></tr></thead>
             <tbody>{page.rows.into_iter().map(|e| {
                 let state = match e.state { EventState::Processed => "delivered", EventState::Failed => "failed", _ => "pending" };
                 let id = e.id.clone();
                 view! {
                     <tr>
-                        <td class="nowrap" title=e.id.clone()>{to_minute(&e.received_at)}</td>
+                        <td class="nowrap" title=e.id.clone()>{local_time(&e.received_at)}</td>
                         <td><code>{e.kind}</code></td>
                         <td>{e.object_id.map(|o| view! { <code>{o}</code> })}</td>
                         <td>{e.via.as_str()}</td>

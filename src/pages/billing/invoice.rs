@@ -2,7 +2,7 @@ use super::{BillingNav, StatusBadge};
 use crate::api::billing::{ChangeInvoice, CollectInvoice, PreviewCollection, get_invoice};
 use crate::components::ids::ShortId;
 use crate::components::notice::{ActionOutcome, ErrorNotice};
-use crate::components::time::to_minute;
+use crate::components::time::local_time;
 use crate::domain::billing::{InvoiceAction, InvoiceDetail, InvoiceStatus, StepState, StepView};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -94,11 +94,11 @@ fn Invoice(d: InvoiceDetail, change: ServerAction<ChangeInvoice>, collect: Serve
         } else {
             view! {
                 <table class="data">
-                    <thead><tr><th>"Transaction"</th><th class="num">"Amount"</th><th class="num">"Fiat"</th><th>"When (UTC)"</th><th>"Stripe"</th><th>"Payment Record"</th></tr></thead>
+                    <thead><tr><th>"Transaction"</th><th class="num">"Amount"</th><th class="num">"Fiat"</th><th>"When"</th><th>"Stripe"</th><th>"Payment Record"</th></tr></thead>
                     <tbody>{d.payments.into_iter().map(|p| view! {
                         <tr>
                             <td><a href=format!("/transactions/{}", p.transaction_id)><ShortId id=p.transaction_id.clone()/></a></td>
-                            <td class="num nowrap">{p.amount}</td><td class="num nowrap">{p.fiat}</td><td class="nowrap">{to_minute(&p.occurred_at)}</td>
+                            <td class="num nowrap">{p.amount}</td><td class="num nowrap">{p.fiat}</td><td class="nowrap">{local_time(&p.occurred_at)}</td>
                             <td><span class="badge" data-mirror=p.mirror.clone()>{p.mirror.clone()}</span></td>
                             <td>{p.record_id.map(|r| view! { <code>{r}</code> })}</td>
                         </tr>
@@ -112,10 +112,10 @@ fn Invoice(d: InvoiceDetail, change: ServerAction<ChangeInvoice>, collect: Serve
             Some(notes) if notes.is_empty() => view! { <p class="muted">"None. Refunding a payment of this invoice makes one."</p> }.into_any(),
             Some(notes) => view! {
                 <table class="data">
-                    <thead><tr><th>"Credit note"</th><th class="num">"Amount"</th><th>"Created (UTC)"</th><th>"Refund"</th></tr></thead>
+                    <thead><tr><th>"Credit note"</th><th class="num">"Amount"</th><th>"Created"</th><th>"Refund"</th></tr></thead>
                     <tbody>{notes.into_iter().map(|n| view! {
                         <tr>
-                            <td><code>{n.number.unwrap_or(n.id)}</code></td><td class="num nowrap">{n.amount}</td><td class="nowrap">{to_minute(&n.created_at)}</td>
+                            <td><code>{n.number.unwrap_or(n.id)}</code></td><td class="num nowrap">{n.amount}</td><td class="nowrap">{local_time(&n.created_at)}</td>
                             <td>{n.refund_transaction.map(|t| view! { <a href=format!("/transactions/{t}")><ShortId id=t.clone()/></a> })}</td>
                         </tr>
                     }).collect_view()}</tbody>
@@ -135,7 +135,7 @@ pub fn Steps(steps: Vec<StepView>) -> impl IntoView {
     }
     view! {
         <table class="data steps">
-            <thead><tr><th>"Step"</th><th>"State"</th><th class="num">"Attempts"</th><th>"Last error"</th><th>"Updated (UTC)"</th></tr></thead>
+            <thead><tr><th>"Step"</th><th>"State"</th><th class="num">"Attempts"</th><th>"Last error"</th><th>"Updated"</th></tr></thead>
             <tbody>{steps.into_iter().map(|s| {
                 let state = match s.state { StepState::Pending => "pending", StepState::Done => "delivered", StepState::Failed => "failed" };
                 view! {
@@ -144,7 +144,7 @@ pub fn Steps(steps: Vec<StepView>) -> impl IntoView {
                         <td><span class="badge" data-mirror=state>{s.state.as_str()}</span></td>
                         <td class="num">{s.attempts}</td>
                         <td>{s.last_error.unwrap_or_default()}</td>
-                        <td class="nowrap">{to_minute(&s.updated_at)}</td>
+                        <td class="nowrap">{local_time(&s.updated_at)}</td>
                     </tr>
                 }
             }).collect_view()}</tbody>

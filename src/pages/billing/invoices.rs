@@ -4,7 +4,7 @@ use crate::api::billing::list_invoices;
 use crate::components::filters::ChoiceFilter;
 use crate::components::notice::ErrorNotice;
 use crate::components::pager::{OlderNewest, page_href};
-use crate::components::time::to_minute;
+use crate::components::time::local_time;
 use crate::domain::billing::{InvoiceFilter, InvoiceOrigin, InvoicePage, InvoiceRow, InvoiceStatus};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -74,7 +74,7 @@ fn InvoiceList(page: InvoicePage, admin: bool, filtered: bool) -> impl IntoView 
             <thead>
                 <tr>
                     <th>"Number"</th><th>"Member"</th><th>"Status"</th><th class="num">"Total"</th><th class="num">"Fiat"</th>
-                    <th class="num">"Left to pay"</th><th>"Due"</th><th>"Made in"</th><th>"Created (UTC)"</th>
+                    <th class="num">"Left to pay"</th><th>"Due"</th><th>"Made in"</th><th>"Created"</th>
                 </tr>
             </thead>
             <tbody>{page.rows.into_iter().map(|invoice| view! { <InvoiceLine invoice/> }).collect_view()}</tbody>
@@ -103,7 +103,7 @@ fn InvoiceLine(invoice: InvoiceRow) -> impl IntoView {
             <td class="num nowrap">{invoice.fiat_remaining}</td>
             <td class="nowrap">{invoice.due_date.unwrap_or_else(|| "—".into())}</td>
             <td>{invoice.origin.as_str()}</td>
-            <td class="nowrap">{to_minute(&invoice.created_at)}</td>
+            <td class="nowrap">{local_time(&invoice.created_at)}</td>
         </tr>
     }
 }

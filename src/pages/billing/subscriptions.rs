@@ -8,7 +8,7 @@ use crate::api::subscriptions::{
 };
 use crate::components::notice::{ActionOutcome, ErrorNotice};
 use crate::components::pager::{OlderNewest, page_href};
-use crate::components::time::to_minute;
+use crate::components::time::local_time;
 use crate::domain::billing::{BillingSetup, ChangePreview, PlanInterval, PlanView, SubscriptionFilter, SubscriptionPage, SubscriptionRow};
 use crate::domain::money::parse_amount;
 use leptos::prelude::*;
@@ -132,7 +132,7 @@ fn TestClockPanel(advance: ServerAction<AdvanceTestClock>) -> impl IntoView {
                 clock.await.ok().flatten().map(|c| view! {
                     <div class="panel test-clock">
                         <strong>"Demo test clock"</strong> " "
-                        <span data-clock=c.id.clone()>{format!("members' time: {} UTC", to_minute(&c.frozen_time))}</span>
+                        <span data-clock=c.id.clone()>{format!("members' time: {}", local_time(&c.frozen_time))}</span>
                         <ActionForm action=advance attr:class="inline-confirm">
                             <label><input type="checkbox" name="confirm" value="yes" required/> "Renewals due by then are billed and collected"</label>
                             <button type="submit">"Advance one month"</button>
@@ -157,7 +157,7 @@ fn SubscriptionList(page: SubscriptionPage, admin: bool, plans: Vec<PlanView>, c
     view! {
         <p class="muted">{format!("{} subscription(s)", page.count)}</p>
         <table class="data subscriptions">
-            <thead><tr><th>"Member"</th><th>"Plan"</th><th class="num">"Qty"</th><th>"Status"</th><th>"Next invoice"</th><th class="num">"Amount"</th><th>"Since (UTC)"</th><th></th></tr></thead>
+            <thead><tr><th>"Member"</th><th>"Plan"</th><th class="num">"Qty"</th><th>"Status"</th><th>"Next invoice"</th><th class="num">"Amount"</th><th>"Since"</th><th></th></tr></thead>
             <tbody>{page.rows.into_iter().map(|s| view! { <SubscriptionLine s admin plans=plans.get_value() changed/> }).collect_view()}</tbody>
         </table>
         <OlderNewest older newest/>
@@ -183,9 +183,9 @@ fn SubscriptionLine(s: SubscriptionRow, admin: bool, plans: Vec<PlanView>, chang
             <td>{s.plan}</td>
             <td class="num">{s.quantity}</td>
             <td><StatusBadge status=s.status.clone()/> {badges}</td>
-            <td class="nowrap">{s.next_invoice_date.map(|d| to_minute(&d)).unwrap_or_else(|| "—".into())}</td>
+            <td class="nowrap">{s.next_invoice_date.map(|d| local_time(&d)).unwrap_or_else(|| "—".into())}</td>
             <td class="num nowrap">{s.next_amount}</td>
-            <td class="nowrap">{to_minute(&s.created_at)}</td>
+            <td class="nowrap">{local_time(&s.created_at)}</td>
             <td>{controls}</td>
         </tr>
     }

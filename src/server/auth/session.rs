@@ -23,6 +23,8 @@ pub struct CurrentUser {
     pub role: Role,
     /// The language the user chose; none follows the browser.
     pub locale: Option<Locale>,
+    /// The time zone the user chose, in minutes east of UTC.
+    pub utc_offset: Option<i32>,
 }
 
 impl CurrentUser {
@@ -43,7 +45,7 @@ pub async fn load(session: &Session, state: &AppState) -> Result<Option<CurrentU
     let expired = state.clock.now_ms() - signed_in_at > state.config.session_absolute.as_millis() as i64;
     let user = if expired { None } else { users::find_by_id(&state.db, &user_id).await?.filter(|u| !u.disabled) };
     match user {
-        Some(u) => Ok(Some(CurrentUser { id: u.id, email: u.email, name: u.name, role: u.role, locale: u.locale })),
+        Some(u) => Ok(Some(CurrentUser { id: u.id, email: u.email, name: u.name, role: u.role, locale: u.locale, utc_offset: u.utc_offset })),
         None => {
             session.flush().await?;
             Ok(None)
@@ -97,7 +99,7 @@ pub async fn sign_in(session: &Session, state: &AppState, email: &str, password_
     login_attempts::mark_success(&mut tx.tx, &attempt_id).await?;
     audit::record(&mut tx.tx, &actor, AuditEvent { action: "auth.login", target: &format!("user:{}", email.as_str()), before: None, after: None }).await?;
     tx.commit().await?;
-    Ok(CurrentUser { id: user.id, email: user.email, name: user.name, role: user.role, locale: user.locale })
+    Ok(CurrentUser { id: user.id, email: user.email, name: user.name, role: user.role, locale: user.locale, utc_offset: user.utc_offset })
 }
 
 pub async fn sign_out(session: &Session, db: &Db, user: &CurrentUser, ip: Option<String>) -> Result<(), AppError> {

@@ -30,7 +30,7 @@ impl NewUser {
 }
 
 fn snapshot(user: &UserRow) -> Value {
-    json!({ "email": user.email, "name": user.name, "role": user.role, "disabled": user.disabled, "locale": user.locale })
+    json!({ "email": user.email, "name": user.name, "role": user.role, "disabled": user.disabled, "locale": user.locale, "utc_offset": user.utc_offset })
 }
 
 pub async fn create(db: &Db, actor: &Actor, input: NewUser) -> Result<UserView, AppError> {
@@ -38,8 +38,16 @@ pub async fn create(db: &Db, actor: &Actor, input: NewUser) -> Result<UserView, 
         return Err(AppError::validation("email", "a user with this email already exists"));
     }
     let password_hash = password::hash(&input.password).await.map_err(|e| internal("hashing a password", e))?;
-    let user =
-        UserRow { id: new_id(), email: input.email.as_str().to_string(), name: input.name, role: input.role, password_hash, disabled: false, locale: None };
+    let user = UserRow {
+        id: new_id(),
+        email: input.email.as_str().to_string(),
+        name: input.name,
+        role: input.role,
+        password_hash,
+        disabled: false,
+        locale: None,
+        utc_offset: None,
+    };
     let mut tx = db.begin().await?;
     users::insert(&mut tx, &user).await?;
     let event = AuditEvent { action: "user.create", target: &target(&user), before: None, after: Some(snapshot(&user)) };
@@ -72,9 +80,10 @@ pub async fn reset_password(db: &Db, actor: &Actor, user_id: &str, new_password:
     change(db, actor, user_id, "user.reset_password", KeepAnAdmin::Yes, move |user| user.password_hash = hash, keep_session).await
 }
 
-/// The language the user reads the console in, whatever their browser asks for.
-pub async fn set_locale(db: &Db, actor: &Actor, user_id: &str, locale: Locale) -> Result<UserView, AppError> {
-    change(db, actor, user_id, "user.set_locale", KeepAnAdmin::No, |user| user.locale = Some(locale), None).await
+/// The language and time zone the user reads the console in, whatever their browser asks for.
+pub async fn set_preferences(db: &Db, actor: &Actor, user_id: &str, locale: Locale, utc_offset: i32) -> Result<UserView, AppError> {
+    let edit = |user: &mut UserRow| (user.locale, user.utc_offset) = (Some(locale), Some(utc_offset));
+    change(db, actor, user_id, "user.set_preferences", KeepAnAdmin::No, edit, None).await
 }
 
 pub async fn find_by_email(db: &Db, email: &str) -> Result<UserRow, AppError> {

@@ -21,8 +21,9 @@ const WINDOWS: [i64; 3] = [1, 7, 30];
 /// The mirror's share of deliveries counts this many days.
 const MIRROR_DAYS: i64 = 30;
 
-/// The dashboard as of `now`, its words and amounts in `locale`.
-pub async fn read(db: &Db, recon_interval: Duration, now: i64, locale: Locale) -> Result<Dashboard, AppError> {
+/// The dashboard as of `now`, its words and amounts in `locale`, its time `utc_offset` minutes
+/// east of UTC (its days stay UTC days, as the lists' date filters are).
+pub async fn read(db: &Db, recon_interval: Duration, now: i64, locale: Locale, utc_offset: i32) -> Result<Dashboard, AppError> {
     let today = now.div_euclid(DAY_MS);
     let first_day = today - (CHART_DAYS - 1);
     let currencies = currencies::list(db).await?;
@@ -50,7 +51,7 @@ pub async fn read(db: &Db, recon_interval: Duration, now: i64, locale: Locale) -
     charts.push(lag_chart(locale, &days.spread(slowest), first_day));
 
     Ok(Dashboard {
-        as_of: format_minute(locale, now, 0),
+        as_of: format_minute(locale, now, utc_offset),
         volume,
         mirror: MirrorHealth {
             delivered,

@@ -13,6 +13,8 @@ pub struct UserRow {
     pub password_hash: String,
     pub disabled: bool,
     pub locale: Option<Locale>,
+    /// Minutes east of UTC the user reads times in; none: their language's usual zone.
+    pub utc_offset: Option<i32>,
 }
 
 impl UserRow {
@@ -21,7 +23,7 @@ impl UserRow {
     }
 }
 
-const COLUMNS: &str = "id, email, name, role, password_hash, disabled, locale";
+const COLUMNS: &str = "id, email, name, role, password_hash, disabled, locale, utc_offset";
 
 fn from_row(row: &AnyRow) -> Result<UserRow, sqlx::Error> {
     let role: String = row.try_get("role")?;
@@ -33,6 +35,7 @@ fn from_row(row: &AnyRow) -> Result<UserRow, sqlx::Error> {
         password_hash: row.try_get("password_hash")?,
         disabled: row.try_get::<i64, _>("disabled")? != 0,
         locale: row.try_get::<Option<String>, _>("locale")?.and_then(|l| l.parse().ok()),
+        utc_offset: row.try_get::<Option<i64>, _>("utc_offset")?.and_then(|m| i32::try_from(m).ok()),
     })
 }
 
@@ -59,8 +62,8 @@ pub async fn list(db: &Db) -> Result<Vec<UserRow>, sqlx::Error> {
 pub async fn insert(tx: &mut DbTx, user: &UserRow) -> Result<(), sqlx::Error> {
     let now = now_ms();
     sqlx::query(
-        "INSERT INTO users (id, email, name, role, password_hash, disabled, locale, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $8, $7, $7)",
+        "INSERT INTO users (id, email, name, role, password_hash, disabled, locale, utc_offset, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $8, $9, $7, $7)",
     )
     .bind(&user.id)
     .bind(&user.email)
@@ -70,14 +73,15 @@ pub async fn insert(tx: &mut DbTx, user: &UserRow) -> Result<(), sqlx::Error> {
     .bind(user.disabled as i64)
     .bind(now)
     .bind(user.locale.map(|l| l.as_str()))
+    .bind(user.utc_offset.map(i64::from))
     .execute(&mut **tx)
     .await
     .map(|_| ())
 }
 
-/// Writes name, role, disabled flag, password hash and language of an existing user.
+/// Writes name, role, disabled flag, password hash, language and time zone of an existing user.
 pub async fn update(tx: &mut DbTx, user: &UserRow) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE users SET name = $2, role = $3, disabled = $4, password_hash = $5, updated_at = $6, locale = $7 WHERE id = $1")
+    sqlx::query("UPDATE users SET name = $2, role = $3, disabled = $4, password_hash = $5, updated_at = $6, locale = $7, utc_offset = $8 WHERE id = $1")
         .bind(&user.id)
         .bind(&user.name)
         .bind(user.role.as_str())
@@ -85,6 +89,7 @@ pub async fn update(tx: &mut DbTx, user: &UserRow) -> Result<(), sqlx::Error> {
         .bind(&user.password_hash)
         .bind(now_ms())
         .bind(user.locale.map(|l| l.as_str()))
+        .bind(user.utc_offset.map(i64::from))
         .execute(&mut **tx)
         .await
         .map(|_| ())

@@ -20,6 +20,8 @@ pub struct Caller {
     pub ip: String,
     /// The language pages and messages are in: the user's choice, else the browser's.
     pub locale: Locale,
+    /// The time zone times are shown in, in minutes east of UTC.
+    pub utc_offset: i32,
 }
 
 impl Caller {
@@ -71,7 +73,8 @@ pub async fn identify(State(state): State<AppState>, session: Session, mut req: 
     let ip = peer.map(|peer| state.config.trusted_proxies.client_ip(peer, req.headers()).to_string()).unwrap_or_else(|| "unknown".into());
     let browser = req.headers().get(axum::http::header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).map(Locale::from_accept_language);
     let locale = user.as_ref().and_then(|u| u.locale).or(browser).unwrap_or(Locale::En);
-    req.extensions_mut().insert(Caller { user, ip, locale });
+    let utc_offset = user.as_ref().and_then(|u| u.utc_offset).unwrap_or(locale.usual_utc_offset());
+    req.extensions_mut().insert(Caller { user, ip, locale, utc_offset });
     next.run(req).await
 }
 
