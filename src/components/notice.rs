@@ -1,21 +1,23 @@
 use crate::domain::AppError;
+use crate::i18n::use_texts;
 use leptos::prelude::*;
 
 /// Shows an error the way a person can act on it; access errors get a page of their own.
 #[component]
 pub fn ErrorNotice(error: AppError) -> impl IntoView {
+    let t = use_texts();
     match error {
         AppError::Forbidden => view! {
             <section class="page-message refused" role="alert">
-                <h2>"Access refused"</h2>
-                <p>"Your role does not allow this page. Ask an admin if you need it."</p>
+                <h2>{t.access_refused}</h2>
+                <p>{t.access_refused_why}</p>
             </section>
         }
         .into_any(),
         AppError::Unauthenticated => view! {
             <section class="page-message" role="alert">
-                <h2>"Signed out"</h2>
-                <p>"Your session has ended. " <a href="/login">"Sign in again"</a></p>
+                <h2>{t.signed_out}</h2>
+                <p>{t.session_ended} " " <a href="/login">{t.sign_in_again}</a></p>
             </section>
         }
         .into_any(),

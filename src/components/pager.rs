@@ -1,3 +1,4 @@
+use crate::i18n::use_texts;
 use leptos::prelude::*;
 use leptos_router::params::ParamsMap;
 
@@ -13,10 +14,11 @@ pub fn page_href(path: &str, query: &ParamsMap, keep: &[&str], cursor: &[(&str, 
 /// The links under a list: to older entries, and back to the newest once paged.
 #[component]
 pub fn OlderNewest(older: Option<String>, newest: Option<String>) -> impl IntoView {
+    let t = use_texts();
     view! {
         <nav class="pager">
-            {older.map(|href| view! { <a href=href>"Older →"</a> })}
-            {newest.map(|href| view! { <a href=href>"Newest"</a> })}
+            {older.map(|href| view! { <a href=href>{t.older}</a> })}
+            {newest.map(|href| view! { <a href=href>{t.newest}</a> })}
         </nav>
     }
 }

@@ -3,12 +3,15 @@
 
 use crate::components::pager::page_href;
 use crate::domain::recon::{AgeBucket, BreakClass, RunStatus, SummaryCell};
+use crate::i18n::{texts, use_locale};
 use leptos::prelude::*;
 use leptos_router::params::ParamsMap;
 
 /// Live cases by class (rows) and age (columns); every count links to those cases.
 #[component]
 pub fn SummaryGrid(cells: Vec<SummaryCell>) -> impl IntoView {
+    let locale = use_locale();
+    let t = texts(locale);
     let count = |class: Option<BreakClass>, bucket: Option<AgeBucket>| -> i64 {
         cells.iter().filter(|c| class.is_none_or(|k| c.class == k) && bucket.is_none_or(|b| c.bucket == b)).map(|c| c.count).sum()
     };
@@ -25,15 +28,15 @@ pub fn SummaryGrid(cells: Vec<SummaryCell>) -> impl IntoView {
         <table class="data recon-summary">
             <thead>
                 <tr>
-                    <th>"Class"</th>
-                    {AgeBucket::ALL.iter().map(|b| view! { <th class="num">{b.label()}</th> }).collect_view()}
-                    <th class="num">"All"</th>
+                    <th>{t.case_class}</th>
+                    {AgeBucket::ALL.iter().map(|b| view! { <th class="num">{b.label_in(locale)}</th> }).collect_view()}
+                    <th class="num">{t.all}</th>
                 </tr>
             </thead>
             <tbody>
                 {BreakClass::ALL.iter().map(|&class| view! {
                     <tr>
-                        <th scope="row" title=class.explanation()>{class.label()}</th>
+                        <th scope="row" title=class.explanation_in(locale)>{class.label_in(locale)}</th>
                         {AgeBucket::ALL.iter().map(|&b| cell(Some(class), Some(b))).collect_view()}
                         {cell(Some(class), None)}
                     </tr>
@@ -41,7 +44,7 @@ pub fn SummaryGrid(cells: Vec<SummaryCell>) -> impl IntoView {
             </tbody>
             <tfoot>
                 <tr>
-                    <th scope="row">"All classes"</th>
+                    <th scope="row">{t.all_classes}</th>
                     {AgeBucket::ALL.iter().map(|&b| cell(None, Some(b))).collect_view()}
                     {cell(None, None)}
                 </tr>
@@ -63,10 +66,11 @@ pub fn duration_text(ms: i64) -> String {
 
 /// What a run found, by class; "none" when a run that succeeded found nothing.
 pub fn breaks_text(breaks: &[(BreakClass, i64)], status: RunStatus) -> String {
-    let found: Vec<String> = breaks.iter().filter(|(_, n)| *n > 0).map(|(c, n)| format!("{} {n}", c.label())).collect();
+    let locale = use_locale();
+    let found: Vec<String> = breaks.iter().filter(|(_, n)| *n > 0).map(|(c, n)| format!("{} {n}", c.label_in(locale))).collect();
     match (found.is_empty(), status) {
         (false, _) => found.join(", "),
-        (true, RunStatus::Succeeded) => "none".into(),
+        (true, RunStatus::Succeeded) => texts(locale).run_found_none.into(),
         (true, _) => String::new(),
     }
 }

@@ -2,6 +2,8 @@
 //! fixes and their previews.
 
 use super::ledger::text_enum;
+use super::locale::Locale;
+use crate::i18n::texts;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
@@ -27,32 +29,37 @@ text_enum!(
 );
 
 impl BreakClass {
-    pub fn label(self) -> &'static str {
-        match self {
-            Self::MissingInStripe => "Missing in Stripe",
-            Self::OrphanInStripe => "Orphan in Stripe",
-            Self::AmountMismatch => "Amount mismatch",
-            Self::CurrencyMismatch => "Currency mismatch",
-            Self::RefundMismatch => "Refund mismatch",
-            Self::StatusMismatch => "Status mismatch",
-            Self::DuplicateInStripe => "Duplicate in Stripe",
-            Self::CustomerMismatch => "Customer mismatch",
-            Self::InvoiceMismatch => "Invoice mismatch",
-        }
+    /// The class's name, and the one line the queue and the case page show to say what the
+    /// break means, in `locale`.
+    pub fn label_in(self, locale: Locale) -> &'static str {
+        self.texts(locale).0
     }
 
-    /// The one line the queue and the case page show to say what the break means.
+    pub fn explanation_in(self, locale: Locale) -> &'static str {
+        self.texts(locale).1
+    }
+
+    /// In English, for messages and exports.
+    pub fn label(self) -> &'static str {
+        self.label_in(Locale::En)
+    }
+
     pub fn explanation(self) -> &'static str {
+        self.explanation_in(Locale::En)
+    }
+
+    fn texts(self, locale: Locale) -> (&'static str, &'static str) {
+        let t = texts(locale);
         match self {
-            Self::MissingInStripe => "The ledger settled this payment, but Stripe has no Payment Record for it after the grace period.",
-            Self::OrphanInStripe => "Stripe has a Payment Record in the currency's payment method that no ledger transaction accounts for.",
-            Self::AmountMismatch => "The amount Stripe recorded differs from the ledger's amount converted at its peg rate.",
-            Self::CurrencyMismatch => "Stripe recorded the payment in another currency than the one the local currency is pegged to.",
-            Self::RefundMismatch => "The amount refunded in Stripe differs from the refunds in the ledger.",
-            Self::StatusMismatch => "Stripe shows the payment failed or canceled, while the ledger has it settled.",
-            Self::DuplicateInStripe => "Stripe has more than one Payment Record for one ledger transaction.",
-            Self::CustomerMismatch => "The record's Stripe customer is not the customer of the paying account.",
-            Self::InvoiceMismatch => "The ledger paid an invoice in local currency, but Stripe's invoice is not paid by this record.",
+            Self::MissingInStripe => (t.class_missing_in_stripe, t.why_missing_in_stripe),
+            Self::OrphanInStripe => (t.class_orphan_in_stripe, t.why_orphan_in_stripe),
+            Self::AmountMismatch => (t.class_amount_mismatch, t.why_amount_mismatch),
+            Self::CurrencyMismatch => (t.class_currency_mismatch, t.why_currency_mismatch),
+            Self::RefundMismatch => (t.class_refund_mismatch, t.why_refund_mismatch),
+            Self::StatusMismatch => (t.class_status_mismatch, t.why_status_mismatch),
+            Self::DuplicateInStripe => (t.class_duplicate_in_stripe, t.why_duplicate_in_stripe),
+            Self::CustomerMismatch => (t.class_customer_mismatch, t.why_customer_mismatch),
+            Self::InvoiceMismatch => (t.class_invoice_mismatch, t.why_invoice_mismatch),
         }
     }
 }
@@ -69,13 +76,18 @@ text_enum!(
 );
 
 impl AgeBucket {
-    pub fn label(self) -> &'static str {
+    pub fn label_in(self, locale: Locale) -> &'static str {
+        let t = texts(locale);
         match self {
-            Self::UpToOneDay => "0–1 days",
-            Self::UpToAWeek => "2–7 days",
-            Self::UpToAMonth => "8–30 days",
-            Self::Older => "> 30 days",
+            Self::UpToOneDay => t.age_up_to_one_day,
+            Self::UpToAWeek => t.age_up_to_a_week,
+            Self::UpToAMonth => t.age_up_to_a_month,
+            Self::Older => t.age_older,
         }
+    }
+
+    pub fn label(self) -> &'static str {
+        self.label_in(Locale::En)
     }
 
     /// The bucket of a case first seen `age_ms` ago; day 1 runs until 48 hours.

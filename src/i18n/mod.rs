@@ -2,6 +2,7 @@
 //! side by side, so a text missing in either language does not compile; `{}` marks where a
 //! value goes, filled in order by [`fill`].
 
+use crate::domain::ledger::{MirrorState, TransactionKind};
 use crate::domain::locale::Locale;
 use leptos::prelude::*;
 
@@ -47,6 +48,83 @@ texts! {
     not_found: "This page does not exist.", "このページは存在しません。";
     loading: "Loading…", "読み込み中…";
 
+    // What several pages share.
+    any: "any", "すべて";
+    filter: "Filter", "絞り込む";
+    clear: "Clear", "クリア";
+    older: "Older →", "以前のもの →";
+    newest: "Newest", "最新";
+    access_refused: "Access refused", "アクセスできません";
+    access_refused_why: "Your role does not allow this page. Ask an admin if you need it.", "このページはあなたの役割では表示できません。必要なら管理者に依頼してください。";
+    signed_out: "Signed out", "ログアウトしました";
+    session_ended: "Your session has ended.", "セッションが終了しました。";
+    sign_in_again: "Sign in again", "もう一度ログイン";
+    min_amount: "Min amount", "最小金額";
+    max_amount: "Max amount", "最大金額";
+    currency_code: "code", "コード";
+    currency_why: "The currency amounts are in (needed with several currencies)", "金額の通貨（複数の通貨があるときに指定）";
+    kind_top_up: "top-up", "チャージ";
+    kind_payment: "payment", "支払い";
+    kind_refund: "refund", "返金";
+    kind_redemption: "redemption", "換金";
+    kind_adjustment: "adjustment", "調整";
+    kind_invoice_payment: "invoice payment", "請求書の支払い";
+    mirror_not_mirrored: "not mirrored", "対象外";
+    mirror_pending: "pending", "送信待ち";
+    mirror_delivered: "delivered", "反映済み";
+    mirror_failed: "failed", "失敗";
+
+    // Reconciliation.
+    class_missing_in_stripe: "Missing in Stripe", "Stripe に記録なし";
+    class_orphan_in_stripe: "Orphan in Stripe", "Stripe にのみ記録あり";
+    class_amount_mismatch: "Amount mismatch", "金額の不一致";
+    class_currency_mismatch: "Currency mismatch", "通貨の不一致";
+    class_refund_mismatch: "Refund mismatch", "返金の不一致";
+    class_status_mismatch: "Status mismatch", "状態の不一致";
+    class_duplicate_in_stripe: "Duplicate in Stripe", "Stripe で重複";
+    class_customer_mismatch: "Customer mismatch", "顧客の不一致";
+    class_invoice_mismatch: "Invoice mismatch", "請求書の不一致";
+    why_missing_in_stripe: "The ledger settled this payment, but Stripe has no Payment Record for it after the grace period.", "台帳では決済済みですが、猶予期間を過ぎても Stripe にこの支払いの Payment Record がありません。";
+    why_orphan_in_stripe: "Stripe has a Payment Record in the currency's payment method that no ledger transaction accounts for.", "この通貨の決済手段による Payment Record が Stripe にありますが、対応する台帳の取引がありません。";
+    why_amount_mismatch: "The amount Stripe recorded differs from the ledger's amount converted at its peg rate.", "Stripe に記録された金額が、台帳の金額をペッグレートで換算した額と異なります。";
+    why_currency_mismatch: "Stripe recorded the payment in another currency than the one the local currency is pegged to.", "Stripe では、地域通貨のペッグ先とは別の通貨で記録されています。";
+    why_refund_mismatch: "The amount refunded in Stripe differs from the refunds in the ledger.", "Stripe での返金額が台帳の返金と異なります。";
+    why_status_mismatch: "Stripe shows the payment failed or canceled, while the ledger has it settled.", "台帳では決済済みですが、Stripe では失敗またはキャンセルになっています。";
+    why_duplicate_in_stripe: "Stripe has more than one Payment Record for one ledger transaction.", "台帳の1件の取引に対して、Stripe に複数の Payment Record があります。";
+    why_customer_mismatch: "The record's Stripe customer is not the customer of the paying account.", "記録の Stripe 顧客が、支払った口座の顧客と一致しません。";
+    why_invoice_mismatch: "The ledger paid an invoice in local currency, but Stripe's invoice is not paid by this record.", "台帳では請求書を地域通貨で支払いましたが、Stripe の請求書はこの記録で支払われていません。";
+    age_up_to_one_day: "0–1 days", "0〜1日";
+    age_up_to_a_week: "2–7 days", "2〜7日";
+    age_up_to_a_month: "8–30 days", "8〜30日";
+    age_older: "> 30 days", "30日超";
+    case_class: "Class", "種別";
+    all: "All", "合計";
+    all_classes: "All classes", "すべての種別";
+    run_found_none: "none", "なし";
+    run_running: "running", "実行中";
+    run_succeeded: "succeeded", "成功";
+    run_failed: "failed", "失敗";
+
+    // The transactions list.
+    from_day: "From", "開始日";
+    to_day: "To", "終了日";
+    kind: "Kind", "種類";
+    account: "Account", "口座";
+    account_reference: "reference", "口座番号";
+    stripe_filter: "Stripe", "Stripe 反映";
+    no_transactions: "No transactions match these filters.", "条件に合う取引はありません。";
+    ledger: "Ledger", "台帳";
+    when: "When", "日時";
+    reference: "Reference", "参照番号";
+    from_to: "From → To", "支払元 → 支払先";
+    amount: "Amount", "金額";
+    fiat: "Fiat", "法定通貨";
+    payment_record: "Payment Record", "Payment Record（支払い記録）";
+    guaranteed: "Guaranteed", "確定額";
+    refunded: "Refunded", "返金額";
+    as_last_run_read: "As the last reconciliation run read it", "直近の照合で読み取った値";
+    mirror: "Mirror", "反映";
+
     // Signing in.
     sign_in: "Sign in", "ログイン";
     tagline: "Local currency operations, mirrored into Stripe.", "地域通貨の運用を、Stripe にそのまま反映。";
@@ -90,6 +168,28 @@ texts! {
     minutes: "{} min", "{}分";
     hours: "{} h", "{}時間";
     days: "{} days", "{}日";
+}
+
+/// A transaction kind as the page's language names it.
+pub fn kind_name(t: &'static Texts, kind: TransactionKind) -> &'static str {
+    match kind {
+        TransactionKind::TopUp => t.kind_top_up,
+        TransactionKind::Payment => t.kind_payment,
+        TransactionKind::Refund => t.kind_refund,
+        TransactionKind::Redemption => t.kind_redemption,
+        TransactionKind::Adjustment => t.kind_adjustment,
+        TransactionKind::InvoicePayment => t.kind_invoice_payment,
+    }
+}
+
+/// Where a mirror stands, as the page's language says it.
+pub fn mirror_name(t: &'static Texts, state: MirrorState) -> &'static str {
+    match state {
+        MirrorState::NotMirrored => t.mirror_not_mirrored,
+        MirrorState::Pending => t.mirror_pending,
+        MirrorState::Delivered => t.mirror_delivered,
+        MirrorState::Failed => t.mirror_failed,
+    }
 }
 
 /// The texts of `locale`.

@@ -3,7 +3,7 @@ use crate::components::notice::ErrorNotice;
 use crate::components::recon_summary::{SummaryGrid, breaks_text};
 use crate::components::time::local_time;
 use crate::domain::dashboard::{Chart, CurrencyVolume, Dashboard, MirrorHealth};
-use crate::domain::recon::RunView;
+use crate::domain::recon::{RunStatus, RunView};
 use crate::i18n::{fill, use_texts};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -98,7 +98,12 @@ fn LastRun(run: Option<RunView>) -> impl IntoView {
         Some(r) => {
             let found = breaks_text(&r.breaks, r.status);
             let when = local_time(&r.finished_at.unwrap_or(r.started_at));
-            (r.status.as_str().to_string(), Some(if found.is_empty() { when } else { fill(t.run_breaks, &[&when, &found]) }))
+            let status = match r.status {
+                RunStatus::Running => t.run_running,
+                RunStatus::Succeeded => t.run_succeeded,
+                RunStatus::Failed => t.run_failed,
+            };
+            (status.to_string(), Some(if found.is_empty() { when } else { fill(t.run_breaks, &[&when, &found]) }))
         }
         None => (t.no_run_yet.to_string(), None),
     };

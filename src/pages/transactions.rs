@@ -6,6 +6,7 @@ use crate::components::pager::page_href;
 use crate::components::time::Time;
 use crate::domain::ledger::{MirrorState, TransactionKind, TransactionView};
 use crate::domain::money::format_fiat;
+use crate::i18n::{kind_name, mirror_name, use_texts};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
@@ -24,48 +25,49 @@ pub fn TransactionsPage() -> impl IntoView {
         },
     );
     let text = move |name: &'static str| move || param(name).unwrap_or_default();
+    let t = use_texts();
     view! {
-        <Title text="Transactions"/>
-        <h1>"Transactions"</h1>
+        <Title text=t.nav_transactions/>
+        <h1>{t.nav_transactions}</h1>
         <form method="get" class="filters">
-            <label>"From" <input type="date" name="from" prop:value=text("from")/></label>
-            <label>"To" <input type="date" name="to" prop:value=text("to")/></label>
-            <label>"Kind"
+            <label>{t.from_day} " " <input type="date" name="from" prop:value=text("from")/></label>
+            <label>{t.to_day} " " <input type="date" name="to" prop:value=text("to")/></label>
+            <label>{t.kind}
                 <select name="kind">
-                    <option value="">"any"</option>
-                    {TransactionKind::ALL.iter().map(|k| view! { <option value=k.as_str() selected=move || param("kind").as_deref() == Some(k.as_str())>{k.as_str()}</option> }).collect_view()}
+                    <option value="">{t.any}</option>
+                    {TransactionKind::ALL.iter().map(|&k| view! { <option value=k.as_str() selected=move || param("kind").as_deref() == Some(k.as_str())>{kind_name(t, k)}</option> }).collect_view()}
                 </select>
             </label>
-            <label>"Account" <input type="text" name="account" placeholder="reference" prop:value=text("account")/></label>
+            <label>{t.account} " " <input type="text" name="account" placeholder=t.account_reference prop:value=text("account")/></label>
             <AmountFilters/>
-            <label>"Stripe"
+            <label>{t.stripe_filter}
                 <select name="mirror_state">
-                    <option value="">"any"</option>
-                    {MirrorState::ALL.iter().map(|s| view! { <option value=s.as_str() selected=move || param("mirror_state").as_deref() == Some(s.as_str())>{s.as_str()}</option> }).collect_view()}
+                    <option value="">{t.any}</option>
+                    {MirrorState::ALL.iter().map(|&s| view! { <option value=s.as_str() selected=move || param("mirror_state").as_deref() == Some(s.as_str())>{mirror_name(t, s)}</option> }).collect_view()}
                 </select>
             </label>
-            <button type="submit">"Filter"</button>
-            <a href="/transactions">"Clear"</a>
+            <button type="submit">{t.filter}</button>
+            <a href="/transactions">{t.clear}</a>
         </form>
-        <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+        <Suspense fallback=move || view! { <p class="muted">{t.loading}</p> }>
             {move || Suspend::new(async move {
                 match page.await {
                     Err(e) => view! { <ErrorNotice error=e/> }.into_any(),
                     Ok(page) if page.rows.is_empty() => view! {
-                        <p class="empty-state">"No transactions match these filters."</p>
+                        <p class="empty-state">{t.no_transactions}</p>
                     }.into_any(),
                     Ok(page) => {
                         let older = page.next_cursor.map(|cursor| page_href("/transactions", &query.read_untracked(), &FILTERS, &[("before", &cursor)]));
                         view! {
                             <table class="data side-by-side">
                                 <thead>
-                                    <tr><th colspan="5" class="group">"Ledger"</th><th colspan="5" class="group stripe">"Stripe"</th></tr>
+                                    <tr><th colspan="5" class="group">{t.ledger}</th><th colspan="5" class="group stripe">"Stripe"</th></tr>
                                     <tr>
-                                        <th>"When"</th><th>"Kind"</th><th>"Reference"</th><th>"From → To"</th><th class="num">"Amount"</th>
-                                        <th class="num stripe">"Fiat"</th><th class="stripe">"Payment Record"</th>
-                                        <th class="num stripe" title="As the last reconciliation run read it">"Guaranteed"</th>
-                                        <th class="num stripe" title="As the last reconciliation run read it">"Refunded"</th>
-                                        <th class="stripe">"Mirror"</th>
+                                        <th>{t.when}</th><th>{t.kind}</th><th>{t.reference}</th><th>{t.from_to}</th><th class="num">{t.amount}</th>
+                                        <th class="num stripe">{t.fiat}</th><th class="stripe">{t.payment_record}</th>
+                                        <th class="num stripe" title=t.as_last_run_read>{t.guaranteed}</th>
+                                        <th class="num stripe" title=t.as_last_run_read>{t.refunded}</th>
+                                        <th class="stripe">{t.mirror}</th>
                                     </tr>
                                 </thead>
                                 <tbody>
@@ -73,8 +75,8 @@ pub fn TransactionsPage() -> impl IntoView {
                                 </tbody>
                             </table>
                             <nav class="pager">
-                                {older.map(|href| view! { <a href=href>"Older →"</a> })}
-                                <a href="/transactions">"Newest"</a>
+                                {older.map(|href| view! { <a href=href>{t.older}</a> })}
+                                <a href="/transactions">{t.newest}</a>
                             </nav>
                         }.into_any()
                     }
@@ -92,7 +94,7 @@ fn TransactionRow(t: TransactionView) -> impl IntoView {
     view! {
         <tr>
             <td class="nowrap"><Time at=t.occurred_at.clone()/></td>
-            <td><span class="badge">{t.kind.as_str()}</span></td>
+            <td><span class="badge" data-kind=t.kind.as_str()>{kind_name(use_texts(), t.kind)}</span></td>
             <td><a href=href>{t.external_ref}</a></td>
             <td>{t.from_account} " → " {t.to_account}</td>
             <td class="num">{t.amount} " " {t.currency}</td>
