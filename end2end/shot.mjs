@@ -1,6 +1,7 @@
 // Full-page screenshots of pages of a running demo Regio, signed in as the demo admin, to look
 // at what a change did: `node end2end/shot.mjs http://127.0.0.1:3000 /tmp/shots /accounts /reconciliation`.
-// Each path gives `<n>.png` and, as printed, `<n>-print.png`.
+// Each path gives `<n>.png` and, as printed, `<n>-print.png`. `SHOT_LOCALE=ja-JP` asks for
+// Japanese, as a Japanese browser does.
 import { chromium } from 'playwright';
 
 const [base, out, ...paths] = process.argv.slice(2);
@@ -9,11 +10,11 @@ if (!base || !out || paths.length === 0) {
   process.exit(2);
 }
 const browser = await chromium.launch({ executablePath: '/usr/bin/chromium' });
-const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+const page = await browser.newPage({ viewport: { width: 1280, height: 900 }, locale: process.env.SHOT_LOCALE ?? 'en-US' });
 await page.goto(`${base}/login`);
-await page.getByLabel('Email').fill('admin@regio.local');
-await page.getByLabel('Password').fill('regio-demo-password');
-await Promise.all([page.waitForURL((url) => !url.pathname.startsWith('/login')), page.getByRole('button', { name: 'Sign in' }).click()]);
+await page.locator('input[name=email]').fill('admin@regio.local');
+await page.locator('input[name=password]').fill('regio-demo-password');
+await Promise.all([page.waitForURL((url) => !url.pathname.startsWith('/login')), page.locator('button[type=submit]').click()]);
 for (const [n, path] of paths.entries()) {
   await page.emulateMedia({ media: 'screen' });
   await page.goto(base + path);

@@ -1,6 +1,6 @@
 use crate::api::dashboard::get_dashboard;
 use crate::components::notice::ErrorNotice;
-use crate::components::recon_summary::{SummaryGrid, breaks_text};
+use crate::components::recon_summary::SummaryGrid;
 use crate::components::time::local_time;
 use crate::domain::dashboard::{Chart, CurrencyVolume, Dashboard, MirrorHealth};
 use crate::domain::recon::{RunStatus, RunView};
@@ -96,14 +96,14 @@ fn LastRun(run: Option<RunView>) -> impl IntoView {
     let t = use_texts();
     let (value, note) = match run {
         Some(r) => {
-            let found = breaks_text(&r.breaks, r.status);
+            let found: i64 = r.breaks.iter().map(|(_, n)| n).sum();
             let when = local_time(&r.finished_at.unwrap_or(r.started_at));
             let status = match r.status {
                 RunStatus::Running => t.run_running,
                 RunStatus::Succeeded => t.run_succeeded,
                 RunStatus::Failed => t.run_failed,
             };
-            (status.to_string(), Some(if found.is_empty() { when } else { fill(t.run_breaks, &[&when, &found]) }))
+            (status.to_string(), Some(if found == 0 { when } else { fill(t.run_breaks, &[&when, &found.to_string()]) }))
         }
         None => (t.no_run_yet.to_string(), None),
     };
