@@ -1,4 +1,5 @@
 import { expect, test } from '@playwright/test';
+import { readFileSync } from 'node:fs';
 import { admin, signIn } from './session';
 
 test('the demo ledger is shown beside Stripe, and a payment opens on its Payment Record', async ({ page }) => {
@@ -13,6 +14,13 @@ test('the demo ledger is shown beside Stripe, and a payment opens on its Payment
     await page.reload();
     await expect(page.locator('table.side-by-side tbody tr').first()).toContainText('pr_');
   }).toPass({ timeout: 20_000 });
+  // The export holds the rows the filters chose, whatever page the list is on.
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Download CSV' }).click()]);
+  expect(download.suggestedFilename()).toBe('regio-transactions.csv');
+  const [header, ...rows] = readFileSync(await download.path(), 'utf8').trim().split('\n');
+  expect(header).toMatch(/^transaction_id,occurred_at,kind,/);
+  expect(rows.length).toBeGreaterThan(0);
+  for (const row of rows) expect(row).toMatch(/,payment,.*,delivered,pr_/);
   await page.locator('table.side-by-side tbody tr td a').first().click();
   await expect(page.getByRole('heading', { name: 'Stripe', exact: true })).toBeVisible();
   await expect(page.locator('dl.facts').nth(1)).toContainText('Guaranteed');

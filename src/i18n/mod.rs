@@ -52,6 +52,7 @@ texts! {
     any: "any", "すべて";
     filter: "Filter", "絞り込む";
     clear: "Clear", "クリア";
+    download_csv: "Download CSV", "CSV をダウンロード";
     older: "Older →", "以前のもの →";
     newest: "Newest", "最新";
     access_refused: "Access refused", "アクセスできません";

@@ -48,6 +48,7 @@ pub fn TransactionsPage() -> impl IntoView {
             </label>
             <button type="submit">{t.filter}</button>
             <a href="/transactions">{t.clear}</a>
+            <a href=move || page_href("/transactions/export", &query.read(), &FILTERS, &[]) download>{t.download_csv}</a>
         </form>
         <Suspense fallback=move || view! { <p class="muted">{t.loading}</p> }>
             {move || Suspend::new(async move {

@@ -2,7 +2,7 @@
 
 use crate::both_databases;
 use crate::ledger::{item, ledger_fixture, post};
-use crate::support::{Backend, spawn_app_with, spawn_emulator};
+use crate::support::{Backend, spawn_app, spawn_app_with, spawn_emulator};
 use regio::server::db::ledger::{AmountWalk, TransactionFilter, list_query};
 use regio::server::mirror::{MirrorWorker, WorkerOptions};
 use serde_json::{Value, json};
@@ -13,7 +13,8 @@ use tokio::sync::watch;
 both_databases!(
     the_ledger_is_shown_beside_stripe,
     a_failed_delivery_can_be_retried_by_support_only,
-    amount_filters_find_the_same_pages_whichever_way_they_walk
+    amount_filters_find_the_same_pages_whichever_way_they_walk,
+    the_export_holds_every_filtered_row_newest_first_across_pages
 );
 
 async fn the_ledger_is_shown_beside_stripe(backend: Backend) {
@@ -146,4 +147,83 @@ async fn amount_filters_find_the_same_pages_whichever_way_they_walk(backend: Bac
         assert_eq!(pages[0], pages[1], "{min:?}..{max:?}: the same rows in the same order one amount at a time");
         assert_eq!(pages[0], pages[2], "{min:?}..{max:?}: the same rows in the same order walking by time");
     }
+}
+
+/// 2,300 payments export whole through three of the stream's pages, newest first and each once;
+/// the file follows the list's filters, names a bad one, and is for signed-in people only.
+async fn the_export_holds_every_filtered_row_newest_first_across_pages(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let key = ledger_fixture(&app).await;
+    app.add_user("vic@example.org", "viewer").await;
+    assert_eq!(post(&app, &key, vec![item("t-1", "top_up", "100000", "op-1", "m-1")]).await.0, 200);
+    for batch in 0..3 {
+        let size = if batch == 2 { 300 } else { 1000 };
+        let items = (0..size)
+            .map(|i| {
+                let n = batch * 1000 + i;
+                json!({ "external_ref": format!("p-{n}"), "kind": "payment", "currency": "SRB", "amount": format!("{}", n % 7 + 1), "from": "m-1", "to": "shop-1",
+                        "occurred_at": format!("2026-10-{:02}T{:02}:{:02}:00Z", 1 + n / 100, n % 100 / 5, n % 5 * 7), "description": "soba, \"large\"" })
+            })
+            .collect();
+        let (status, body) = post(&app, &key, items).await;
+        assert_eq!(status, 200, "{body}");
+    }
+
+    let viewer = app.signed_in("vic@example.org").await;
+    let export = |query: &'static str| {
+        let viewer = viewer.clone();
+        let url = app.url(&format!("/transactions/export?{query}"));
+        async move {
+            let response = viewer.get(url).send().await.expect("export");
+            (response.status().as_u16(), response.text().await.unwrap_or_default())
+        }
+    };
+    let (status, csv) = export("kind=payment").await;
+    assert_eq!(status, 200, "{csv}");
+    let mut lines = csv.lines();
+    assert_eq!(
+        lines.next(),
+        Some(
+            "transaction_id,occurred_at,kind,external_ref,from_account,to_account,amount,currency,fiat_amount,fiat_currency,mirror_state,payment_record,stripe_guaranteed,stripe_refunded,corrects,description,source"
+        )
+    );
+    let rows: Vec<Vec<String>> = lines.map(split_csv).collect();
+    assert_eq!(rows.len(), 2300);
+    let mut references: Vec<&str> = rows.iter().map(|r| r[3].as_str()).collect();
+    assert!(rows.windows(2).all(|w| (w[0][1].as_str(), w[0][0].as_str()) >= (w[1][1].as_str(), w[1][0].as_str())), "newest first");
+    assert_eq!((rows[0][3].as_str(), rows[0][6].as_str(), rows[0][8].as_str(), rows[0][9].as_str()), ("p-2299", "4", "4", "JPY"));
+    assert_eq!(rows[0][15], "soba, \"large\"");
+    references.sort_unstable();
+    references.dedup();
+    assert_eq!(references.len(), 2300, "each payment once");
+
+    let (_, top_ups) = export("kind=top_up&account=m-1").await;
+    assert_eq!(top_ups.lines().count(), 2, "{top_ups}");
+    let (_, sevens) = export("kind=payment&min_amount=7&max_amount=7").await;
+    assert_eq!(sevens.lines().count() - 1, (0..2300).filter(|n| n % 7 == 6).count());
+
+    let (status, refused) = export("min_amount=lots").await;
+    assert_eq!(status, 422);
+    assert!(refused.contains("min_amount"), "{refused}");
+    let anonymous = crate::support::browser(&app.base);
+    let response = anonymous.get(app.url("/transactions/export?kind=payment")).send().await.expect("anonymous export");
+    assert_eq!(response.status().as_u16(), 303);
+}
+
+/// One CSV line's cells, quotes undone.
+fn split_csv(line: &str) -> Vec<String> {
+    let (mut cells, mut cell, mut quoted, mut chars) = (Vec::new(), String::new(), false, line.chars().peekable());
+    while let Some(c) = chars.next() {
+        match (c, quoted) {
+            ('"', true) if chars.peek() == Some(&'"') => {
+                cell.push('"');
+                chars.next();
+            }
+            ('"', _) => quoted = !quoted,
+            (',', false) => cells.push(std::mem::take(&mut cell)),
+            _ => cell.push(c),
+        }
+    }
+    cells.push(cell);
+    cells
 }

@@ -14,6 +14,7 @@ mod recon_export;
 mod refunds_export;
 mod statement_export;
 mod stripe_webhook;
+mod transactions_export;
 
 use super::AppState;
 use super::auth::password::HashSlots;
@@ -93,6 +94,7 @@ pub fn router(state: AppState) -> Router {
         .merge(recon_export::routes())
         .merge(refunds_export::routes())
         .merge(statement_export::routes())
+        .merge(transactions_export::routes())
         .merge(billing_export::routes())
         .merge(stripe_webhook::routes())
         .leptos_routes_with_context(&state, generate_route_list(App), context.clone(), render)

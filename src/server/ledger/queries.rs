@@ -9,7 +9,7 @@ use crate::server::db::{Db, accounts, currencies};
 
 pub const PAGE_SIZE: i64 = 50;
 
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Default, Clone, serde::Deserialize)]
 pub struct TransactionQuery {
     pub from: Option<String>,
     pub to: Option<String>,
@@ -115,6 +115,13 @@ pub fn statement_period(from: Option<String>, to: Option<String>, now_ms: i64) -
 }
 
 pub async fn transactions_page(db: &Db, q: TransactionQuery, live: bool) -> Result<TransactionPage, AppError> {
+    let filter = transaction_filter(db, q, PAGE_SIZE).await?;
+    let (rows, next_cursor) = ledger::list_views(db, &filter).await?;
+    Ok(TransactionPage { rows, next_cursor, live })
+}
+
+/// The list's filter from its text fields, reading `limit` rows a page; errors name the field.
+pub async fn transaction_filter(db: &Db, q: TransactionQuery, limit: i64) -> Result<TransactionFilter, AppError> {
     let amounts = amount_range(&currencies::list(db).await?, q.currency, q.min_amount, q.max_amount)?;
     let account_id = match given(q.account) {
         None => None,
@@ -131,10 +138,9 @@ pub async fn transactions_page(db: &Db, q: TransactionQuery, live: bool) -> Resu
         max_amount: amounts.max,
         mirror_state: given(q.mirror_state).map(|s| s.parse::<MirrorState>().map_err(|e| AppError::validation("mirror_state", e))).transpose()?,
         before: given(q.before),
-        limit: PAGE_SIZE,
+        limit,
     };
-    let (rows, next_cursor) = ledger::list_views(db, &filter).await?;
-    Ok(TransactionPage { rows, next_cursor, live })
+    Ok(filter)
 }
 
 #[cfg(test)]
