@@ -4,18 +4,17 @@
 //! the caller middleware does not identify.)
 
 use super::caller::Caller;
-use super::csv::csv_line;
+use super::csv::{csv_line, download, refusal};
 use crate::domain::billing::{InvoiceFilter, InvoiceRow, SubscriptionFilter};
 use crate::domain::{AppError, Role};
 use crate::server::AppState;
 use crate::server::billing::{self, dunning, plans};
-use axum::body::{Body, Bytes};
+use axum::body::Bytes;
 use axum::extract::{Query, State};
-use axum::http::{StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::get;
 use axum::{Extension, Router};
-use futures_util::{StreamExt, TryStreamExt, stream};
+use futures_util::{StreamExt, stream};
 
 const HEADER: &str = "invoice_id,stripe_id,number,member_ref,member,status,origin,local_total,fiat_total,fiat_remaining,due_date,created_at\n";
 const CHUNK: usize = 500;
@@ -49,15 +48,10 @@ async fn reminders(State(state): State<AppState>, Extension(caller): Extension<C
                     r.shortfall,
                 ]));
             }
-            ([(header::CONTENT_TYPE, "text/csv; charset=utf-8"), (header::CONTENT_DISPOSITION, "attachment; filename=\"regio-topup-reminders.csv\"")], text)
-                .into_response()
+            download("regio-topup-reminders.csv", stream::once(async { Ok::<_, AppError>(text) }))
         }
         Err(e) => refusal(e),
     }
-}
-
-fn refusal(e: AppError) -> Response {
-    (StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR), e.to_string()).into_response()
 }
 
 async fn export(State(state): State<AppState>, Extension(caller): Extension<Caller>, Query(filter): Query<InvoiceFilter>) -> Response {
@@ -134,9 +128,7 @@ where
         }
     });
     let lines = stream::once(async move { Ok(Bytes::from_static(header.as_bytes())) }).chain(chunks);
-    let body = Body::from_stream(lines.inspect_err(move |e: &AppError| tracing::error!(error = %e, file = name, "a CSV export stopped part-way")));
-    ([(header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()), (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\""))], body)
-        .into_response()
+    download(name, lines)
 }
 
 fn line(r: &InvoiceRow) -> String {

@@ -1,4 +1,30 @@
-//! CSV for spreadsheets: quoting, and defusing cells a spreadsheet would run as a formula.
+//! CSV for spreadsheets: quoting, defusing cells a spreadsheet would run as a formula, and the
+//! download every export answers with.
+
+use crate::domain::AppError;
+use axum::body::{Body, Bytes};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use futures_util::{Stream, TryStreamExt};
+
+/// A CSV file the browser saves as `name`, streamed from `parts` as they come. A stream that
+/// stops part-way is logged with the file's name (the browser is left with a cut-off file).
+pub fn download<S, T, E>(name: &str, parts: S) -> Response
+where
+    S: Stream<Item = Result<T, E>> + Send + 'static,
+    T: Into<Bytes> + 'static,
+    E: std::error::Error + Send + Sync + 'static,
+{
+    let file = name.to_string();
+    let body = Body::from_stream(parts.map_ok(Into::into).inspect_err(move |e: &E| tracing::error!(error = %e, file = %file, "a CSV export stopped part-way")));
+    ([(header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()), (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\""))], body)
+        .into_response()
+}
+
+/// An export refused before its first line: the error's status and its message.
+pub fn refusal(e: AppError) -> Response {
+    (StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR), e.to_string()).into_response()
+}
 
 /// Quotes a field when it holds a separator, a quote or a line break; a leading `=`, `+`, `-`,
 /// `@`, tab or carriage return (spreadsheets skip the last two before looking for a formula) is

@@ -2,20 +2,19 @@
 //! A plain route (not a server function) so the browser downloads it as a file.
 
 use super::caller::Caller;
-use super::csv::csv_line;
+use super::csv::{csv_line, download, refusal};
 use crate::domain::recon::CaseFilter;
 use crate::domain::{AppError, Role};
 use crate::server::AppState;
 use crate::server::db::recon_cases::{self, CaseQuery, CaseRecord};
 use crate::server::db::{Db, now_ms};
 use crate::server::recon::case::{exponents, parse_filter, row_of};
-use axum::body::{Body, Bytes};
+use axum::body::Bytes;
 use axum::extract::{Query, State};
-use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Extension, Router};
-use futures_util::{Stream, StreamExt, TryStreamExt, stream};
+use futures_util::{Stream, StreamExt, stream};
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -29,12 +28,8 @@ pub fn routes() -> Router<AppState> {
 
 async fn export(State(state): State<AppState>, Extension(caller): Extension<Caller>, Query(filter): Query<CaseFilter>) -> Response {
     match lines(&state, &caller, &filter).await {
-        Ok(lines) => {
-            let body = Body::from_stream(lines.inspect_err(|e| tracing::error!(error = %e, "reconciliation export stopped part-way")));
-            ([(header::CONTENT_TYPE, "text/csv; charset=utf-8"), (header::CONTENT_DISPOSITION, "attachment; filename=\"regio-cases.csv\"")], body)
-                .into_response()
-        }
-        Err(e) => (StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR), e.to_string()).into_response(),
+        Ok(lines) => download("regio-cases.csv", lines).into_response(),
+        Err(e) => refusal(e),
     }
 }
 

@@ -1,20 +1,19 @@
 //! `GET /refunds/export`: the filtered refunds as a CSV file, streamed a chunk at a time.
 
 use super::caller::Caller;
-use super::csv::csv_line;
+use super::csv::{csv_line, download, refusal};
 use crate::domain::refunds::{RefundFilter, RefundView};
 use crate::domain::{AppError, Role};
 use crate::server::AppState;
 use crate::server::db::Db;
 use crate::server::db::refunds::RefundQuery;
 use crate::server::refunds;
-use axum::body::{Body, Bytes};
+use axum::body::Bytes;
 use axum::extract::{Query, State};
-use axum::http::{StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::get;
 use axum::{Extension, Router};
-use futures_util::{Stream, StreamExt, TryStreamExt, stream};
+use futures_util::{Stream, StreamExt, stream};
 use std::sync::Arc;
 
 const HEADER: &str = "refund_id,requested_at,payment_id,payment_ref,refund_transaction_id,account,merchant,amount,currency,fiat,reason,note,payer,stage,stripe_error,source,requested_by,decided_by,decided_at,decision_note\n";
@@ -34,11 +33,9 @@ async fn export(State(state): State<AppState>, Extension(caller): Extension<Call
         Ok(query) => {
             let header = stream::once(async { Ok(Bytes::from_static(HEADER.as_bytes())) });
             let lines = header.chain(chunks(state.db.clone(), Arc::new(query)));
-            let body = Body::from_stream(lines.inspect_err(|e| tracing::error!(error = %e, "refunds export stopped part-way")));
-            ([(header::CONTENT_TYPE, "text/csv; charset=utf-8"), (header::CONTENT_DISPOSITION, "attachment; filename=\"regio-refunds.csv\"")], body)
-                .into_response()
+            download("regio-refunds.csv", lines)
         }
-        Err(e) => (StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR), e.to_string()).into_response(),
+        Err(e) => refusal(e),
     }
 }
 

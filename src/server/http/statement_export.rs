@@ -3,7 +3,7 @@
 //! money moved with its running balance, a closing line per currency.
 
 use super::caller::Caller;
-use super::csv::csv_line;
+use super::csv::{csv_line, download, refusal};
 use crate::domain::ledger::StatementLine;
 use crate::domain::{AppError, Role};
 use crate::server::AppState;
@@ -11,13 +11,11 @@ use crate::server::db::Db;
 use crate::server::db::accounts::{self, StatementWindow};
 use crate::server::ledger::queries::StatementPeriod;
 use crate::server::ledger::statement::period_of;
-use axum::body::Body;
 use axum::extract::{Path, Query, State};
-use axum::http::{StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::get;
 use axum::{Extension, Router};
-use futures_util::{Stream, StreamExt, TryStreamExt, stream};
+use futures_util::{Stream, StreamExt, stream};
 use serde::Deserialize;
 use std::collections::HashMap;
 
@@ -54,12 +52,11 @@ async fn export(State(state): State<AppState>, Extension(caller): Extension<Call
                 HEADER.to_string() + &totals.iter().map(|t| edge("opening_balance", &period.from, &t.currency, &t.opening)).collect::<String>();
             let closing: String = totals.iter().map(|t| edge("closing_balance", &period.to, &t.currency, &t.closing)).collect();
             let running = totals.iter().map(|t| (t.currency.clone(), t.opening_minor)).collect();
-            let name = format!("attachment; filename=\"statement-{}-{}.csv\"", period.from, period.to);
+            let name = format!("statement-{}-{}.csv", period.from, period.to);
             let file = stream::once(async { Ok(opening) }).chain(chunks(state.db.clone(), id, period, running)).chain(stream::once(async { Ok(closing) }));
-            let body = Body::from_stream(file.inspect_err(|e| tracing::error!(error = %e, "statement export stopped part-way")));
-            ([(header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()), (header::CONTENT_DISPOSITION, name)], body).into_response()
+            download(&name, file)
         }
-        Err(e) => (StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR), e.to_string()).into_response(),
+        Err(e) => refusal(e),
     }
 }
 

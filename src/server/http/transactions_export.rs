@@ -3,7 +3,7 @@
 //! however many rows match.
 
 use super::caller::Caller;
-use super::csv::csv_line;
+use super::csv::{csv_line, download, refusal};
 use crate::domain::ledger::TransactionView;
 use crate::domain::money::format_amount;
 use crate::domain::{AppError, Role};
@@ -11,13 +11,12 @@ use crate::server::AppState;
 use crate::server::db::Db;
 use crate::server::db::ledger::{self, TransactionFilter};
 use crate::server::ledger::queries::{TransactionQuery, transaction_filter};
-use axum::body::{Body, Bytes};
+use axum::body::Bytes;
 use axum::extract::{Query, State};
-use axum::http::{StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::get;
 use axum::{Extension, Router};
-use futures_util::{Stream, StreamExt, TryStreamExt, stream};
+use futures_util::{Stream, StreamExt, stream};
 
 const HEADER: &str = "transaction_id,occurred_at,kind,external_ref,from_account,to_account,amount,currency,fiat_amount,fiat_currency,mirror_state,payment_record,stripe_guaranteed,stripe_refunded,corrects,description,source\n";
 /// Rows read per query while the file streams (the most the list query reads at once).
@@ -36,11 +35,9 @@ async fn export(State(state): State<AppState>, Extension(caller): Extension<Call
         Ok(filter) => {
             let header = stream::once(async { Ok(Bytes::from_static(HEADER.as_bytes())) });
             let lines = header.chain(pages(state.db.clone(), filter));
-            let body = Body::from_stream(lines.inspect_err(|e| tracing::error!(error = %e, "transactions export stopped part-way")));
-            ([(header::CONTENT_TYPE, "text/csv; charset=utf-8"), (header::CONTENT_DISPOSITION, "attachment; filename=\"regio-transactions.csv\"")], body)
-                .into_response()
+            download("regio-transactions.csv", lines)
         }
-        Err(e) => (StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR), e.to_string()).into_response(),
+        Err(e) => refusal(e),
     }
 }
 
