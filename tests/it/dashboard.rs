@@ -5,8 +5,13 @@ use crate::ledger::{ledger_fixture, post};
 use crate::support::{Backend, PASSWORD, TestApp, browser_speaking, spawn_app};
 use regio::server::db::{DAY_MS, format_ms, now_ms};
 use serde_json::{Value, json};
+use sqlx::Row;
 
-both_databases!(the_dashboard_counts_each_day_where_it_belongs, pages_speak_the_browsers_language_until_the_user_chooses);
+both_databases!(
+    the_dashboard_counts_each_day_where_it_belongs,
+    pages_speak_the_browsers_language_until_the_user_chooses,
+    saving_preferences_waits_for_an_admins_change_and_keeps_it
+);
 
 fn date(day: i64) -> String {
     format_ms(day * DAY_MS)[..10].to_string()
@@ -177,4 +182,22 @@ async fn pages_speak_the_browsers_language_until_the_user_chooses(backend: Backe
     }
     let anonymous = crate::support::browser(&app.base);
     assert_eq!(app.call(&anonymous, "set_preferences", &[("locale", "ja"), ("utc_offset", "540")]).await.status().as_u16(), 401);
+}
+
+/// A user's save writes their whole row back: it waits for an admin's change under way and
+/// keeps it (it once read the row unlocked and could write the old role back over the new).
+async fn saving_preferences_waits_for_an_admins_change_and_keeps_it(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let aki = app.add_user("aki@example.org", "support").await;
+    let browser = app.signed_in("aki@example.org").await;
+    let mut admin = app.db.begin_write().await.expect("an admin's change");
+    sqlx::query("UPDATE users SET role = 'viewer' WHERE id = $1").bind(&aki).execute(&mut *admin.tx).await.expect("demote");
+    let url = app.url("/rpc/set_preferences");
+    let saving = tokio::spawn(async move { browser.post(url).form(&[("locale", "ja"), ("utc_offset", "540")]).send().await.map(|r| r.status().as_u16()) });
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert!(!saving.is_finished(), "the save went ahead of the admin's change");
+    admin.commit().await.expect("commit");
+    assert_eq!(saving.await.expect("task").expect("request"), 200);
+    let row = sqlx::query("SELECT role, locale FROM users WHERE id = $1").bind(&aki).fetch_one(&app.sql).await.expect("user");
+    assert_eq!((row.get::<String, _>("role"), row.get::<Option<String>, _>("locale")), ("viewer".to_string(), Some("ja".to_string())));
 }

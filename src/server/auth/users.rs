@@ -113,26 +113,29 @@ async fn change(
     edit: impl FnOnce(&mut UserRow),
     keep_session: Option<&str>,
 ) -> Result<UserView, AppError> {
-    let mut tx = db.begin().await?;
-    let before = users::find_by_id_tx(&mut tx, user_id).await?.ok_or_else(|| AppError::not_found("user"))?;
+    // Every column is written back: the row stays locked from this read to the commit, so a
+    // user saving their language cannot write back the role or password an admin just changed.
+    let mut write = db.begin_write().await?;
+    let tx = &mut write.tx;
+    let before = users::find_for_change(tx, db, user_id).await?.ok_or_else(|| AppError::not_found("user"))?;
     let mut after = before.clone();
     edit(&mut after);
     let was_active_admin = before.role == Role::Admin && !before.disabled;
     let stays_active_admin = after.role == Role::Admin && !after.disabled;
     if keep == KeepAnAdmin::Yes && was_active_admin && !stays_active_admin {
-        ensure_another_admin(&mut tx, db, user_id).await?;
+        ensure_another_admin(tx, db, user_id).await?;
     }
-    users::update(&mut tx, &after).await?;
+    users::update(tx, &after).await?;
     if (after.disabled && !before.disabled) || after.password_hash != before.password_hash {
-        sessions::end_for_user(&mut tx, user_id, keep_session).await?;
+        sessions::end_for_user(tx, user_id, keep_session).await?;
     }
     let mut after_snapshot = snapshot(&after);
     if after.password_hash != before.password_hash {
         after_snapshot["password"] = json!("changed");
     }
     let event = AuditEvent { action, target: &target(&after), before: Some(snapshot(&before)), after: Some(after_snapshot) };
-    audit::record(&mut tx, actor, event).await?;
-    tx.commit().await?;
+    audit::record(tx, actor, event).await?;
+    write.commit().await?;
     Ok(after.view())
 }
 

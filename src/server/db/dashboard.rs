@@ -48,7 +48,8 @@ pub async fn deliveries_since(tx: &mut DbTx, since: i64) -> Result<[i64; 3], sql
     Ok(counts)
 }
 
-/// Every delivery still to make or given up on: how many, and when the oldest was queued.
+/// Every delivery of the ledger's own (not a case's fix) still to make or given up on, as the
+/// transactions list's mirror filter counts them: how many, and when the oldest was queued.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Backlog {
     pub pending: i64,
@@ -57,9 +58,11 @@ pub struct Backlog {
 }
 
 pub async fn backlog(tx: &mut DbTx) -> Result<Backlog, sqlx::Error> {
-    let rows = sqlx::query("SELECT state, COUNT(*) AS n, MIN(created_at) AS oldest FROM outbox WHERE state IN ('pending', 'failed') GROUP BY state")
-        .fetch_all(&mut **tx)
-        .await?;
+    let rows = sqlx::query(
+        "SELECT state, COUNT(*) AS n, MIN(created_at) AS oldest FROM outbox WHERE state IN ('pending', 'failed') AND case_id IS NULL GROUP BY state",
+    )
+    .fetch_all(&mut **tx)
+    .await?;
     let mut backlog = Backlog::default();
     for row in rows {
         let n: i64 = row.try_get("n")?;
@@ -71,11 +74,12 @@ pub async fn backlog(tx: &mut DbTx) -> Result<Backlog, sqlx::Error> {
     Ok(backlog)
 }
 
-/// For each day since `since`, the longest a delivery made that day had waited (ms).
+/// For each day since `since`, the longest a delivery of the ledger's own made that day had
+/// waited (ms).
 pub async fn slowest_delivery_by_day(tx: &mut DbTx, since: i64) -> Result<Vec<(i64, i64)>, sqlx::Error> {
     let sql = format!(
         "SELECT updated_at / {DAY_MS} AS day, MAX(updated_at - created_at) AS slowest FROM outbox \
-         WHERE updated_at >= $1 AND state = 'delivered' GROUP BY updated_at / {DAY_MS}"
+         WHERE updated_at >= $1 AND state = 'delivered' AND case_id IS NULL GROUP BY updated_at / {DAY_MS}"
     );
     let rows = sqlx::query(&sql).bind(since).fetch_all(&mut **tx).await?;
     rows.iter().map(|r| Ok((r.try_get("day")?, r.try_get("slowest")?))).collect()

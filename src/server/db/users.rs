@@ -49,8 +49,10 @@ pub async fn find_by_id(db: &Db, id: &str) -> Result<Option<UserRow>, sqlx::Erro
     sqlx::query(&sql).bind(id).fetch_optional(&db.pool).await?.as_ref().map(from_row).transpose()
 }
 
-pub async fn find_by_id_tx(tx: &mut DbTx, id: &str) -> Result<Option<UserRow>, sqlx::Error> {
-    let sql = format!("SELECT {COLUMNS} FROM users WHERE id = $1");
+/// The user's row, to be changed in `tx`: locked until it ends on PostgreSQL (SQLite's single
+/// writer already keeps others out), so a change written from it cannot undo another's.
+pub async fn find_for_change(tx: &mut DbTx, db: &Db, id: &str) -> Result<Option<UserRow>, sqlx::Error> {
+    let sql = format!("SELECT {COLUMNS} FROM users WHERE id = $1{}", db.for_update());
     sqlx::query(&sql).bind(id).fetch_optional(&mut **tx).await?.as_ref().map(from_row).transpose()
 }
 
