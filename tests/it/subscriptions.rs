@@ -8,10 +8,13 @@ use crate::mirror::{emulator_with_faults, stripe, worker};
 use crate::support::{Backend, TestApp, spawn_app_with_webhooks};
 use regio::domain::billing::PlanInterval;
 use regio::server::billing::steps::BillingWorker;
-use regio::server::billing::{attach_customer, changes, events, plans};
+use regio::server::billing::{attach_customer, changes, events, plans, sync};
 use regio::server::db::audit::Actor;
+use regio::server::db::now_ms;
 use regio::server::stripe::client::customers::CreateCustomer;
+use regio::server::stripe::client::form::Update;
 use regio::server::stripe::client::invoices::{InvoiceStatus, ListInvoices};
+use regio::server::stripe::client::subscriptions::{Subscription as StripeSubscription, UpdateSubscription};
 use regio::server::stripe::client::test_clocks::CreateTestClock;
 use regio::server::stripe::client::{IdempotencyKey, StripeClient};
 use serde_json::json;
@@ -25,6 +28,7 @@ both_databases!(
     a_short_wallet_waits_for_funds_and_a_top_up_pays_it,
     when_retries_run_out_the_currency_rule_cancels_the_subscription,
     pausing_voids_the_paused_period_and_resuming_collects_again,
+    stripes_word_read_before_a_pause_does_not_undo_it,
     a_higher_plan_is_prorated_as_previewed_and_collected,
     a_subscription_can_start_on_a_later_day,
 );
@@ -283,6 +287,46 @@ async fn pausing_voids_the_paused_period_and_resuming_collects_again(backend: Ba
     wait_status(&s.app, &subscription, "active").await;
     let actions: Vec<String> = s.app.audit_actions().await.into_iter().map(|(action, _)| action).collect();
     assert!(actions.contains(&"billing.subscription_pause".to_string()) && actions.contains(&"billing.subscription_resume".to_string()), "{actions:?}");
+}
+
+/// A webhook read Stripe's subscription, then the administrator paused: the late answer must not
+/// show collection running again (seen on PostgreSQL, where the two commit in either order). A
+/// change made in Stripe after the pause is Stripe's word, and is taken.
+async fn stripes_word_read_before_a_pause_does_not_undo_it(backend: Backend) {
+    let s = setup(backend, "5000").await;
+    link_on_clock(&s, "m-1").await;
+    let subscription = subscribe(&s, "m-1").await;
+    until("the first period paid", || async { (paid_invoices(&s.app, "m-1").await == 1).then_some(()) }).await;
+    let stripe_id = stripe_id_of(&s.app, &subscription).await;
+    let apply = |read: StripeSubscription, read_at: i64| {
+        let db = s.app.db.clone();
+        async move {
+            let mut wtx = db.begin_write().await.expect("tx");
+            sync::apply_subscription(&mut wtx.tx, db.for_update(), &read, read_at).await.expect("apply");
+            wtx.commit().await.expect("commit");
+        }
+    };
+
+    let read_at = now_ms();
+    let stale = s.client.subscriptions().retrieve(&stripe_id, &[]).await.expect("subscription");
+    assert!(stale.pause_collection.is_none());
+    changes::set_paused(&s.app.db, &Actor::cli(), &subscription, true).await.expect("pause");
+    apply(stale.clone(), read_at).await;
+    assert!(paused(&s.app, &subscription).await, "a pause still queued outlives Stripe's earlier word");
+    until("the pause to reach Stripe", || async { step_done(&s.app, &subscription, "pause_subscription").await.then_some(()) }).await;
+    apply(stale, read_at).await;
+    assert!(paused(&s.app, &subscription).await, "a pause made after the read outlives it");
+
+    let resume = UpdateSubscription { pause_collection: Some(Update::Clear), ..UpdateSubscription::default() };
+    let read_at = now_ms();
+    let resumed = s.client.subscriptions().update(&stripe_id, &resume, &IdempotencyKey::new("test/resume-in-stripe").expect("key")).await.expect("resume");
+    apply(resumed, read_at).await;
+    assert!(!paused(&s.app, &subscription).await, "a resume made in Stripe after every pause of Regio's is taken");
+}
+
+async fn paused(app: &TestApp, subscription: &str) -> bool {
+    let row = sqlx::query("SELECT paused FROM subscriptions WHERE id = $1").bind(subscription).fetch_one(&app.sql).await.expect("subscription");
+    row.get::<i64, _>(0) != 0
 }
 
 async fn last_collection(app: &TestApp) -> i64 {

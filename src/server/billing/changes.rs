@@ -40,6 +40,7 @@ async fn running(tx: &mut DbTx, id: &str) -> Result<(Subscription, String), AppE
 /// member is not charged for paused periods.
 pub async fn set_paused(db: &Db, actor: &Actor, id: &str, paused: bool) -> Result<(), AppError> {
     let mut wtx = db.begin_write().await?;
+    store::lock_paused(&mut wtx.tx, id, db.for_update()).await?;
     let (sub, _) = running(&mut wtx.tx, id).await?;
     if sub.paused == paused {
         return Err(AppError::conflict(if paused { "Collection is paused already" } else { "Collection is not paused" }));

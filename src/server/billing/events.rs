@@ -98,9 +98,10 @@ async fn handle(db: &Db, stripe: &StripeClient, event: &StoredEvent) -> Result<H
     }
     let database = |e: sqlx::Error| format!("database: {e}");
     if event.kind.starts_with("customer.subscription.") {
+        let read_at = now_ms();
         let subscription = stripe.subscriptions().retrieve(object, &[]).await.map_err(stripe_failed)?;
         let mut wtx = db.begin_write().await.map_err(database)?;
-        let applied = sync::apply_subscription(&mut wtx.tx, &subscription).await.map_err(database)?;
+        let applied = sync::apply_subscription(&mut wtx.tx, db.for_update(), &subscription, read_at).await.map_err(database)?;
         wtx.commit().await.map_err(database)?;
         return Ok(handled(applied));
     }

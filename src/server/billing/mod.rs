@@ -14,7 +14,7 @@ pub mod events;
 mod invoices;
 pub mod plans;
 pub mod steps;
-mod sync;
+pub mod sync;
 
 pub use collect::{collect, preview_collection};
 pub use customers::{attach_customer, create_customer, customer_link, unlink_customer};

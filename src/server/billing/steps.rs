@@ -121,8 +121,9 @@ impl BillingWorker {
     pub async fn run_once(&self) -> Result<usize, sqlx::Error> {
         let steps = billing_steps::claim_due(&self.db, &self.id, BATCH, CLAIM.as_millis() as i64).await?;
         for step in &steps {
+            let asked_at = now_ms();
             let made = self.make(step).await;
-            if let Err(e) = self.finish(step, made).await {
+            if let Err(e) = self.finish(step, made, asked_at).await {
                 // The claim lapses and the step is made again under the same key.
                 tracing::error!(error = %e, step = %step.id, "billing: recording a step");
             }
@@ -130,7 +131,8 @@ impl BillingWorker {
         Ok(steps.len())
     }
 
-    async fn finish(&self, step: &Step, made: Result<Made, Failure>) -> Result<(), sqlx::Error> {
+    /// Records the step's outcome; Stripe's answer was asked for at `asked_at` (milliseconds).
+    async fn finish(&self, step: &Step, made: Result<Made, Failure>, asked_at: i64) -> Result<(), sqlx::Error> {
         let mut wtx = self.db.begin_write().await?;
         let outcome = match &made {
             Ok(made) => StepOutcome::Done { stripe_id: made.stripe_id() },
@@ -146,8 +148,11 @@ impl BillingWorker {
             // Stripe refused the change (say, its period ended first): it may be asked for anew.
             plans::set_change(&mut wtx.tx, &step.subject, None).await?;
         }
+        if failed && matches!(step.kind, StepKind::PauseSubscription | StepKind::ResumeSubscription) {
+            undo_pausing(&mut wtx.tx, self.db.for_update(), step).await?;
+        }
         if let Ok(made) = made {
-            record(&mut wtx.tx, step, made).await?;
+            record(&mut wtx.tx, self.db.for_update(), step, made, asked_at).await?;
         }
         wtx.commit().await
     }
@@ -409,7 +414,19 @@ fn names_account(id: &str, reference: &str) -> Metadata {
 }
 
 /// Writes what the step made, with the step's outcome.
-async fn record(tx: &mut DbTx, step: &Step, made: Made) -> Result<(), sqlx::Error> {
+/// A pause or resume Stripe never made: the subscription shows collection as it was, unless
+/// another pause or resume is still on its way.
+async fn undo_pausing(tx: &mut DbTx, lock: &str, step: &Step) -> Result<(), sqlx::Error> {
+    plans::lock_paused(tx, &step.subject, lock).await?;
+    for kind in [StepKind::PauseSubscription, StepKind::ResumeSubscription] {
+        if billing_steps::pending(tx, &step.subject, kind).await? {
+            return Ok(());
+        }
+    }
+    plans::set_paused(tx, &step.subject, step.kind == StepKind::ResumeSubscription).await
+}
+
+async fn record(tx: &mut DbTx, lock: &str, step: &Step, made: Made, asked_at: i64) -> Result<(), sqlx::Error> {
     match made {
         Made::Customer { account_id, customer } => {
             // Linked unless someone attached another customer meanwhile.
@@ -431,7 +448,7 @@ async fn record(tx: &mut DbTx, step: &Step, made: Made) -> Result<(), sqlx::Erro
             if step.kind == StepKind::ChangeSubscription {
                 plans::complete_change(tx, &step.subject).await?;
             }
-            sync::apply_subscription(tx, &subscription).await?;
+            sync::apply_subscription(tx, lock, &subscription, asked_at).await?;
         }
     }
     Ok(())

@@ -2,11 +2,11 @@
 //! event names the invoice. Always the invoice's current state as Stripe answers it, so events
 //! can arrive late, twice or out of order and leave the same result.
 
-use crate::domain::billing::{InvoiceOrigin, InvoiceStatus};
+use crate::domain::billing::{InvoiceOrigin, InvoiceStatus, StepKind};
 use crate::server::db::audit::Actor;
 use crate::server::db::invoices::{self as store, Invoice, StripeState};
 use crate::server::db::subscriptions as plans;
-use crate::server::db::{DbTx, currencies, new_id, now_ms};
+use crate::server::db::{DbTx, billing_steps, currencies, new_id, now_ms};
 use crate::server::stripe::client::invoices::{CollectionMethod, Invoice as StripeInvoice};
 use crate::server::stripe::client::subscriptions::Subscription as StripeSubscription;
 
@@ -60,8 +60,10 @@ pub async fn apply(tx: &mut DbTx, invoice: &StripeInvoice) -> Result<Applied, sq
     Ok(applied)
 }
 
-/// Applies what Stripe says of a subscription Regio made (its metadata names ours).
-pub async fn apply_subscription(tx: &mut DbTx, subscription: &StripeSubscription) -> Result<Applied, sqlx::Error> {
+/// Applies what Stripe said at `read_at` (milliseconds) of a subscription Regio made (its
+/// metadata names ours). A pause or resume Regio has queued, or made after that read, is newer
+/// than Stripe's answer, so the subscription keeps Regio's `paused`.
+pub async fn apply_subscription(tx: &mut DbTx, lock: &str, subscription: &StripeSubscription, read_at: i64) -> Result<Applied, sqlx::Error> {
     let known = match plans::subscription_by_stripe_id(tx, &subscription.id).await? {
         Some(known) => Some(known),
         None => match subscription.metadata.get("regio_subscription_id") {
@@ -72,7 +74,9 @@ pub async fn apply_subscription(tx: &mut DbTx, subscription: &StripeSubscription
     let Some(known) = known else { return Ok(Applied::ignored(format!("ignored {}: not made by Regio", subscription.id))) };
     let period_end = subscription.items.data.first().and_then(|i| i.current_period_end).map(|s| s.saturating_mul(1000));
     let status = subscription.status.as_str();
-    let paused = subscription.pause_collection.is_some();
+    let held = plans::lock_paused(tx, &known.id, lock).await?.unwrap_or(known.paused);
+    let pausing = [StepKind::PauseSubscription, StepKind::ResumeSubscription];
+    let paused = if billing_steps::owed_or_finished_since(tx, &known.id, &pausing, read_at).await? { held } else { subscription.pause_collection.is_some() };
     plans::set_subscription_state(tx, &known.id, &subscription.id, status, subscription.cancel_at_period_end, period_end, paused).await?;
     Ok(Applied { regio_id: Some(known.id), said: format!("subscription {} is {status}", subscription.id) })
 }

@@ -101,6 +101,17 @@ pub async fn pending(tx: &mut DbTx, subject: &str, kind: StepKind) -> Result<boo
     Ok(row.is_some())
 }
 
+/// Whether a step of one of `kinds` for `subject` is still owed or was finished after `since`
+/// (milliseconds): what Stripe said at `since` may not show it yet.
+pub async fn owed_or_finished_since(tx: &mut DbTx, subject: &str, kinds: &[StepKind], since: i64) -> Result<bool, sqlx::Error> {
+    let steps = sqlx::query("SELECT kind FROM billing_steps WHERE subject = $1 AND (state = 'pending' OR updated_at >= $2)")
+        .bind(subject)
+        .bind(since)
+        .fetch_all(&mut **tx)
+        .await?;
+    Ok(steps.iter().any(|row| row.try_get::<String, _>(0).is_ok_and(|kind| kinds.iter().any(|k| k.as_str() == kind))))
+}
+
 /// Claims up to `limit` due steps for `worker` for `claim_ms`, oldest first.
 pub async fn claim_due(db: &Db, worker: &str, limit: i64, claim_ms: i64) -> Result<Vec<Step>, sqlx::Error> {
     let now = now_ms();

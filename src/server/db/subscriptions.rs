@@ -238,6 +238,14 @@ pub async fn set_status(tx: &mut DbTx, id: &str, status: &str) -> Result<(), sql
     sqlx::query("UPDATE subscriptions SET status = $2, updated_at = $3 WHERE id = $1").bind(id).bind(status).bind(now_ms()).execute(&mut **tx).await.map(|_| ())
 }
 
+/// Locks the subscription's row until the transaction ends (`lock` is `Db::for_update`) and
+/// answers whether its collection is paused, so pausing and Stripe's word about the pause take
+/// turns.
+pub async fn lock_paused(tx: &mut DbTx, id: &str, lock: &str) -> Result<Option<bool>, sqlx::Error> {
+    let row = sqlx::query(&format!("SELECT paused FROM subscriptions WHERE id = $1{lock}")).bind(id).fetch_optional(&mut **tx).await?;
+    row.map(|r| r.try_get::<i64, _>(0).map(|p| p != 0)).transpose()
+}
+
 pub async fn set_paused(tx: &mut DbTx, id: &str, paused: bool) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE subscriptions SET paused = $2, updated_at = $3 WHERE id = $1")
         .bind(id)
