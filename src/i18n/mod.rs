@@ -6,22 +6,48 @@ use crate::domain::ledger::{MirrorState, TransactionKind};
 use crate::domain::locale::Locale;
 use leptos::prelude::*;
 
+/// Declares a group of texts: a struct of `&'static str` named `$group`, its English and
+/// Japanese values, and (in tests) `ALL`, every key with both values for the completeness test.
 macro_rules! texts {
-    ($($key:ident: $en:literal, $ja:literal;)+) => {
-        /// Every text of the console in one language.
-        pub struct Texts {
+    ($group:ident { $($key:ident: $en:literal, $ja:literal;)+ }) => {
+        /// Texts of the console in one language.
+        pub struct $group {
             $(pub $key: &'static str,)+
         }
 
-        const EN: Texts = Texts { $($key: $en,)+ };
-        const JA: Texts = Texts { $($key: $ja,)+ };
+        impl $crate::i18n::TextGroup for $group {
+            fn of(locale: $crate::domain::locale::Locale) -> &'static Self {
+                const EN: $group = $group { $($key: $en,)+ };
+                const JA: $group = $group { $($key: $ja,)+ };
+                match locale {
+                    $crate::domain::locale::Locale::En => &EN,
+                    $crate::domain::locale::Locale::Ja => &JA,
+                }
+            }
+        }
 
         #[cfg(test)]
-        const ALL: &[(&str, &str, &str)] = &[$((stringify!($key), $en, $ja)),+];
+        pub(crate) const ALL: &[(&str, &str, &str)] = &[$((stringify!($key), $en, $ja)),+];
     };
 }
 
-texts! {
+/// The pages' own texts, a group each, so each page's texts sit in one short file.
+pub mod admin;
+pub mod billing;
+pub mod money;
+pub mod recon;
+
+/// A group of texts declared by `texts!`.
+pub trait TextGroup: 'static {
+    fn of(locale: Locale) -> &'static Self;
+}
+
+/// The page's texts of group `G`.
+pub fn use_texts_of<G: TextGroup>() -> &'static G {
+    G::of(use_locale())
+}
+
+texts! { Texts {
     // The frame around every page.
     nav_dashboard: "Dashboard", "ダッシュボード";
     nav_transactions: "Transactions", "取引";
@@ -169,7 +195,7 @@ texts! {
     minutes: "{} min", "{}分";
     hours: "{} h", "{}時間";
     days: "{} days", "{}日";
-}
+}}
 
 /// A transaction kind as the page's language names it.
 pub fn kind_name(t: &'static Texts, kind: TransactionKind) -> &'static str {
@@ -195,10 +221,7 @@ pub fn mirror_name(t: &'static Texts, state: MirrorState) -> &'static str {
 
 /// The texts of `locale`.
 pub fn texts(locale: Locale) -> &'static Texts {
-    match locale {
-        Locale::En => &EN,
-        Locale::Ja => &JA,
-    }
+    Texts::of(locale)
 }
 
 /// `template` with each `{}` replaced by the next of `values`.
@@ -293,7 +316,8 @@ mod tests {
 
     #[test]
     fn every_text_is_translated_with_the_same_blanks() {
-        for (key, en, ja) in ALL {
+        let groups = [ALL, admin::ALL, billing::ALL, money::ALL, recon::ALL];
+        for (key, en, ja) in groups.into_iter().flatten() {
             assert!(!en.trim().is_empty() && !ja.trim().is_empty(), "{key} is empty in a language");
             assert!(en != ja || SAME_IN_BOTH.contains(key), "{key} is not translated: {en}");
             assert_eq!(en.matches("{}").count(), ja.matches("{}").count(), "{key} has different blanks in English and Japanese");

@@ -1,0 +1,5 @@
+//! Reconciliation: the queue, a case and its fixes.
+
+texts! { Recon {
+    placeholder_recon: "(placeholder)", "（仮）";
+}}
