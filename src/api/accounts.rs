@@ -6,11 +6,12 @@ use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
 use {
-    super::form::{choice, confirmed, non_empty},
+    super::form::{confirmed, non_empty},
     super::guard::guarded,
     crate::domain::Role,
     crate::domain::ledger::AccountStatus,
-    crate::server::db::accounts::{self as account_rows, AccountFilter},
+    crate::server::db::accounts as account_rows,
+    crate::server::ledger::queries::AccountQuery,
     crate::server::error::internal,
     crate::server::ledger::{accounts, statement},
 };
@@ -28,13 +29,7 @@ pub async fn list_accounts(
     after_id: Option<String>,
 ) -> Result<AccountPage, AppError> {
     guarded(Role::Viewer, |ctx| async move {
-        let filter = AccountFilter {
-            search: non_empty(search),
-            kind: choice("kind", kind)?,
-            status: choice("status", status)?,
-            after: non_empty(after_name).zip(non_empty(after_id)),
-            limit: PAGE_SIZE,
-        };
+        let filter = AccountQuery { search, kind, status }.filter(non_empty(after_name).zip(non_empty(after_id)), PAGE_SIZE)?;
         let listing = account_rows::list(&ctx.state.db, &filter).await?;
         Ok(AccountPage { accounts: listing.accounts, next_after: listing.next })
     })

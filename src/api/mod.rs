@@ -15,6 +15,6 @@ pub mod transactions;
 pub mod users;
 
 #[cfg(feature = "ssr")]
-mod form;
+pub(crate) mod form;
 #[cfg(feature = "ssr")]
 mod guard;

@@ -5,6 +5,7 @@ mod accounts;
 mod auth;
 mod billing;
 mod dashboard;
+mod exports;
 mod demo;
 mod imports;
 mod ledger;

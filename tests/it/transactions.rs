@@ -211,7 +211,7 @@ async fn the_export_holds_every_filtered_row_newest_first_across_pages(backend: 
 }
 
 /// One CSV line's cells, quotes undone.
-fn split_csv(line: &str) -> Vec<String> {
+pub fn split_csv(line: &str) -> Vec<String> {
     let (mut cells, mut cell, mut quoted, mut chars) = (Vec::new(), String::new(), false, line.chars().peekable());
     while let Some(c) = chars.next() {
         match (c, quoted) {

@@ -221,17 +221,24 @@ fn row_of(e: StoredEvent) -> EventRow {
 }
 
 pub async fn event_page(db: &Db, filter: &EventFilter, after: Option<String>) -> Result<EventPage, AppError> {
+    let (rows, next_cursor) = event_rows(db, filter, after, PAGE_SIZE).await?;
+    Ok(EventPage { rows, next_cursor, last_catch_up: settings::get(db, LAST_CATCH_UP).await? })
+}
+
+/// Up to `limit` of the events `filter` chooses, newest first, after the cursor `after`; and
+/// the cursor of the rest, if any.
+pub async fn event_rows(db: &Db, filter: &EventFilter, after: Option<String>, limit: usize) -> Result<(Vec<EventRow>, Option<String>), AppError> {
     let state = given(filter.state.clone()).map(|s| s.parse::<EventState>().map_err(|e| AppError::validation("state", e))).transpose()?;
     let kind = given(filter.kind.clone());
     if kind.as_ref().is_some_and(|k| k.len() > 100) {
         return Err(AppError::validation("kind", "is not an event type"));
     }
     let cursor = after.map(|c| parse_cursor("after", &c)).transpose()?;
-    let mut rows = stripe_events::page(db, state, kind.as_deref(), cursor, PAGE_SIZE).await?;
-    let more = rows.len() > PAGE_SIZE;
-    rows.truncate(PAGE_SIZE);
+    let mut rows = stripe_events::page(db, state, kind.as_deref(), cursor, limit).await?;
+    let more = rows.len() > limit;
+    rows.truncate(limit);
     let next_cursor = if more { rows.last().map(|r| format!("{}_{}", r.received_at, r.id)) } else { None };
-    Ok(EventPage { rows: rows.into_iter().map(row_of).collect(), next_cursor, last_catch_up: settings::get(db, LAST_CATCH_UP).await? })
+    Ok((rows.into_iter().map(row_of).collect(), next_cursor))
 }
 
 pub async fn reprocess_event(db: &Db, stripe: Option<&StripeClient>, actor: &Actor, id: &str) -> Result<EventRow, AppError> {

@@ -4,17 +4,16 @@
 //! the caller middleware does not identify.)
 
 use super::caller::Caller;
-use super::csv::{csv_line, download, refusal};
+use super::csv::{csv_line, download, paged_download, refusal};
 use crate::domain::billing::{InvoiceFilter, InvoiceRow, SubscriptionFilter};
 use crate::domain::{AppError, Role};
 use crate::server::AppState;
 use crate::server::billing::{self, dunning, plans};
-use axum::body::Bytes;
 use axum::extract::{Query, State};
 use axum::response::Response;
 use axum::routing::get;
 use axum::{Extension, Router};
-use futures_util::{StreamExt, stream};
+use futures_util::stream;
 
 const HEADER: &str = "invoice_id,stripe_id,number,member_ref,member,status,origin,local_total,fiat_total,fiat_remaining,due_date,created_at\n";
 const CHUNK: usize = 500;
@@ -63,7 +62,7 @@ async fn export(State(state): State<AppState>, Extension(caller): Extension<Call
         return refusal(e);
     }
     let db = state.db.clone();
-    csv_file("regio-invoices.csv", HEADER, move |after| {
+    paged_download("regio-invoices.csv", HEADER, move |after| {
         let (db, filter) = (db.clone(), filter.clone());
         async move {
             let rows = billing::export_page(&db, &filter, after, CHUNK).await?;
@@ -81,7 +80,7 @@ async fn subscriptions(State(state): State<AppState>, Extension(caller): Extensi
         return refusal(e);
     }
     let db = state.db.clone();
-    csv_file("regio-subscriptions.csv", SUBSCRIPTIONS_HEADER, move |after| {
+    paged_download("regio-subscriptions.csv", SUBSCRIPTIONS_HEADER, move |after| {
         let (db, filter) = (db.clone(), filter.clone());
         async move {
             let (rows, next) = plans::export_page(&db, &filter, after, CHUNK).await?;
@@ -106,29 +105,6 @@ async fn subscriptions(State(state): State<AppState>, Extension(caller): Extensi
             Ok((text, next))
         }
     })
-}
-
-/// Where the next chunk of a keyset-paged export starts: after `(created_at, id)`, or at the top.
-type Cursor = Option<(i64, String)>;
-
-/// A CSV file streamed from the database: `header`, then the lines `chunk` answers from each
-/// cursor until it answers no next one. Memory holds one chunk, however many rows match.
-fn csv_file<F, Fut>(name: &'static str, header: &'static str, chunk: F) -> Response
-where
-    F: Fn(Cursor) -> Fut + Send + Sync + 'static,
-    Fut: Future<Output = Result<(String, Cursor), AppError>> + Send + 'static,
-{
-    // `None` once the last chunk is out.
-    let chunks = stream::try_unfold(Some(None), move |cursor: Option<Cursor>| {
-        let next_chunk = cursor.map(&chunk);
-        async move {
-            let Some(next_chunk) = next_chunk else { return Ok::<_, AppError>(None) };
-            let (text, next) = next_chunk.await?;
-            Ok(if text.is_empty() { None } else { Some((Bytes::from(text), next.map(Some))) })
-        }
-    });
-    let lines = stream::once(async move { Ok(Bytes::from_static(header.as_bytes())) }).chain(chunks);
-    download(name, lines)
 }
 
 fn line(r: &InvoiceRow) -> String {

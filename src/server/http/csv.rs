@@ -5,7 +5,8 @@ use crate::domain::AppError;
 use axum::body::{Body, Bytes};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use futures_util::{Stream, TryStreamExt};
+use futures_util::{Stream, StreamExt, TryStreamExt, stream};
+use std::future::Future;
 
 /// A CSV file the browser saves as `name`, streamed from `parts` as they come. A stream that
 /// stops part-way is logged with the file's name (the browser is left with a cut-off file).
@@ -19,6 +20,28 @@ where
     let body = Body::from_stream(parts.map_ok(Into::into).inspect_err(move |e: &E| tracing::error!(error = %e, file = %file, "a CSV export stopped part-way")));
     ([(header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()), (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\""))], body)
         .into_response()
+}
+
+/// A CSV file streamed from the database: `header`, then the lines `chunk` answers from each
+/// cursor (`None`: the top of the list) until it answers no next one. Memory holds one chunk,
+/// however many rows match.
+pub fn paged_download<C, F, Fut>(name: &'static str, header: &'static str, chunk: F) -> Response
+where
+    C: Send + 'static,
+    F: Fn(Option<C>) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Result<(String, Option<C>), AppError>> + Send + 'static,
+{
+    // The state is the next chunk's cursor, `None` once the last chunk is out.
+    let chunks = stream::try_unfold(Some(None), move |cursor: Option<Option<C>>| {
+        let next_chunk = cursor.map(&chunk);
+        async move {
+            let Some(next_chunk) = next_chunk else { return Ok::<_, AppError>(None) };
+            let (text, next) = next_chunk.await?;
+            Ok(if text.is_empty() { None } else { Some((Bytes::from(text), next.map(Some))) })
+        }
+    });
+    let lines = stream::once(async move { Ok(Bytes::from_static(header.as_bytes())) }).chain(chunks);
+    download(name, lines)
 }
 
 /// An export refused before its first line: the error's status and its message.

@@ -9,6 +9,7 @@ pub mod csrf;
 mod csv;
 pub mod health;
 pub mod imports;
+mod lists_export;
 pub mod metrics;
 mod recon_export;
 mod refunds_export;
@@ -96,6 +97,7 @@ pub fn router(state: AppState) -> Router {
         .merge(statement_export::routes())
         .merge(transactions_export::routes())
         .merge(billing_export::routes())
+        .merge(lists_export::routes())
         .merge(stripe_webhook::routes())
         .leptos_routes_with_context(&state, generate_route_list(App), context.clone(), render)
         .fallback(file_and_error_handler_with_context::<AppState, _>(context, shell))

@@ -5,7 +5,10 @@ use crate::domain::ledger::{MirrorState, TransactionKind, TransactionPage};
 use crate::domain::money::parse_amount;
 use crate::server::db::currencies::Currency;
 use crate::server::db::ledger::{self, TransactionFilter};
-use crate::server::db::{Db, accounts, currencies};
+use crate::api::form::choice;
+use crate::server::db::accounts::AccountFilter;
+use crate::server::db::audit::AuditFilter;
+use crate::server::db::{DAY_MS, Db, accounts, currencies};
 
 pub const PAGE_SIZE: i64 = 50;
 
@@ -22,6 +25,44 @@ pub struct TransactionQuery {
     pub max_amount: Option<String>,
     pub mirror_state: Option<String>,
     pub before: Option<String>,
+}
+
+/// The accounts list's filters as its URL carries them.
+#[derive(Debug, Default, Clone, serde::Deserialize)]
+pub struct AccountQuery {
+    pub search: Option<String>,
+    pub kind: Option<String>,
+    pub status: Option<String>,
+}
+
+impl AccountQuery {
+    /// The filter for `limit` accounts after `after` (name and id) in the list's order.
+    pub fn filter(self, after: Option<(String, String)>, limit: i64) -> Result<AccountFilter, AppError> {
+        Ok(AccountFilter { search: given(self.search), kind: choice("kind", self.kind)?, status: choice("status", self.status)?, after, limit })
+    }
+}
+
+/// The audit log's filters as its URL carries them; days are `YYYY-MM-DD` (UTC, `to` inclusive).
+#[derive(Debug, Default, Clone, serde::Deserialize)]
+pub struct AuditQuery {
+    pub actor: Option<String>,
+    pub action: Option<String>,
+    pub from: Option<String>,
+    pub to: Option<String>,
+}
+
+impl AuditQuery {
+    /// The filter for `limit` events older than the event `before`.
+    pub fn filter(self, before: Option<String>, limit: i64) -> Result<AuditFilter, AppError> {
+        Ok(AuditFilter {
+            actor: given(self.actor).map(|a| a.to_lowercase()),
+            action: given(self.action),
+            from_ms: given(self.from).map(|d| day_start_ms("from", &d)).transpose()?,
+            to_ms: given(self.to).map(|d| day_start_ms("to", &d).map(|ms| ms + DAY_MS)).transpose()?,
+            before: given(before),
+            limit,
+        })
+    }
 }
 
 /// A filter field as typed: trimmed, and `None` when left empty.
