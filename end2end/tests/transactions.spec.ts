@@ -41,3 +41,35 @@ test('a CSV file with a bad row is checked and refused before anything is record
   await expect(page.locator('table.data').last()).toContainText('amount');
   await expect(page.getByRole('button', { name: 'Commit import' })).toHaveCount(0);
 });
+
+test('the keys move through a list, open a row and list themselves', async ({ page }) => {
+  await signIn(page, admin.email, admin.password);
+  await page.goto('/transactions');
+  const keys = page.getByRole('button', { name: 'Keyboard shortcuts' });
+  await expect(keys).toBeEnabled();
+  const rows = page.locator('table.side-by-side tbody tr');
+  const links = { nth: (i: number) => rows.nth(i).locator('a[href]').first() };
+  await expect(links.nth(1)).toBeVisible();
+
+  await page.keyboard.press('?');
+  const help = page.getByRole('dialog', { name: 'Keyboard shortcuts' });
+  await expect(help).toBeVisible();
+  await expect(help).toContainText('Next row of the list');
+  await page.keyboard.press('Escape');
+  await expect(help).toBeHidden();
+  await expect(keys).toBeEnabled();
+
+  await page.keyboard.press('j');
+  await expect(links.nth(0)).toBeFocused();
+  await page.keyboard.press('j');
+  await expect(links.nth(1)).toBeFocused();
+  await page.keyboard.press('k');
+  await expect(links.nth(0)).toBeFocused();
+  const href = await links.nth(0).getAttribute('href');
+  await page.keyboard.press('Enter');
+  await expect(page).toHaveURL(new RegExp(`${href}$`));
+
+  await page.goBack();
+  await page.keyboard.press('/');
+  await expect(page.getByRole('searchbox', { name: 'Search transactions' })).toBeFocused();
+});

@@ -3,6 +3,7 @@
 pub mod customer_panel;
 pub mod filters;
 pub mod ids;
+pub mod keys;
 pub mod mirror;
 pub mod money;
 pub mod notice;

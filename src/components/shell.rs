@@ -1,11 +1,11 @@
 use crate::api::auth::{Logout, me};
 use crate::api::refunds::pending_approvals;
+use crate::components::keys::{self, KeysHelp};
 use crate::domain::Role;
 use crate::domain::locale::{Locale, UTC_OFFSETS, utc_offset_name};
 use crate::i18n::{Reading, Texts, fill, texts, use_reading, use_texts};
 use leptos::html;
 use leptos::prelude::*;
-use leptos::wasm_bindgen::JsCast;
 use leptos_router::components::{A, Outlet};
 use leptos_router::hooks::use_location;
 
@@ -41,7 +41,8 @@ pub fn AppShell() -> impl IntoView {
     let logout = ServerAction::<Logout>::new();
     let search_box = NodeRef::<html::Input>::new();
     provide_context(PendingChanged(RwSignal::new(0)));
-    slash_focuses(search_box);
+    let keys_help = NodeRef::<html::Dialog>::new();
+    keys::listen(search_box, keys_help);
     let t = use_texts();
     view! {
         <div class="app">
@@ -50,6 +51,7 @@ pub fn AppShell() -> impl IntoView {
                 <form method="get" action="/search" class="top-search" role="search">
                     <input type="search" name="q" node_ref=search_box placeholder=t.search_placeholder aria-label=t.search_label aria-keyshortcuts="/"/>
                 </form>
+                <KeysHelp dialog=keys_help/>
                 <Suspense fallback=|| ()>
                     {move || Suspend::new(async move {
                         user.await.ok().flatten().map(|u| view! {
@@ -142,23 +144,4 @@ fn PendingCount() -> impl IntoView {
             })}
         </Transition>
     }
-}
-
-/// "/" anywhere but in a field puts the cursor in the search box. A page with its own use for
-/// "/" (the reconciliation queue's filters) handles it after this and takes the focus.
-fn slash_focuses(search_box: NodeRef<html::Input>) {
-    let handle = window_event_listener(leptos::ev::keydown, move |ev| {
-        if ev.key() != "/" || ev.ctrl_key() || ev.meta_key() || ev.alt_key() {
-            return;
-        }
-        let target = ev.target().and_then(|t| t.dyn_into::<leptos::web_sys::Element>().ok()).map(|e| e.tag_name());
-        if matches!(target.as_deref(), Some("INPUT" | "TEXTAREA" | "SELECT")) {
-            return;
-        }
-        if let Some(input) = search_box.get_untracked() {
-            ev.prevent_default();
-            let _ = input.focus();
-        }
-    });
-    on_cleanup(move || handle.remove());
 }

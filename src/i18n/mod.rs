@@ -73,6 +73,12 @@ texts! { Texts {
     save: "Save", "保存";
     not_found: "This page does not exist.", "このページは存在しません。";
     loading: "Loading…", "読み込み中…";
+    keys_title: "Keyboard shortcuts", "キーボードショートカット";
+    key_next_row: "Next row of the list", "一覧の次の行へ";
+    key_previous_row: "Previous row of the list", "一覧の前の行へ";
+    key_open_row: "Open the row", "その行を開く";
+    key_help: "Show these keys", "このキー一覧を表示";
+    close: "Close", "閉じる";
 
     // What several pages share.
     any: "any", "すべて";
