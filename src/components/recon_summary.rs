@@ -3,7 +3,8 @@
 
 use crate::components::pager::page_href;
 use crate::domain::recon::{AgeBucket, BreakClass, RunStatus, SummaryCell};
-use crate::i18n::{texts, use_locale};
+use crate::i18n::recon::Recon;
+use crate::i18n::{TextGroup, fill, texts, use_locale};
 use leptos::prelude::*;
 use leptos_router::params::ParamsMap;
 
@@ -53,23 +54,25 @@ pub fn SummaryGrid(cells: Vec<SummaryCell>) -> impl IntoView {
     }
 }
 
-/// A run's duration: `850 ms`, `4.2 s`, `3 min 5 s`.
+/// A run's duration: `850 ms`, `4.2 s`, `3 min 5 s` (`850ミリ秒`, `4.2秒`, `3分5秒`).
 pub fn duration_text(ms: i64) -> String {
+    let r = Recon::of(use_locale());
     if ms < 1_000 {
-        format!("{ms} ms")
+        fill(r.duration_ms, &[&ms.to_string()])
     } else if ms < 60_000 {
-        format!("{}.{} s", ms / 1_000, ms % 1_000 / 100)
+        fill(r.duration_s, &[&(ms / 1_000).to_string(), &(ms % 1_000 / 100).to_string()])
     } else {
-        format!("{} min {} s", ms / 60_000, ms % 60_000 / 1_000)
+        fill(r.duration_min, &[&(ms / 60_000).to_string(), &(ms % 60_000 / 1_000).to_string()])
     }
 }
 
 /// What a run found, by class; "none" when a run that succeeded found nothing.
 pub fn breaks_text(breaks: &[(BreakClass, i64)], status: RunStatus) -> String {
     let locale = use_locale();
-    let found: Vec<String> = breaks.iter().filter(|(_, n)| *n > 0).map(|(c, n)| format!("{} {n}", c.label_in(locale))).collect();
+    let r = Recon::of(locale);
+    let found: Vec<String> = breaks.iter().filter(|(_, n)| *n > 0).map(|(c, n)| fill(r.class_count, &[c.label_in(locale), &n.to_string()])).collect();
     match (found.is_empty(), status) {
-        (false, _) => found.join(", "),
+        (false, _) => found.join(r.list_separator),
         (true, RunStatus::Succeeded) => texts(locale).run_found_none.into(),
         (true, _) => String::new(),
     }

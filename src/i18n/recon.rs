@@ -1,5 +1,180 @@
 //! Reconciliation: the queue, a case and its fixes.
 
+use crate::domain::recon::{CaseState, FixKind, RunStatus};
+
 texts! { Recon {
-    placeholder_recon: "(placeholder)", "（仮）";
+    // The queue page: runs.
+    run_now: "Run now", "今すぐ実行";
+    full_rescan: "Full re-scan", "全件を再スキャン";
+    live_cases: "Live cases", "未クローズのケース";
+    open_count: "{} open", "未解決 {} 件";
+    ignored_count: "{} ignored", "無視 {} 件";
+    runs: "Runs", "照合の実行";
+    runs_every: "Runs every {} minutes, and whenever someone starts one.", "{}分ごとに自動で実行され、手動でも開始できます。";
+    scan_full_run: "full re-scan", "全件再スキャン";
+    scan_incremental_run: "incremental run", "差分照合";
+    run_progress: " · {} records read · {} started by {} at {}", " · {} 件読み取り済み · {}（{} が {} に開始）";
+    started_by_schedule: "schedule", "定期実行";
+    phase_starting: "Starting", "開始しています";
+    phase_invoices: "Reading the invoices the ledger paid", "台帳で支払われた請求書を読み取り中";
+    phase_every_record: "Reading every Stripe payment record", "Stripe のすべての支払い記録を読み取り中";
+    phase_new_records: "Reading new Stripe payment records", "Stripe の新しい支払い記録を読み取り中";
+    phase_referred_records: "Reading the records the ledger refers to", "台帳が参照している記録を読み取り中";
+    phase_comparing: "Comparing the ledger with Stripe", "台帳と Stripe を比較中";
+    phase_updating: "Updating cases", "ケースを更新中";
+    phase_finished: "Finished", "完了";
+    no_run_yet: "No run yet.", "まだ実行されていません。";
+    started: "Started", "開始日時";
+    by: "By", "実行者";
+    duration: "Duration", "所要時間";
+    scan: "Scan", "スキャン";
+    status: "Status", "状態";
+    records_read: "Records read", "読み取り件数";
+    breaks: "Breaks", "不一致";
+    error: "Error", "エラー";
+    scan_full: "full", "全件";
+    scan_incremental: "incremental", "差分";
+    duration_ms: "{} ms", "{}ミリ秒";
+    duration_s: "{}.{} s", "{}.{}秒";
+    duration_min: "{} min {} s", "{}分{}秒";
+    class_count: "{} {}", "{} {}件";
+    list_separator: ", ", "、";
+
+    // The queue page: filters and the queue.
+    queue: "Queue", "ケース一覧";
+    age: "Age", "経過日数";
+    state: "State", "状態";
+    state_live: "live (open and ignored)", "未クローズ（未解決と無視）";
+    state_open: "open", "未解決";
+    state_ignored: "ignored", "無視";
+    state_closed: "closed", "クローズ";
+    account_id: "account id", "口座 ID";
+    export_csv: "Export CSV", "CSV をエクスポート";
+    keys_or: " (or ", "（または ";
+    keys_move: ") move through the cases, ", "）でケースを移動、";
+    keys_open: " opens one, ", " でケースを開き、";
+    keys_filters: " jumps to the filters.", " で絞り込みに移動します。";
+    assignee: "Assignee", "担当者";
+    anyone: "anyone", "すべて";
+    unassigned: "unassigned", "未割り当て";
+    me: "{} (me)", "{}（自分）";
+    no_case_matches: "No case matches these filters.", "条件に合うケースはありません。";
+    no_breaks: "No breaks — the ledger and Stripe agree.", "不一致はありません。台帳と Stripe は一致しています。";
+    more_than_cases: "More than {} cases in this selection; {} on this page.", "この条件に合うケースは {} 件を超えます。このページには {} 件を表示しています。";
+    cases_in_selection: "{} case(s) in this selection; {} on this page.", "この条件に合うケースは {} 件です。このページには {} 件を表示しています。";
+    what_differs: "What differs", "相違内容";
+    transaction: "Transaction", "取引";
+    stripe_record: "Stripe record", "Stripe の記録";
+    first_seen: "First seen", "初回検出";
+    next_page: "Next page →", "次のページ →";
+    first_page: "First page", "最初のページ";
+
+    // Bulk fixes.
+    bulk_title: "Fix every case in this selection", "この条件のケースをまとめて修正";
+    fix: "Fix", "修正内容";
+    preview: "Preview", "プレビュー";
+    fixed_cases: "Fixed {} case(s).", "{} 件のケースを修正しました。";
+    bulk_scope: "{} cases, total {} ({} skipped)", "{} 件、合計 {}（対象外 {} 件）";
+    reason: "Reason", "理由";
+    bulk_confirm: "{} — all {} cases", "{} — 全 {} 件";
+    apply_to: "Apply to {} cases", "{} 件に適用";
+    fix_report_payment: "Report the payment to Stripe", "支払いを Stripe に報告";
+    fix_report_refund: "Report the missing refund to Stripe", "漏れている返金を Stripe に報告";
+    fix_refund_duplicate: "Refund the duplicate record in Stripe", "Stripe の重複した記録を返金";
+    fix_link: "Link to a ledger transaction", "台帳の取引に紐付け";
+    fix_unlink: "Undo the link", "紐付けを解除";
+    fix_adjust: "Post a ledger adjustment", "台帳に調整を計上";
+    fix_ignore: "Ignore", "無視";
+    fix_reopen: "Reopen", "再オープン";
+
+    // A case.
+    back: "← Reconciliation", "← 照合";
+    case: "Case", "ケース";
+    case_title: "{} · Case", "{} · ケース";
+    last_seen: "Last seen", "最終検出";
+    ledger_transaction: "Ledger transaction", "台帳の取引";
+    none: "none", "なし";
+    open_in_dashboard: "Open in the Stripe Dashboard ↗", "Stripe ダッシュボードで開く ↗";
+    ledger_and_stripe: "Ledger and Stripe", "台帳と Stripe";
+    remarks: "Remarks", "メモ";
+    remark: "Remark", "メモ";
+    add_remark: "Add remark", "メモを追加";
+    remark_added: "Remark added.", "メモを追加しました。";
+    nothing_to_compare: "Nothing to compare.", "比較する項目はありません。";
+    field: "Field", "項目";
+    differs: "Differs", "相違あり";
+    differs_label: "differs", "相違あり";
+    candidates: "Ledger transactions this record could mirror", "この記録に対応する可能性のある台帳の取引";
+    candidates_note: "Suggestions only: nothing is linked until you choose one and confirm.", "候補の提示のみです。選んで確認するまで紐付けは行われません。";
+    score: "Score", "スコア";
+    occurred: "Occurred", "発生日時";
+    why: "Why", "根拠";
+    link: "Link", "紐付け";
+    fixes: "Fixes", "修正";
+    no_fix: "No fix applies to this case.", "このケースに適用できる修正はありません。";
+    fix_applied: "Fix applied.", "修正を適用しました。";
+    transaction_id: "Ledger transaction id", "台帳の取引 ID";
+    preparing_preview: "Preparing the preview…", "プレビューを準備中…";
+    confirm_read: "I have read what this will do: {}", "実行内容を確認しました：{}";
+    apply: "Apply", "適用";
+    nothing: "Nothing", "なし";
+    assignment: "Assignment", "担当";
+    unassigned_choice: "Unassigned", "未割り当て";
+    assign: "Assign", "割り当て";
+    assignment_saved: "Assignment saved.", "担当者を保存しました。";
+    history: "History", "履歴";
+    nothing_yet: "Nothing yet.", "まだ何もありません。";
 }}
+
+/// A case's state, as the page's language says it.
+pub fn case_state_name(r: &'static Recon, state: CaseState) -> &'static str {
+    match state {
+        CaseState::Open => r.state_open,
+        CaseState::Ignored => r.state_ignored,
+        CaseState::Closed => r.state_closed,
+    }
+}
+
+/// A fix, as the page's language names it.
+pub fn fix_name(r: &'static Recon, kind: FixKind) -> &'static str {
+    match kind {
+        FixKind::ReportPayment => r.fix_report_payment,
+        FixKind::ReportRefund => r.fix_report_refund,
+        FixKind::RefundDuplicate => r.fix_refund_duplicate,
+        FixKind::Link => r.fix_link,
+        FixKind::Unlink => r.fix_unlink,
+        FixKind::Adjust => r.fix_adjust,
+        FixKind::Ignore => r.fix_ignore,
+        FixKind::Reopen => r.fix_reopen,
+    }
+}
+
+/// How a run went, as the page's language says it.
+pub fn run_status_name(t: &'static crate::i18n::Texts, status: RunStatus) -> &'static str {
+    match status {
+        RunStatus::Running => t.run_running,
+        RunStatus::Succeeded => t.run_succeeded,
+        RunStatus::Failed => t.run_failed,
+    }
+}
+
+/// What a run is doing, as the page's language says it. The server stores the phase in
+/// English; a phase this list does not know shows as it is.
+pub fn phase_name<'a>(r: &'static Recon, phase: &'a str) -> &'a str {
+    match phase {
+        "Starting" => r.phase_starting,
+        "Reading the invoices the ledger paid" => r.phase_invoices,
+        "Reading every Stripe payment record" => r.phase_every_record,
+        "Reading new Stripe payment records" => r.phase_new_records,
+        "Reading the records the ledger refers to" => r.phase_referred_records,
+        "Comparing the ledger with Stripe" => r.phase_comparing,
+        "Updating cases" => r.phase_updating,
+        "Finished" => r.phase_finished,
+        other => other,
+    }
+}
+
+/// Who started a run: a person's name, or the schedule.
+pub fn started_by_name<'a>(r: &'static Recon, started_by: &'a str) -> &'a str {
+    if started_by == "schedule" { r.started_by_schedule } else { started_by }
+}

@@ -3,6 +3,8 @@ use crate::components::ids::ShortId;
 use crate::components::notice::{ActionOutcome, ErrorNotice};
 use crate::components::time::Time;
 use crate::domain::recon::{Candidate, CaseDetail, CaseEventView, FieldDiff, FixKind, FixPreview, UserChoice};
+use crate::i18n::recon::{Recon, fix_name};
+use crate::i18n::{fill, use_locale, use_texts, use_texts_of};
 use crate::pages::reconciliation::CaseBadge;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -20,12 +22,14 @@ pub fn ReconCasePage() -> impl IntoView {
         move || (params.read().get("id").unwrap_or_default(), assign.version().get(), remark.version().get(), fix.apply.version().get()),
         |(id, ..)| get_case(id),
     );
+    let t = use_texts();
+    let r = use_texts_of::<Recon>();
     view! {
-        <p class="muted"><a href="/reconciliation">"← Reconciliation"</a></p>
-        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+        <p class="muted"><a href="/reconciliation">{r.back}</a></p>
+        <Transition fallback=move || view! { <p class="muted">{t.loading}</p> }>
             {move || Suspend::new(async move {
                 match detail.await {
-                    Err(e) => view! { <Title text="Case"/> <ErrorNotice error=e/> }.into_any(),
+                    Err(e) => view! { <Title text=r.case/> <ErrorNotice error=e/> }.into_any(),
                     Ok(d) => view! { <Case d fix assign remark/> }.into_any(),
                 }
             })}
@@ -80,37 +84,41 @@ impl FixFlow {
 
 #[component]
 fn Case(d: CaseDetail, fix: FixFlow, assign: ServerAction<AssignCase>, remark: ServerAction<AddCaseRemark>) -> impl IntoView {
-    let CaseDetail { case, explanation, fields, history, fixes, candidates, assignee_id, assignable, dashboard_url } = d;
+    // The server explains the class in English; the page says it in the reader's language.
+    let CaseDetail { case, explanation: _, fields, history, fixes, candidates, assignee_id, assignable, dashboard_url } = d;
     let can_link = fixes.contains(&FixKind::Link);
+    let t = use_texts();
+    let r = use_texts_of::<Recon>();
+    let locale = use_locale();
     view! {
-        <Title text=format!("{} · Case", case.class.label())/>
-        <h1>{case.class.label()} " " <CaseBadge state=case.state/></h1>
-        <p class="lead explanation">{explanation}</p>
+        <Title text=fill(r.case_title, &[case.class.label_in(locale)])/>
+        <h1>{case.class.label_in(locale)} " " <CaseBadge state=case.state/></h1>
+        <p class="lead explanation">{case.class.explanation_in(locale)}</p>
         <p>{case.summary.clone()}</p>
         <dl class="facts">
-            <dt>"Age"</dt><dd>{case.age.label()}</dd>
-            <dt>"First seen"</dt><dd>{case.first_seen.clone()}</dd>
-            <dt>"Last seen"</dt><dd>{case.last_seen.clone()}</dd>
-            <dt>"Amount"</dt><dd>{case.amount.clone()} " " {case.currency.clone()}</dd>
-            <dt>"Account"</dt>
+            <dt>{r.age}</dt><dd>{case.age.label_in(locale)}</dd>
+            <dt>{r.first_seen}</dt><dd><Time at=case.first_seen.clone()/></dd>
+            <dt>{r.last_seen}</dt><dd><Time at=case.last_seen.clone()/></dd>
+            <dt>{t.amount}</dt><dd>{case.amount.clone()} " " {case.currency.clone()}</dd>
+            <dt>{t.account}</dt>
             <dd>{case.account_id.clone().map(|a| view! { <a href=format!("/accounts/{a}")>{case.account_name.clone().unwrap_or_else(|| a.clone())}</a> })}</dd>
-            <dt>"Ledger transaction"</dt>
+            <dt>{r.ledger_transaction}</dt>
             <dd>{case.transaction_id.clone().map_or_else(
-                || view! { <span class="muted">"none"</span> }.into_any(),
+                || view! { <span class="muted">{r.none}</span> }.into_any(),
                 |t| view! { <a href=format!("/transactions/{t}")><code>{t.clone()}</code></a> }.into_any(),
             )}</dd>
-            <dt>"Stripe record"</dt>
+            <dt>{r.stripe_record}</dt>
             <dd>
                 {case.record_id.clone().map_or_else(
-                    || view! { <span class="muted">"none"</span> }.into_any(),
+                    || view! { <span class="muted">{r.none}</span> }.into_any(),
                     |r| view! { <code>{r}</code> }.into_any(),
                 )}
-                {dashboard_url.map(|u| view! { " " <a href=u target="_blank" rel="noopener">"Open in the Stripe Dashboard ↗"</a> })}
+                {dashboard_url.map(|u| view! { " " <a href=u target="_blank" rel="noopener">{r.open_in_dashboard}</a> })}
             </dd>
-            <dt>"Assignee"</dt><dd>{case.assignee.clone().unwrap_or_else(|| "unassigned".into())}</dd>
+            <dt>{r.assignee}</dt><dd>{case.assignee.clone().unwrap_or_else(|| r.unassigned.into())}</dd>
         </dl>
         <section class="panel">
-            <h2>"Ledger and Stripe"</h2>
+            <h2>{r.ledger_and_stripe}</h2>
             <FieldTable fields/>
         </section>
         {(!candidates.is_empty()).then(|| view! { <Candidates candidates case_id=case.id.clone() can_link fix/> })}
@@ -118,13 +126,13 @@ fn Case(d: CaseDetail, fix: FixFlow, assign: ServerAction<AssignCase>, remark: S
         <div class="columns">
             <Assignment case_id=case.id.clone() assignee_id assignable assign/>
             <section class="panel">
-                <h2>"Remarks"</h2>
+                <h2>{r.remarks}</h2>
                 <ActionForm action=remark attr:class="form-row">
                     <input type="hidden" name="id" value=case.id.clone()/>
-                    <label class="grow">"Remark" <textarea name="remark" rows="2" required></textarea></label>
-                    <button type="submit">"Add remark"</button>
+                    <label class="grow">{r.remark} <textarea name="remark" rows="2" required></textarea></label>
+                    <button type="submit">{r.add_remark}</button>
                 </ActionForm>
-                <ActionOutcome value=remark.value() done="Remark added."/>
+                <ActionOutcome value=remark.value() done=r.remark_added/>
             </section>
         </div>
         <History events=history/>
@@ -136,21 +144,23 @@ fn Case(d: CaseDetail, fix: FixFlow, assign: ServerAction<AssignCase>, remark: S
 /// rest on colour alone.
 #[component]
 fn FieldTable(fields: Vec<FieldDiff>) -> impl IntoView {
+    let t = use_texts();
+    let r = use_texts_of::<Recon>();
     if fields.is_empty() {
-        return view! { <p class="muted">"Nothing to compare."</p> }.into_any();
+        return view! { <p class="muted">{r.nothing_to_compare}</p> }.into_any();
     }
     let value = |v: Option<String>| v.map_or_else(|| view! { <span class="muted">"—"</span> }.into_any(), |v| v.into_any());
     view! {
         <table class="data side-by-side diff">
             <thead>
-                <tr><th>"Field"</th><th>"Ledger"</th><th class="marker"><span class="visually-hidden">"Differs"</span></th><th class="stripe">"Stripe"</th></tr>
+                <tr><th>{r.field}</th><th>{t.ledger}</th><th class="marker"><span class="visually-hidden">{r.differs}</span></th><th class="stripe">"Stripe"</th></tr>
             </thead>
             <tbody>
                 {fields.into_iter().map(|f| view! {
                     <tr class:differs=f.differs>
                         <th scope="row">{f.label}</th>
                         <td>{value(f.ledger)}</td>
-                        <td class="marker">{f.differs.then(|| view! { <span title="Differs" aria-label="differs">"≠"</span> })}</td>
+                        <td class="marker">{f.differs.then(|| view! { <span title=r.differs aria-label=r.differs_label>"≠"</span> })}</td>
                         <td class="stripe">{value(f.stripe)}</td>
                     </tr>
                 }).collect_view()}
@@ -163,15 +173,17 @@ fn FieldTable(fields: Vec<FieldDiff>) -> impl IntoView {
 #[component]
 fn Candidates(candidates: Vec<Candidate>, case_id: String, can_link: bool, fix: FixFlow) -> impl IntoView {
     let case_id = StoredValue::new(case_id);
+    let t = use_texts();
+    let r = use_texts_of::<Recon>();
     view! {
         <section class="panel">
-            <h2>"Ledger transactions this record could mirror"</h2>
-            <p class="muted">"Suggestions only: nothing is linked until you choose one and confirm."</p>
+            <h2>{r.candidates}</h2>
+            <p class="muted">{r.candidates_note}</p>
             <table class="data candidates">
                 <thead>
                     <tr>
-                        <th class="num">"Score"</th><th>"Transaction"</th><th>"Occurred"</th><th class="num">"Amount"</th>
-                        <th class="num">"Fiat"</th><th>"Account"</th><th>"Why"</th>{can_link.then(|| view! { <th></th> })}
+                        <th class="num">{r.score}</th><th>{r.transaction}</th><th>{r.occurred}</th><th class="num">{t.amount}</th>
+                        <th class="num">{t.fiat}</th><th>{t.account}</th><th>{r.why}</th>{can_link.then(|| view! { <th></th> })}
                     </tr>
                 </thead>
                 <tbody>
@@ -188,7 +200,7 @@ fn Candidates(candidates: Vec<Candidate>, case_id: String, can_link: bool, fix: 
                                 <td>{c.reasons.join("; ")}</td>
                                 {can_link.then(|| view! {
                                     <td>
-                                        <button type="button" on:click=move |_| fix.choose(&case_id.read_value(), FixKind::Link, Some(link_to.clone()))>"Link"</button>
+                                        <button type="button" on:click=move |_| fix.choose(&case_id.read_value(), FixKind::Link, Some(link_to.clone()))>{r.link}</button>
                                     </td>
                                 })}
                             </tr>
@@ -204,11 +216,12 @@ fn Candidates(candidates: Vec<Candidate>, case_id: String, can_link: bool, fix: 
 #[component]
 fn Fixes(case_id: String, fixes: Vec<FixKind>, fix: FixFlow) -> impl IntoView {
     let case_id = StoredValue::new(case_id);
+    let r = use_texts_of::<Recon>();
     view! {
         <section class="panel fixes">
-            <h2>"Fixes"</h2>
+            <h2>{r.fixes}</h2>
             {if fixes.is_empty() {
-                view! { <p class="muted">"No fix applies to this case."</p> }.into_any()
+                view! { <p class="muted">{r.no_fix}</p> }.into_any()
             } else {
                 view! {
                     <div class="fix-choices">
@@ -217,13 +230,13 @@ fn Fixes(case_id: String, fixes: Vec<FixKind>, fix: FixFlow) -> impl IntoView {
                                 type="button"
                                 aria-pressed=move || (fix.chosen.get() == Some(kind)).to_string()
                                 on:click=move |_| fix.choose(&case_id.read_value(), kind, None)
-                            >{kind.label()}</button>
+                            >{fix_name(r, kind)}</button>
                         }).collect_view()}
                     </div>
                     {move || fix.chosen.get().map(|kind| view! { <FixForm case_id=case_id.get_value() kind fix/> })}
                 }.into_any()
             }}
-            <ActionOutcome value=fix.apply.value() done="Fix applied."/>
+            <ActionOutcome value=fix.apply.value() done=r.fix_applied/>
         </section>
     }
     .into_any()
@@ -233,10 +246,11 @@ fn Fixes(case_id: String, fixes: Vec<FixKind>, fix: FixFlow) -> impl IntoView {
 #[component]
 fn FixForm(case_id: String, kind: FixKind, fix: FixFlow) -> impl IntoView {
     let preview_for = case_id.clone();
+    let r = use_texts_of::<Recon>();
     view! {
         {kind.needs_transaction().then(|| view! {
             <form class="form-row" on:submit=move |ev| { ev.prevent_default(); fix.show_preview(&preview_for); }>
-                <label>"Ledger transaction id"
+                <label>{r.transaction_id}
                     <input
                         type="text"
                         name="transaction_id"
@@ -248,11 +262,11 @@ fn FixForm(case_id: String, kind: FixKind, fix: FixFlow) -> impl IntoView {
                         }
                     />
                 </label>
-                <button type="submit">"Preview"</button>
+                <button type="submit">{r.preview}</button>
             </form>
         })}
         {move || match fix.preview.value().get() {
-            None => fix.preview.pending().get().then(|| view! { <p class="muted">"Preparing the preview…"</p> }).into_any(),
+            None => fix.preview.pending().get().then(|| view! { <p class="muted">{r.preparing_preview}</p> }).into_any(),
             Some(Err(e)) => view! { <p class="notice error" role="alert">{e.to_string()}</p> }.into_any(),
             Some(Ok(p)) if p.kind == kind => view! { <Preview p/> <ApplyFixForm case_id=case_id.clone() kind fix/> }.into_any(),
             Some(Ok(_)) => ().into_any(),
@@ -265,17 +279,19 @@ fn FixForm(case_id: String, kind: FixKind, fix: FixFlow) -> impl IntoView {
 /// by the server.
 #[component]
 fn ApplyFixForm(case_id: String, kind: FixKind, fix: FixFlow) -> impl IntoView {
+    let r = use_texts_of::<Recon>();
+    let confirm = fill(r.confirm_read, &[fix_name(r, kind)]);
     view! {
         <ActionForm action=fix.apply attr:class="confirm fix-confirm">
             <input type="hidden" name="id" value=case_id/>
             <input type="hidden" name="kind" value=kind.as_str()/>
             {kind.needs_transaction().then(|| view! { <input type="hidden" name="transaction_id" value=fix.transaction.get_untracked()/> })}
-            {kind.needs_reason().then(|| view! { <label>"Reason" <textarea name="reason" rows="3" required></textarea></label> })}
+            {kind.needs_reason().then(|| view! { <label>{r.reason} <textarea name="reason" rows="3" required></textarea></label> })}
             <label class="check">
                 <input type="checkbox" name="confirm" value="yes" required/>
-                {format!("I have read what this will do: {}", kind.label())}
+                {confirm}
             </label>
-            <button type="submit" class="primary" disabled=fix.apply.pending()>"Apply"</button>
+            <button type="submit" class="primary" disabled=fix.apply.pending()>{r.apply}</button>
         </ActionForm>
     }
     .into_any()
@@ -283,12 +299,14 @@ fn ApplyFixForm(case_id: String, kind: FixKind, fix: FixFlow) -> impl IntoView {
 
 #[component]
 fn Preview(p: FixPreview) -> impl IntoView {
+    let t = use_texts();
+    let r = use_texts_of::<Recon>();
     let list = |title: &'static str, lines: Vec<String>| {
         view! {
             <div>
                 <h3>{title}</h3>
                 {if lines.is_empty() {
-                    view! { <p class="muted">"Nothing"</p> }.into_any()
+                    view! { <p class="muted">{r.nothing}</p> }.into_any()
                 } else {
                     view! { <ul>{lines.into_iter().map(|l| view! { <li>{l}</li> }).collect_view()}</ul> }.into_any()
                 }}
@@ -297,9 +315,9 @@ fn Preview(p: FixPreview) -> impl IntoView {
     };
     view! {
         <div class="fix-preview" role="status">
-            {list("Ledger", p.ledger)}
+            {list(t.ledger, p.ledger)}
             {list("Stripe", p.stripe)}
-            {list("Case", p.case)}
+            {list(r.case, p.case)}
         </div>
     }
     .into_any()
@@ -307,23 +325,24 @@ fn Preview(p: FixPreview) -> impl IntoView {
 
 #[component]
 fn Assignment(case_id: String, assignee_id: Option<String>, assignable: Vec<UserChoice>, assign: ServerAction<AssignCase>) -> impl IntoView {
+    let r = use_texts_of::<Recon>();
     view! {
         <section class="panel">
-            <h2>"Assignment"</h2>
+            <h2>{r.assignment}</h2>
             <ActionForm action=assign attr:class="form-row">
                 <input type="hidden" name="id" value=case_id/>
-                <label>"Assignee"
+                <label>{r.assignee}
                     <select name="user_id">
-                        <option value="" selected=assignee_id.is_none()>"Unassigned"</option>
+                        <option value="" selected=assignee_id.is_none()>{r.unassigned_choice}</option>
                         {assignable.into_iter().map(|u| {
                             let selected = assignee_id.as_ref() == Some(&u.id);
                             view! { <option value=u.id selected=selected>{u.name}</option> }
                         }).collect_view()}
                     </select>
                 </label>
-                <button type="submit">"Assign"</button>
+                <button type="submit">{r.assign}</button>
             </ActionForm>
-            <ActionOutcome value=assign.value() done="Assignment saved."/>
+            <ActionOutcome value=assign.value() done=r.assignment_saved/>
         </section>
     }
     .into_any()
@@ -331,11 +350,12 @@ fn Assignment(case_id: String, assignee_id: Option<String>, assignable: Vec<User
 
 #[component]
 fn History(events: Vec<CaseEventView>) -> impl IntoView {
+    let r = use_texts_of::<Recon>();
     view! {
         <section class="panel">
-            <h2>"History"</h2>
+            <h2>{r.history}</h2>
             {if events.is_empty() {
-                view! { <p class="muted">"Nothing yet."</p> }.into_any()
+                view! { <p class="muted">{r.nothing_yet}</p> }.into_any()
             } else {
                 view! {
                     <ol class="timeline case-history">

@@ -9,6 +9,8 @@ use crate::components::recon_summary::{SummaryGrid, breaks_text, duration_text};
 use crate::components::time::{Time, local_time};
 use crate::domain::recon::{AgeBucket, BreakClass, BulkPreview, CaseFilter, CasePage, CaseRow, CaseState, FixKind, ReconSummary, RunView, UserChoice};
 use crate::domain::{AppError, Role};
+use crate::i18n::recon::{Recon, case_state_name, fix_name, phase_name, run_status_name, started_by_name};
+use crate::i18n::{fill, use_locale, use_texts, use_texts_of};
 use leptos::html;
 use leptos::prelude::*;
 use leptos::wasm_bindgen::JsCast;
@@ -62,18 +64,21 @@ pub fn ReconciliationPage() -> impl IntoView {
     });
     let param = move |name: &str| query.read().get(name);
     let text = move |name: &'static str| move || param(name).unwrap_or_default();
+    let t = use_texts();
+    let r = use_texts_of::<Recon>();
+    let locale = use_locale();
     let option = move |name: &'static str, value: &'static str, label: &'static str| {
         view! { <option value=value selected=move || param(name).as_deref() == Some(value)>{label}</option> }
     };
     view! {
-        <Title text="Reconciliation"/>
-        <h1>"Reconciliation"</h1>
+        <Title text=t.nav_reconciliation/>
+        <h1>{t.nav_reconciliation}</h1>
         <ActionForm action=run attr:class="form-row run-controls">
-            <button type="submit" name="full" value="false" class="primary" disabled=run.pending()>"Run now"</button>
-            <button type="submit" name="full" value="true" disabled=run.pending()>"Full re-scan"</button>
+            <button type="submit" name="full" value="false" class="primary" disabled=run.pending()>{r.run_now}</button>
+            <button type="submit" name="full" value="true" disabled=run.pending()>{r.full_rescan}</button>
         </ActionForm>
         {move || run.value().get().and_then(Result::err).map(|error| view! { <ErrorNotice error/> })}
-        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+        <Transition fallback=move || view! { <p class="muted">{t.loading}</p> }>
             {move || Suspend::new(async move {
                 match summary.await {
                     Err(e) => view! { <ErrorNotice error=e/> }.into_any(),
@@ -82,24 +87,24 @@ pub fn ReconciliationPage() -> impl IntoView {
             })}
         </Transition>
 
-        <h2 id="queue">"Queue"</h2>
+        <h2 id="queue">{r.queue}</h2>
         <form method="get" class="filters">
-            <label>"Class"
+            <label>{t.case_class}
                 <select name="class" node_ref=first_filter>
-                    <option value="">"any"</option>
-                    {BreakClass::ALL.iter().map(|c| option("class", c.as_str(), c.label())).collect_view()}
+                    <option value="">{t.any}</option>
+                    {BreakClass::ALL.iter().map(|c| option("class", c.as_str(), c.label_in(locale))).collect_view()}
                 </select>
             </label>
-            <label>"Age"
+            <label>{r.age}
                 <select name="age">
-                    <option value="">"any"</option>
-                    {AgeBucket::ALL.iter().map(|b| option("age", b.as_str(), b.label())).collect_view()}
+                    <option value="">{t.any}</option>
+                    {AgeBucket::ALL.iter().map(|b| option("age", b.as_str(), b.label_in(locale))).collect_view()}
                 </select>
             </label>
-            <label>"State"
+            <label>{r.state}
                 <select name="state">
-                    <option value="">"live (open and ignored)"</option>
-                    {CaseState::ALL.iter().map(|s| option("state", s.as_str(), s.as_str())).collect_view()}
+                    <option value="">{r.state_live}</option>
+                    {CaseState::ALL.iter().map(|&s| option("state", s.as_str(), case_state_name(r, s))).collect_view()}
                 </select>
             </label>
             <Suspense fallback=|| ()>
@@ -108,13 +113,13 @@ pub fn ReconciliationPage() -> impl IntoView {
                     view! { <AssigneeFilter choices current=param("assignee")/> }
                 })}
             </Suspense>
-            <label>"Account" <input type="text" name="account" placeholder="account id" prop:value=text("account")/></label>
+            <label>{t.account} <input type="text" name="account" placeholder=r.account_id prop:value=text("account")/></label>
             <AmountFilters/>
-            <button type="submit">"Filter"</button>
-            <a href="/reconciliation">"Clear"</a>
-            <a href=move || page_href("/reconciliation/export", &query.read(), &FILTERS, &[]) download>"Export CSV"</a>
+            <button type="submit">{t.filter}</button>
+            <a href="/reconciliation">{t.clear}</a>
+            <a href=move || page_href("/reconciliation/export", &query.read(), &FILTERS, &[]) download>{r.export_csv}</a>
         </form>
-        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+        <Transition fallback=move || view! { <p class="muted">{t.loading}</p> }>
             {move || Suspend::new(async move {
                 match cases.await {
                     Err(e) => view! { <ErrorNotice error=e/> }.into_any(),
@@ -124,8 +129,8 @@ pub fn ReconciliationPage() -> impl IntoView {
         </Transition>
         {move || keys_live.get().then(|| view! {
             <p class="muted keys-hint">
-                <kbd>"j"</kbd>" / "<kbd>"k"</kbd>" (or "<kbd>"↓"</kbd>" / "<kbd>"↑"</kbd>") move through the cases, "
-                <kbd>"Enter"</kbd>" opens one, "<kbd>"/"</kbd>" jumps to the filters."
+                <kbd>"j"</kbd>" / "<kbd>"k"</kbd>{r.keys_or}<kbd>"↓"</kbd>" / "<kbd>"↑"</kbd>{r.keys_move}
+                <kbd>"Enter"</kbd>{r.keys_open}<kbd>"/"</kbd>{r.keys_filters}
             </p>
         })}
         <BulkFix filter bulk/>
@@ -226,7 +231,8 @@ async fn assignee_choices() -> Vec<UserChoice> {
     let Ok(Some(me)) = me().await else { return Vec::new() };
     let users = if me.role.includes(Role::Admin) { list_users().await.unwrap_or_default() } else { Vec::new() };
     let mut choices: Vec<UserChoice> = users.into_iter().filter(|u| !u.disabled && u.id != me.id).map(|u| UserChoice { id: u.id, name: u.name }).collect();
-    choices.insert(0, UserChoice { id: me.id, name: format!("{} (me)", me.name) });
+    let r = use_texts_of::<Recon>();
+    choices.insert(0, UserChoice { id: me.id, name: fill(r.me, &[&me.name]) });
     choices
 }
 
@@ -235,11 +241,12 @@ fn AssigneeFilter(choices: Vec<UserChoice>, current: Option<String>) -> impl Int
     // A shared link may name someone the list does not offer; keep that choice visible.
     let unknown = current.clone().filter(|c| c != "none" && !choices.iter().any(|u| &u.id == c));
     let is = move |value: &str| current.as_deref() == Some(value);
+    let r = use_texts_of::<Recon>();
     view! {
-        <label>"Assignee"
+        <label>{r.assignee}
             <select name="assignee">
-                <option value="">"anyone"</option>
-                <option value="none" selected=is("none")>"unassigned"</option>
+                <option value="">{r.anyone}</option>
+                <option value="none" selected=is("none")>{r.unassigned}</option>
                 {choices.into_iter().map(|u| view! { <option value=u.id.clone() selected=is(&u.id)>{u.name}</option> }).collect_view()}
                 {unknown.map(|id| view! { <option value=id.clone() selected=true>{id.clone()}</option> })}
             </select>
@@ -250,20 +257,21 @@ fn AssigneeFilter(choices: Vec<UserChoice>, current: Option<String>) -> impl Int
 #[component]
 fn Summary(s: ReconSummary) -> impl IntoView {
     let ReconSummary { cells, open, ignored, current_run, recent_runs, interval_minutes } = s;
+    let r = use_texts_of::<Recon>();
     view! {
         <div class="recon-head">
             <section class="panel">
-                <h2>"Live cases"</h2>
+                <h2>{r.live_cases}</h2>
                 <SummaryGrid cells/>
                 <p class="recon-totals">
-                    <a href="/reconciliation?state=open#queue">{format!("{open} open")}</a>
+                    <a href="/reconciliation?state=open#queue">{fill(r.open_count, &[&open.to_string()])}</a>
                     " · "
-                    <a href="/reconciliation?state=ignored#queue">{format!("{ignored} ignored")}</a>
+                    <a href="/reconciliation?state=ignored#queue">{fill(r.ignored_count, &[&ignored.to_string()])}</a>
                 </p>
             </section>
             <section class="panel">
-                <h2>"Runs"</h2>
-                <p class="muted">{format!("Runs every {interval_minutes} minutes, and whenever someone starts one.")}</p>
+                <h2>{r.runs}</h2>
+                <p class="muted">{fill(r.runs_every, &[&interval_minutes.to_string()])}</p>
                 {current_run.map(|r| view! { <RunProgress r/> })}
                 <RunHistory runs=recent_runs/>
             </section>
@@ -273,13 +281,16 @@ fn Summary(s: ReconSummary) -> impl IntoView {
 
 #[component]
 fn RunProgress(r: RunView) -> impl IntoView {
-    let scan = if r.full_scan { "full re-scan" } else { "incremental run" };
+    let texts = use_texts_of::<Recon>();
+    let scan = if r.full_scan { texts.scan_full_run } else { texts.scan_incremental_run };
+    let phase = phase_name(texts, &r.phase).to_string();
+    let line = fill(texts.run_progress, &[&r.records_read.to_string(), scan, started_by_name(texts, &r.started_by), &local_time(&r.started_at)]);
     view! {
         <div class="progress run-progress" role="status" aria-live="polite">
             <progress></progress>
             <span>
-                <strong>{r.phase}</strong>
-                {format!(" · {} records read · {scan} started by {} at {}", r.records_read, r.started_by, local_time(&r.started_at))}
+                <strong>{phase}</strong>
+                {line}
             </span>
         </div>
     }
@@ -287,25 +298,27 @@ fn RunProgress(r: RunView) -> impl IntoView {
 
 #[component]
 fn RunHistory(runs: Vec<RunView>) -> impl IntoView {
+    let t = use_texts();
+    let texts = use_texts_of::<Recon>();
     if runs.is_empty() {
-        return view! { <p class="muted">"No run yet."</p> }.into_any();
+        return view! { <p class="muted">{texts.no_run_yet}</p> }.into_any();
     }
     view! {
         <table class="data runs">
             <thead>
                 <tr>
-                    <th>"Started"</th><th>"By"</th><th class="num">"Duration"</th><th>"Scan"</th><th>"Status"</th>
-                    <th class="num">"Records read"</th><th>"Breaks"</th><th>"Error"</th>
+                    <th>{texts.started}</th><th>{texts.by}</th><th class="num">{texts.duration}</th><th>{texts.scan}</th><th>{texts.status}</th>
+                    <th class="num">{texts.records_read}</th><th>{texts.breaks}</th><th>{texts.error}</th>
                 </tr>
             </thead>
             <tbody>
                 {runs.into_iter().map(|r| view! {
                     <tr>
                         <td class="nowrap"><Time at=r.started_at/></td>
-                        <td>{r.started_by}</td>
+                        <td>{started_by_name(texts, &r.started_by).to_string()}</td>
                         <td class="num nowrap">{r.duration_ms.map(duration_text)}</td>
-                        <td>{if r.full_scan { "full" } else { "incremental" }}</td>
-                        <td><span class="badge" data-run=r.status.as_str()>{r.status.as_str()}</span></td>
+                        <td>{if r.full_scan { texts.scan_full } else { texts.scan_incremental }}</td>
+                        <td><span class="badge" data-run=r.status.as_str()>{run_status_name(t, r.status)}</span></td>
                         <td class="num">{r.records_read}</td>
                         <td>{breaks_text(&r.breaks, r.status)}</td>
                         <td class="error-text">{r.error}</td>
@@ -320,13 +333,16 @@ fn RunHistory(runs: Vec<RunView>) -> impl IntoView {
 /// A case's state as a badge.
 #[component]
 pub fn CaseBadge(state: CaseState) -> impl IntoView {
-    view! { <span class="badge" data-case=state.as_str()>{state.as_str()}</span> }
+    let r = use_texts_of::<Recon>();
+    view! { <span class="badge" data-case=state.as_str()>{case_state_name(r, state)}</span> }
 }
 
 #[component]
 fn Queue(page: CasePage, filtered: bool, selected: RwSignal<Option<usize>>) -> impl IntoView {
+    let t = use_texts();
+    let r = use_texts_of::<Recon>();
     if page.rows.is_empty() {
-        let message = if filtered { "No case matches these filters." } else { "No breaks — the ledger and Stripe agree." };
+        let message = if filtered { r.no_case_matches } else { r.no_breaks };
         return view! { <p class="empty-state">{message}</p> }.into_any();
     }
     let query = use_query_map().get_untracked();
@@ -335,14 +351,14 @@ fn Queue(page: CasePage, filtered: bool, selected: RwSignal<Option<usize>>) -> i
     let shown = page.rows.len();
     view! {
         <p class="muted">{match page.more_than_total {
-            true => format!("More than {} cases in this selection; {shown} on this page.", page.total),
-            false => format!("{} case(s) in this selection; {shown} on this page.", page.total),
+            true => fill(r.more_than_cases, &[&page.total.to_string(), &shown.to_string()]),
+            false => fill(r.cases_in_selection, &[&page.total.to_string(), &shown.to_string()]),
         }}</p>
         <table class="data cases">
             <thead>
                 <tr>
-                    <th>"Class"</th><th>"State"</th><th class="num">"Amount"</th><th>"What differs"</th><th>"Account"</th>
-                    <th>"Transaction"</th><th>"Stripe record"</th><th>"First seen"</th><th>"Age"</th><th>"Assignee"</th>
+                    <th>{t.case_class}</th><th>{r.state}</th><th class="num">{t.amount}</th><th>{r.what_differs}</th><th>{t.account}</th>
+                    <th>{r.transaction}</th><th>{r.stripe_record}</th><th>{r.first_seen}</th><th>{r.age}</th><th>{r.assignee}</th>
                 </tr>
             </thead>
             <tbody>
@@ -350,8 +366,8 @@ fn Queue(page: CasePage, filtered: bool, selected: RwSignal<Option<usize>>) -> i
             </tbody>
         </table>
         <nav class="pager">
-            {next.map(|href| view! { <a href=href>"Next page →"</a> })}
-            {first.map(|href| view! { <a href=href>"First page"</a> })}
+            {next.map(|href| view! { <a href=href>{r.next_page}</a> })}
+            {first.map(|href| view! { <a href=href>{r.first_page}</a> })}
         </nav>
     }
     .into_any()
@@ -360,9 +376,10 @@ fn Queue(page: CasePage, filtered: bool, selected: RwSignal<Option<usize>>) -> i
 #[component]
 fn CaseLine(row: CaseRow, #[prop(into)] selected: Signal<bool>) -> impl IntoView {
     let CaseRow { id, class, state, transaction_id, record_id, account_id, account_name, amount, currency, summary, first_seen, age, assignee, .. } = row;
+    let locale = use_locale();
     view! {
         <tr class:selected=selected data-case=id.clone()>
-            <td><a class="case-link" href=format!("/reconciliation/cases/{id}") title=class.explanation()>{class.label()}</a></td>
+            <td><a class="case-link" href=format!("/reconciliation/cases/{id}") title=class.explanation_in(locale)>{class.label_in(locale)}</a></td>
             <td><CaseBadge state/></td>
             <td class="num nowrap">{amount} " " {currency}</td>
             <td>{summary}</td>
@@ -370,7 +387,7 @@ fn CaseLine(row: CaseRow, #[prop(into)] selected: Signal<bool>) -> impl IntoView
             <td>{transaction_id.map(|t| view! { <a href=format!("/transactions/{t}")><ShortId id=t.clone()/></a> })}</td>
             <td>{record_id.map(|r| view! { <ShortId id=r/> })}</td>
             <td class="nowrap"><Time at=first_seen/></td>
-            <td class="nowrap">{age.label()}</td>
+            <td class="nowrap">{age.label_in(locale)}</td>
             <td>{assignee.unwrap_or_default()}</td>
         </tr>
     }
@@ -381,6 +398,7 @@ fn CaseLine(row: CaseRow, #[prop(into)] selected: Signal<bool>) -> impl IntoView
 #[component]
 fn BulkFix(filter: Memo<CaseFilter>, bulk: ServerAction<ApplyBulkFix>) -> impl IntoView {
     let preview = ServerAction::<PreviewBulkFix>::new();
+    let r = use_texts_of::<Recon>();
     // A preview speaks for the selection it was made on, and is spent once applied.
     Effect::new(move |_| {
         filter.track();
@@ -393,15 +411,15 @@ fn BulkFix(filter: Memo<CaseFilter>, bulk: ServerAction<ApplyBulkFix>) -> impl I
     });
     view! {
         <section class="panel bulk">
-            <h2>"Fix every case in this selection"</h2>
+            <h2>{r.bulk_title}</h2>
             <ActionForm action=preview attr:class="form-row">
                 {move || filter_fields(&filter.get())}
-                <label>"Fix"
+                <label>{r.fix}
                     <select name="kind">
-                        {FixKind::ALL.iter().filter(|k| k.is_bulk()).map(|k| view! { <option value=k.as_str()>{k.label()}</option> }).collect_view()}
+                        {FixKind::ALL.iter().filter(|k| k.is_bulk()).map(|&k| view! { <option value=k.as_str()>{fix_name(r, k)}</option> }).collect_view()}
                     </select>
                 </label>
-                <button type="submit" disabled=preview.pending()>"Preview"</button>
+                <button type="submit" disabled=preview.pending()>{r.preview}</button>
             </ActionForm>
             {move || match preview.value().get() {
                 None => ().into_any(),
@@ -410,7 +428,7 @@ fn BulkFix(filter: Memo<CaseFilter>, bulk: ServerAction<ApplyBulkFix>) -> impl I
             }}
             {move || match bulk.value().get() {
                 None => ().into_any(),
-                Some(Ok(n)) => view! { <p class="notice ok" role="status">{format!("Fixed {n} case(s).")}</p> }.into_any(),
+                Some(Ok(n)) => view! { <p class="notice ok" role="status">{fill(r.fixed_cases, &[&n.to_string()])}</p> }.into_any(),
                 Some(Err(e)) => view! { <p class="notice error" role="alert">{e.to_string()}</p> }.into_any(),
             }}
         </section>
@@ -420,19 +438,24 @@ fn BulkFix(filter: Memo<CaseFilter>, bulk: ServerAction<ApplyBulkFix>) -> impl I
 #[component]
 fn BulkApply(p: BulkPreview, filter: CaseFilter, bulk: ServerAction<ApplyBulkFix>) -> impl IntoView {
     let BulkPreview { kind, count, total, skipped } = p;
+    let r = use_texts_of::<Recon>();
+    let count_text = count.to_string();
+    let scope = fill(r.bulk_scope, &[&count_text, &total, &skipped.to_string()]);
+    let confirm = fill(r.bulk_confirm, &[fix_name(r, kind), &count_text]);
+    let apply = fill(r.apply_to, &[&count_text]);
     view! {
-        <p class="bulk-scope" role="status"><strong>{format!("{count} cases, total {total} ({skipped} skipped)")}</strong></p>
-        {(count > 0).then(|| view! {
+        <p class="bulk-scope" role="status"><strong>{scope}</strong></p>
+        {(count > 0).then(move || view! {
             <ActionForm action=bulk attr:class="form-row confirm">
                 {filter_fields(&filter)}
                 <input type="hidden" name="kind" value=kind.as_str()/>
                 <input type="hidden" name="expected_count" value=count.to_string()/>
-                {kind.needs_reason().then(|| view! { <label class="grow">"Reason" <textarea name="reason" rows="2" required></textarea></label> })}
+                {kind.needs_reason().then(|| view! { <label class="grow">{r.reason} <textarea name="reason" rows="2" required></textarea></label> })}
                 <label class="check">
                     <input type="checkbox" name="confirm" value="yes" required/>
-                    {format!("{} — all {count} cases", kind.label())}
+                    {confirm}
                 </label>
-                <button type="submit" class="primary" disabled=bulk.pending()>{format!("Apply to {count} cases")}</button>
+                <button type="submit" class="primary" disabled=bulk.pending()>{apply}</button>
             </ActionForm>
         })}
     }

@@ -2,12 +2,11 @@ use crate::api::refunds::search_transactions;
 use crate::components::notice::ErrorNotice;
 use crate::components::time::local_time;
 use crate::domain::refunds::SearchHit;
+use crate::i18n::admin::{Admin, matched_name};
+use crate::i18n::{fill, kind_name, use_texts, use_texts_of};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
-
-const SEARCHABLE: &str =
-    "Search by transaction id, external reference, Payment Record id (pr_…), account reference or name, or an exact amount such as 1500 or 12.50.";
 
 /// The top bar's search: transactions found by what support staff are usually given.
 #[component]
@@ -19,14 +18,15 @@ pub fn SearchPage() -> impl IntoView {
         // Nothing typed: nothing to ask the server.
         |q| async move { if q.is_empty() { Ok(Vec::new()) } else { search_transactions(q).await } },
     );
+    let (t, a) = (use_texts(), use_texts_of::<Admin>());
     view! {
-        <Title text="Search"/>
-        <h1>"Search"</h1>
+        <Title text=a.search/>
+        <h1>{a.search}</h1>
         <form method="get" action="/search" class="filters" role="search">
-            <label class="grow">"Transactions" <input type="search" name="q" prop:value=move || terms.get()/></label>
-            <button type="submit">"Search"</button>
+            <label class="grow">{t.nav_transactions} <input type="search" name="q" prop:value=move || terms.get()/></label>
+            <button type="submit">{a.search}</button>
         </form>
-        <Transition fallback=|| view! { <p class="muted">"Searching…"</p> }>
+        <Transition fallback=move || view! { <p class="muted">{a.searching}</p> }>
             {move || Suspend::new(async move {
                 match hits.await {
                     Err(error) => view! { <ErrorNotice error/> }.into_any(),
@@ -39,33 +39,34 @@ pub fn SearchPage() -> impl IntoView {
 
 #[component]
 fn SearchResults(hits: Vec<SearchHit>, searched: String) -> impl IntoView {
+    let (t, a) = (use_texts(), use_texts_of::<Admin>());
     if searched.is_empty() {
-        return view! { <p class="empty-state">{SEARCHABLE}</p> }.into_any();
+        return view! { <p class="empty-state">{a.searchable}</p> }.into_any();
     }
     if hits.is_empty() {
         return view! {
             <section class="empty-state">
-                <p><strong>{format!("No transaction matches “{searched}”.")}</strong></p>
-                <p class="muted">{SEARCHABLE}</p>
+                <p><strong>{fill(a.no_match, &[&searched])}</strong></p>
+                <p class="muted">{a.searchable}</p>
             </section>
         }
         .into_any();
     }
     view! {
-        <p class="muted">{format!("{} transaction(s); at most 20, newest first.", hits.len())}</p>
+        <p class="muted">{fill(a.hits, &[&hits.len().to_string()])}</p>
         <table class="data">
             <thead>
-                <tr><th>"When"</th><th>"Kind"</th><th>"Reference"</th><th class="num">"Amount"</th><th>"From → To"</th><th>"Matched"</th></tr>
+                <tr><th>{t.when}</th><th>{t.kind}</th><th>{t.reference}</th><th class="num">{t.amount}</th><th>{t.from_to}</th><th>{a.matched}</th></tr>
             </thead>
             <tbody>
                 {hits.into_iter().map(|hit| view! {
                     <tr>
                         <td class="nowrap">{local_time(&hit.occurred_at)}</td>
-                        <td><span class="badge">{hit.kind.as_str()}</span></td>
+                        <td><span class="badge">{kind_name(t, hit.kind)}</span></td>
                         <td><a href=format!("/transactions/{}", hit.transaction_id)>{hit.external_ref}</a></td>
                         <td class="num nowrap">{hit.amount}</td>
                         <td>{hit.from_account} " → " {hit.to_account}</td>
-                        <td class="muted">{hit.matched}</td>
+                        <td class="muted">{matched_name(a, &hit.matched).map_or(hit.matched.clone(), str::to_string)}</td>
                     </tr>
                 }).collect_view()}
             </tbody>

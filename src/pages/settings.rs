@@ -3,6 +3,8 @@ use crate::components::notice::{ActionOutcome, ErrorNotice};
 use crate::components::time::Time;
 use crate::domain::api_keys::ApiKeyView;
 use crate::domain::ledger::CurrencyView;
+use crate::i18n::admin::Admin;
+use crate::i18n::{fill, use_texts, use_texts_of};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
@@ -22,10 +24,11 @@ pub fn SettingsPage() -> impl IntoView {
         move || (save.version().get(), threshold.version().get(), create_key.version().get(), revoke.version().get()),
         |_| async { (list_api_keys().await, list_currencies().await) },
     );
+    let t = use_texts();
     view! {
-        <Title text="Settings"/>
-        <h1>"Settings"</h1>
-        <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+        <Title text=t.nav_settings/>
+        <h1>{t.nav_settings}</h1>
+        <Suspense fallback=move || view! { <p class="muted">{t.loading}</p> }>
             {move || Suspend::new(async move {
                 let (keys, currencies) = settings.await;
                 match keys.and_then(|k| currencies.map(|c| (k, c))) {
@@ -46,17 +49,18 @@ pub fn SettingsPage() -> impl IntoView {
 
 #[component]
 fn CurrencySection(currencies: Vec<CurrencyView>, editing: Option<CurrencyView>, save: ServerAction<SaveCurrency>) -> impl IntoView {
+    let (t, a) = (use_texts(), use_texts_of::<Admin>());
     let locked_code = editing.is_some();
-    let heading = editing.as_ref().map_or_else(|| "Add a currency".to_string(), |c| format!("Edit {}", c.code));
+    let heading = editing.as_ref().map_or_else(|| a.add_a_currency.to_string(), |c| fill(a.edit_currency, &[&c.code]));
     let field = move |pick: fn(&CurrencyView) -> String| editing.as_ref().map(pick).unwrap_or_default();
     view! {
-        <h2>"Currency"</h2>
+        <h2>{t.currency}</h2>
         {if currencies.is_empty() {
-            view! { <p class="empty-state">"No currency yet. Add the one your payment system uses below."</p> }.into_any()
+            view! { <p class="empty-state">{a.no_currency}</p> }.into_any()
         } else {
             view! {
                 <table class="data">
-                    <thead><tr><th>"Code"</th><th>"Name"</th><th class="num">"Decimals"</th><th>"Pegged to"</th><th class="num">"Rate"</th><th>"Stripe payment method"</th><th></th></tr></thead>
+                    <thead><tr><th>{a.code}</th><th>{a.name}</th><th class="num">{a.decimals}</th><th>{a.pegged_to}</th><th class="num">{a.rate}</th><th>{a.stripe_payment_method}</th><th></th></tr></thead>
                     <tbody>
                         {currencies.into_iter().map(|c| view! {
                             <tr data-code=c.code.clone()>
@@ -66,7 +70,7 @@ fn CurrencySection(currencies: Vec<CurrencyView>, editing: Option<CurrencyView>,
                                 <td>{c.fiat_currency.to_uppercase()}</td>
                                 <td class="num">{c.peg_rate}</td>
                                 <td>{c.payment_method_name} " " <code class="muted">{c.payment_method_type}</code></td>
-                                <td><a href=format!("/settings?edit={}", c.code)>"Edit"</a></td>
+                                <td><a href=format!("/settings?edit={}", c.code)>{a.edit}</a></td>
                             </tr>
                         }).collect_view()}
                     </tbody>
@@ -76,25 +80,18 @@ fn CurrencySection(currencies: Vec<CurrencyView>, editing: Option<CurrencyView>,
         <section class="panel">
             <h2>{heading}</h2>
             <ActionForm action=save attr:class="form-row">
-                <label>"Code" <input type="text" name="code" required maxlength="8" placeholder="SRB" value=field(|c| c.code.clone()) readonly=locked_code/></label>
-                <label>"Name" <input type="text" name="name" required maxlength="100" value=field(|c| c.name.clone())/></label>
-                <label>"Decimals" <input type="number" name="exponent" required min="0" max="6" value=field(|c| c.exponent.to_string())/></label>
-                <label>"Pegged to" <input type="text" name="fiat_currency" required maxlength="3" placeholder="jpy" value=field(|c| c.fiat_currency.clone())/></label>
-                <label>"Rate (fiat per 1 unit)" <input type="text" name="peg_rate" required inputmode="decimal" placeholder="1" value=field(|c| c.peg_rate.clone())/></label>
-                <label>"Stripe payment method type" <input type="text" name="payment_method_type" required placeholder="cpmt_…" value=field(|c| c.payment_method_type.clone())/></label>
-                <label>"Name on Payment Records" <input type="text" name="payment_method_name" required value=field(|c| c.payment_method_name.clone())/></label>
-                <button type="submit" class="primary">"Save currency"</button>
-                {locked_code.then(|| view! { <a href="/settings">"Cancel"</a> })}
+                <label>{a.code} <input type="text" name="code" required maxlength="8" placeholder="SRB" value=field(|c| c.code.clone()) readonly=locked_code/></label>
+                <label>{a.name} <input type="text" name="name" required maxlength="100" value=field(|c| c.name.clone())/></label>
+                <label>{a.decimals} <input type="number" name="exponent" required min="0" max="6" value=field(|c| c.exponent.to_string())/></label>
+                <label>{a.pegged_to} <input type="text" name="fiat_currency" required maxlength="3" placeholder="jpy" value=field(|c| c.fiat_currency.clone())/></label>
+                <label>{a.rate_per_unit} <input type="text" name="peg_rate" required inputmode="decimal" placeholder="1" value=field(|c| c.peg_rate.clone())/></label>
+                <label>{a.payment_method_type} <input type="text" name="payment_method_type" required placeholder="cpmt_…" value=field(|c| c.payment_method_type.clone())/></label>
+                <label>{a.name_on_records} <input type="text" name="payment_method_name" required value=field(|c| c.payment_method_name.clone())/></label>
+                <button type="submit" class="primary">{a.save_currency}</button>
+                {locked_code.then(|| view! { <a href="/settings">{a.cancel}</a> })}
             </ActionForm>
-            <ActionOutcome value=save.value() done="Currency saved."/>
-            <p class="muted">
-                "Conversion rule: fiat = local × rate, rounded half away from zero to the fiat's minor unit "
-                "(at a rate of 0.5, 3 coins are ¥1.5, reported as ¥2). Refunds convert at the payment's own rate, "
-                "whatever the rate is today, so a fully refunded payment gives back exactly what it reported. "
-                "The number of decimals and the fiat currency cannot change once transactions use the currency. "
-                "A new rate applies to new payments only: payments already recorded, and their refunds, keep the rate "
-                "and fiat amount they were posted with."
-            </p>
+            <ActionOutcome value=save.value() done=a.currency_saved/>
+            <p class="muted">{a.conversion_rule}</p>
         </section>
     }
 }
@@ -102,22 +99,23 @@ fn CurrencySection(currencies: Vec<CurrencyView>, editing: Option<CurrencyView>,
 /// Four-eyes for refunds: above a currency's threshold a refund waits for a second admin.
 #[component]
 fn RefundApprovalSection(currencies: Vec<CurrencyView>, threshold: ServerAction<SetRefundThreshold>) -> impl IntoView {
+    let a = use_texts_of::<Admin>();
     view! {
-        <h2>"Refund approval"</h2>
-        <p class="muted">"A refund above the threshold is created pending approval and reserves its amount; an admin other than the one who asked approves or rejects it. Leave the threshold empty for none."</p>
+        <h2>{a.refund_approval}</h2>
+        <p class="muted">{a.refund_approval_why}</p>
         {currencies.into_iter().map(|c| {
             let current = c.refund_approval_threshold.clone().unwrap_or_default();
             view! {
                 <ActionForm action=threshold attr:class="form-row">
                     <input type="hidden" name="code" value=c.code.clone()/>
-                    <label>{format!("{} refunds above", c.code)}
-                        <input type="text" name="threshold" inputmode="decimal" size="10" placeholder="none" value=current/>
+                    <label>{fill(a.refunds_above, &[&c.code])}
+                        <input type="text" name="threshold" inputmode="decimal" size="10" placeholder=a.threshold_none value=current/>
                     </label>
-                    <button type="submit">"Save threshold"</button>
+                    <button type="submit">{a.save_threshold}</button>
                 </ActionForm>
             }
         }).collect_view()}
-        <ActionOutcome value=threshold.value() done="Threshold saved. It applies to refunds requested from now on."/>
+        <ActionOutcome value=threshold.value() done=a.threshold_saved/>
     }
     .into_any()
 }
@@ -129,34 +127,37 @@ fn ApiKeySection(keys: Vec<ApiKeyView>, create_key: ServerAction<CreateApiKey>, 
     let hydrated = RwSignal::new(false);
     Effect::new(move |_| hydrated.set(true));
     let select_all = |ev: leptos::ev::FocusEvent| event_target::<leptos::web_sys::HtmlInputElement>(&ev).select();
+    let a = use_texts_of::<Admin>();
+    // The sentence around the two code samples, which come in the same order in both languages.
+    let mut how = a.api_keys_how.splitn(3, "{}");
+    let (how_start, how_between, how_end) = (how.next().unwrap_or_default(), how.next().unwrap_or_default(), how.next().unwrap_or_default());
     view! {
-        <h2>"API keys"</h2>
-        <p class="muted">"The payment system sends transactions to " <code>"/api/v1/transactions"</code> " with " <code>"Authorization: Bearer <key>"</code> "."</p>
+        <h2>{a.api_keys}</h2>
+        <p class="muted">{how_start} <code>"/api/v1/transactions"</code> {how_between} <code>"Authorization: Bearer <key>"</code> {how_end}</p>
         {if keys.is_empty() {
-            view! { <p class="empty-state">"No API keys yet."</p> }.into_any()
+            view! { <p class="empty-state">{a.no_api_keys}</p> }.into_any()
         } else {
             view! {
                 <table class="data">
-                    <thead><tr><th>"Name"</th><th>"Key"</th><th>"Created by"</th><th>"Created"</th><th>"Status"</th></tr></thead>
+                    <thead><tr><th>{a.name}</th><th>{a.key}</th><th>{a.created_by}</th><th>{a.created}</th><th>{a.status}</th></tr></thead>
                     <tbody>
                         {keys.into_iter().map(|key| view! { <ApiKeyRow key revoke/> }).collect_view()}
                     </tbody>
                 </table>
             }.into_any()
         }}
-        <ActionOutcome value=revoke.value() done="Key revoked. Requests with it are refused from now on."/>
+        <ActionOutcome value=revoke.value() done=a.key_revoked/>
         <section class="panel">
-            <h2>"Create a key"</h2>
+            <h2>{a.create_a_key}</h2>
             <ActionForm action=create_key attr:class="form-row">
-                <label>"Name" <input type="text" name="name" required maxlength="100" placeholder="payment-system"/></label>
-                <button type="submit" class="primary" disabled=move || !hydrated.get()>"Create key"</button>
+                <label>{a.name} <input type="text" name="name" required maxlength="100" placeholder="payment-system"/></label>
+                <button type="submit" class="primary" disabled=move || !hydrated.get()>{a.create_key}</button>
             </ActionForm>
             {move || match create_key.value().get() {
                 Some(Ok(created)) => view! {
                     <div class="secret" role="status">
-                        <p><strong>"Copy this key now: it will not be shown again."</strong>
-                           " Regio keeps only its hash. If it is lost, create a new key and revoke " {created.key.name} "."</p>
-                        <input type="text" class="secret-key" readonly value=created.secret aria-label="New API key" on:focus=select_all/>
+                        <p><strong>{a.copy_key_now}</strong>{fill(a.key_hash_only, &[&created.key.name])}</p>
+                        <input type="text" class="secret-key" readonly value=created.secret aria-label=a.new_api_key on:focus=select_all/>
                     </div>
                 }.into_any(),
                 Some(Err(e)) => view! { <p class="notice error" role="alert">{e.to_string()}</p> }.into_any(),
@@ -169,6 +170,7 @@ fn ApiKeySection(keys: Vec<ApiKeyView>, create_key: ServerAction<CreateApiKey>, 
 #[component]
 fn ApiKeyRow(key: ApiKeyView, revoke: ServerAction<RevokeApiKey>) -> impl IntoView {
     let ApiKeyView { id, name, prefix, created_by, created_at, revoked_at } = key;
+    let a = use_texts_of::<Admin>();
     view! {
         <tr data-key=name.clone()>
             <td>{name.clone()}</td>
@@ -177,14 +179,14 @@ fn ApiKeyRow(key: ApiKeyView, revoke: ServerAction<RevokeApiKey>) -> impl IntoVi
             <td class="nowrap"><Time at=created_at/></td>
             <td>
                 {match revoked_at {
-                    Some(at) => view! { <span class="badge" data-status="revoked">"revoked"</span> " " <span class="muted nowrap">{at}</span> }.into_any(),
+                    Some(at) => view! { <span class="badge" data-status="revoked">{a.key_revoked_badge}</span> " " <span class="muted nowrap"><Time at/></span> }.into_any(),
                     None => view! {
-                        <span class="badge" data-status="active">"live"</span>
+                        <span class="badge" data-status="active">{a.key_live}</span>
                         " "
                         <ActionForm action=revoke attr:class="inline">
                             <input type="hidden" name="id" value=id/>
-                            <label class="check"><input type="checkbox" name="confirm" value="yes" required/>"Sure"</label>
-                            <button type="submit" class="danger">"Revoke"</button>
+                            <label class="check"><input type="checkbox" name="confirm" value="yes" required/>{a.sure}</label>
+                            <button type="submit" class="danger">{a.revoke}</button>
                         </ActionForm>
                     }.into_any(),
                 }}

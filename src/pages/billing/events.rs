@@ -5,6 +5,8 @@ use crate::components::notice::{ActionReport, ErrorNotice};
 use crate::components::pager::{OlderNewest, page_href};
 use crate::components::time::local_time;
 use crate::domain::billing::{EventFilter, EventPage, EventRow, EventState};
+use crate::i18n::billing::{Billing, event_state_name, via_name};
+use crate::i18n::{fill, use_texts, use_texts_of};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
@@ -21,18 +23,19 @@ pub fn StripeEventsPage() -> impl IntoView {
         EventFilter { state: get("state"), kind: get("kind") }
     });
     let page = Resource::new(move || (filter.get(), query.read().get("after"), reprocess.version().get()), |(filter, after, _)| list_events(filter, after));
+    let (t, b) = (use_texts(), use_texts_of::<Billing>());
     view! {
-        <Title text="Stripe events"/>
-        <h1>"Stripe events"</h1>
+        <Title text=b.nav_events/>
+        <h1>{b.nav_events}</h1>
         <BillingNav/>
         <form method="get" class="filters">
-            <ChoiceFilter label="State" name="state" choices=EventState::ALL.iter().map(|s| (s.as_str(), s.as_str())).collect()/>
-            <label>"Type" <input type="text" name="kind" placeholder="invoice.paid" prop:value=move || query.read().get("kind").unwrap_or_default()/></label>
-            <button type="submit">"Filter"</button>
-            <a href="/billing/events">"Clear"</a>
+            <ChoiceFilter label=b.state name="state" choices=EventState::ALL.iter().map(|&s| (s.as_str(), event_state_name(b, s))).collect()/>
+            <label>{b.event_type} " " <input type="text" name="kind" placeholder="invoice.paid" prop:value=move || query.read().get("kind").unwrap_or_default()/></label>
+            <button type="submit">{t.filter}</button>
+            <a href="/billing/events">{t.clear}</a>
         </form>
-        <ActionReport value=reprocess.value() done=|e: EventRow| format!("{} processed again: {}.", e.id, e.state)/>
-        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+        <ActionReport value=reprocess.value() done=move |e: EventRow| fill(b.reprocessed, &[&e.id, event_state_name(b, e.state)])/>
+        <Transition fallback=move || view! { <p class="muted">{t.loading}</p> }>
             {move || Suspend::new(async move {
                 match page.await {
                     Err(error) => view! { <ErrorNotice error/> }.into_any(),
@@ -45,9 +48,10 @@ pub fn StripeEventsPage() -> impl IntoView {
 
 #[component]
 fn EventList(page: EventPage, reprocess: ServerAction<ReprocessEvent>) -> impl IntoView {
-    let caught_up = page.last_catch_up.clone().map(|at| format!("Last catch-up: {at}")).unwrap_or_else(|| "The catch-up has not run yet.".into());
+    let b = use_texts_of::<Billing>();
+    let caught_up = page.last_catch_up.clone().map(|at| fill(b.last_catch_up, &[&local_time(&at)])).unwrap_or_else(|| b.no_catch_up.into());
     if page.rows.is_empty() {
-        return view! { <p class="muted">{caught_up}</p> <p class="empty-state">"No events yet. Stripe's invoice and customer events arrive here by webhook or by the catch-up."</p> }.into_any();
+        return view! { <p class="muted">{caught_up}</p> <p class="empty-state">{b.no_events}</p> }.into_any();
     }
     let query = use_query_map().get_untracked();
     let older = page.next_cursor.map(|cursor| page_href("/billing/events", &query, &FILTERS, &[("after", &cursor)]));
@@ -55,7 +59,7 @@ fn EventList(page: EventPage, reprocess: ServerAction<ReprocessEvent>) -> impl I
     view! {
         <p class="muted">{caught_up}</p>
         <table class="data events">
-            <thead><tr><th>"Received"</th><th>"Type"</th><th>"Object"</th><th>"Via"</th><th>"State"</th><th class="num">"Attempts"</th><th>"Result"</th><th></th></tr></thead>
+            <thead><tr><th>{b.received}</th><th>{b.event_type}</th><th>{b.object}</th><th>{b.via}</th><th>{b.state}</th><th class="num">{b.attempts}</th><th>{b.result}</th><th></th></tr></thead>
             <tbody>{page.rows.into_iter().map(|e| {
                 let state = match e.state { EventState::Processed => "delivered", EventState::Failed => "failed", _ => "pending" };
                 let id = e.id.clone();
@@ -64,11 +68,11 @@ fn EventList(page: EventPage, reprocess: ServerAction<ReprocessEvent>) -> impl I
                         <td class="nowrap" title=e.id.clone()>{local_time(&e.received_at)}</td>
                         <td><code>{e.kind}</code></td>
                         <td>{e.object_id.map(|o| view! { <code>{o}</code> })}</td>
-                        <td>{e.via.as_str()}</td>
-                        <td><span class="badge" data-mirror=state>{e.state.as_str()}</span></td>
+                        <td>{via_name(b, e.via)}</td>
+                        <td><span class="badge" data-mirror=state>{event_state_name(b, e.state)}</span></td>
                         <td class="num">{e.attempts}</td>
                         <td>{e.error.or(e.result).unwrap_or_default()}</td>
-                        <td><button type="button" class="link" on:click=move |_| { reprocess.dispatch(ReprocessEvent { id: id.clone() }); }>"Re-process"</button></td>
+                        <td><button type="button" class="link" on:click=move |_| { reprocess.dispatch(ReprocessEvent { id: id.clone() }); }>{b.reprocess}</button></td>
                     </tr>
                 }
             }).collect_view()}</tbody>

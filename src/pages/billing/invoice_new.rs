@@ -3,6 +3,8 @@ use crate::api::billing::{CreateInvoice, get_billing_setup};
 use crate::components::notice::ErrorNotice;
 use crate::domain::billing::{BillingCurrency, BillingSetup, LineInput, MAX_LINES};
 use crate::domain::money::{Money, Peg, parse_amount};
+use crate::i18n::billing::Billing;
+use crate::i18n::{use_texts, use_texts_of};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_navigate;
@@ -53,18 +55,19 @@ pub(super) fn priced(currency: &BillingCurrency, local: Option<i64>) -> String {
 #[component]
 pub fn NewInvoicePage() -> impl IntoView {
     let setup = Resource::new(|| (), |_| get_billing_setup());
+    let (t, b) = (use_texts(), use_texts_of::<Billing>());
     view! {
-        <Title text="New invoice"/>
-        <h1>"New invoice"</h1>
+        <Title text=b.new_invoice/>
+        <h1>{b.new_invoice}</h1>
         <BillingNav/>
-        <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+        <Suspense fallback=move || view! { <p class="muted">{t.loading}</p> }>
             {move || Suspend::new(async move {
                 match setup.await {
                     Err(error) => view! { <ErrorNotice error/> }.into_any(),
                     Ok(setup) if setup.members.is_empty() => view! {
-                        <p class="empty-state">"No member is linked to a Stripe customer yet. Open a member's account page and create or attach their customer first."</p>
+                        <p class="empty-state">{b.no_linked_member}</p>
                     }.into_any(),
-                    Ok(setup) if setup.currencies.is_empty() => view! { <p class="empty-state">"Set up a currency in Settings first."</p> }.into_any(),
+                    Ok(setup) if setup.currencies.is_empty() => view! { <p class="empty-state">{b.set_up_currency}</p> }.into_any(),
                     Ok(setup) => view! { <InvoiceForm setup/> }.into_any(),
                 }
             })}
@@ -113,41 +116,42 @@ fn InvoiceForm(setup: BillingSetup) -> impl IntoView {
     };
     let error = move || create.value().get().and_then(Result::err);
     let full = move || lines.with(Vec::len) >= MAX_LINES;
+    let (t, b) = (use_texts(), use_texts_of::<Billing>());
     view! {
         <form class="panel invoice-form" on:submit=submit>
             <div class="form-row">
-                <label>"Member"
+                <label>{b.member}
                     <select on:change=move |ev| account.set(event_target_value(&ev)) prop:value=move || account.get()>
                         {setup.members.iter().map(|m| view! { <option value=m.account_id.clone()>{format!("{} ({})", m.display_name, m.account_ref)}</option> }).collect_view()}
                     </select>
                 </label>
-                <label>"Currency"
+                <label>{t.currency}
                     <select on:change=move |ev| currency_code.set(event_target_value(&ev)) prop:value=move || currency_code.get()>
                         {setup.currencies.iter().map(|c| view! { <option value=c.code.clone()>{format!("{} ({})", c.name, c.code)}</option> }).collect_view()}
                     </select>
                 </label>
-                <label>"Due on" <input type="date" required prop:value=move || due.get() on:input=move |ev| due.set(event_target_value(&ev))/></label>
+                <label>{b.due_on} " " <input type="date" required prop:value=move || due.get() on:input=move |ev| due.set(event_target_value(&ev))/></label>
             </div>
             <table class="data lines">
-                <thead><tr><th>"Description"</th><th class="num">"Quantity"</th><th class="num">"Unit price"</th><th class="num">"Line (local · fiat)"</th><th></th></tr></thead>
+                <thead><tr><th>{b.description}</th><th class="num">{b.quantity}</th><th class="num">{b.unit_price}</th><th class="num">{b.line_local_fiat}</th><th></th></tr></thead>
                 <tbody>
                     <For each=move || lines.get() key=|line| line.key let:line>
                         <tr>
-                            <td><input type="text" aria-label="Description" maxlength="250" prop:value=move || line.description.get() on:input=move |ev| line.description.set(event_target_value(&ev))/></td>
-                            <td class="num"><input type="number" min="1" step="1" aria-label="Quantity" class="short" prop:value=move || line.quantity.get() on:input=move |ev| line.quantity.set(event_target_value(&ev))/></td>
-                            <td class="num"><input type="text" inputmode="decimal" aria-label="Unit price" class="short" prop:value=move || line.unit_amount.get() on:input=move |ev| line.unit_amount.set(event_target_value(&ev))/></td>
+                            <td><input type="text" aria-label=b.description maxlength="250" prop:value=move || line.description.get() on:input=move |ev| line.description.set(event_target_value(&ev))/></td>
+                            <td class="num"><input type="number" min="1" step="1" aria-label=b.quantity class="short" prop:value=move || line.quantity.get() on:input=move |ev| line.quantity.set(event_target_value(&ev))/></td>
+                            <td class="num"><input type="text" inputmode="decimal" aria-label=b.unit_price class="short" prop:value=move || line.unit_amount.get() on:input=move |ev| line.unit_amount.set(event_target_value(&ev))/></td>
                             <td class="num nowrap">{move || currency().map(|c| priced(&c, line.local_minor(&c))).unwrap_or_default()}</td>
-                            <td><button type="button" class="link" on:click=move |_| lines.update(|all| all.retain(|l| l.key != line.key))>"Remove"</button></td>
+                            <td><button type="button" class="link" on:click=move |_| lines.update(|all| all.retain(|l| l.key != line.key))>{b.remove}</button></td>
                         </tr>
                     </For>
                 </tbody>
-                <tfoot><tr><th colspan="3">"Total"</th><th class="num nowrap">{move || total().unwrap_or_else(|| "—".into())}</th><th></th></tr></tfoot>
+                <tfoot><tr><th colspan="3">{b.total}</th><th class="num nowrap">{move || total().unwrap_or_else(|| "—".into())}</th><th></th></tr></tfoot>
             </table>
-            <p><button type="button" on:click=add disabled=full>"Add line"</button></p>
-            <label class="block">"Memo (shown on the invoice)" <textarea maxlength="500" prop:value=move || memo.get() on:input=move |ev| memo.set(event_target_value(&ev))></textarea></label>
-            <p class="muted">"Each line is converted to fiat at the peg, rounded half away from zero. The draft is created in Stripe in the background; finalize it from its page."</p>
+            <p><button type="button" on:click=add disabled=full>{b.add_line}</button></p>
+            <label class="block">{b.memo_shown} " " <textarea maxlength="500" prop:value=move || memo.get() on:input=move |ev| memo.set(event_target_value(&ev))></textarea></label>
+            <p class="muted">{b.pricing_note}</p>
             {move || error().map(|error| view! { <ErrorNotice error/> })}
-            <button type="submit" disabled=move || create.pending().get()>"Create draft"</button>
+            <button type="submit" disabled=move || create.pending().get()>{b.create_draft}</button>
         </form>
     }
 }

@@ -6,6 +6,8 @@ use crate::components::notice::ErrorNotice;
 use crate::components::pager::{OlderNewest, page_href};
 use crate::components::time::local_time;
 use crate::domain::billing::{InvoiceFilter, InvoiceOrigin, InvoicePage, InvoiceRow, InvoiceStatus};
+use crate::i18n::billing::{Billing, origin_name, status_label};
+use crate::i18n::{fill, use_texts, use_texts_of};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
@@ -27,20 +29,21 @@ pub fn InvoicesPage() -> impl IntoView {
     let page =
         Resource::new(move || (filter.get(), query.read().get("after")), |(filter, after)| async move { (me().await, list_invoices(filter, after).await) });
     let text = move |name: &'static str| move || query.read().get(name).unwrap_or_default();
+    let (t, b) = (use_texts(), use_texts_of::<Billing>());
     view! {
-        <Title text="Billing"/>
-        <h1>"Billing"</h1>
+        <Title text=t.nav_billing/>
+        <h1>{t.nav_billing}</h1>
         <BillingNav/>
         <form method="get" class="filters">
-            <ChoiceFilter label="Status" name="status" choices=InvoiceStatus::ALL.iter().map(|s| (s.as_str(), s.as_str())).collect()/>
-            <ChoiceFilter label="Made in" name="origin" choices=InvoiceOrigin::ALL.iter().map(|o| (o.as_str(), o.as_str())).collect()/>
-            <label>"Member" <input type="text" name="account" placeholder="member reference" prop:value=text("account")/></label>
-            <label>"Due on or before" <input type="date" name="due_to" prop:value=text("due_to")/></label>
-            <button type="submit">"Filter"</button>
-            <a href="/billing">"Clear"</a>
-            <a href=move || page_href("/billing/export/invoices", &query.read(), &FILTERS, &[]) download>"Export CSV"</a>
+            <ChoiceFilter label=b.status name="status" choices=InvoiceStatus::ALL.iter().map(|s| (s.as_str(), status_label(b, s.as_str()).unwrap_or(s.as_str()))).collect()/>
+            <ChoiceFilter label=b.made_in name="origin" choices=InvoiceOrigin::ALL.iter().map(|&o| (o.as_str(), origin_name(b, o))).collect()/>
+            <label>{b.member} " " <input type="text" name="account" placeholder=b.member_reference prop:value=text("account")/></label>
+            <label>{b.due_on_or_before} " " <input type="date" name="due_to" prop:value=text("due_to")/></label>
+            <button type="submit">{t.filter}</button>
+            <a href="/billing">{t.clear}</a>
+            <a href=move || page_href("/billing/export/invoices", &query.read(), &FILTERS, &[]) download>{b.export_csv}</a>
         </form>
-        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+        <Transition fallback=move || view! { <p class="muted">{t.loading}</p> }>
             {move || Suspend::new(async move {
                 let (user, invoices) = page.await;
                 let admin = is_admin(&user);
@@ -55,13 +58,10 @@ pub fn InvoicesPage() -> impl IntoView {
 
 #[component]
 fn InvoiceList(page: InvoicePage, admin: bool, filtered: bool) -> impl IntoView {
-    let new = admin.then(|| view! { <p><a class="button" href="/billing/new">"New invoice"</a></p> });
+    let b = use_texts_of::<Billing>();
+    let new = admin.then(|| view! { <p><a class="button" href="/billing/new">{b.new_invoice}</a></p> });
     if page.rows.is_empty() {
-        let message = if filtered {
-            "No invoice matches these filters."
-        } else {
-            "No invoices yet. Link a member to a Stripe customer on their account page, then create an invoice."
-        };
+        let message = if filtered { b.no_invoice_matches } else { b.no_invoices };
         return view! { {new} <p class="empty-state">{message}</p> }.into_any();
     }
     let query = use_query_map().get_untracked();
@@ -69,12 +69,12 @@ fn InvoiceList(page: InvoicePage, admin: bool, filtered: bool) -> impl IntoView 
     let newest = query.get("after").map(|_| page_href("/billing", &query, &FILTERS, &[]));
     view! {
         {new}
-        <p class="muted">{format!("{} invoice(s)", page.count)}</p>
+        <p class="muted">{fill(b.invoice_count, &[&page.count.to_string()])}</p>
         <table class="data invoices">
             <thead>
                 <tr>
-                    <th>"Number"</th><th>"Member"</th><th>"Status"</th><th class="num">"Total"</th><th class="num">"Fiat"</th>
-                    <th class="num">"Left to pay"</th><th>"Due"</th><th>"Made in"</th><th>"Created"</th>
+                    <th>{b.number}</th><th>{b.member}</th><th>{b.status}</th><th class="num">{b.total}</th><th class="num">{use_texts().fiat}</th>
+                    <th class="num">{b.left_to_pay}</th><th>{b.due}</th><th>{b.made_in}</th><th>{b.created}</th>
                 </tr>
             </thead>
             <tbody>{page.rows.into_iter().map(|invoice| view! { <InvoiceLine invoice/> }).collect_view()}</tbody>
@@ -86,10 +86,11 @@ fn InvoiceList(page: InvoicePage, admin: bool, filtered: bool) -> impl IntoView 
 
 #[component]
 fn InvoiceLine(invoice: InvoiceRow) -> impl IntoView {
-    let label = invoice.number.clone().unwrap_or_else(|| "Draft".into());
+    let b = use_texts_of::<Billing>();
+    let label = invoice.number.clone().unwrap_or_else(|| b.draft.into());
     let step = match (invoice.step_failed, invoice.step_pending) {
-        (true, _) => Some(("step_failed", "Stripe call failed")),
-        (false, true) => Some(("step_pending", "Stripe call queued")),
+        (true, _) => Some(("step_failed", b.step_failed)),
+        (false, true) => Some(("step_pending", b.step_queued)),
         _ => None,
     }
     .map(|(state, label)| view! { <span class="badge" data-billing=state>{label}</span> });
@@ -102,7 +103,7 @@ fn InvoiceLine(invoice: InvoiceRow) -> impl IntoView {
             <td class="num nowrap">{invoice.fiat_total}</td>
             <td class="num nowrap">{invoice.fiat_remaining}</td>
             <td class="nowrap">{invoice.due_date.unwrap_or_else(|| "—".into())}</td>
-            <td>{invoice.origin.as_str()}</td>
+            <td>{origin_name(b, invoice.origin)}</td>
             <td class="nowrap">{local_time(&invoice.created_at)}</td>
         </tr>
     }

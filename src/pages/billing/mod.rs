@@ -8,6 +8,8 @@ pub mod invoice_new;
 pub mod invoices;
 pub mod subscriptions;
 
+use crate::i18n::billing::{Billing, status_label};
+use crate::i18n::{use_texts, use_texts_of};
 use leptos::prelude::*;
 use leptos_router::hooks::use_location;
 
@@ -15,6 +17,7 @@ use leptos_router::hooks::use_location;
 #[component]
 pub fn BillingNav() -> impl IntoView {
     let path = use_location().pathname;
+    let b = use_texts_of::<Billing>();
     let link = move |href: &'static str, label: &'static str| {
         let current = move || {
             let here = path.get();
@@ -25,20 +28,27 @@ pub fn BillingNav() -> impl IntoView {
         view! { <a href=href aria-current=current>{label}</a> }
     };
     view! {
-        <nav class="subnav" aria-label="Billing">
-            {link("/billing", "Invoices")}
-            {link("/billing/subscriptions", "Subscriptions")}
-            {link("/billing/plans", "Plans")}
-            {link("/billing/awaiting", "Awaiting funds")}
-            {link("/billing/events", "Stripe events")}
+        <nav class="subnav" aria-label=use_texts().nav_billing>
+            {link("/billing", b.nav_invoices)}
+            {link("/billing/subscriptions", b.nav_subscriptions)}
+            {link("/billing/plans", b.nav_plans)}
+            {link("/billing/awaiting", b.nav_awaiting)}
+            {link("/billing/events", b.nav_events)}
         </nav>
     }
 }
 
-/// An invoice or subscription status as a badge.
+/// An invoice or subscription status as a badge, in the page's language.
 #[component]
 pub fn StatusBadge(#[prop(into)] status: String) -> impl IntoView {
-    view! { <span class="badge" data-billing=status.clone()>{status.replace('_', " ")}</span> }
+    let shown = status_text(&status);
+    view! { <span class="badge" data-billing=status>{shown}</span> }
+}
+
+/// A status as the page's language names it; one this console does not know shows as Stripe
+/// wrote it.
+pub fn status_text(status: &str) -> String {
+    status_label(use_texts_of::<Billing>(), status).map_or_else(|| status.replace('_', " "), str::to_string)
 }
 
 /// Whether the signed-in person is an administrator (who may change billing).
