@@ -11,8 +11,8 @@ use {
     crate::domain::Role,
     crate::domain::ledger::AccountStatus,
     crate::server::db::accounts as account_rows,
-    crate::server::ledger::queries::AccountQuery,
     crate::server::error::internal,
+    crate::server::ledger::queries::AccountQuery,
     crate::server::ledger::{accounts, statement},
 };
 

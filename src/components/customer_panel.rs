@@ -3,6 +3,8 @@
 use crate::api::billing::{AttachCustomer, CreateCustomer, UnlinkCustomer, get_customer_link};
 use crate::components::notice::ErrorNotice;
 use crate::domain::billing::{CustomerLink, StepState};
+use crate::i18n::money::Money as MoneyTexts;
+use crate::i18n::{fill, use_texts, use_texts_of};
 use leptos::prelude::*;
 
 #[component]
@@ -53,40 +55,42 @@ fn Customer(
 ) -> impl IntoView {
     let failed = link.steps.iter().find(|s| s.state == StepState::Failed).and_then(|s| s.last_error.clone());
     let (for_create, for_attach, for_unlink) = (link.account_id.clone(), link.account_id.clone(), link.account_id.clone());
+    let t = use_texts();
+    let m = use_texts_of::<MoneyTexts>();
     let body = match link.customer.clone() {
         Some(customer) => view! {
             <dl class="facts">
-                <dt>"Customer"</dt>
+                <dt>{m.customer}</dt>
                 <dd>{match link.dashboard_url.clone() { Some(url) => view! { <a href=url rel="noopener" target="_blank"><code>{customer.clone()}</code></a> }.into_any(), None => view! { <code>{customer.clone()}</code> }.into_any() }}</dd>
-                <dt>"Email"</dt><dd>{link.email.clone().unwrap_or_else(|| "—".into())}</dd>
-                <dt>"Open invoices"</dt><dd><a href=format!("/billing?account={}", link.account_ref)>{link.open_invoices}</a></dd>
+                <dt>{t.email}</dt><dd>{link.email.clone().unwrap_or_else(|| "—".into())}</dd>
+                <dt>{m.open_invoices}</dt><dd><a href=format!("/billing?account={}", link.account_ref)>{link.open_invoices}</a></dd>
             </dl>
             {admin.then(|| view! {
                 <ActionForm action=unlink attr:class="inline-confirm">
                     <input type="hidden" name="account_id" value=for_unlink/>
-                    <label><input type="checkbox" name="confirm" value="yes" required/> "Unlink (the customer stays in Stripe)"</label>
-                    <button type="submit">"Unlink"</button>
+                    <label><input type="checkbox" name="confirm" value="yes" required/> {m.unlink_confirm}</label>
+                    <button type="submit">{m.unlink}</button>
                 </ActionForm>
             })}
         }
         .into_any(),
-        None if waiting => view! { <p class="muted" role="status">"Creating the customer in Stripe…"</p> }.into_any(),
-        None if !admin => view! { <p class="muted">"Not linked to a Stripe customer."</p> }.into_any(),
+        None if waiting => view! { <p class="muted" role="status">{m.creating_customer}</p> }.into_any(),
+        None if !admin => view! { <p class="muted">{m.not_linked}</p> }.into_any(),
         None => view! {
-            <p class="muted">"Not linked: link a Stripe customer to invoice this member and collect from their wallet."</p>
+            <p class="muted">{m.not_linked_admin}</p>
             <div class="columns">
                 <ActionForm action=create attr:class="panel">
-                    <h3>"Create a Stripe customer"</h3>
+                    <h3>{m.create_customer_heading}</h3>
                     <input type="hidden" name="account_id" value=for_create/>
-                    <label class="block">"Email (optional)" <input type="email" name="email" value=link.email.clone().unwrap_or_default()/></label>
-                    <label><input type="checkbox" name="confirm" value="yes" required/> {format!("Create it in Stripe as {}", link.display_name)}</label>
-                    <button type="submit">"Create customer"</button>
+                    <label class="block">{m.email_optional} <input type="email" name="email" value=link.email.clone().unwrap_or_default()/></label>
+                    <label><input type="checkbox" name="confirm" value="yes" required/> {fill(m.create_as, &[&link.display_name])}</label>
+                    <button type="submit">{m.create_customer}</button>
                 </ActionForm>
                 <ActionForm action=attach attr:class="panel">
-                    <h3>"Attach an existing customer"</h3>
+                    <h3>{m.attach_heading}</h3>
                     <input type="hidden" name="account_id" value=for_attach/>
-                    <label class="block">"Customer id" <input type="text" name="customer" required placeholder="cus_…" pattern="cus_[A-Za-z0-9_]+"/></label>
-                    <button type="submit">"Attach"</button>
+                    <label class="block">{m.customer_id} <input type="text" name="customer" required placeholder="cus_…" pattern="cus_[A-Za-z0-9_]+"/></label>
+                    <button type="submit">{m.attach}</button>
                 </ActionForm>
             </div>
         }
@@ -94,14 +98,14 @@ fn Customer(
     };
     view! {
         <section class="customer-link">
-            <h2>"Stripe customer"</h2>
+            <h2>{m.stripe_customer}</h2>
             {body}
-            {failed.map(|error| view! { <p class="notice error">{format!("A Stripe call failed: {error}")}</p> })}
+            {failed.map(|error| view! { <p class="notice error">{fill(m.stripe_call_failed, &[&error])}</p> })}
             {(!link.awaiting_funds.is_empty()).then(|| view! {
-                <p class="notice warn" role="status">"Awaiting funds: "
+                <p class="notice warn" role="status">{m.awaiting_funds}
                     {link.awaiting_funds.iter().map(|w| view! {
-                        <a href=format!("/billing/invoices/{}", w.invoice_id)>{w.number.clone().unwrap_or_else(|| "an invoice".into())}</a>
-                        {format!(" needs {} more ({} due). ", w.shortfall, w.due)}
+                        <a href=format!("/billing/invoices/{}", w.invoice_id)>{w.number.clone().unwrap_or_else(|| m.an_invoice.into())}</a>
+                        {fill(m.needs_more, &[&w.shortfall, &w.due])}
                     }).collect_view()}
                 </p>
             })}

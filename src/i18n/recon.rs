@@ -50,10 +50,6 @@ texts! { Recon {
     state_closed: "closed", "クローズ";
     account_id: "account id", "口座 ID";
     export_csv: "Export CSV", "CSV をエクスポート";
-    keys_or: " (or ", "（または ";
-    keys_move: ") move through the cases, ", "）でケースを移動、";
-    keys_open: " opens one, ", " でケースを開き、";
-    keys_filters: " jumps to the filters.", " で絞り込みに移動します。";
     assignee: "Assignee", "担当者";
     anyone: "anyone", "すべて";
     unassigned: "unassigned", "未割り当て";

@@ -8,6 +8,8 @@ use crate::components::notice::ErrorNotice;
 use crate::components::pager::page_href;
 use crate::domain::ledger::{AccountStatus, AccountView, CurrencyView, StatementLine, StatementPage};
 use crate::domain::{AppError, Role};
+use crate::i18n::money::{Money as MoneyTexts, account_kind_name, account_status_name, around, kind_text};
+use crate::i18n::{fill, use_locale, use_texts, use_texts_of};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
@@ -25,14 +27,16 @@ pub fn AccountDetailPage() -> impl IntoView {
         Resource::new(move || (id(), set_status.version().get()), |(id, _)| async move { (me().await, account_detail(id).await, list_currencies().await) });
     let asked = move |key: &str| query.read().get(key);
     let statement = Resource::new(move || (id(), asked("from"), asked("to"), asked("after")), |(id, from, to, after)| account_statement(id, from, to, after));
+    let t = use_texts();
+    let m = use_texts_of::<MoneyTexts>();
     view! {
-        <p class="muted no-print"><a href="/accounts">"← Accounts"</a></p>
-        <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+        <p class="muted no-print"><a href="/accounts">{m.back_to_accounts}</a></p>
+        <Suspense fallback=move || view! { <p class="muted">{t.loading}</p> }>
             {move || Suspend::new(async move {
                 let (user, account, currencies) = head.await;
                 let admin = user.ok().flatten().is_some_and(|u| u.role.includes(Role::Admin));
                 match account.and_then(|a| currencies.map(|c| (a, c))) {
-                    Err(e) => view! { <Title text="Account"/> <ErrorNotice error=e/> }.into_any(),
+                    Err(e) => view! { <Title text=t.account/> <ErrorNotice error=e/> }.into_any(),
                     Ok((account, currencies)) => view! {
                         <Title text=account.display_name.clone()/>
                         <h1>{account.display_name.clone()}</h1>
@@ -43,8 +47,8 @@ pub fn AccountDetailPage() -> impl IntoView {
                 }
             })}
         </Suspense>
-        <h2>"Statement"</h2>
-        <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+        <h2>{m.statement}</h2>
+        <Suspense fallback=move || view! { <p class="muted">{t.loading}</p> }>
             {move || Suspend::new(async move {
                 match statement.await {
                     Err(AppError::NotFound { .. }) => ().into_any(),
@@ -59,14 +63,16 @@ pub fn AccountDetailPage() -> impl IntoView {
 #[component]
 fn AccountFacts(account: AccountView, currencies: Vec<CurrencyView>) -> impl IntoView {
     let AccountView { kind, external_ref, status, stripe_customer_id, balances, .. } = account;
+    let t = use_texts();
+    let m = use_texts_of::<MoneyTexts>();
     view! {
         <dl class="facts">
-            <div><dt>"Reference"</dt><dd><code>{external_ref}</code></dd></div>
-            <div><dt>"Kind"</dt><dd>{kind.as_str()}</dd></div>
-            <div><dt>"Status"</dt><dd><span class="badge" data-status=status.as_str()>{status.as_str()}</span></dd></div>
-            <div><dt>"Balance"</dt><dd class="num"><Balances balances currencies/></dd></div>
-            <div><dt>"Stripe customer"</dt><dd>{stripe_customer_id.map_or_else(
-                || view! { <span class="muted">"none"</span> }.into_any(),
+            <div><dt>{m.account_ref}</dt><dd><code>{external_ref}</code></dd></div>
+            <div><dt>{t.kind}</dt><dd>{account_kind_name(m, kind)}</dd></div>
+            <div><dt>{m.status}</dt><dd><span class="badge" data-status=status.as_str()>{account_status_name(m, status)}</span></dd></div>
+            <div><dt>{m.balance}</dt><dd class="num"><Balances balances currencies/></dd></div>
+            <div><dt>{m.stripe_customer}</dt><dd>{stripe_customer_id.map_or_else(
+                || view! { <span class="muted">{m.none}</span> }.into_any(),
                 |c| view! { <code>{c}</code> }.into_any(),
             )}</dd></div>
         </dl>
@@ -77,13 +83,13 @@ fn AccountFacts(account: AccountView, currencies: Vec<CurrencyView>) -> impl Int
 /// before the page's scripts load.
 #[component]
 fn StatusChange(account: AccountView, set_status: ServerAction<SetAccountStatus>) -> impl IntoView {
+    let m = use_texts_of::<MoneyTexts>();
     let (target, button, consequence) = match account.status {
-        AccountStatus::Active => {
-            (AccountStatus::Frozen, "Freeze account", "no payment, redemption or other debit will leave this account until it is unfrozen.")
-        }
-        AccountStatus::Frozen => (AccountStatus::Active, "Unfreeze account", "this account can be debited again."),
-        AccountStatus::Closed => return view! { <p class="muted">"This account is closed; its status cannot change."</p> }.into_any(),
+        AccountStatus::Active => (AccountStatus::Frozen, m.freeze_account, m.freeze_consequence),
+        AccountStatus::Frozen => (AccountStatus::Active, m.unfreeze_account, m.unfreeze_consequence),
+        AccountStatus::Closed => return view! { <p class="muted">{m.account_closed}</p> }.into_any(),
     };
+    let (now_before, now_after) = around(m.account_now);
     view! {
         <section class="panel">
             <ActionForm action=set_status attr:class="form-row">
@@ -91,12 +97,12 @@ fn StatusChange(account: AccountView, set_status: ServerAction<SetAccountStatus>
                 <input type="hidden" name="status" value=target.as_str()/>
                 <label class="check">
                     <input type="checkbox" name="confirm" value="yes" required/>
-                    "I understand: " {consequence}
+                    {m.i_understand} {consequence}
                 </label>
                 <button type="submit" class="danger">{button}</button>
             </ActionForm>
             {move || match set_status.value().get() {
-                Some(Ok(changed)) => view! { <p class="notice ok" role="status">"The account is now " {changed.status.as_str()} "."</p> }.into_any(),
+                Some(Ok(changed)) => view! { <p class="notice ok" role="status">{now_before} {account_status_name(m, changed.status)} {now_after}</p> }.into_any(),
                 Some(Err(e)) => view! { <p class="notice error" role="alert">{e.to_string()}</p> }.into_any(),
                 None => ().into_any(),
             }}
@@ -116,24 +122,26 @@ fn Statement(page: StatementPage, path: String) -> impl IntoView {
     let later = next_cursor.map(|cursor| page_href(&path, &query, &[], &[period[0], period[1], ("after", &cursor)]));
     let start = query.get("after").map(|_| page_href(&path, &query, &[], &period));
     let csv = page_href(&format!("{path}/statement/export"), &query, &[], &period);
+    let t = use_texts();
+    let m = use_texts_of::<MoneyTexts>();
     view! {
-        <form method="get" class="filters no-print" aria-label="Statement period">
-            <label>"From" <input type="date" name="from" value=from.clone() required/></label>
-            <label>"To" <input type="date" name="to" value=to.clone() required/></label>
-            <button type="submit">"Show"</button>
-            <a href=csv download>"Download CSV"</a>
-            <button type="button" class="link" on:click=|_| { let _ = window().print(); }>"Print"</button>
+        <form method="get" class="filters no-print" aria-label=m.statement_period>
+            <label>{t.from_day} <input type="date" name="from" value=from.clone() required/></label>
+            <label>{t.to_day} <input type="date" name="to" value=to.clone() required/></label>
+            <button type="submit">{m.show}</button>
+            <a href=csv download>{t.download_csv}</a>
+            <button type="button" class="link" on:click=|_| { let _ = window().print(); }>{m.print}</button>
         </form>
-        <p class="print-only">{format!("Statement {from} – {to} (UTC)")}</p>
+        <p class="print-only">{fill(m.statement_printed, &[&from, &to])}</p>
         {if totals.is_empty() {
-            view! { <p class="empty-state">"Nothing on this account up to the end of this period."</p> }.into_any()
+            view! { <p class="empty-state">{m.nothing_on_account}</p> }.into_any()
         } else {
             view! {
                 <table class="data statement-totals">
                     <thead>
                         <tr>
-                            <th>"Currency"</th><th class="num">{format!("Opening balance ({from})")}</th><th class="num">"Money in"</th>
-                            <th class="num">"Money out"</th><th class="num">{format!("Closing balance ({to})")}</th>
+                            <th>{t.currency}</th><th class="num">{fill(m.opening_balance, &[&from])}</th><th class="num">{m.money_in}</th>
+                            <th class="num">{m.money_out}</th><th class="num">{fill(m.closing_balance, &[&to])}</th>
                         </tr>
                     </thead>
                     <tbody>
@@ -151,14 +159,14 @@ fn Statement(page: StatementPage, path: String) -> impl IntoView {
             }.into_any()
         }}
         {if lines.is_empty() {
-            view! { <p class="empty-state">"No entries in this period."</p> }.into_any()
+            view! { <p class="empty-state">{m.no_entries}</p> }.into_any()
         } else {
             view! {
                 <table class="data statement">
                     <thead>
                         <tr>
-                            <th>"When (UTC)"</th><th>"Transaction"</th><th>"Kind"</th><th>"Counterparty"</th><th>"Description"</th>
-                            <th class="num">"Amount"</th><th class="num">"Balance"</th>
+                            <th>{m.when_utc}</th><th>{m.transaction}</th><th>{t.kind}</th><th>{m.counterparty}</th><th>{m.description}</th>
+                            <th class="num">{t.amount}</th><th class="num">{m.balance}</th>
                         </tr>
                     </thead>
                     <tbody>
@@ -168,8 +176,8 @@ fn Statement(page: StatementPage, path: String) -> impl IntoView {
             }.into_any()
         }}
         <nav class="pager no-print">
-            {start.map(|href| view! { <a href=href>"← Start of period"</a> })}
-            {later.map(|href| view! { <a href=href>"Later →"</a> })}
+            {start.map(|href| view! { <a href=href>{m.start_of_period}</a> })}
+            {later.map(|href| view! { <a href=href>{m.later}</a> })}
         </nav>
     }
     .into_any()
@@ -192,14 +200,16 @@ fn StatementRow(line: StatementLine) -> impl IntoView {
         ..
     } = line;
     let direction = if amount_minor < 0 { "out" } else { "in" };
+    let m = use_texts_of::<MoneyTexts>();
+    let (recorded_before, recorded_after) = around(m.recorded);
     view! {
         <tr data-transaction=transaction_id.clone()>
             <td class="nowrap">
                 {occurred_at}
-                {recorded_at.map(|at| view! { <br/><small class="muted">"recorded " {at}</small> })}
+                {recorded_at.map(|at| view! { <br/><small class="muted">{recorded_before} {at} {recorded_after}</small> })}
             </td>
             <td><a href=format!("/transactions/{transaction_id}")><ShortId id=transaction_id.clone()/></a></td>
-            <td>{kind.as_str()}</td>
+            <td>{kind_text(use_locale(), kind)}</td>
             <td>{counterparty_name} " " <code class="muted">{counterparty_ref}</code></td>
             <td>{description}</td>
             <td class="num nowrap" data-direction=direction>{format!("{amount} {currency}")}</td>

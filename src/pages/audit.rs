@@ -31,6 +31,7 @@ pub fn AuditLogPage() -> impl IntoView {
             <label>{t.to_day} <input type="date" name="to" prop:value=move || param("to").unwrap_or_default()/></label>
             <button type="submit">{t.filter}</button>
             <a href="/audit">{t.clear}</a>
+            <a href=move || page_href("/audit/export", &query.read(), &FILTERS, &[]) download>{t.download_csv}</a>
         </form>
         <Suspense fallback=move || view! { <p class="muted">{t.loading}</p> }>
             {move || Suspend::new(async move {

@@ -11,9 +11,7 @@ use crate::domain::recon::{AgeBucket, BreakClass, BulkPreview, CaseFilter, CaseP
 use crate::domain::{AppError, Role};
 use crate::i18n::recon::{Recon, case_state_name, fix_name, phase_name, run_status_name, started_by_name};
 use crate::i18n::{fill, use_locale, use_texts, use_texts_of};
-use leptos::html;
 use leptos::prelude::*;
-use leptos::wasm_bindgen::JsCast;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 use leptos_router::params::ParamsMap;
@@ -55,13 +53,6 @@ pub fn ReconciliationPage() -> impl IntoView {
     );
     let choices = Resource::new(|| (), |_| assignee_choices());
     poll_while_running(summary, poll, run_ended);
-    let selected = RwSignal::new(None::<usize>);
-    let first_filter = NodeRef::<html::Select>::new();
-    let keys_live = queue_keys(selected, first_filter);
-    Effect::new(move |_| {
-        query.track();
-        selected.set(None);
-    });
     let param = move |name: &str| query.read().get(name);
     let text = move |name: &'static str| move || param(name).unwrap_or_default();
     let t = use_texts();
@@ -90,7 +81,7 @@ pub fn ReconciliationPage() -> impl IntoView {
         <h2 id="queue">{r.queue}</h2>
         <form method="get" class="filters">
             <label>{t.case_class}
-                <select name="class" node_ref=first_filter>
+                <select name="class">
                     <option value="">{t.any}</option>
                     {BreakClass::ALL.iter().map(|c| option("class", c.as_str(), c.label_in(locale))).collect_view()}
                 </select>
@@ -123,16 +114,10 @@ pub fn ReconciliationPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match cases.await {
                     Err(e) => view! { <ErrorNotice error=e/> }.into_any(),
-                    Ok(page) => view! { <Queue page filtered=filter.get_untracked() != CaseFilter::default() selected/> }.into_any(),
+                    Ok(page) => view! { <Queue page filtered=filter.get_untracked() != CaseFilter::default()/> }.into_any(),
                 }
             })}
         </Transition>
-        {move || keys_live.get().then(|| view! {
-            <p class="muted keys-hint">
-                <kbd>"j"</kbd>" / "<kbd>"k"</kbd>{r.keys_or}<kbd>"↓"</kbd>" / "<kbd>"↑"</kbd>{r.keys_move}
-                <kbd>"Enter"</kbd>{r.keys_open}<kbd>"/"</kbd>{r.keys_filters}
-            </p>
-        })}
         <BulkFix filter bulk/>
     }
 }
@@ -159,71 +144,6 @@ fn poll_while_running(summary: Resource<Result<ReconSummary, AppError>>, poll: R
         running
     });
     on_cleanup(cancel);
-}
-
-/// j/k and the arrow keys move through the queue, Enter opens the highlighted case, "/" jumps to
-/// the filters. Keys typed into a field are left alone. The keys act on the rows as shown, so
-/// they read the table rather than the data behind it. Returns whether the keys work yet: they
-/// do once the page has hydrated.
-fn queue_keys(selected: RwSignal<Option<usize>>, first_filter: NodeRef<html::Select>) -> ReadSignal<bool> {
-    let handle = window_event_listener(leptos::ev::keydown, move |ev| {
-        if ev.ctrl_key() || ev.meta_key() || ev.alt_key() {
-            return;
-        }
-        let target = ev.target().and_then(|t| t.dyn_into::<leptos::web_sys::Element>().ok()).map(|e| e.tag_name());
-        let key = ev.key();
-        match target.as_deref() {
-            Some("INPUT" | "TEXTAREA" | "SELECT") => return,
-            // A focused link or button answers Enter itself.
-            Some("A" | "BUTTON") if key == "Enter" => return,
-            _ => {}
-        }
-        let step = |forward: bool| {
-            let rows = document().query_selector("table.cases tbody").ok().flatten();
-            let count = rows.map_or(0, |rows| rows.child_element_count() as usize);
-            if count == 0 {
-                return;
-            }
-            ev.prevent_default();
-            let next = match (selected.get_untracked(), forward) {
-                (None, _) => 0,
-                (Some(i), true) => (i + 1).min(count - 1),
-                (Some(i), false) => i.saturating_sub(1).min(count - 1),
-            };
-            selected.set(Some(next));
-            if let Some(link) = row_link(next) {
-                let _ = link.focus();
-            }
-        };
-        match key.as_str() {
-            "j" | "ArrowDown" => step(true),
-            "k" | "ArrowUp" => step(false),
-            "Enter" => {
-                if let Some(link) = selected.get_untracked().and_then(row_link) {
-                    ev.prevent_default();
-                    link.click();
-                }
-            }
-            "/" => {
-                if let Some(select) = first_filter.get_untracked() {
-                    ev.prevent_default();
-                    let _ = select.focus();
-                }
-            }
-            _ => {}
-        }
-    });
-    on_cleanup(move || handle.remove());
-    let (live, set_live) = signal(false);
-    Effect::new(move |_| set_live.set(true));
-    live
-}
-
-/// The link that opens the queue's row `index`: focusing it scrolls the row into view and lets
-/// Enter follow it; clicking it goes through the router.
-fn row_link(index: usize) -> Option<leptos::web_sys::HtmlElement> {
-    let selector = format!("table.cases tbody tr:nth-child({}) a.case-link", index + 1);
-    document().query_selector(&selector).ok().flatten()?.dyn_into().ok()
 }
 
 /// Whom the assignee filter offers: admins see every active user; others can pick themselves.
@@ -338,7 +258,7 @@ pub fn CaseBadge(state: CaseState) -> impl IntoView {
 }
 
 #[component]
-fn Queue(page: CasePage, filtered: bool, selected: RwSignal<Option<usize>>) -> impl IntoView {
+fn Queue(page: CasePage, filtered: bool) -> impl IntoView {
     let t = use_texts();
     let r = use_texts_of::<Recon>();
     if page.rows.is_empty() {
@@ -362,7 +282,7 @@ fn Queue(page: CasePage, filtered: bool, selected: RwSignal<Option<usize>>) -> i
                 </tr>
             </thead>
             <tbody>
-                {page.rows.into_iter().enumerate().map(|(i, row)| view! { <CaseLine row selected=move || selected.get() == Some(i)/> }).collect_view()}
+                {page.rows.into_iter().map(|row| view! { <CaseLine row/> }).collect_view()}
             </tbody>
         </table>
         <nav class="pager">
@@ -374,11 +294,11 @@ fn Queue(page: CasePage, filtered: bool, selected: RwSignal<Option<usize>>) -> i
 }
 
 #[component]
-fn CaseLine(row: CaseRow, #[prop(into)] selected: Signal<bool>) -> impl IntoView {
+fn CaseLine(row: CaseRow) -> impl IntoView {
     let CaseRow { id, class, state, transaction_id, record_id, account_id, account_name, amount, currency, summary, first_seen, age, assignee, .. } = row;
     let locale = use_locale();
     view! {
-        <tr class:selected=selected data-case=id.clone()>
+        <tr data-case=id.clone()>
             <td><a class="case-link" href=format!("/reconciliation/cases/{id}") title=class.explanation_in(locale)>{class.label_in(locale)}</a></td>
             <td><CaseBadge state/></td>
             <td class="num nowrap">{amount} " " {currency}</td>

@@ -8,6 +8,8 @@ use crate::components::shell::PendingChanged;
 use crate::components::time::local_time;
 use crate::domain::refunds::{RefundFilter, RefundPage, RefundPayer, RefundReason, RefundStage, RefundView};
 use crate::domain::{AppError, Role, UserView};
+use crate::i18n::money::{Money as MoneyTexts, reason_name, stage_name};
+use crate::i18n::{fill, use_texts, use_texts_of};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
@@ -42,9 +44,11 @@ pub fn RefundsPage() -> impl IntoView {
     });
     let param = move |name: &str| query.read().get(name);
     let text = move |name: &'static str| move || param(name).unwrap_or_default();
+    let t = use_texts();
+    let m = use_texts_of::<MoneyTexts>();
     view! {
-        <Title text="Refunds"/>
-        <h1>"Refunds"</h1>
+        <Title text=t.nav_refunds/>
+        <h1>{t.nav_refunds}</h1>
         <Transition fallback=|| ()>
             {move || Suspend::new(async move {
                 let (user, pending) = approvals.await;
@@ -52,17 +56,17 @@ pub fn RefundsPage() -> impl IntoView {
             })}
         </Transition>
         <form method="get" class="filters">
-            <ChoiceFilter label="Stage" name="stage" choices=RefundStage::ALL.iter().map(|s| (s.as_str(), s.label())).collect()/>
-            <ChoiceFilter label="Reason" name="reason" choices=RefundReason::ALL.iter().map(|r| (r.as_str(), r.label())).collect()/>
-            <label>"Requested from" <input type="date" name="from" prop:value=text("from")/></label>
-            <label>"to" <input type="date" name="to" prop:value=text("to")/></label>
-            <label>"Account" <input type="text" name="account" placeholder="member or merchant reference" prop:value=text("account")/></label>
+            <ChoiceFilter label=m.stage name="stage" choices=RefundStage::ALL.iter().map(|&s| (s.as_str(), stage_name(m, s))).collect()/>
+            <ChoiceFilter label=m.reason name="reason" choices=RefundReason::ALL.iter().map(|&r| (r.as_str(), reason_name(m, r))).collect()/>
+            <label>{m.requested_from} <input type="date" name="from" prop:value=text("from")/></label>
+            <label>{m.requested_to} <input type="date" name="to" prop:value=text("to")/></label>
+            <label>{t.account} <input type="text" name="account" placeholder=m.account_placeholder prop:value=text("account")/></label>
             <AmountFilters/>
-            <button type="submit">"Filter"</button>
-            <a href="/refunds">"Clear"</a>
-            <a href=move || page_href("/refunds/export", &query.read(), &FILTERS, &[]) download>"Export CSV"</a>
+            <button type="submit">{t.filter}</button>
+            <a href="/refunds">{t.clear}</a>
+            <a href=move || page_href("/refunds/export", &query.read(), &FILTERS, &[]) download>{m.export_csv}</a>
         </form>
-        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+        <Transition fallback=move || view! { <p class="muted">{t.loading}</p> }>
             {move || Suspend::new(async move {
                 match refunds.await {
                     Err(error) => view! { <ErrorNotice error/> }.into_any(),
@@ -75,8 +79,10 @@ pub fn RefundsPage() -> impl IntoView {
 
 #[component]
 fn RefundList(page: RefundPage, filtered: bool) -> impl IntoView {
+    let t = use_texts();
+    let m = use_texts_of::<MoneyTexts>();
     if page.rows.is_empty() {
-        let message = if filtered { "No refund matches these filters." } else { "No refunds yet. A payment's page has the Refund button." };
+        let message = if filtered { m.no_refund_matches } else { m.no_refunds_yet };
         return view! { <p class="empty-state">{message}</p> }.into_any();
     }
     let query = use_query_map().get_untracked();
@@ -84,13 +90,13 @@ fn RefundList(page: RefundPage, filtered: bool) -> impl IntoView {
     let newest = query.get("after").map(|_| page_href("/refunds", &query, &FILTERS, &[]));
     let totals = if page.totals.is_empty() { String::new() } else { format!(" · {}", page.totals.join(" · ")) };
     view! {
-        <p class="muted">{format!("{} refund(s){totals}", page.count)}</p>
+        <p class="muted">{fill(m.refund_count, &[&page.count.to_string()]) + &totals}</p>
         <table class="data refunds">
             <thead>
                 <tr>
-                    <th>"Requested"</th><th>"Payment"</th><th>"Account"</th><th>"Merchant"</th><th class="num">"Amount"</th>
-                    <th class="num">"Fiat"</th><th>"Reason"</th><th>"Paid by"</th><th>"Stage"</th><th>"Source"</th>
-                    <th>"Requested by"</th><th>"Decided by"</th>
+                    <th>{m.requested}</th><th>{m.payment}</th><th>{t.account}</th><th>{m.merchant}</th><th class="num">{t.amount}</th>
+                    <th class="num">{t.fiat}</th><th>{m.reason}</th><th>{m.paid_by}</th><th>{m.stage}</th><th>{m.source}</th>
+                    <th>{m.requested_by}</th><th>{m.decided_by}</th>
                 </tr>
             </thead>
             <tbody>
@@ -102,17 +108,17 @@ fn RefundList(page: RefundPage, filtered: bool) -> impl IntoView {
     .into_any()
 }
 
-fn payer_text(payer: RefundPayer) -> &'static str {
+fn payer_text(m: &'static MoneyTexts, payer: RefundPayer) -> &'static str {
     match payer {
-        RefundPayer::Merchant => "merchant",
-        RefundPayer::Operator => "operator (goodwill)",
+        RefundPayer::Merchant => m.payer_merchant,
+        RefundPayer::Operator => m.payer_operator,
     }
 }
 
 /// A refund's stage as a badge; Stripe's last error, when it failed, on hover.
 #[component]
 fn StageBadge(stage: RefundStage, stripe_error: Option<String>) -> impl IntoView {
-    view! { <span class="badge" data-stage=stage.as_str() title=stripe_error>{stage.label()}</span> }
+    view! { <span class="badge" data-stage=stage.as_str() title=stripe_error>{stage_name(use_texts_of::<MoneyTexts>(), stage)}</span> }
 }
 
 #[component]
@@ -138,7 +144,8 @@ fn RefundRow(refund: RefundView) -> impl IntoView {
         decision_note,
         ..
     } = refund;
-    let decided_title = decided_at.map(|at| format!("{}{}", local_time(&at), decision_note.map(|n| format!(": {n}")).unwrap_or_default()));
+    let m = use_texts_of::<MoneyTexts>();
+    let decided_title = decided_at.map(|at| format!("{}{}", local_time(&at), decision_note.map(|n| fill(m.with_note, &[&n])).unwrap_or_default()));
     view! {
         <tr>
             <td class="nowrap">{local_time(&requested_at)}</td>
@@ -147,8 +154,8 @@ fn RefundRow(refund: RefundView) -> impl IntoView {
             <td>{merchant}</td>
             <td class="num nowrap">{with_currency(&amount, &currency)}</td>
             <td class="num nowrap">{fiat}</td>
-            <td title=note>{reason.map(RefundReason::label).unwrap_or("—")}</td>
-            <td>{payer_text(payer)}</td>
+            <td title=note>{reason.map(|r| reason_name(m, r)).unwrap_or("—")}</td>
+            <td>{payer_text(m, payer)}</td>
             <td><StageBadge stage stripe_error/></td>
             <td>{source}</td>
             <td>{requested_by}</td>
@@ -167,11 +174,12 @@ fn Approvals(
     withdraw: ServerAction<WithdrawRefund>,
 ) -> impl IntoView {
     let Some(user) = user else { return ().into_any() };
+    let m = use_texts_of::<MoneyTexts>();
     let admin = user.role.includes(Role::Admin);
     let page = match pending {
         Ok(page) => page,
         // The list below shows the same error to everyone.
-        Err(error) if admin => return view! { <section class="panel approvals"><h2>"Awaiting approval"</h2><ErrorNotice error/></section> }.into_any(),
+        Err(error) if admin => return view! { <section class="panel approvals"><h2>{m.awaiting_approval}</h2><ErrorNotice error/></section> }.into_any(),
         Err(_) => return ().into_any(),
     };
     let more = page.next_cursor.is_some();
@@ -182,11 +190,11 @@ fn Approvals(
     let email = user.email;
     view! {
         <section class="panel approvals">
-            <h2>"Awaiting approval"</h2>
-            <ActionReport value=decide.value() done=|r: RefundView| format!("{}: {}.", with_currency(&r.amount, &r.currency), r.stage.label())/>
-            <ActionReport value=withdraw.value() done=|r: RefundView| format!("Withdrawn: {}.", with_currency(&r.amount, &r.currency))/>
+            <h2>{m.awaiting_approval}</h2>
+            <ActionReport value=decide.value() done=move |r: RefundView| fill(m.decided, &[&with_currency(&r.amount, &r.currency), stage_name(m, r.stage)])/>
+            <ActionReport value=withdraw.value() done=move |r: RefundView| fill(m.withdrawn, &[&with_currency(&r.amount, &r.currency)])/>
             {if rows.is_empty() {
-                view! { <p class="muted">"Nothing awaits approval."</p> }.into_any()
+                view! { <p class="muted">{m.nothing_awaits}</p> }.into_any()
             } else {
                 view! {
                     <ul class="approvals">
@@ -197,7 +205,7 @@ fn Approvals(
                     </ul>
                 }.into_any()
             }}
-            {more.then(|| view! { <p><a href="/refunds?stage=pending_approval">"All refunds awaiting approval →"</a></p> })}
+            {more.then(|| view! { <p><a href="/refunds?stage=pending_approval">{m.all_awaiting}</a></p> })}
         </section>
     }
     .into_any()
@@ -208,11 +216,12 @@ fn PendingRefund(refund: RefundView, mine: bool, admin: bool, decide: ServerActi
     let RefundView {
         id, payment_id, payment_ref, account, merchant, currency, amount, fiat, reason, note, payer, requested_by, requested_at, expires_at, ..
     } = refund;
+    let m = use_texts_of::<MoneyTexts>();
     let actions = if mine {
         view! {
             <ActionForm action=withdraw attr:class="inline">
                 <input type="hidden" name="id" value=id/>
-                <button type="submit" disabled=withdraw.pending()>"Withdraw my request"</button>
+                <button type="submit" disabled=withdraw.pending()>{m.withdraw_request}</button>
             </ActionForm>
         }
         .into_any()
@@ -223,15 +232,15 @@ fn PendingRefund(refund: RefundView, mine: bool, admin: bool, decide: ServerActi
                 <ActionForm action=decide attr:class="form-row confirm">
                     <input type="hidden" name="id" value=id/>
                     <input type="hidden" name="decision" value="approve"/>
-                    <label>"Note (optional)" <input type="text" name="note"/></label>
-                    <label class="check"><input type="checkbox" name="confirm" value="yes" required/> "Post it: the ledger moves and Stripe is told"</label>
-                    <button type="submit" class="primary" disabled=decide.pending()>"Approve"</button>
+                    <label>{m.note_optional} <input type="text" name="note"/></label>
+                    <label class="check"><input type="checkbox" name="confirm" value="yes" required/> {m.post_it}</label>
+                    <button type="submit" class="primary" disabled=decide.pending()>{m.approve}</button>
                 </ActionForm>
                 <ActionForm action=decide attr:class="form-row">
                     <input type="hidden" name="id" value=reject_id/>
                     <input type="hidden" name="decision" value="reject"/>
-                    <label class="grow">"Why it is rejected (required)" <input type="text" name="note" required/></label>
-                    <button type="submit" class="danger" disabled=decide.pending()>"Reject"</button>
+                    <label class="grow">{m.why_rejected} <input type="text" name="note" required/></label>
+                    <button type="submit" class="danger" disabled=decide.pending()>{m.reject}</button>
                 </ActionForm>
             </div>
         }
@@ -242,14 +251,14 @@ fn PendingRefund(refund: RefundView, mine: bool, admin: bool, decide: ServerActi
     view! {
         <li>
             <p>
-                <strong>{with_currency(&amount, &currency)}</strong> " (" {fiat} ") for "
+                <strong>{with_currency(&amount, &currency)}</strong> {fill(m.fiat_for, &[&fiat])}
                 <a href=format!("/transactions/{payment_id}")>{payment_ref}</a>
-                " · " {account} " ← " {merchant} {(payer == RefundPayer::Operator).then_some(" (operator goodwill)")}
+                " · " {account} " ← " {merchant} {(payer == RefundPayer::Operator).then_some(m.operator_goodwill)}
             </p>
             <p class="muted">
-                {reason.map(RefundReason::label).unwrap_or("No reason")} {note.map(|n| format!(": {n}"))}
-                {format!(" · asked by {requested_by} at {}", local_time(&requested_at))}
-                {expires_at.map(|at| format!(" · expires {}", local_time(&at)))}
+                {reason.map(|r| reason_name(m, r)).unwrap_or(m.no_reason)} {note.map(|n| fill(m.with_note, &[&n]))}
+                {fill(m.asked_by, &[&requested_by, &local_time(&requested_at)])}
+                {expires_at.map(|at| fill(m.expires, &[&local_time(&at)]))}
             </p>
             {actions}
         </li>

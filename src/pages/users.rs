@@ -19,6 +19,7 @@ pub fn UsersPage() -> impl IntoView {
     view! {
         <Title text=t.nav_users/>
         <h1>{t.nav_users}</h1>
+        <p><a href="/users/export" download>{t.download_csv}</a></p>
         <Suspense fallback=move || view! { <p class="muted">{t.loading}</p> }>
             {move || Suspend::new(async move {
                 match users.await {

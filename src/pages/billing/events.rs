@@ -33,6 +33,7 @@ pub fn StripeEventsPage() -> impl IntoView {
             <label>{b.event_type} " " <input type="text" name="kind" placeholder="invoice.paid" prop:value=move || query.read().get("kind").unwrap_or_default()/></label>
             <button type="submit">{t.filter}</button>
             <a href="/billing/events">{t.clear}</a>
+            <a href=move || page_href("/billing/export/events", &query.read(), &FILTERS, &[]) download>{t.download_csv}</a>
         </form>
         <ActionReport value=reprocess.value() done=move |e: EventRow| fill(b.reprocessed, &[&e.id, event_state_name(b, e.state)])/>
         <Transition fallback=move || view! { <p class="muted">{t.loading}</p> }>

@@ -84,7 +84,9 @@ async fn audit_csv(State(state): State<AppState>, Extension(caller): Extension<C
             let text = page
                 .events
                 .into_iter()
-                .map(|e| csv_line(&[e.id, e.at, e.actor, e.action, e.target, e.before.unwrap_or_default(), e.after.unwrap_or_default(), e.ip.unwrap_or_default()]))
+                .map(|e| {
+                    csv_line(&[e.id, e.at, e.actor, e.action, e.target, e.before.unwrap_or_default(), e.after.unwrap_or_default(), e.ip.unwrap_or_default()])
+                })
                 .collect();
             Ok((text, page.next_cursor))
         }

@@ -1,13 +1,13 @@
 //! Turning the transactions page's text filters into a query, with errors that name the field.
 
+use crate::api::form::choice;
 use crate::domain::AppError;
 use crate::domain::ledger::{MirrorState, TransactionKind, TransactionPage};
 use crate::domain::money::parse_amount;
-use crate::server::db::currencies::Currency;
-use crate::server::db::ledger::{self, TransactionFilter};
-use crate::api::form::choice;
 use crate::server::db::accounts::AccountFilter;
 use crate::server::db::audit::AuditFilter;
+use crate::server::db::currencies::Currency;
+use crate::server::db::ledger::{self, TransactionFilter};
 use crate::server::db::{DAY_MS, Db, accounts, currencies};
 
 pub const PAGE_SIZE: i64 = 50;
