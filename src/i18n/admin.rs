@@ -45,7 +45,7 @@ texts! { Admin {
     rate: "Rate", "ペッグレート";
     stripe_payment_method: "Stripe payment method", "Stripe の決済手段";
     edit: "Edit", "編集";
-    rate_per_unit: "Rate (fiat per 1 unit)", "ペッグレート（1単位あたりの法定通貨）";
+    rate_per_unit: "Rate (fiat per 1 unit)", "ペッグレート（地域通貨1単位あたりの法定通貨額）";
     payment_method_type: "Stripe payment method type", "Stripe の決済手段タイプ";
     name_on_records: "Name on Payment Records", "Payment Record に表示する名称";
     save_currency: "Save currency", "通貨を保存";
@@ -56,11 +56,11 @@ texts! { Admin {
 
     // Settings: refund approval.
     refund_approval: "Refund approval", "返金の承認";
-    refund_approval_why: "A refund above the threshold is created pending approval and reserves its amount; an admin other than the one who asked approves or rejects it. Leave the threshold empty for none.", "しきい値を超える返金は承認待ちとして作成され、その金額が確保されます。依頼した人とは別の管理者が承認または却下します。しきい値を設けない場合は空欄にしてください。";
+    refund_approval_why: "A refund above the threshold is created pending approval and reserves its amount; an admin other than the one who asked approves or rejects it. Leave the threshold empty for none.", "しきい値を超える返金は承認待ちとして作成され、その金額は保留されます。申請者とは別の管理者が承認または却下します。しきい値を設けない場合は空欄にしてください。";
     refunds_above: "{} refunds above", "{} の返金のしきい値";
     threshold_none: "none", "なし";
     save_threshold: "Save threshold", "しきい値を保存";
-    threshold_saved: "Threshold saved. It applies to refunds requested from now on.", "しきい値を保存しました。これ以降に依頼される返金から適用されます。";
+    threshold_saved: "Threshold saved. It applies to refunds requested from now on.", "しきい値を保存しました。これ以降に申請される返金から適用されます。";
 
     // Settings: API keys.
     api_keys: "API keys", "API キー";
@@ -73,12 +73,12 @@ texts! { Admin {
     create_a_key: "Create a key", "キーを作成";
     create_key: "Create key", "作成";
     copy_key_now: "Copy this key now: it will not be shown again.", "このキーを今すぐコピーしてください。二度と表示されません。";
-    key_hash_only: " Regio keeps only its hash. If it is lost, create a new key and revoke {}.", "Regio はハッシュしか保持しません。紛失した場合は新しいキーを作成し、{} を失効させてください。";
+    key_hash_only: " Regio keeps only its hash. If it is lost, create a new key and revoke {}.", "Regio はキーのハッシュ値のみを保存します。紛失した場合は新しいキーを作成し、「{}」を失効させてください。";
     new_api_key: "New API key", "新しい API キー";
-    key_revoked_badge: "revoked", "失効";
+    key_revoked_badge: "revoked", "失効済み";
     key_live: "live", "有効";
-    sure: "Sure", "確認";
-    revoke: "Revoke", "失効";
+    sure: "Sure", "確認しました";
+    revoke: "Revoke", "失効させる";
 
     // CSV import.
     import_heading: "Import transactions from CSV", "CSV から取引をインポート";

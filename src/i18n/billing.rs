@@ -146,8 +146,8 @@ texts! { Billing {
     no_subscriptions: "No subscriptions match.", "条件に合うサブスクリプションはありません。";
     subscription_count: "{} subscription(s)", "サブスクリプション {} 件";
     since: "Since", "開始日時";
-    ends_with_period: "ends with the period", "期間終了で解約";
-    starts: "starts {}", "{} 開始";
+    ends_with_period: "ends with the period", "期間終了時に解約予定";
+    starts: "starts {}", "{} 開始予定";
     collection_paused: "collection paused", "回収を一時停止中";
     changing_to: "changing to {}", "{} に変更予定";
     resume_collection: "Resume collection", "回収を再開";
@@ -176,7 +176,7 @@ texts! { Billing {
     archived: "Archived: no new subscriptions; running ones go on.", "アーカイブしました。新規の申し込みはできなくなりますが、継続中のサブスクリプションはそのまま続きます。";
     price: "Price", "料金";
     stripe_price: "Stripe price", "Stripe の価格";
-    subscribers: "Subscribers", "契約数";
+    subscribers: "Subscribers", "契約者数";
     archive: "Archive", "アーカイブ";
 
     // Awaiting funds and dunning.
@@ -195,18 +195,18 @@ texts! { Billing {
     outcome_left_due_no_subscription: "left due after the last retry (no subscription Regio made)", "最後の再試行の後、未払いのまま（Regio が作成したサブスクリプションではありません）";
     rules_per_currency: "Rules per currency", "通貨ごとの督促ルール";
     rules_saved: "Saved the rules for {}.", "{} のルールを保存しました。";
-    retry_after: "Retry after (days)", "再試行（初回からの日数）";
+    retry_after: "Retry after (days)", "再試行日（待機開始からの日数、カンマ区切り）";
     after_last_retry: "After the last retry", "最後の再試行の後";
     final_leave_past_due: "Leave it due (the subscription goes on)", "未払いのままにする（サブスクリプションは継続）";
     final_mark_uncollectible: "Mark the invoice uncollectible", "請求書を回収不能にする";
     final_cancel_subscription: "Cancel the subscription", "サブスクリプションを解約する";
     take_partial: "Take what a short wallet holds, leave the rest due", "残高が足りなくてもある分だけ回収し、残りは未払いのままにする";
-    topup_reminders: "Top-up reminders", "チャージのお願い";
+    topup_reminders: "Top-up reminders", "チャージ案内の対象者";
     all_covered: "Every subscriber's wallet covers their next invoice.", "すべての契約者のウォレット残高が、次回の請求額に足りています。";
     for_your_messaging: " for your own messaging", "（会員への連絡にご利用ください）";
 
     // Stripe events.
-    event_type: "Type", "タイプ";
+    event_type: "Type", "種類";
     reprocessed: "{} processed again: {}.", "{} を再処理しました：{}。";
     last_catch_up: "Last catch-up: {}", "直近の定期取得：{}";
     no_catch_up: "The catch-up has not run yet.", "定期取得はまだ実行されていません。";

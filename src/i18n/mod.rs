@@ -85,10 +85,10 @@ texts! { Texts {
     filter: "Filter", "絞り込む";
     clear: "Clear", "クリア";
     download_csv: "Download CSV", "CSV をダウンロード";
-    older: "Older →", "以前のもの →";
+    older: "Older →", "さらに古いもの →";
     newest: "Newest", "最新";
     access_refused: "Access refused", "アクセスできません";
-    access_refused_why: "Your role does not allow this page. Ask an admin if you need it.", "このページはあなたの役割では表示できません。必要なら管理者に依頼してください。";
+    access_refused_why: "Your role does not allow this page. Ask an admin if you need it.", "現在の役割ではこのページを表示できません。必要な場合は管理者に依頼してください。";
     signed_out: "Signed out", "ログアウトしました";
     session_ended: "Your session has ended.", "セッションが終了しました。";
     sign_in_again: "Sign in again", "もう一度ログイン";
@@ -125,7 +125,7 @@ texts! { Texts {
     why_status_mismatch: "Stripe shows the payment failed or canceled, while the ledger has it settled.", "台帳では決済済みですが、Stripe では失敗またはキャンセルになっています。";
     why_duplicate_in_stripe: "Stripe has more than one Payment Record for one ledger transaction.", "台帳の1件の取引に対して、Stripe に複数の Payment Record があります。";
     why_customer_mismatch: "The record's Stripe customer is not the customer of the paying account.", "記録の Stripe 顧客が、支払った口座の顧客と一致しません。";
-    why_invoice_mismatch: "The ledger paid an invoice in local currency, but Stripe's invoice is not paid by this record.", "台帳では請求書を地域通貨で支払いましたが、Stripe の請求書はこの記録で支払われていません。";
+    why_invoice_mismatch: "The ledger paid an invoice in local currency, but Stripe's invoice is not paid by this record.", "台帳では請求書が地域通貨で支払われていますが、Stripe の請求書はこの記録による支払いになっていません。";
     age_up_to_one_day: "0–1 days", "0〜1日";
     age_up_to_a_week: "2–7 days", "2〜7日";
     age_up_to_a_month: "8–30 days", "8〜30日";
@@ -168,7 +168,7 @@ texts! { Texts {
     as_of: "As of {}. Days are UTC days.", "{} 時点。日付は UTC で区切っています。";
     attention: "What needs attention", "対応が必要なもの";
     mirrored_to_stripe: "Mirrored to Stripe", "Stripe への反映率";
-    mirrored_note: "{} of {} deliveries in 30 days", "過去30日の送信のうち {} 件（全 {} 件）";
+    mirrored_note: "{} of {} deliveries in 30 days", "過去30日：{} 件反映済み（全 {} 件中）";
     waiting_for_stripe: "Waiting for Stripe", "Stripe への送信待ち";
     oldest_waits: "oldest waits {}", "最も古いもので{}待ち";
     failed_deliveries: "Failed deliveries", "送信失敗";
@@ -184,7 +184,7 @@ texts! { Texts {
     period: "Period", "期間";
     local_currency: "Local currency", "地域通貨";
     reported_to_stripe: "Reported to Stripe", "Stripe への報告額";
-    today: "Today", "今日";
+    today: "Today", "本日";
     last_days: "{} days", "{}日間";
     live_cases: "Live reconciliation cases", "照合ケース（未クローズ）";
     charts: "Charts", "グラフ";

@@ -7,7 +7,7 @@ use crate::domain::refunds::{RefundReason, RefundStage};
 texts! { Money {
     // The accounts list.
     search: "Search", "検索";
-    search_placeholder: "name or reference starts with", "名前または口座番号の前方一致";
+    search_placeholder: "name or reference starts with", "名前または口座番号（前方一致）";
     status: "Status", "状態";
     no_accounts_match: "No accounts match these filters.", "条件に合う口座はありません。";
     no_accounts_yet: "No accounts yet. Admins open them here; the payment system opens them through POST /api/v1/accounts.", "口座はまだありません。管理者はこのページで開設できます。決済システムからは POST /api/v1/accounts で開設されます。";
@@ -20,7 +20,7 @@ texts! { Money {
     display_name: "Display name", "表示名";
     account_ref_placeholder: "its id in the payment system", "決済システムでの ID";
     open_account: "Open account", "口座を開設";
-    opened: "Opened {}.", "{} を開設しました。";
+    opened: "Opened {}.", "「{}」の口座を開設しました。";
     account_kind_member: "member", "会員";
     account_kind_merchant: "merchant", "加盟店";
     account_kind_operator: "operator", "運営者";
@@ -37,13 +37,13 @@ texts! { Money {
     unfreeze_account: "Unfreeze account", "凍結を解除";
     unfreeze_consequence: "this account can be debited again.", "この口座から再び出金できるようになります。";
     account_closed: "This account is closed; its status cannot change.", "この口座は解約済みのため、状態を変更できません。";
-    i_understand: "I understand: ", "理解しました：";
+    i_understand: "I understand: ", "確認しました：";
     account_now: "The account is now {}.", "口座の状態を「{}」に変更しました。";
-    statement: "Statement", "明細";
-    statement_period: "Statement period", "明細の期間";
+    statement: "Statement", "取引明細";
+    statement_period: "Statement period", "対象期間";
     show: "Show", "表示";
     print: "Print", "印刷";
-    statement_printed: "Statement {} – {} (UTC)", "明細 {} 〜 {}（UTC）";
+    statement_printed: "Statement {} – {} (UTC)", "取引明細 {}〜{}（UTC）";
     nothing_on_account: "Nothing on this account up to the end of this period.", "この期間の末日までに、この口座の取引はありません。";
     opening_balance: "Opening balance ({})", "期首残高（{}）";
     money_in: "Money in", "入金";
@@ -55,14 +55,14 @@ texts! { Money {
     counterparty: "Counterparty", "相手先";
     description: "Description", "摘要";
     start_of_period: "← Start of period", "← 期間の最初へ";
-    later: "Later →", "以降のもの →";
+    later: "Later →", "さらに新しいもの →";
     recorded: "recorded {}", "記録：{}";
 
     // A transaction's page.
     back_to_transactions: "← Transactions", "← 取引一覧";
     occurred: "Occurred", "発生日時";
     fiat_reported: "Fiat reported", "報告した法定通貨額";
-    not_mirrored: "not mirrored", "Stripe への反映なし";
+    not_mirrored: "not mirrored", "Stripe 反映対象外";
     id: "Id", "ID";
     refunds_corrects: "Refunds / corrects", "返金・訂正の対象";
     entries: "Entries", "仕訳";
@@ -74,7 +74,7 @@ texts! { Money {
     refund_transactions: "Refund transactions", "返金取引";
     timeline: "Timeline", "経過";
     test_mode: " (test mode)", "（テストモード）";
-    requested_amount: "Requested", "請求額";
+    requested_amount: "Requested", "要求額";
     payment_method: "Payment method", "決済手段";
     payment_reference: "Payment reference", "決済の参照番号";
     customer: "Customer", "顧客";
@@ -91,12 +91,12 @@ texts! { Money {
     worker: "Worker", "ワーカー";
 
     // The refunds queue.
-    stage: "Stage", "状況";
+    stage: "Stage", "状態";
     reason: "Reason", "理由";
     requested_from: "Requested from", "申請日（開始）";
     requested_to: "to", "申請日（終了）";
     account_placeholder: "member or merchant reference", "会員または加盟店の口座番号";
-    export_csv: "Export CSV", "CSV を書き出す";
+    export_csv: "Export CSV", "CSV をエクスポート";
     no_refund_matches: "No refund matches these filters.", "条件に合う返金はありません。";
     no_refunds_yet: "No refunds yet. A payment's page has the Refund button.", "返金はまだありません。返金は支払いの取引ページにある「返金」ボタンから行えます。";
     refund_count: "{} refund(s)", "返金 {} 件";
@@ -108,20 +108,20 @@ texts! { Money {
     requested_by: "Requested by", "申請者";
     decided_by: "Decided by", "決裁者";
     payer_merchant: "merchant", "加盟店";
-    payer_operator: "operator (goodwill)", "運営者（好意による返金）";
+    payer_operator: "operator (goodwill)", "運営者負担（特別対応）";
     awaiting_approval: "Awaiting approval", "承認待ち";
-    decided: "{}: {}.", "{}：{}。";
-    withdrawn: "Withdrawn: {}.", "取り下げました：{}。";
+    decided: "{}: {}.", "{} の返金：{}。";
+    withdrawn: "Withdrawn: {}.", "{} の返金申請を取り下げました。";
     nothing_awaits: "Nothing awaits approval.", "承認待ちの返金はありません。";
     all_awaiting: "All refunds awaiting approval →", "承認待ちの返金をすべて表示 →";
     withdraw_request: "Withdraw my request", "申請を取り下げる";
     note_optional: "Note (optional)", "メモ（任意）";
-    post_it: "Post it: the ledger moves and Stripe is told", "計上する：台帳に記帳し、Stripe に報告します";
+    post_it: "Post it: the ledger moves and Stripe is told", "計上します（台帳に記帳し、Stripe に報告します）";
     approve: "Approve", "承認";
     why_rejected: "Why it is rejected (required)", "却下の理由（必須）";
     reject: "Reject", "却下";
-    fiat_for: " ({}) for ", "（{}）· 対象の支払い ";
-    operator_goodwill: " (operator goodwill)", "（運営者の好意による返金）";
+    fiat_for: " ({}) for ", "（{}）· 返金対象の支払い：";
+    operator_goodwill: " (operator goodwill)", "（運営者負担・特別対応）";
     no_reason: "No reason", "理由なし";
     with_note: ": {}", "：{}";
     asked_by: " · asked by {} at {}", " · 申請者 {}（{}）";
@@ -132,8 +132,8 @@ texts! { Money {
     stage_expired: "Expired", "期限切れ";
     stage_posted: "Posted, on its way to Stripe", "計上済み（Stripe へ送信中）";
     stage_reported: "Reported to Stripe", "Stripe に報告済み";
-    stage_stripe_failed: "Stripe failed", "Stripe でエラー";
-    reason_requested_by_customer: "Requested by the customer", "お客様からの依頼";
+    stage_stripe_failed: "Stripe failed", "Stripe への送信失敗";
+    reason_requested_by_customer: "Requested by the customer", "顧客からの依頼";
     reason_duplicate: "Duplicate payment", "二重支払い";
     reason_fraudulent: "Fraudulent", "不正利用";
     reason_merchant_error: "Merchant error", "加盟店の誤り";
@@ -141,7 +141,7 @@ texts! { Money {
 
     // The refund panel of a payment.
     at_most_left: "at most {} is left to refund", "返金できるのは残り {} までです";
-    rate_unreadable: "the payment's rate ({}) is unreadable", "支払いのレート（{}）を読み取れません";
+    rate_unreadable: "the payment's rate ({}) is unreadable", "支払い時のペッグレート（{}）を読み取れません";
     too_large: "the amount is too large", "金額が大きすぎます";
     refund_of: "Refund of {}: {}.", "{} の返金：{}。";
     approval_above: "refunds above {} wait for an admin's approval", "{} を超える返金は管理者の承認が必要です";
@@ -157,7 +157,7 @@ texts! { Money {
     refund: "Refund", "返金";
     who_pays: "Who pays it back", "返金の負担者";
     the_merchant: "The merchant ({})", "加盟店（{}）";
-    the_operator: "The operator, as goodwill", "運営者（好意による負担）";
+    the_operator: "The operator, as goodwill", "運営者負担（特別対応）";
     merchant_pays: "The merchant ({}) pays it back.", "加盟店（{}）が負担します。";
     refund_this_payment: "Refund this payment", "この支払いを返金";
     amount_in: "Amount ({})", "金額（{}）";
@@ -165,32 +165,32 @@ texts! { Money {
     review: "Review", "確認";
     above: " (above {})", "（{} 超）";
     needs_approval: "Needs approval", "承認が必要";
-    will_wait: "{}: this refund will wait for an admin to approve it. Nothing moves until then.", "{}：この返金は管理者の承認を待ちます。承認されるまで何も動きません。";
+    will_wait: "{}: this refund will wait for an admin to approve it. Nothing moves until then.", "{}：この返金は管理者の承認を待ちます。承認されるまで、台帳にも Stripe にも反映されません。";
     review_heading: "Review: ", "確認：";
-    nothing_moved: "Nothing has moved yet.", "まだ何も動いていません。";
+    nothing_moved: "Nothing has moved yet.", "まだ何も反映されていません。";
     send_for_approval: "Send this refund for approval", "この返金を承認に回す";
-    refund_now_confirm: "Refund this amount now: the ledger moves and Stripe is told", "この金額を今すぐ返金する：台帳に記帳し、Stripe に報告します";
-    request_approval: "Request approval", "承認を依頼";
+    refund_now_confirm: "Refund this amount now: the ledger moves and Stripe is told", "この金額を今すぐ返金します（台帳に記帳し、Stripe に報告します）";
+    request_approval: "Request approval", "承認を申請";
     refund_now: "Refund now", "今すぐ返金";
 
     // An account's Stripe customer.
     open_invoices: "Open invoices", "未払いの請求書";
-    unlink_confirm: "Unlink (the customer stays in Stripe)", "連携を解除する（顧客は Stripe に残ります）";
-    unlink: "Unlink", "連携を解除";
+    unlink_confirm: "Unlink (the customer stays in Stripe)", "紐付けを解除する（顧客は Stripe に残ります）";
+    unlink: "Unlink", "紐付けを解除";
     creating_customer: "Creating the customer in Stripe…", "Stripe に顧客を作成しています…";
-    not_linked: "Not linked to a Stripe customer.", "Stripe 顧客と連携していません。";
-    not_linked_admin: "Not linked: link a Stripe customer to invoice this member and collect from their wallet.", "未連携です。この会員に請求してウォレットから回収するには、Stripe 顧客と連携してください。";
+    not_linked: "Not linked to a Stripe customer.", "Stripe 顧客と紐付けられていません。";
+    not_linked_admin: "Not linked: link a Stripe customer to invoice this member and collect from their wallet.", "未紐付けです。この会員に請求してウォレットから回収するには、Stripe 顧客と紐付けてください。";
     create_customer_heading: "Create a Stripe customer", "Stripe 顧客を作成";
     email_optional: "Email (optional)", "メールアドレス（任意）";
     create_as: "Create it in Stripe as {}", "「{}」として Stripe に作成する";
     create_customer: "Create customer", "顧客を作成";
-    attach_heading: "Attach an existing customer", "既存の顧客と連携";
+    attach_heading: "Attach an existing customer", "既存の顧客を紐付け";
     customer_id: "Customer id", "顧客 ID";
-    attach: "Attach", "連携";
+    attach: "Attach", "紐付ける";
     stripe_call_failed: "A Stripe call failed: {}", "Stripe の呼び出しに失敗しました：{}";
     awaiting_funds: "Awaiting funds: ", "残高不足：";
     an_invoice: "an invoice", "請求書";
-    needs_more: " needs {} more ({} due). ", " はあと {} 不足しています（請求額 {}）。";
+    needs_more: " needs {} more ({} due). ", " の支払いに {} 不足しています（請求額 {}）。";
 }}
 
 /// An account kind as the page's language names it (in English, its code as always shown).

@@ -13,12 +13,12 @@ texts! { Recon {
     runs_every: "Runs every {} minutes, and whenever someone starts one.", "{}分ごとに自動で実行され、手動でも開始できます。";
     scan_full_run: "full re-scan", "全件再スキャン";
     scan_incremental_run: "incremental run", "差分照合";
-    run_progress: " · {} records read · {} started by {} at {}", " · {} 件読み取り済み · {}（{} が {} に開始）";
+    run_progress: " · {} records read · {} started by {} at {}", " · {} 件読み取り済み · {}（開始：{}、{}）";
     started_by_schedule: "schedule", "定期実行";
     phase_starting: "Starting", "開始しています";
     phase_invoices: "Reading the invoices the ledger paid", "台帳で支払われた請求書を読み取り中";
-    phase_every_record: "Reading every Stripe payment record", "Stripe のすべての支払い記録を読み取り中";
-    phase_new_records: "Reading new Stripe payment records", "Stripe の新しい支払い記録を読み取り中";
+    phase_every_record: "Reading every Stripe payment record", "Stripe のすべての Payment Record を読み取り中";
+    phase_new_records: "Reading new Stripe payment records", "Stripe の新しい Payment Record を読み取り中";
     phase_referred_records: "Reading the records the ledger refers to", "台帳が参照している記録を読み取り中";
     phase_comparing: "Comparing the ledger with Stripe", "台帳と Stripe を比較中";
     phase_updating: "Updating cases", "ケースを更新中";
@@ -37,7 +37,7 @@ texts! { Recon {
     duration_ms: "{} ms", "{}ミリ秒";
     duration_s: "{}.{} s", "{}.{}秒";
     duration_min: "{} min {} s", "{}分{}秒";
-    class_count: "{} {}", "{} {}件";
+    class_count: "{} {}", "{} {} 件";
     list_separator: ", ", "、";
 
     // The queue page: filters and the queue.
@@ -47,7 +47,7 @@ texts! { Recon {
     state_live: "live (open and ignored)", "未クローズ（未解決と無視）";
     state_open: "open", "未解決";
     state_ignored: "ignored", "無視";
-    state_closed: "closed", "クローズ";
+    state_closed: "closed", "クローズ済み";
     account_id: "account id", "口座 ID";
     export_csv: "Export CSV", "CSV をエクスポート";
     assignee: "Assignee", "担当者";
@@ -75,7 +75,7 @@ texts! { Recon {
     bulk_confirm: "{} — all {} cases", "{} — 全 {} 件";
     apply_to: "Apply to {} cases", "{} 件に適用";
     fix_report_payment: "Report the payment to Stripe", "支払いを Stripe に報告";
-    fix_report_refund: "Report the missing refund to Stripe", "漏れている返金を Stripe に報告";
+    fix_report_refund: "Report the missing refund to Stripe", "未報告の返金を Stripe に報告";
     fix_refund_duplicate: "Refund the duplicate record in Stripe", "Stripe の重複した記録を返金";
     fix_link: "Link to a ledger transaction", "台帳の取引に紐付け";
     fix_unlink: "Undo the link", "紐付けを解除";

@@ -42,6 +42,7 @@ async fn until<T, F: Future<Output = Option<T>>>(what: &str, check: impl Fn() ->
 
 struct Setup {
     app: TestApp,
+    emulator: String,
     client: StripeClient,
     key: String,
     plan: String,
@@ -67,7 +68,7 @@ async fn setup(backend: Backend, m1_balance: &str) -> Setup {
         row.get::<Option<String>, _>(0)
     };
     until("the plan's price", priced).await;
-    Setup { app, client, key, plan, _stop: stop_tx }
+    Setup { app, emulator, client, key, plan, _stop: stop_tx }
 }
 
 async fn account_id(app: &TestApp, reference: &str) -> String {
@@ -318,10 +319,35 @@ async fn stripes_word_read_before_a_pause_does_not_undo_it(backend: Backend) {
     assert!(paused(&s.app, &subscription).await, "a pause made after the read outlives it");
 
     let resume = UpdateSubscription { pause_collection: Some(Update::Clear), ..UpdateSubscription::default() };
+    // After the pause step's last write, so the read is the newer word.
+    tokio::time::sleep(Duration::from_millis(5)).await;
     let read_at = now_ms();
     let resumed = s.client.subscriptions().update(&stripe_id, &resume, &IdempotencyKey::new("test/resume-in-stripe").expect("key")).await.expect("resume");
     apply(resumed, read_at).await;
     assert!(!paused(&s.app, &subscription).await, "a resume made in Stripe after every pause of Regio's is taken");
+
+    // One pause or resume at a time: Stripe would otherwise get them in the order they happen
+    // to be made, not the order they were asked for.
+    let faults = |hold: bool| {
+        let url = format!("{}/_emulator/faults", s.emulator);
+        async move { crate::support::emulator_control().post(url).json(&json!({ "hold": hold })).send().await.expect("faults") }
+    };
+    faults(true).await;
+    changes::set_paused(&s.app.db, &Actor::cli(), &subscription, true).await.expect("pause");
+    let refused = changes::set_paused(&s.app.db, &Actor::cli(), &subscription, false).await.expect_err("resume while the pause is on its way");
+    assert!(refused.to_string().contains("still on its way"), "{refused}");
+    faults(false).await;
+    until("the second pause to be made", || async {
+        let done = sqlx::query("SELECT 1 FROM billing_steps WHERE subject = $1 AND kind = 'pause_subscription' AND state = 'done'")
+            .bind(&subscription)
+            .fetch_all(&s.app.sql)
+            .await
+            .expect("steps");
+        (done.len() == 2).then_some(())
+    })
+    .await;
+    assert!(s.client.subscriptions().retrieve(&stripe_id, &[]).await.expect("subscription").pause_collection.is_some());
+    changes::set_paused(&s.app.db, &Actor::cli(), &subscription, false).await.expect("resume once the pause is made");
 }
 
 async fn paused(app: &TestApp, subscription: &str) -> bool {

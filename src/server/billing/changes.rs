@@ -45,6 +45,12 @@ pub async fn set_paused(db: &Db, actor: &Actor, id: &str, paused: bool) -> Resul
     if sub.paused == paused {
         return Err(AppError::conflict(if paused { "Collection is paused already" } else { "Collection is not paused" }));
     }
+    // One pause or resume at a time, so Stripe gets them in the order they were asked for.
+    for kind in [StepKind::PauseSubscription, StepKind::ResumeSubscription] {
+        if billing_steps::pending(&mut wtx.tx, id, kind).await? {
+            return Err(AppError::conflict("The last pause or resume is still on its way to Stripe: try again in a moment"));
+        }
+    }
     store::set_paused(&mut wtx.tx, id, paused).await?;
     let (kind, action) = if paused { (StepKind::PauseSubscription, "pause") } else { (StepKind::ResumeSubscription, "resume") };
     // Each pause or resume is its own operation, named by its step.

@@ -133,13 +133,17 @@ impl BillingWorker {
 
     /// Records the step's outcome; Stripe's answer was asked for at `asked_at` (milliseconds).
     async fn finish(&self, step: &Step, made: Result<Made, Failure>, asked_at: i64) -> Result<(), sqlx::Error> {
-        let mut wtx = self.db.begin_write().await?;
         let outcome = match &made {
             Ok(made) => StepOutcome::Done { stripe_id: made.stripe_id() },
             Err(Failure::Retry(error)) if step.attempts + 1 < MAX_ATTEMPTS => StepOutcome::Retry { error, retry_at: now_ms() + backoff_ms(step.attempts) },
             Err(Failure::Retry(error) | Failure::Final(error)) => StepOutcome::Failed { error },
         };
         let failed = matches!(outcome, StepOutcome::Failed { .. });
+        let pausing = matches!(step.kind, StepKind::PauseSubscription | StepKind::ResumeSubscription);
+        // A pause or resume that failed may or may not have reached Stripe (an answer lost, or
+        // one Regio could not read): the page shows what Stripe holds, read before the write.
+        let paused_in_stripe = if failed && pausing { self.paused_in_stripe(step).await } else { None };
+        let mut wtx = self.db.begin_write().await?;
         if !billing_steps::finish(&mut wtx.tx, &self.id, &step.id, outcome).await? {
             tracing::warn!(step = %step.id, "billing: lost the claim before recording the step; left as the holder recorded it");
             return Ok(());
@@ -148,13 +152,30 @@ impl BillingWorker {
             // Stripe refused the change (say, its period ended first): it may be asked for anew.
             plans::set_change(&mut wtx.tx, &step.subject, None).await?;
         }
-        if failed && matches!(step.kind, StepKind::PauseSubscription | StepKind::ResumeSubscription) {
-            undo_pausing(&mut wtx.tx, self.db.for_update(), step).await?;
+        if let Some(paused) = paused_in_stripe {
+            plans::lock_paused(&mut wtx.tx, &step.subject, self.db.for_update()).await?;
+            plans::set_paused(&mut wtx.tx, &step.subject, paused).await?;
         }
         if let Ok(made) = made {
             record(&mut wtx.tx, self.db.for_update(), step, made, asked_at).await?;
         }
         wtx.commit().await
+    }
+
+    /// Whether Stripe holds the step's subscription paused; `None` when it cannot be read.
+    async fn paused_in_stripe(&self, step: &Step) -> Option<bool> {
+        let read = async {
+            let mut tx = self.db.begin().await.map_err(|e| e.to_string())?;
+            let stripe_id = plans::find_subscription(&mut tx, &step.subject).await.map_err(|e| e.to_string())?.and_then(|s| s.stripe_id);
+            drop(tx);
+            let Some(stripe_id) = stripe_id else { return Ok(None) };
+            let subscription = self.stripe.subscriptions().retrieve(&stripe_id, &[]).await.map_err(|e| e.to_string())?;
+            Ok::<_, String>(Some(subscription.pause_collection.is_some()))
+        };
+        read.await.unwrap_or_else(|e| {
+            tracing::warn!(step = %step.id, error = %e, "billing: reading a subscription's pause from Stripe after its step failed");
+            None
+        })
     }
 
     async fn make(&self, step: &Step) -> Result<Made, Failure> {
@@ -414,18 +435,6 @@ fn names_account(id: &str, reference: &str) -> Metadata {
 }
 
 /// Writes what the step made, with the step's outcome.
-/// A pause or resume Stripe never made: the subscription shows collection as it was, unless
-/// another pause or resume is still on its way.
-async fn undo_pausing(tx: &mut DbTx, lock: &str, step: &Step) -> Result<(), sqlx::Error> {
-    plans::lock_paused(tx, &step.subject, lock).await?;
-    for kind in [StepKind::PauseSubscription, StepKind::ResumeSubscription] {
-        if billing_steps::pending(tx, &step.subject, kind).await? {
-            return Ok(());
-        }
-    }
-    plans::set_paused(tx, &step.subject, step.kind == StepKind::ResumeSubscription).await
-}
-
 async fn record(tx: &mut DbTx, lock: &str, step: &Step, made: Made, asked_at: i64) -> Result<(), sqlx::Error> {
     match made {
         Made::Customer { account_id, customer } => {
