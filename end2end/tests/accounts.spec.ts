@@ -55,7 +55,8 @@ test('a statement shows a period in the order money moved, pages on with its run
   const cells = (row: number, column: number) => page.locator('table.statement tbody tr').nth(row).locator('td').nth(column).innerText();
   const number = (text: string) => Number(text.replace(/ SRB$/, ''));
   const lastOnFirstPage = number(await cells(49, 6));
-  const times = (await page.locator('table.statement tbody tr td:first-child').allInnerTexts()).map((t) => Date.parse(t.split('\n')[0]));
+  const times = await page.locator('table.statement tbody tr td:first-child > time').evaluateAll((cells) => cells.map((c) => Date.parse(c.getAttribute('datetime') ?? '')));
+  expect(times.every((t) => !Number.isNaN(t))).toBe(true);
   expect([...times].sort((a, b) => a - b)).toEqual(times);
 
   await page.getByRole('link', { name: 'Later →' }).click();

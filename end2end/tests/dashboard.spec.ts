@@ -1,15 +1,5 @@
-import { expect, test, type Page } from '@playwright/test';
-import { admin, signIn } from './session';
-
-/** Fails the test on any console error or failed request while `page` is open. */
-function watchForTrouble(page: Page) {
-  const trouble: string[] = [];
-  page.on('console', (message) => {
-    if (message.type() === 'error') trouble.push(`console: ${message.text()}`);
-  });
-  page.on('requestfailed', (request) => trouble.push(`request: ${request.url()} ${request.failure()?.errorText ?? ''}`));
-  return trouble;
-}
+import { expect, test } from '@playwright/test';
+import { admin, signIn, watchForTrouble } from './session';
 
 test('the dashboard shows the day, charts drawn on the server, and links to each list', async ({ page }, testInfo) => {
   const trouble = watchForTrouble(page);

@@ -24,3 +24,13 @@ export async function addUser(page: Page, user: { email: string; name: string; p
   await form.getByRole('button', { name: 'Add user' }).click();
   await expect(page.locator(`tr[data-email="${user.email}"]`)).toContainText(user.name);
 }
+
+/** Collects every console error and failed request while `page` is open; a test expects none. */
+export function watchForTrouble(page: Page) {
+  const trouble: string[] = [];
+  page.on('console', (message) => {
+    if (message.type() === 'error') trouble.push(`console: ${message.text()}`);
+  });
+  page.on('requestfailed', (request) => trouble.push(`request: ${request.url()} ${request.failure()?.errorText ?? ''}`));
+  return trouble;
+}

@@ -5,10 +5,14 @@ use leptos::prelude::*;
 /// A stored moment (`2026-11-26T16:26:40.849Z`) to the minute, in the reader's language and
 /// time zone: `26 Nov 2026, 16:26` or `2026年11月27日 01:26`. The zone is in the tooltip;
 /// text that is not a stored moment shows as it is.
+/// `utc` shows the moment in UTC whatever the reader's zone, for pages whose days are UTC days
+/// (an account statement).
 #[component]
-pub fn Time(#[prop(into)] at: String) -> impl IntoView {
-    let shown = local_time(&at);
-    view! { <time datetime=at title=utc_offset_name(use_reading().utc_offset)>{shown}</time> }
+pub fn Time(#[prop(into)] at: String, #[prop(optional)] utc: bool) -> impl IntoView {
+    let reading = use_reading();
+    let offset = if utc { 0 } else { reading.utc_offset };
+    let shown = parse_utc(&at).map_or_else(|| at.clone(), |ms| format_minute(reading.locale, ms, offset));
+    view! { <time datetime=at title=utc_offset_name(offset)>{shown}</time> }
 }
 
 /// [`Time`] as text, for tooltips and sentences.

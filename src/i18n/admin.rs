@@ -9,6 +9,7 @@ texts! { Admin {
     add_a_user: "Add a user", "ユーザーを追加";
     name: "Name", "名前";
     role: "Role", "役割";
+    role_of: "Role of {}", "{} の役割";
     add_user: "Add user", "追加";
     user_added: "User added.", "ユーザーを追加しました。";
     role_changed: "Role changed.", "役割を変更しました。";

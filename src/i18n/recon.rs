@@ -60,6 +60,13 @@ texts! { Recon {
     cases_in_selection: "{} case(s) in this selection; {} on this page.", "この条件に合うケースは {} 件です。このページには {} 件を表示しています。";
     what_differs: "What differs", "相違内容";
     transaction: "Transaction", "取引";
+    field_currency: "Currency", "通貨";
+    field_amount: "Amount", "金額";
+    field_refunded: "Refunded", "返金額";
+    field_status: "Status", "状態";
+    field_customer: "Customer", "顧客";
+    field_payment_reference: "Payment reference", "決済の参照番号";
+    field_matched_by: "Matched by", "照合の根拠";
     stripe_record: "Stripe record", "Stripe の記録";
     first_seen: "First seen", "初回検出";
     next_page: "Next page →", "次のページ →";
@@ -173,4 +180,20 @@ pub fn phase_name<'a>(r: &'static Recon, phase: &'a str) -> &'a str {
 /// Who started a run: a person's name, or the schedule.
 pub fn started_by_name<'a>(r: &'static Recon, started_by: &'a str) -> &'a str {
     if started_by == "schedule" { r.started_by_schedule } else { started_by }
+}
+
+/// A compared field's name, as the page's language says it. The server names the fields in
+/// English; a field this list does not know shows as it is.
+pub fn field_name<'a>(r: &'static Recon, field: &'a str) -> &'a str {
+    match field {
+        "Transaction" => r.transaction,
+        "Currency" => r.field_currency,
+        "Amount" => r.field_amount,
+        "Refunded" => r.field_refunded,
+        "Status" => r.field_status,
+        "Customer" => r.field_customer,
+        "Payment reference" => r.field_payment_reference,
+        "Matched by" => r.field_matched_by,
+        other => other,
+    }
 }

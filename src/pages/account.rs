@@ -6,6 +6,7 @@ use crate::components::ids::ShortId;
 use crate::components::money::Balances;
 use crate::components::notice::ErrorNotice;
 use crate::components::pager::page_href;
+use crate::components::time::Time;
 use crate::domain::ledger::{AccountStatus, AccountView, CurrencyView, StatementLine, StatementPage};
 use crate::domain::{AppError, Role};
 use crate::i18n::money::{Money as MoneyTexts, account_kind_name, account_status_name, around, kind_text};
@@ -205,8 +206,8 @@ fn StatementRow(line: StatementLine) -> impl IntoView {
     view! {
         <tr data-transaction=transaction_id.clone()>
             <td class="nowrap">
-                {occurred_at}
-                {recorded_at.map(|at| view! { <br/><small class="muted">{recorded_before} {at} {recorded_after}</small> })}
+                <Time at=occurred_at utc=true/>
+                {recorded_at.map(|at| view! { <br/><small class="muted">{recorded_before} <Time at utc=true/> {recorded_after}</small> })}
             </td>
             <td><a href=format!("/transactions/{transaction_id}")><ShortId id=transaction_id.clone()/></a></td>
             <td>{kind_text(use_locale(), kind)}</td>

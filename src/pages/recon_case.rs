@@ -3,7 +3,7 @@ use crate::components::ids::ShortId;
 use crate::components::notice::{ActionOutcome, ErrorNotice};
 use crate::components::time::Time;
 use crate::domain::recon::{Candidate, CaseDetail, CaseEventView, FieldDiff, FixKind, FixPreview, UserChoice};
-use crate::i18n::recon::{Recon, fix_name};
+use crate::i18n::recon::{Recon, field_name, fix_name};
 use crate::i18n::{fill, use_locale, use_texts, use_texts_of};
 use crate::pages::reconciliation::CaseBadge;
 use leptos::prelude::*;
@@ -158,7 +158,7 @@ fn FieldTable(fields: Vec<FieldDiff>) -> impl IntoView {
             <tbody>
                 {fields.into_iter().map(|f| view! {
                     <tr class:differs=f.differs>
-                        <th scope="row">{f.label}</th>
+                        <th scope="row">{field_name(r, &f.label).to_string()}</th>
                         <td>{value(f.ledger)}</td>
                         <td class="marker">{f.differs.then(|| view! { <span title=r.differs aria-label=r.differs_label>"≠"</span> })}</td>
                         <td class="stripe">{value(f.stripe)}</td>

@@ -2,7 +2,7 @@ use crate::api::users::{CreateUser, ResetUserPassword, SetUserDisabled, SetUserR
 use crate::components::notice::{ActionOutcome, ErrorNotice};
 use crate::domain::{Role, UserView};
 use crate::i18n::admin::{Admin, role_name};
-use crate::i18n::{use_texts, use_texts_of};
+use crate::i18n::{fill, use_texts, use_texts_of};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -53,10 +53,10 @@ pub fn UsersPage() -> impl IntoView {
 }
 
 #[component]
-fn RoleSelect(selected: Role) -> impl IntoView {
+fn RoleSelect(selected: Role, #[prop(optional)] label: Option<String>) -> impl IntoView {
     let t = use_texts();
     view! {
-        <select name="role">
+        <select name="role" aria-label=label>
             {Role::ALL.iter().map(|r| view! { <option value=r.as_str() selected=*r == selected>{role_name(t, *r)}</option> }).collect_view()}
         </select>
     }
@@ -75,6 +75,7 @@ fn UserRow(
     let UserView { id, email, name, role, disabled } = user;
     // Each form below owns its copy of the id.
     let (role_form_id, toggle_form_id, reset_form_id) = (id.clone(), id.clone(), id);
+    let role_label = fill(a.role_of, &[&name]);
     view! {
         <tr data-email=email.clone()>
             <td>{name}</td>
@@ -82,7 +83,7 @@ fn UserRow(
             <td>
                 <ActionForm action=set_role attr:class="inline">
                     <input type="hidden" name="id" value=role_form_id/>
-                    <RoleSelect selected=role/>
+                    <RoleSelect selected=role label=role_label/>
                     <button type="submit">{t.save}</button>
                 </ActionForm>
             </td>
