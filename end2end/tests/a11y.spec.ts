@@ -1,6 +1,6 @@
 import AxeBuilder from '@axe-core/playwright';
 import { expect, test, type Page } from '@playwright/test';
-import { admin, signIn, watchForTrouble } from './session';
+import { admin, signIn, signInJapanese, watchForTrouble } from './session';
 
 /** Every page of the console, and one of each detail page the demo data has. */
 const PAGES = [
@@ -56,11 +56,7 @@ test.describe('in Japanese', () => {
   test('every page has no serious accessibility violation, in Japanese', async ({ page }, testInfo) => {
     test.setTimeout(120_000);
     const trouble = watchForTrouble(page);
-    await page.goto('/');
-    await page.getByLabel('メールアドレス').fill(admin.email);
-    await page.getByLabel('パスワード').fill(admin.password);
-    await page.getByRole('button', { name: 'ログイン' }).click();
-    await expect(page.getByRole('heading', { name: 'ダッシュボード' })).toBeVisible();
+    await signInJapanese(page, admin.email, admin.password);
     const found = await tour(page, 'キーボードショートカット', (path) => testInfo.outputPath(`ja-${file(path)}.png`));
     expect(found).toEqual([]);
     expect(trouble).toEqual([]);

@@ -1,16 +1,11 @@
 import { expect, test } from '@playwright/test';
-import { admin, signIn } from './session';
+import { admin, signIn, watchForTrouble } from './session';
 
 // A demo member with coins whom demo mode does not link (it links member-001 to member-003).
 const member = { ref: 'member-012', name: 'Kaito Sasaki' };
 
-test.beforeEach(async ({ page }) => {
-  page.on('console', (message) => {
-    if (message.type() === 'error') console.log(`browser: ${message.text()} ${message.location().url}`);
-  });
-});
-
 test('an admin links a member, invoices two lines, finalizes, collects from the wallet and sees it paid', async ({ page }) => {
+  const trouble = watchForTrouble(page);
   // Four trips to the emulator and a delivery: longer than one page's test.
   test.setTimeout(120_000);
   await signIn(page, admin.email, admin.password);
@@ -56,4 +51,5 @@ test('an admin links a member, invoices two lines, finalizes, collects from the 
   // The billing page lists it as paid.
   await page.goto(`/billing?account=${member.ref}`);
   await expect(page.locator('table.invoices')).toContainText('paid');
+  expect(trouble).toEqual([]);
 });

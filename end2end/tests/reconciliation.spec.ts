@@ -1,5 +1,5 @@
 import { expect, test, type Page } from '@playwright/test';
-import { admin, signIn } from './session';
+import { admin, signIn, watchForTrouble } from './session';
 
 /** Previews the fix named `label` on the open case page, confirms it, and applies it. */
 async function applyFix(page: Page, label: string, reason?: string) {
@@ -18,6 +18,7 @@ async function applyFix(page: Page, label: string, reason?: string) {
 }
 
 test('a break is found from the summary, opened by keyboard, ignored with a reason, and reopened', async ({ page }) => {
+  const trouble = watchForTrouble(page);
   // Demo mode seeds breaks and reconciles them in the background after start-up.
   test.setTimeout(90_000);
   await signIn(page, admin.email, admin.password);
@@ -53,4 +54,5 @@ test('a break is found from the summary, opened by keyboard, ignored with a reas
   await applyFix(page, 'Reopen');
   await expect(state).toHaveText('open');
   await expect(page.locator('.fix-choices').getByRole('button', { name: 'Ignore', exact: true })).toBeVisible();
+  expect(trouble).toEqual([]);
 });

@@ -1,5 +1,5 @@
 import { expect, type Page, test } from '@playwright/test';
-import { addUser, admin, signIn } from './session';
+import { addUser, admin, IMPORT_WORDS, importPayment, signIn, watchForTrouble } from './session';
 
 const stamp = Date.now();
 const support = { email: `support-${stamp}@example.org`, name: 'Sam Support', password: 'a support passphrase' };
@@ -21,28 +21,14 @@ async function refund(page: Page, amount: string, button: 'Refund now' | 'Reques
   await page.getByRole('button', { name: button }).click();
 }
 
-test.beforeEach(async ({ page }) => {
-  page.on('console', (message) => {
-    if (message.type() === 'error') console.log(`browser: ${message.text()} ${message.location().url}`);
-  });
-});
-
 test('support finds a payment by its reference, refunds part of it, and a large refund waits for an admin', async ({ page }) => {
   // Three sign-ins, an import and a delivery to the emulator: longer than one page's test.
   test.setTimeout(120_000);
+  const trouble = watchForTrouble(page);
   // The admin adds a support user and records a payment of 3,000 SRB through a CSV import.
   await signIn(page, admin.email, admin.password);
   await addUser(page, support, 'support');
-  await page.goto('/import');
-  await page.getByLabel('CSV file').setInputFiles({
-    name: 'payment.csv',
-    mimeType: 'text/csv',
-    buffer: Buffer.from(`external_ref,kind,currency,amount,from,to\n${payment},top_up,SRB,5000,issuer,member-001\n${payment}-pay,payment,SRB,3000,member-001,shop-01\n`),
-  });
-  await page.getByRole('button', { name: 'Upload and check' }).click();
-  await page.getByRole('checkbox', { name: /Record all 2 rows/ }).check({ timeout: 20_000 });
-  await page.getByRole('button', { name: 'Commit import' }).click();
-  await expect(page.getByText('Recorded: 2 transactions.')).toBeVisible({ timeout: 20_000 });
+  await importPayment(page, payment, IMPORT_WORDS.en);
   await signOut(page);
 
   // Support finds it from the top bar (`/` focuses the box) and refunds 500 of it.
@@ -84,4 +70,5 @@ test('support finds a payment by its reference, refunds part of it, and a large 
   await pending.getByRole('button', { name: 'Approve' }).click();
   await page.goto(`/refunds?account=shop-01`);
   await expect(page.locator('table.data tbody tr').filter({ hasText: `${payment}-pay` })).toHaveCount(2);
+  expect(trouble).toEqual([]);
 });

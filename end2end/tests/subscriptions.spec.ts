@@ -1,14 +1,8 @@
 import { expect, test, type Page } from '@playwright/test';
-import { admin, signIn } from './session';
+import { admin, signIn, watchForTrouble } from './session';
 
 // A demo member linked to a Stripe customer on the demo's test clock, with coins to pay 130 SRB.
 const member = { ref: 'member-002', name: 'Haruto Suzuki' };
-
-test.beforeEach(async ({ page }) => {
-  page.on('console', (message) => {
-    if (message.type() === 'error') console.log(`browser: ${message.text()} ${message.location().url}`);
-  });
-});
 
 /** Reloads `path` until `check` passes: renewals arrive by webhook, not by a page action. */
 async function eventually(page: Page, path: string, check: () => Promise<void>) {
@@ -19,6 +13,7 @@ async function eventually(page: Page, path: string, check: () => Promise<void>) 
 }
 
 test('an admin creates a plan, subscribes a member, advances the demo clock a month and sees both invoices collected', async ({ page }) => {
+  const trouble = watchForTrouble(page);
   test.setTimeout(180_000);
   await signIn(page, admin.email, admin.password);
   // Demo mode stages billing in the background after start: its members, clock and subscriptions.
@@ -73,4 +68,5 @@ test('an admin creates a plan, subscribes a member, advances the demo clock a mo
   await eventually(page, `/billing?account=${member.ref}`, async () => {
     await expect(paidNewsletters()).toHaveCount(2, { timeout: 1_000 });
   });
+  expect(trouble).toEqual([]);
 });

@@ -79,7 +79,7 @@ pub async fn withdraw_refund(id: String) -> Result<RefundView, AppError> {
 }
 
 #[server(prefix = "/rpc", endpoint = "list_refunds")]
-pub async fn list_refunds(filter: RefundFilter, after: Option<String>) -> Result<RefundPage, AppError> {
+pub async fn list_refunds(#[server(default)] filter: RefundFilter, after: Option<String>) -> Result<RefundPage, AppError> {
     guarded(Role::Viewer, |ctx| async move { refunds::page(&ctx.state.db, &filter, non_empty(after)).await }).await
 }
 

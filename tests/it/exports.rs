@@ -8,7 +8,12 @@ use crate::transactions::split_csv;
 use regio::server::db::audit::Actor;
 use regio::server::ledger::accounts;
 
-both_databases!(accounts_export_each_balance_across_chunks, the_audit_log_and_users_export_for_admins_only, stripe_events_export_with_their_filters,);
+both_databases!(
+    accounts_export_each_balance_across_chunks,
+    the_audit_log_and_users_export_for_admins_only,
+    stripe_events_export_with_their_filters,
+    every_list_answers_the_browser_with_no_filters,
+);
 
 /// 4 accounts of the fixture and 620 more: more than one chunk of 500.
 const BULK: usize = 620;
@@ -123,4 +128,21 @@ async fn stripe_events_export_with_their_filters(backend: Backend) {
     let (status, refused) = get(&admin, &app, "/billing/export/events?state=lost").await;
     assert_eq!(status, 422);
     assert!(refused.contains("state"), "{refused}");
+}
+
+/// The browser sends a list's empty filter as no field at all (a form of nothing): each list
+/// must take that as "no filters", not refuse it (the refunds list once answered 500 after an
+/// approval refetched it).
+async fn every_list_answers_the_browser_with_no_filters(backend: Backend) {
+    let app = spawn_app(backend).await;
+    ledger_fixture(&app).await;
+    app.add_user("ada@example.org", "admin").await;
+    let admin = app.signed_in("ada@example.org").await;
+    let lists =
+        ["list_refunds", "list_cases", "list_invoices", "list_events", "list_subscriptions", "list_transactions", "list_accounts", "list_audit", "list_users"];
+    for endpoint in lists {
+        let response = app.call(&admin, endpoint, &[]).await;
+        let status = response.status().as_u16();
+        assert_eq!(status, 200, "{endpoint}: {}", response.text().await.unwrap_or_default());
+    }
 }
