@@ -1,21 +1,5 @@
-import { expect, test, type Page } from '@playwright/test';
-import { admin, signIn, watchForTrouble } from './session';
-
-/** Previews the fix named `label` on the open case page, confirms it, and applies it. */
-async function applyFix(page: Page, label: string, reason?: string) {
-  await page.locator('.fix-choices').getByRole('button', { name: label, exact: true }).click();
-  const preview = page.locator('.fix-preview');
-  await expect(preview).toBeVisible();
-  for (const part of ['Ledger', 'Stripe', 'Case']) {
-    await expect(preview.getByRole('heading', { name: part, exact: true })).toBeVisible();
-  }
-  if (reason !== undefined) {
-    await page.getByLabel('Reason').fill(reason);
-  }
-  await page.getByLabel(/I have read what this will do/).check();
-  await page.getByRole('button', { name: 'Apply', exact: true }).click();
-  await expect(page.getByText('Fix applied.')).toBeVisible();
-}
+import { expect, test } from '@playwright/test';
+import { admin, applyFix, FIX_WORDS, signIn, watchForTrouble } from './session';
 
 test('a break is found from the summary, opened by keyboard, ignored with a reason, and reopened', async ({ page }) => {
   const trouble = watchForTrouble(page);
@@ -47,11 +31,11 @@ test('a break is found from the summary, opened by keyboard, ignored with a reas
   const history = page.locator('section.panel', { has: page.getByRole('heading', { name: 'History' }) });
   const eventsBefore = await history.locator('li').count();
   const reason = `e2e: known difference ${Date.now()}`;
-  await applyFix(page, 'Ignore', reason);
+  await applyFix(page, 'Ignore', FIX_WORDS.en, reason);
   await expect(state).toHaveText('ignored');
   await expect.poll(() => history.locator('li').count()).toBeGreaterThan(eventsBefore);
 
-  await applyFix(page, 'Reopen');
+  await applyFix(page, 'Reopen', FIX_WORDS.en);
   await expect(state).toHaveText('open');
   await expect(page.locator('.fix-choices').getByRole('button', { name: 'Ignore', exact: true })).toBeVisible();
   expect(trouble).toEqual([]);

@@ -65,3 +65,25 @@ export async function importPayment(page: Page, reference: string, words: (typeo
   await page.getByRole('button', { name: words.commit }).click();
   await expect(page.getByText(words.recorded)).toBeVisible({ timeout: 20_000 });
 }
+
+/** The case page's words in one language, for `applyFix`. */
+export const FIX_WORDS = {
+  en: { parts: ['Ledger', 'Stripe', 'Case'], reason: 'Reason', confirm: /I have read what this will do/, apply: 'Apply', applied: 'Fix applied.' },
+  ja: { parts: ['台帳', 'Stripe', 'ケース'], reason: '理由', confirm: /実行内容を確認しました/, apply: '適用', applied: '修正を適用しました。' },
+};
+
+/** Previews the fix named `label` on the open case page, confirms it, and applies it. */
+export async function applyFix(page: Page, label: string, words: (typeof FIX_WORDS)['en'], reason?: string) {
+  await page.locator('.fix-choices').getByRole('button', { name: label, exact: true }).click();
+  const preview = page.locator('.fix-preview');
+  await expect(preview).toBeVisible();
+  for (const part of words.parts) {
+    await expect(preview.getByRole('heading', { name: part, exact: true })).toBeVisible();
+  }
+  if (reason !== undefined) {
+    await page.getByLabel(words.reason).fill(reason);
+  }
+  await page.getByLabel(words.confirm).check();
+  await page.getByRole('button', { name: words.apply, exact: true }).click();
+  await expect(page.getByText(words.applied)).toBeVisible();
+}
