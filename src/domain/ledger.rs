@@ -91,6 +91,11 @@ text_enum!(
     Source { Api => "api", Csv => "csv", Demo => "demo", Console => "console" }
 );
 
+text_enum!(
+    /// How one delivery attempt to Stripe ended.
+    AttemptOutcome { Delivered => "delivered", Retry => "retry", Failed => "failed" }
+);
+
 impl TransactionKind {
     /// Whether Regio reports this kind to Stripe as a Payment Record (or a refund of one).
     pub fn is_mirrored(self) -> bool {
@@ -207,7 +212,7 @@ pub struct EntryView {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DeliveryAttemptView {
     pub at: String,
-    pub outcome: String,
+    pub outcome: AttemptOutcome,
     pub worker: String,
     pub http_status: Option<i64>,
     pub error: Option<String>,
@@ -245,8 +250,18 @@ pub struct StripeRecordView {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TimelineEvent {
+    /// RFC 3339, UTC.
     pub at: String,
-    pub what: String,
+    pub what: TimelineWhat,
+}
+
+/// What happened, as data: the page words it in its language.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum TimelineWhat {
+    Occurred { kind: TransactionKind, source: String },
+    Delivery { outcome: AttemptOutcome, error: Option<String> },
+    Correction { kind: TransactionKind, amount: String, currency: String, external_ref: String },
 }
 
 /// Everything the transaction page shows.

@@ -64,6 +64,86 @@ impl BreakClass {
     }
 }
 
+/// What differs on a break, as data: a page words it in its reader's language, exports and
+/// the case's history in English. Amounts are already formatted (`¥1,200`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "says", rename_all = "snake_case")]
+pub enum Differs {
+    NoRecord {
+        ledger: String,
+    },
+    NoTransaction {
+        stripe: String,
+    },
+    Currency {
+        ledger: String,
+        stripe: String,
+    },
+    Status {
+        stripe: RecordStatus,
+        ledger: String,
+    },
+    Amount {
+        ledger: String,
+        stripe: String,
+    },
+    Refunded {
+        ledger: String,
+        stripe: String,
+    },
+    /// `ledger` is `None` when the member has no Stripe customer.
+    Customer {
+        ledger: Option<String>,
+        stripe: String,
+    },
+    Duplicate {
+        records: Vec<String>,
+    },
+    InvoiceNotInStripe {
+        invoice: String,
+    },
+    InvoicePaidByOther {
+        invoice: String,
+        paid_by: Vec<String>,
+        record: String,
+    },
+    /// `status` as Stripe names it (`open`, `void`, ...).
+    InvoiceStatus {
+        invoice: String,
+        status: String,
+        record: String,
+    },
+}
+
+impl Differs {
+    /// In English, as exports and the case's history keep it.
+    pub fn english(&self) -> String {
+        self.text_in(Locale::En)
+    }
+
+    pub fn text_in(&self, locale: Locale) -> String {
+        use crate::i18n::{TextGroup, fill, recon::Recon};
+        let r = Recon::of(locale);
+        match self {
+            Self::NoRecord { ledger } => fill(r.differs_no_record, &[ledger]),
+            Self::NoTransaction { stripe } => fill(r.differs_no_transaction, &[stripe]),
+            Self::Currency { ledger, stripe } => fill(r.differs_currency, &[ledger, stripe]),
+            Self::Status { stripe, ledger } => fill(r.differs_status, &[crate::i18n::recon::record_status_name(r, *stripe), ledger]),
+            Self::Amount { ledger, stripe } => fill(r.differs_amount, &[ledger, stripe]),
+            Self::Refunded { ledger, stripe } => fill(r.differs_refunded, &[ledger, stripe]),
+            Self::Customer { ledger, stripe } => fill(r.differs_customer, &[ledger.as_deref().unwrap_or(r.no_customer), stripe]),
+            Self::Duplicate { records } => fill(r.differs_duplicate, &[&records.len().to_string(), &records.join(", ")]),
+            Self::InvoiceNotInStripe { invoice } => fill(r.differs_invoice_missing, &[invoice]),
+            Self::InvoicePaidByOther { invoice, paid_by, record } => fill(r.differs_invoice_paid_by, &[invoice, &paid_by.join(", "), record]),
+            Self::InvoiceStatus { invoice, status, record } => {
+                let b = crate::i18n::billing::Billing::of(locale);
+                let status = crate::i18n::billing::status_label(b, status).unwrap_or(status);
+                fill(r.differs_invoice_status, &[invoice, status, record])
+            }
+        }
+    }
+}
+
 text_enum!(
     /// A case is open while its break lasts, ignored when a person said so, closed once a run
     /// no longer finds the break.
@@ -223,12 +303,21 @@ pub struct CaseRow {
     /// The ledger amount (or the record's, for an orphan) in the local currency.
     pub amount: String,
     pub currency: String,
-    /// What differs, e.g. "¥1,200 in the ledger, ¥1,000 in Stripe".
+    /// What differs in English, e.g. "¥1,200 in the ledger, ¥1,000 in Stripe".
     pub summary: String,
+    /// The same as data; `None` for a case not seen since Regio began keeping it.
+    pub differs: Option<Differs>,
     pub first_seen: String,
     pub last_seen: String,
     pub age: AgeBucket,
     pub assignee: Option<String>,
+}
+
+impl CaseRow {
+    /// What differs, in `locale` where Regio has it as data.
+    pub fn what_differs(&self, locale: Locale) -> String {
+        self.differs.as_ref().map_or_else(|| self.summary.clone(), |d| d.text_in(locale))
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -289,16 +378,100 @@ pub struct CaseDetail {
     pub dashboard_url: Option<String>,
 }
 
+/// One line of what a fix will do, as data: the page words it in its reader's language.
+/// Amounts are already formatted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "line", rename_all = "snake_case")]
+pub enum PreviewLine {
+    /// A failed report of the payment sent again with its original idempotency key.
+    PaymentRetried {
+        amount: String,
+        transaction: String,
+    },
+    /// The payment reported again because the record it made is gone, under a new key.
+    PaymentReportedAgain {
+        amount: String,
+        transaction: String,
+        key: String,
+    },
+    RefundsRetried {
+        count: i64,
+    },
+    RefundReported {
+        amount: String,
+        record: String,
+        reference: String,
+    },
+    DuplicateRefunded {
+        amount: String,
+        record: String,
+        keep: String,
+    },
+    /// `toward_payee`: money moves from payer to payee (else back); `of_refund`: the ledger's
+    /// refunded total is corrected (else its amount).
+    Adjustment {
+        amount: String,
+        fiat: String,
+        toward_payee: bool,
+        payment: String,
+        of_refund: bool,
+    },
+    Linked {
+        record: String,
+        transaction: String,
+    },
+    Unlinked {
+        record: String,
+    },
+    CaseIgnored,
+    CaseOpen,
+    CaseClosedByLink,
+    NextRunCloses,
+    OrphanReopens,
+    NextRunFindsUnmatched,
+}
+
+impl PreviewLine {
+    pub fn text_in(&self, locale: Locale) -> String {
+        use crate::i18n::{TextGroup, fill, recon::Recon};
+        let r = Recon::of(locale);
+        match self {
+            Self::PaymentRetried { amount, transaction } => fill(r.line_payment_retried, &[amount, transaction]),
+            Self::PaymentReportedAgain { amount, transaction, key } => fill(r.line_payment_again, &[amount, transaction, key]),
+            Self::RefundsRetried { count } => fill(r.line_refunds_retried, &[&count.to_string()]),
+            Self::RefundReported { amount, record, reference } => fill(r.line_refund_reported, &[amount, record, reference]),
+            Self::DuplicateRefunded { amount, record, keep } => fill(r.line_duplicate_refunded, &[amount, record, keep]),
+            Self::Adjustment { amount, fiat, toward_payee, payment, of_refund } => {
+                let template = match (*toward_payee, *of_refund) {
+                    (true, false) => r.line_adjust_amount_to_payee,
+                    (false, false) => r.line_adjust_amount_to_payer,
+                    (true, true) => r.line_adjust_refund_to_payee,
+                    (false, true) => r.line_adjust_refund_to_payer,
+                };
+                fill(template, &[amount, fiat, payment])
+            }
+            Self::Linked { record, transaction } => fill(r.line_linked, &[record, transaction]),
+            Self::Unlinked { record } => fill(r.line_unlinked, &[record]),
+            Self::CaseIgnored => r.line_case_ignored.to_string(),
+            Self::CaseOpen => r.line_case_open.to_string(),
+            Self::CaseClosedByLink => r.line_case_closed_by_link.to_string(),
+            Self::NextRunCloses => r.line_next_run_closes.to_string(),
+            Self::OrphanReopens => r.line_orphan_reopens.to_string(),
+            Self::NextRunFindsUnmatched => r.line_next_run_unmatched.to_string(),
+        }
+    }
+}
+
 /// What a fix will do, shown before a person confirms it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FixPreview {
     pub kind: FixKind,
     /// What will be written to the ledger, one line each.
-    pub ledger: Vec<String>,
+    pub ledger: Vec<PreviewLine>,
     /// What will be sent to Stripe (through the outbox), one line each.
-    pub stripe: Vec<String>,
+    pub stripe: Vec<PreviewLine>,
     /// What changes on the case itself.
-    pub case: Vec<String>,
+    pub case: Vec<PreviewLine>,
 }
 
 /// A bulk fix's scope, shown before a person confirms it.
@@ -310,4 +483,50 @@ pub struct BulkPreview {
     pub total: String,
     /// Cases in the selection the fix does not apply to, left untouched.
     pub skipped: i64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn what_differs_reads_in_both_languages() {
+        let amount = Differs::Amount { ledger: "¥1,200".into(), stripe: "¥1,000".into() };
+        assert_eq!(amount.english(), "¥1,200 in the ledger, ¥1,000 in Stripe");
+        assert_eq!(amount.text_in(Locale::Ja), "台帳は ¥1,200、Stripe は ¥1,000");
+        let status = Differs::Status { stripe: RecordStatus::Failed, ledger: "¥500".into() };
+        assert_eq!(status.english(), "failed in Stripe, settled in the ledger (¥500)");
+        assert_eq!(status.text_in(Locale::Ja), "Stripe では失敗、台帳では決済済み（¥500）");
+        let customer = Differs::Customer { ledger: None, stripe: "cus_1".into() };
+        assert_eq!(customer.english(), "no customer in the ledger, cus_1 in Stripe");
+        assert_eq!(customer.text_in(Locale::Ja), "台帳は 顧客なし、Stripe は cus_1");
+        let duplicate = Differs::Duplicate { records: vec!["pr_1".into(), "pr_2".into()] };
+        assert_eq!(duplicate.english(), "2 records carry this payment: pr_1, pr_2");
+        let invoice = Differs::InvoiceStatus { invoice: "in_1".into(), status: "void".into(), record: "pr_1".into() };
+        assert_eq!(invoice.english(), "in_1 is void in Stripe; the ledger paid it with pr_1");
+        assert!(invoice.text_in(Locale::Ja).contains("無効"), "{}", invoice.text_in(Locale::Ja));
+    }
+
+    #[test]
+    fn a_case_from_before_differs_was_kept_shows_its_summary() {
+        let row = |differs| CaseRow {
+            id: "c".into(),
+            class: BreakClass::OrphanInStripe,
+            state: CaseState::Open,
+            transaction_id: None,
+            record_id: None,
+            account_id: None,
+            account_name: None,
+            amount: "1".into(),
+            currency: "SRB".into(),
+            summary: "as stored".into(),
+            differs,
+            first_seen: String::new(),
+            last_seen: String::new(),
+            age: AgeBucket::UpToOneDay,
+            assignee: None,
+        };
+        assert_eq!(row(None).what_differs(Locale::Ja), "as stored");
+        assert_eq!(row(Some(Differs::NoTransaction { stripe: "¥5".into() })).what_differs(Locale::Ja), "Stripe に ¥5、台帳に取引なし");
+    }
 }

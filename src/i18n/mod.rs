@@ -230,18 +230,32 @@ pub fn texts(locale: Locale) -> &'static Texts {
     Texts::of(locale)
 }
 
-/// `template` with each `{}` replaced by the next of `values`.
+/// `template` with each `{}` replaced by the next of `values`, and each `{0}`..`{9}` by that
+/// one, for a language that names things in another order than English.
 pub fn fill(template: &str, values: &[&str]) -> String {
     let mut out = String::with_capacity(template.len() + 16);
-    let mut values = values.iter();
+    let mut next = values.iter();
     let mut rest = template;
-    while let Some(at) = rest.find("{}") {
+    while let Some(at) = rest.find('{') {
         out.push_str(&rest[..at]);
-        out.push_str(values.next().copied().unwrap_or_default());
-        rest = &rest[at + 2..];
+        let blank = &rest[at..];
+        let (value, taken) = match blank.as_bytes() {
+            [b'{', b'}', ..] => (next.next().copied(), 2),
+            [b'{', digit @ b'0'..=b'9', b'}', ..] => (values.get(usize::from(digit - b'0')).copied(), 3),
+            _ => (Some("{"), 1),
+        };
+        out.push_str(value.unwrap_or_default());
+        rest = &blank[taken..];
     }
     out.push_str(rest);
     out
+}
+
+/// How many values `template` takes.
+#[cfg(test)]
+fn blanks(template: &str) -> usize {
+    let numbered = (0..10u8).filter(|n| template.contains(&format!("{{{n}}}"))).map(|n| usize::from(n) + 1).max().unwrap_or(0);
+    template.matches("{}").count().max(numbered)
 }
 
 /// How long something has waited, as people say it: "45 s", "12 min", "5 h", "3 days".
@@ -326,7 +340,7 @@ mod tests {
         for (key, en, ja) in groups.into_iter().flatten() {
             assert!(!en.trim().is_empty() && !ja.trim().is_empty(), "{key} is empty in a language");
             assert!(en != ja || SAME_IN_BOTH.contains(key), "{key} is not translated: {en}");
-            assert_eq!(en.matches("{}").count(), ja.matches("{}").count(), "{key} has different blanks in English and Japanese");
+            assert_eq!(blanks(en), blanks(ja), "{key} has different blanks in English and Japanese");
         }
     }
 
@@ -335,6 +349,9 @@ mod tests {
         assert_eq!(fill("{} of {} deliveries", &["3", "4"]), "3 of 4 deliveries");
         assert_eq!(fill("no blanks", &["x"]), "no blanks");
         assert_eq!(fill("{} and {}", &["one"]), "one and ");
+        assert_eq!(fill("{1}に{0}", &["a", "b"]), "bにa");
+        assert_eq!(fill("{x} {", &["a"]), "{x} {");
+        assert_eq!((blanks("{1} {0} {2}"), blanks("{} {} {}"), blanks("none")), (3, 3, 0));
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! Accounts, a transaction's page and refunds.
 
-use crate::domain::ledger::{AccountKind, AccountStatus, TransactionKind};
+use crate::domain::ledger::{AccountKind, AccountStatus, AttemptOutcome, TimelineWhat, TransactionKind};
 use crate::domain::locale::Locale;
 use crate::domain::refunds::{RefundReason, RefundStage};
 
@@ -89,6 +89,11 @@ texts! { Money {
     outcome: "Outcome", "結果";
     error: "Error", "エラー";
     worker: "Worker", "ワーカー";
+    timeline_occurred: "{} occurred (from {})", "{}が発生（登録元：{}）";
+    timeline_delivery: "Stripe delivery: {}", "Stripe への送信：{}";
+    attempt_delivered: "delivered", "完了";
+    attempt_retry: "to be retried", "再試行予定";
+    attempt_failed: "failed", "失敗";
 
     // The refunds queue.
     stage: "Stage", "状態";
@@ -241,6 +246,33 @@ pub fn kind_text(locale: Locale, kind: TransactionKind) -> &'static str {
     match locale {
         Locale::En => kind.as_str(),
         Locale::Ja => super::kind_name(super::texts(locale), kind),
+    }
+}
+
+/// How a delivery attempt ended, as the page's language says it.
+pub fn attempt_name(m: &'static Money, outcome: AttemptOutcome) -> &'static str {
+    match outcome {
+        AttemptOutcome::Delivered => m.attempt_delivered,
+        AttemptOutcome::Retry => m.attempt_retry,
+        AttemptOutcome::Failed => m.attempt_failed,
+    }
+}
+
+/// One line of a transaction's timeline in `locale`.
+pub fn timeline_text(locale: Locale, what: &TimelineWhat) -> String {
+    let m = <Money as super::TextGroup>::of(locale);
+    match what {
+        TimelineWhat::Occurred { kind, source } => super::fill(m.timeline_occurred, &[kind_text(locale, *kind), source]),
+        TimelineWhat::Delivery { outcome, error } => {
+            let line = super::fill(m.timeline_delivery, &[attempt_name(m, *outcome)]);
+            match error {
+                Some(error) => format!("{line} ({error})"),
+                None => line,
+            }
+        }
+        TimelineWhat::Correction { kind, amount, currency, external_ref } => {
+            format!("{} {amount} {currency} ({external_ref})", kind_text(locale, *kind))
+        }
     }
 }
 

@@ -1,8 +1,44 @@
 //! Reconciliation: the queue, a case and its fixes.
 
-use crate::domain::recon::{CaseState, FixKind, RunStatus};
+use crate::domain::recon::{CaseState, FixKind, RecordStatus, RunStatus};
 
 texts! { Recon {
+    // What differs on a break (`Differs`): the ledger's side first where both are named.
+    differs_no_record: "{} in the ledger, no Payment Record in Stripe", "台帳に {}、Stripe に Payment Record なし";
+    differs_no_transaction: "{} in Stripe, no ledger transaction", "Stripe に {}、台帳に取引なし";
+    differs_currency: "{} expected, {} in Stripe", "想定は {}、Stripe は {}";
+    differs_status: "{} in Stripe, settled in the ledger ({})", "Stripe では{}、台帳では決済済み（{}）";
+    differs_amount: "{} in the ledger, {} in Stripe", "台帳は {}、Stripe は {}";
+    differs_refunded: "{} refunded in the ledger, {} in Stripe", "返金額は台帳で {}、Stripe で {}";
+    differs_customer: "{} in the ledger, {} in Stripe", "台帳は {}、Stripe は {}";
+    no_customer: "no customer", "顧客なし";
+    differs_duplicate: "{} records carry this payment: {}", "{} 件の記録がこの支払いを表しています：{}";
+    differs_invoice_missing: "{} is not in Stripe", "{} は Stripe にありません";
+    differs_invoice_paid_by: "{} is paid by {}, not by {}", "{} は {} で支払われており、{} ではありません";
+    differs_invoice_status: "{} is {} in Stripe; the ledger paid it with {}", "{} は Stripe では{}ですが、台帳は {} で支払っています";
+    record_guaranteed: "guaranteed", "支払い確定";
+    record_failed: "failed", "失敗";
+    record_canceled: "canceled", "キャンセル";
+    record_pending: "pending", "処理中";
+
+    // What a fix will do (`PreviewLine`).
+    line_payment_retried: "report_payment of {} for transaction {}, retried with its original idempotency key", "取引 {1} の report_payment（{0}）を、元の Idempotency-Key のまま再送信";
+    line_payment_again: "report_payment of {} for transaction {} again: the record it made is gone from Stripe (new key {})", "取引 {1} の report_payment（{0}）をもう一度送信：作成した記録が Stripe から消えています（新しいキー {2}）";
+    line_refunds_retried: "{} failed refund deliveries retried with their original keys", "失敗した返金の送信 {} 件を、元のキーのまま再送信";
+    line_refund_reported: "report_refund of {} on {} (reference {})", "{1} に report_refund（{0}、参照 {2}）";
+    line_duplicate_refunded: "report_refund of {} on duplicate {} (keeping {})", "重複した {1} に report_refund（{0}）、{2} は残します";
+    line_adjust_amount_to_payee: "adjustment of {} ({}) from payer to payee, correcting {}, so the ledger's amount matches Stripe", "支払者から受取者へ {}（{}）の調整を計上し、{} を訂正して台帳の金額を Stripe に合わせます";
+    line_adjust_amount_to_payer: "adjustment of {} ({}) from payee back to payer, correcting {}, so the ledger's amount matches Stripe", "受取者から支払者へ {}（{}）の調整を計上し、{} を訂正して台帳の金額を Stripe に合わせます";
+    line_adjust_refund_to_payee: "adjustment of {} ({}) from payer to payee, correcting {}, so the ledger's refund matches Stripe", "支払者から受取者へ {}（{}）の調整を計上し、{} を訂正して台帳の返金額を Stripe に合わせます";
+    line_adjust_refund_to_payer: "adjustment of {} ({}) from payee back to payer, correcting {}, so the ledger's refund matches Stripe", "受取者から支払者へ {}（{}）の調整を計上し、{} を訂正して台帳の返金額を Stripe に合わせます";
+    line_linked: "{} is matched to transaction {} by hand", "{} を取引 {} に手動で紐付けます";
+    line_unlinked: "{} is no longer matched to any transaction", "{} の取引への紐付けを解除します";
+    line_case_ignored: "The case becomes ignored: runs keep checking it, and close it when the break is gone.", "ケースは無視になります。照合は引き続き確認し、差異がなくなればクローズします。";
+    line_case_open: "The case becomes open.", "ケースは未解決に戻ります。";
+    line_case_closed_by_link: "The case becomes closed (undo the link to reopen it).", "ケースはクローズされます（紐付けを解除すると再オープンします）。";
+    line_next_run_closes: "The next run closes the case if the ledger then agrees.", "次回の照合で台帳が一致すれば、ケースはクローズされます。";
+    line_orphan_reopens: "The orphan case of this record reopens.", "この記録の「Stripe にのみ記録あり」ケースが再オープンします。";
+    line_next_run_unmatched: "The next run finds the record unmatched.", "次回の照合で、この記録は台帳にない記録として見つかります。";
     // The queue page: runs.
     run_now: "Run now", "今すぐ実行";
     full_rescan: "Full re-scan", "全件を再スキャン";
@@ -195,5 +231,15 @@ pub fn field_name<'a>(r: &'static Recon, field: &'a str) -> &'a str {
         "Payment reference" => r.field_payment_reference,
         "Matched by" => r.field_matched_by,
         other => other,
+    }
+}
+
+/// Where a Payment Record's money stands, as the page's language says it.
+pub fn record_status_name(r: &'static Recon, status: RecordStatus) -> &'static str {
+    match status {
+        RecordStatus::Guaranteed => r.record_guaranteed,
+        RecordStatus::Failed => r.record_failed,
+        RecordStatus::Canceled => r.record_canceled,
+        RecordStatus::Pending => r.record_pending,
     }
 }

@@ -2,7 +2,7 @@ use crate::api::recon::{AddCaseRemark, ApplyFix, AssignCase, PreviewFix, get_cas
 use crate::components::ids::ShortId;
 use crate::components::notice::{ActionOutcome, ErrorNotice};
 use crate::components::time::Time;
-use crate::domain::recon::{Candidate, CaseDetail, CaseEventView, FieldDiff, FixKind, FixPreview, UserChoice};
+use crate::domain::recon::{Candidate, CaseDetail, CaseEventView, FieldDiff, FixKind, FixPreview, PreviewLine, UserChoice};
 use crate::i18n::recon::{Recon, field_name, fix_name};
 use crate::i18n::{fill, use_locale, use_texts, use_texts_of};
 use crate::pages::reconciliation::CaseBadge;
@@ -94,7 +94,7 @@ fn Case(d: CaseDetail, fix: FixFlow, assign: ServerAction<AssignCase>, remark: S
         <Title text=fill(r.case_title, &[case.class.label_in(locale)])/>
         <h1>{case.class.label_in(locale)} " " <CaseBadge state=case.state/></h1>
         <p class="lead explanation">{case.class.explanation_in(locale)}</p>
-        <p>{case.summary.clone()}</p>
+        <p>{case.what_differs(use_locale())}</p>
         <dl class="facts">
             <dt>{r.age}</dt><dd>{case.age.label_in(locale)}</dd>
             <dt>{r.first_seen}</dt><dd><Time at=case.first_seen.clone()/></dd>
@@ -301,14 +301,15 @@ fn ApplyFixForm(case_id: String, kind: FixKind, fix: FixFlow) -> impl IntoView {
 fn Preview(p: FixPreview) -> impl IntoView {
     let t = use_texts();
     let r = use_texts_of::<Recon>();
-    let list = |title: &'static str, lines: Vec<String>| {
+    let locale = use_locale();
+    let list = |title: &'static str, lines: Vec<PreviewLine>| {
         view! {
             <div>
                 <h3>{title}</h3>
                 {if lines.is_empty() {
                     view! { <p class="muted">{r.nothing}</p> }.into_any()
                 } else {
-                    view! { <ul>{lines.into_iter().map(|l| view! { <li>{l}</li> }).collect_view()}</ul> }.into_any()
+                    view! { <ul>{lines.into_iter().map(|l| view! { <li>{l.text_in(locale)}</li> }).collect_view()}</ul> }.into_any()
                 }}
             </div>
         }

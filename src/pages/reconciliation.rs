@@ -295,14 +295,15 @@ fn Queue(page: CasePage, filtered: bool) -> impl IntoView {
 
 #[component]
 fn CaseLine(row: CaseRow) -> impl IntoView {
-    let CaseRow { id, class, state, transaction_id, record_id, account_id, account_name, amount, currency, summary, first_seen, age, assignee, .. } = row;
     let locale = use_locale();
+    let what_differs = row.what_differs(locale);
+    let CaseRow { id, class, state, transaction_id, record_id, account_id, account_name, amount, currency, first_seen, age, assignee, .. } = row;
     view! {
         <tr data-case=id.clone()>
             <td><a class="case-link" href=format!("/reconciliation/cases/{id}") title=class.explanation_in(locale)>{class.label_in(locale)}</a></td>
             <td><CaseBadge state/></td>
             <td class="num nowrap">{amount} " " {currency}</td>
-            <td>{summary}</td>
+            <td>{what_differs}</td>
             <td>{account_id.map(|a| view! { <a href=format!("/accounts/{a}")>{account_name.unwrap_or_else(|| a.clone())}</a> })}</td>
             <td>{transaction_id.map(|t| view! { <a href=format!("/transactions/{t}")><ShortId id=t.clone()/></a> })}</td>
             <td>{record_id.map(|r| view! { <ShortId id=r/> })}</td>

@@ -5,7 +5,7 @@ use crate::components::refund_panel::RefundPanel;
 use crate::components::time::Time;
 use crate::domain::ledger::{MirrorState, MirrorView, StripeRecordView, TransactionDetail, TransactionKind};
 use crate::domain::money::format_fiat;
-use crate::i18n::money::{Money as MoneyTexts, kind_text};
+use crate::i18n::money::{Money as MoneyTexts, attempt_name, kind_text, timeline_text};
 use crate::i18n::{use_locale, use_texts, use_texts_of};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -40,9 +40,10 @@ fn Detail(d: TransactionDetail, retry: ServerAction<RetryDelivery>) -> impl Into
     let refundable = matches!(t.kind, TransactionKind::Payment | TransactionKind::InvoicePayment).then(|| t.id.clone());
     let tx = use_texts();
     let m = use_texts_of::<MoneyTexts>();
+    let locale = use_locale();
     view! {
         <p class="muted"><a href="/transactions">{m.back_to_transactions}</a></p>
-        <h1>{format!("{} · {} {}", kind_text(use_locale(), t.kind), t.amount, t.currency)}</h1>
+        <h1>{format!("{} · {} {}", kind_text(locale, t.kind), t.amount, t.currency)}</h1>
         <div class="columns">
             <section class="panel">
                 <h2>{tx.ledger}</h2>
@@ -113,7 +114,7 @@ fn Detail(d: TransactionDetail, retry: ServerAction<RetryDelivery>) -> impl Into
         <section class="panel">
             <h2>{m.timeline}</h2>
             <ol class="timeline">
-                {d.timeline.into_iter().map(|e| view! { <li><Time at=e.at/> " " {e.what}</li> }).collect_view()}
+                {d.timeline.into_iter().map(|e| view! { <li><Time at=e.at/> " " {timeline_text(locale, &e.what)}</li> }).collect_view()}
             </ol>
         </section>
     }
@@ -166,7 +167,7 @@ fn Delivery(m: MirrorView, retry: ServerAction<RetryDelivery>) -> impl IntoView 
                         <tbody>
                             {m.attempts.into_iter().map(|a| view! {
                                 <tr>
-                                    <td class="nowrap"><Time at=a.at/></td><td>{a.outcome}</td>
+                                    <td class="nowrap"><Time at=a.at/></td><td>{attempt_name(g, a.outcome)}</td>
                                     <td>{a.http_status.map(|s| s.to_string()).unwrap_or_default()}</td>
                                     <td>{a.error.unwrap_or_default()}</td><td class="muted">{a.worker}</td>
                                 </tr>

@@ -75,7 +75,7 @@ async fn the_export_streams_every_case_page_by_page(backend: Backend) {
             record_id: Some(format!("pr_export_{n:05}")),
             account_id: None,
             amount: regio::domain::money::Money::new(100 + n, "jpy"),
-            summary: format!("orphan {n}"),
+            differs: regio::domain::recon::Differs::NoTransaction { stripe: format!("¥{n}") },
         })
         .collect();
     let mut tx = app.db.begin_write().await.expect("begin");

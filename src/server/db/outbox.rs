@@ -1,7 +1,7 @@
 //! The durable outbox: work that must reach Stripe, claimed by workers, retried until it lands.
 
 use super::{Db, DbKind, DbTx, Param, format_ms, insert_rows, new_id, now_ms};
-use crate::domain::ledger::{DeliveryAttemptView, MirrorState, MirrorView};
+use crate::domain::ledger::{AttemptOutcome, DeliveryAttemptView, MirrorState, MirrorView};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
@@ -164,9 +164,9 @@ pub async fn finish(db: &Db, worker: &str, item: &OutboxItem, outcome: Outcome<'
     let now = now_ms();
     let mut tx = db.begin_write().await?;
     let (label, status, error) = match &outcome {
-        Outcome::Delivered { .. } => ("delivered", None, None),
-        Outcome::Retry { error, http_status, .. } => ("retry", *http_status, Some(*error)),
-        Outcome::Failed { error, http_status } => ("failed", *http_status, Some(*error)),
+        Outcome::Delivered { .. } => (AttemptOutcome::Delivered, None, None),
+        Outcome::Retry { error, http_status, .. } => (AttemptOutcome::Retry, *http_status, Some(*error)),
+        Outcome::Failed { error, http_status } => (AttemptOutcome::Failed, *http_status, Some(*error)),
     };
     const HELD: &str = "WHERE id = $1 AND claimed_by = $2 AND state = 'pending'";
     let done = match outcome {
@@ -191,7 +191,7 @@ pub async fn finish(db: &Db, worker: &str, item: &OutboxItem, outcome: Outcome<'
         .bind(new_id())
         .bind(&item.id)
         .bind(now)
-        .bind(label)
+        .bind(label.as_str())
         .bind(worker)
         .bind(status.map(i64::from))
         .bind(error.map(str::to_string))
@@ -267,7 +267,7 @@ pub async fn mirror_of(db: &Db, transaction_id: &str) -> Result<Option<MirrorVie
         .map(|r| {
             Ok(DeliveryAttemptView {
                 at: format_ms(r.try_get("at")?),
-                outcome: r.try_get("outcome")?,
+                outcome: super::parse_text(r, "outcome")?,
                 worker: r.try_get("worker")?,
                 http_status: r.try_get("http_status")?,
                 error: r.try_get("error")?,

@@ -3,7 +3,7 @@
 use super::DAY_MS;
 use super::{DbTx, Param, SqlFilter, insert_rows, new_id, select_in};
 use crate::domain::money::Money;
-use crate::domain::recon::{BreakClass, CaseState};
+use crate::domain::recon::{BreakClass, CaseState, Differs};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 use std::collections::HashMap;
@@ -18,7 +18,19 @@ pub struct Sighting {
     pub account_id: Option<String>,
     /// In the local currency (an orphan's, converted at the peg).
     pub amount: Money,
-    pub summary: String,
+    pub differs: Differs,
+}
+
+impl Sighting {
+    /// What differs in English, kept in `summary` for exports and the history.
+    pub fn summary(&self) -> String {
+        self.differs.english()
+    }
+
+    fn differs_json(&self) -> String {
+        // A plain enum of strings: serializing it cannot fail.
+        serde_json::to_string(&self.differs).unwrap_or_default()
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,6 +43,8 @@ pub struct CaseRecord {
     pub account_name: Option<String>,
     pub amount: Money,
     pub summary: String,
+    /// `None` for a case last seen before Regio kept it as data (shown as `summary`).
+    pub differs: Option<Differs>,
     pub state: CaseState,
     pub first_seen: i64,
     pub last_seen: i64,
@@ -50,7 +64,7 @@ fn last_seen(alias: &str) -> String {
 static SELECT: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
     format!(
         "SELECT c.id, c.class, c.transaction_id, c.record_id, c.account_id, a.display_name AS account_name, \
-         c.currency, c.amount, c.summary, c.state, c.first_seen, \
+         c.currency, c.amount, c.summary, c.differs, c.state, c.first_seen, \
          CASE WHEN c.state = 'closed' THEN c.last_seen ELSE {} END AS last_seen, c.assignee_id, u.name AS assignee_name \
          FROM recon_cases c LEFT JOIN accounts a ON a.id = c.account_id LEFT JOIN users u ON u.id = c.assignee_id WHERE 1 = 1",
         last_seen("c.")
@@ -59,6 +73,10 @@ static SELECT: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
 
 fn parse<T: std::str::FromStr<Err = String>>(value: String) -> Result<T, sqlx::Error> {
     value.parse().map_err(|e: String| sqlx::Error::Decode(e.into()))
+}
+
+fn parse_differs(value: Option<String>) -> Result<Option<Differs>, sqlx::Error> {
+    value.map(|v| serde_json::from_str(&v).map_err(|e| sqlx::Error::Decode(e.into()))).transpose()
 }
 
 fn from_row(row: &AnyRow) -> Result<CaseRecord, sqlx::Error> {
@@ -71,6 +89,7 @@ fn from_row(row: &AnyRow) -> Result<CaseRecord, sqlx::Error> {
         account_name: row.try_get("account_name")?,
         amount: Money::new(row.try_get("amount")?, row.try_get::<String, _>("currency")?),
         summary: row.try_get("summary")?,
+        differs: parse_differs(row.try_get("differs")?)?,
         state: parse(row.try_get("state")?)?,
         first_seen: row.try_get("first_seen")?,
         last_seen: row.try_get("last_seen")?,
@@ -105,7 +124,8 @@ pub async fn open(tx: &mut DbTx, sightings: &[Sighting], now: i64) -> Result<Vec
                 Param::OptText(s.account_id.clone()),
                 Param::Text(s.amount.currency.clone()),
                 Param::Int(s.amount.minor),
-                Param::Text(s.summary.clone()),
+                Param::Text(s.summary()),
+                Param::Text(s.differs_json()),
                 Param::Text("open".into()),
                 Param::Int(now),
                 Param::Int(now),
@@ -123,13 +143,14 @@ pub async fn open(tx: &mut DbTx, sightings: &[Sighting], now: i64) -> Result<Vec
         "currency",
         "amount",
         "summary",
+        "differs",
         "state",
         "first_seen",
         "last_seen",
         "updated_at",
     ];
     insert_rows(tx, "recon_cases", &columns, rows).await?;
-    let events = sightings.iter().zip(&ids).map(|(s, id)| (id.clone(), s.summary.clone())).collect::<Vec<_>>();
+    let events = sightings.iter().zip(&ids).map(|(s, id)| (id.clone(), s.summary())).collect::<Vec<_>>();
     add_events(tx, &events, now, None, "reconciliation", "opened").await?;
     Ok(ids)
 }
@@ -137,24 +158,34 @@ pub async fn open(tx: &mut DbTx, sightings: &[Sighting], now: i64) -> Result<Vec
 /// Refreshes what live cases seen again say, where it changed.
 pub async fn seen(tx: &mut DbTx, updates: &[(String, &Sighting)], now: i64) -> Result<(), sqlx::Error> {
     let ids: Vec<String> = updates.iter().map(|(id, _)| id.clone()).collect();
-    // Only a changed description is rewritten: most cases stay as they were between runs.
-    let current: HashMap<String, (String, Option<String>)> = select_in(tx, "SELECT id, summary, record_id FROM recon_cases WHERE id IN ({in})", &ids)
-        .await?
-        .iter()
-        .map(|row| Ok((row.try_get("id")?, (row.try_get("summary")?, row.try_get("record_id")?))))
-        .collect::<Result<_, sqlx::Error>>()?;
+    // Only a changed description is rewritten: most cases stay as they were between runs. A
+    // case from before `differs` was kept gets it on its next sighting, with no event.
+    let current: HashMap<String, (String, Option<String>, bool)> =
+        select_in(tx, "SELECT id, summary, record_id, differs FROM recon_cases WHERE id IN ({in})", &ids)
+            .await?
+            .iter()
+            .map(|row| {
+                let has_differs = row.try_get::<Option<String>, _>("differs")?.is_some();
+                Ok((row.try_get("id")?, (row.try_get("summary")?, row.try_get("record_id")?, has_differs)))
+            })
+            .collect::<Result<_, sqlx::Error>>()?;
     for (id, sighting) in updates {
-        let changed = current.get(id).is_some_and(|(summary, record)| *summary != sighting.summary || *record != sighting.record_id);
-        if changed {
-            sqlx::query("UPDATE recon_cases SET summary = $2, record_id = $3, amount = $4, updated_at = $5, last_seen = $5 WHERE id = $1")
+        let Some((summary, record, has_differs)) = current.get(id) else { continue };
+        let summary_now = sighting.summary();
+        let changed = *summary != summary_now || *record != sighting.record_id;
+        if changed || !has_differs {
+            sqlx::query("UPDATE recon_cases SET summary = $2, differs = $3, record_id = $4, amount = $5, updated_at = $6, last_seen = $6 WHERE id = $1")
                 .bind(id)
-                .bind(&sighting.summary)
+                .bind(&summary_now)
+                .bind(sighting.differs_json())
                 .bind(&sighting.record_id)
                 .bind(sighting.amount.minor)
                 .bind(now)
                 .execute(&mut **tx)
                 .await?;
-            add_events(tx, &[(id.clone(), sighting.summary.clone())], now, None, "reconciliation", "changed").await?;
+        }
+        if changed {
+            add_events(tx, &[(id.clone(), summary_now)], now, None, "reconciliation", "changed").await?;
         }
     }
     Ok(())

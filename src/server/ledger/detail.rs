@@ -1,7 +1,7 @@
 //! The transaction page's read model: the ledger side, the outbox, and Stripe's own view.
 
 use crate::domain::AppError;
-use crate::domain::ledger::{StripeRecordView, TimelineEvent, TransactionDetail};
+use crate::domain::ledger::{StripeRecordView, TimelineEvent, TimelineWhat, TransactionDetail};
 use crate::server::db::{Db, format_ms, ledger, outbox};
 use crate::server::stripe::client::payment_attempt_records::ListPaymentAttemptRecords;
 use crate::server::stripe::client::payment_details::PaymentDetails;
@@ -33,16 +33,20 @@ pub async fn transaction_detail(db: &Db, stripe: Option<&StripeClient>, id: &str
     let mirror = outbox::mirror_of(db, id).await?;
     let refunds = ledger::corrections_of(db, id).await?;
 
-    let mut timeline = vec![TimelineEvent { at: transaction.occurred_at.clone(), what: format!("{} occurred ({})", transaction.kind, transaction.source) }];
+    let occurred = TimelineWhat::Occurred { kind: transaction.kind, source: transaction.source.clone() };
+    let mut timeline = vec![TimelineEvent { at: transaction.occurred_at.clone(), what: occurred }];
     for attempt in mirror.iter().flat_map(|m| m.attempts.iter()) {
-        let detail = attempt.error.as_deref().map(|e| format!(": {e}")).unwrap_or_default();
-        timeline.push(TimelineEvent { at: attempt.at.clone(), what: format!("Stripe delivery {}{detail}", attempt.outcome) });
+        let what = TimelineWhat::Delivery { outcome: attempt.outcome, error: attempt.error.clone() };
+        timeline.push(TimelineEvent { at: attempt.at.clone(), what });
     }
     for refund in &refunds {
-        timeline.push(TimelineEvent {
-            at: refund.occurred_at.clone(),
-            what: format!("{} {} {} ({})", refund.kind, refund.amount, refund.currency, refund.external_ref),
-        });
+        let what = TimelineWhat::Correction {
+            kind: refund.kind,
+            amount: refund.amount.clone(),
+            currency: refund.currency.clone(),
+            external_ref: refund.external_ref.clone(),
+        };
+        timeline.push(TimelineEvent { at: refund.occurred_at.clone(), what });
     }
     timeline.sort_by(|a, b| a.at.cmp(&b.at));
 

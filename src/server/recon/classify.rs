@@ -2,50 +2,46 @@
 //! are unit-tested without a database.
 
 use crate::domain::money::{Money, format_fiat};
-use crate::domain::recon::{BreakClass, RecordStatus};
+use crate::domain::recon::{BreakClass, Differs, RecordStatus};
 use crate::server::db::recon_cases::Sighting;
 use crate::server::db::recon_compare::{LedgerSide, Pair, StripeSide};
 use crate::server::db::stripe_records::StoredRecord;
 
 /// The breaks one pair shows. A payment fully taken back by adjustments expects nothing from
 /// Stripe but a record that is not guaranteed (or none at all).
-pub fn breaks_of_pair(pair: &Pair) -> Vec<(BreakClass, String)> {
+pub fn breaks_of_pair(pair: &Pair) -> Vec<(BreakClass, Differs)> {
     let ledger = &pair.ledger;
     let fiat = |v: i64| format_fiat(v, &ledger.fiat_currency);
     let expected = ledger.expected_requested();
     let Some(stripe) = &pair.stripe else {
-        return if expected > 0 {
-            vec![(BreakClass::MissingInStripe, format!("{} in the ledger, no Payment Record in Stripe", fiat(expected)))]
-        } else {
-            vec![]
-        };
+        return if expected > 0 { vec![(BreakClass::MissingInStripe, Differs::NoRecord { ledger: fiat(expected) })] } else { vec![] };
     };
     if stripe.currency != ledger.fiat_currency {
-        let text = format!("{} expected, {} in Stripe", ledger.fiat_currency.to_uppercase(), stripe.currency.to_uppercase());
-        return vec![(BreakClass::CurrencyMismatch, text)];
+        let differs = Differs::Currency { ledger: ledger.fiat_currency.to_uppercase(), stripe: stripe.currency.to_uppercase() };
+        return vec![(BreakClass::CurrencyMismatch, differs)];
     }
     let mut found = Vec::new();
     if stripe.status != RecordStatus::Guaranteed {
         if expected > 0 {
-            found.push((BreakClass::StatusMismatch, format!("{} in Stripe, settled in the ledger ({})", stripe.status, fiat(expected))));
+            found.push((BreakClass::StatusMismatch, Differs::Status { stripe: stripe.status, ledger: fiat(expected) }));
         }
     } else if stripe.amount_requested != expected {
-        found.push((BreakClass::AmountMismatch, format!("{} in the ledger, {} in Stripe", fiat(expected), fiat(stripe.amount_requested))));
+        found.push((BreakClass::AmountMismatch, Differs::Amount { ledger: fiat(expected), stripe: fiat(stripe.amount_requested) }));
     }
     if stripe.amount_refunded != ledger.refunded {
-        let text = format!("{} refunded in the ledger, {} in Stripe", fiat(ledger.refunded), fiat(stripe.amount_refunded));
-        found.push((BreakClass::RefundMismatch, text));
+        let differs = Differs::Refunded { ledger: fiat(ledger.refunded), stripe: fiat(stripe.amount_refunded) };
+        found.push((BreakClass::RefundMismatch, differs));
     }
     if let Some(customer) = &stripe.customer
         && ledger.account_customer.as_ref() != Some(customer)
     {
-        let ours = ledger.account_customer.as_deref().unwrap_or("no customer");
-        found.push((BreakClass::CustomerMismatch, format!("{ours} in the ledger, {customer} in Stripe")));
+        let differs = Differs::Customer { ledger: ledger.account_customer.clone(), stripe: customer.clone() };
+        found.push((BreakClass::CustomerMismatch, differs));
     }
     found
 }
 
-pub fn sighting(class: BreakClass, summary: String, ledger: &LedgerSide, stripe: Option<&StripeSide>) -> Sighting {
+pub fn sighting(class: BreakClass, differs: Differs, ledger: &LedgerSide, stripe: Option<&StripeSide>) -> Sighting {
     Sighting {
         class,
         subject: ledger.transaction_id.clone(),
@@ -53,7 +49,7 @@ pub fn sighting(class: BreakClass, summary: String, ledger: &LedgerSide, stripe:
         record_id: stripe.map(|s| s.record_id.clone()),
         account_id: Some(ledger.account_id.clone()),
         amount: Money::new(ledger.amount, ledger.currency.clone()),
-        summary,
+        differs,
     }
 }
 

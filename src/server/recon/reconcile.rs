@@ -4,7 +4,7 @@
 use super::ReconError;
 use super::classify::{breaks_of_pair, carries_money, primary, sighting};
 use crate::domain::money::{Money, format_fiat};
-use crate::domain::recon::BreakClass;
+use crate::domain::recon::{BreakClass, Differs};
 use crate::server::db::recon_cases::{self, Sighting};
 use crate::server::db::recon_compare::{self, Among, Pair, Scope};
 use crate::server::db::stripe_invoices;
@@ -57,8 +57,8 @@ async fn breaks_among(tx: &mut DbTx, grace_ms: i64, among: Among<'_>) -> Result<
             _ => true,
         };
         if is_primary {
-            for (class, summary) in breaks_of_pair(pair) {
-                found.push(sighting(class, summary, &pair.ledger, pair.stripe.as_ref()));
+            for (class, differs) in breaks_of_pair(pair) {
+                found.push(sighting(class, differs, &pair.ledger, pair.stripe.as_ref()));
             }
         }
     }
@@ -71,8 +71,8 @@ async fn breaks_among(tx: &mut DbTx, grace_ms: i64, among: Among<'_>) -> Result<
         let Some(Pair { ledger, .. }) = ledger_sides.remove(transaction_id) else { continue };
         let keep = primaries.get(transaction_id.as_str());
         let extra = live.iter().find(|r| Some(&r.record.id) != keep).map(|r| r.record.id.clone());
-        let ids = live.iter().map(|r| r.record.id.as_str()).collect::<Vec<_>>().join(", ");
-        let mut s = sighting(BreakClass::DuplicateInStripe, format!("{} records carry this payment: {ids}", live.len()), &ledger, None);
+        let records = live.iter().map(|r| r.record.id.clone()).collect();
+        let mut s = sighting(BreakClass::DuplicateInStripe, Differs::Duplicate { records }, &ledger, None);
         s.record_id = extra;
         found.push(s);
     }
@@ -82,11 +82,12 @@ async fn breaks_among(tx: &mut DbTx, grace_ms: i64, among: Among<'_>) -> Result<
     for pair in invoice_pairs {
         // Without a record the payment is already missing in Stripe; that case says enough.
         let Some(record) = &pair.record_id else { continue };
+        let (invoice, record) = (pair.invoice.clone(), record.clone());
         let problem = match pair.status.as_deref() {
-            None => format!("{} is not in Stripe", pair.invoice),
-            Some("paid") if pair.paid_records.contains(record) => continue,
-            Some("paid") => format!("{} is paid by {}, not by {record}", pair.invoice, pair.paid_records.join(", ")),
-            Some(status) => format!("{} is {status} in Stripe; the ledger paid it with {record}", pair.invoice),
+            None => Differs::InvoiceNotInStripe { invoice },
+            Some("paid") if pair.paid_records.contains(&record) => continue,
+            Some("paid") => Differs::InvoicePaidByOther { invoice, paid_by: pair.paid_records.clone(), record },
+            Some(status) => Differs::InvoiceStatus { invoice, status: status.to_string(), record },
         };
         let Some(Pair { ledger, stripe }) = sides.get(&pair.transaction_id).cloned() else { continue };
         found.push(sighting(BreakClass::InvoiceMismatch, problem, &ledger, stripe.as_ref()));
@@ -109,7 +110,7 @@ async fn breaks_among(tx: &mut DbTx, grace_ms: i64, among: Among<'_>) -> Result<
             record_id: Some(r.id.clone()),
             account_id: None,
             amount,
-            summary: format!("{} in Stripe, no ledger transaction", format_fiat(r.amount_requested, &r.currency)),
+            differs: Differs::NoTransaction { stripe: format_fiat(r.amount_requested, &r.currency) },
         });
     }
     Ok(found)

@@ -6,7 +6,7 @@ use super::{begin_change, finish_change, linkable, load, parse_filter};
 use crate::domain::AppError;
 use crate::domain::ledger::{MirrorState, Source};
 use crate::domain::money::{Money, Peg, format_amount, format_fiat};
-use crate::domain::recon::{BreakClass, BulkPreview, CaseFilter, CaseState, FixKind, FixPreview};
+use crate::domain::recon::{BreakClass, BulkPreview, CaseFilter, CaseState, FixKind, FixPreview, PreviewLine};
 use crate::server::db::audit::Actor;
 use crate::server::db::outbox::{self, FixRefund, Operation};
 use crate::server::db::recon_cases::{self, CaseRecord};
@@ -90,7 +90,7 @@ pub fn applicable(case: &CaseRecord, pair: Option<&Pair>, record: Option<&Stored
     fixes
 }
 
-fn lines(kind: FixKind, ledger: Vec<String>, stripe: Vec<String>, case: Vec<String>) -> FixPreview {
+fn lines(kind: FixKind, ledger: Vec<PreviewLine>, stripe: Vec<PreviewLine>, case: Vec<PreviewLine>) -> FixPreview {
     FixPreview { kind, ledger, stripe, case }
 }
 
@@ -105,30 +105,24 @@ async fn plan(tx: &mut DbTx, id: &str, kind: FixKind, transaction_id: Option<&st
     }
     let fiat_currency = pair.as_ref().map(|p| p.ledger.fiat_currency.clone()).unwrap_or_default();
     let money = |v: i64| format_fiat(v, &fiat_currency);
-    let state_line = |to: &str| vec![format!("The case becomes {to}.")];
     Ok(match kind {
-        FixKind::Ignore => Plan {
-            preview: lines(kind, vec![], vec![], state_line("ignored: runs keep checking it, and close it when the break is gone")),
-            action: Action::SetState(CaseState::Ignored),
-        },
-        FixKind::Reopen => Plan { preview: lines(kind, vec![], vec![], state_line("open")), action: Action::SetState(CaseState::Open) },
+        FixKind::Ignore => Plan { preview: lines(kind, vec![], vec![], vec![PreviewLine::CaseIgnored]), action: Action::SetState(CaseState::Ignored) },
+        FixKind::Reopen => Plan { preview: lines(kind, vec![], vec![], vec![PreviewLine::CaseOpen]), action: Action::SetState(CaseState::Open) },
         FixKind::ReportPayment => {
             let pair = pair.ok_or_else(|| refused(kind, &case))?;
             let t = &pair.ledger.transaction_id;
             let deliveries = outbox::of_transactions(tx, std::slice::from_ref(t)).await?;
             let payment = deliveries.iter().find(|d| d.operation == Operation::ReportPayment);
-            let line = format!("report_payment of {} for transaction {t}", money(pair.ledger.expected_requested()));
+            let amount = money(pair.ledger.expected_requested());
             match payment {
                 Some(d) if d.state == MirrorState::Failed => Plan {
-                    preview: lines(kind, vec![], vec![format!("{line}, retried with its original idempotency key")], vec![]),
+                    preview: lines(kind, vec![], vec![PreviewLine::PaymentRetried { amount, transaction: t.clone() }], vec![]),
                     action: Action::Requeue(vec![d.id.clone()]),
                 },
                 Some(d) if d.state == MirrorState::Delivered => {
                     let key = mirror::idempotency_key(&format!("{t}/{}", case.id), Operation::ReportPayment);
-                    Plan {
-                        preview: lines(kind, vec![], vec![format!("{line} again: the record it made is gone from Stripe (new key {key})")], vec![]),
-                        action: Action::Resend { outbox_id: d.id.clone(), key },
-                    }
+                    let again = PreviewLine::PaymentReportedAgain { amount, transaction: t.clone(), key: key.to_string() };
+                    Plan { preview: lines(kind, vec![], vec![again], vec![]), action: Action::Resend { outbox_id: d.id.clone(), key } }
                 }
                 _ => return Err(AppError::conflict("The payment is already queued for Stripe; wait for the delivery.")),
             }
@@ -146,14 +140,14 @@ async fn plan(tx: &mut DbTx, id: &str, kind: FixKind, transaction_id: Option<&st
             }
             let failed: Vec<String> = deliveries.into_iter().chain(fix_refunds).filter(|d| d.state == MirrorState::Failed).map(|d| d.id).collect();
             if !failed.is_empty() {
-                let stripe_lines = vec![format!("{} failed refund deliveries retried with their original keys", failed.len())];
+                let stripe_lines = vec![PreviewLine::RefundsRetried { count: i64::try_from(failed.len()).unwrap_or(i64::MAX) }];
                 Plan { preview: lines(kind, vec![], stripe_lines, vec![]), action: Action::Requeue(failed) }
             } else {
                 let missing = pair.ledger.refunded - stripe.amount_refunded;
                 // Derived from the total Stripe should reach, not counted: applying the fix
                 // again before the next run names the same refund, which is queued once.
                 let reference = format!("recon-refund/{t}/{}", pair.ledger.refunded);
-                let stripe_lines = vec![format!("report_refund of {} on {} (reference {reference})", money(missing), stripe.record_id)];
+                let stripe_lines = vec![PreviewLine::RefundReported { amount: money(missing), record: stripe.record_id.clone(), reference: reference.clone() }];
                 let idempotency_key = mirror::idempotency_key(&reference, Operation::ReportRefund);
                 let refund = FixRefund {
                     case_id: case.id.clone(),
@@ -188,7 +182,7 @@ async fn plan(tx: &mut DbTx, id: &str, kind: FixKind, transaction_id: Option<&st
                 .collect();
             let stripe_lines = refunds
                 .iter()
-                .map(|r| format!("report_refund of {} on duplicate {} (keeping {keep})", format_fiat(r.amount, &fiat_currency), r.record_id))
+                .map(|r| PreviewLine::DuplicateRefunded { amount: format_fiat(r.amount, &fiat_currency), record: r.record_id.clone(), keep: keep.clone() })
                 .collect();
             Plan { preview: lines(kind, vec![], stripe_lines, vec![]), action: Action::Refunds(refunds) }
         }
@@ -210,16 +204,15 @@ async fn plan(tx: &mut DbTx, id: &str, kind: FixKind, transaction_id: Option<&st
                 .filter(|v| *v > 0)
                 .ok_or_else(|| AppError::conflict(format!("{} is too small to post in {}; ignore the case instead.", money(fiat.abs()), currency.code)))?;
             let toward_payee = fiat > 0;
-            let direction = if toward_payee { "payer to payee" } else { "payee back to payer" };
-            let line = format!(
-                "adjustment of {} {} ({}) from {direction}, correcting {}, so the ledger's {purpose} matches Stripe",
-                format_amount(local, currency.exponent),
-                currency.code,
-                money(fiat.abs()),
-                payment.id
-            );
+            let line = PreviewLine::Adjustment {
+                amount: format!("{} {}", format_amount(local, currency.exponent), currency.code),
+                fiat: money(fiat.abs()),
+                toward_payee,
+                payment: payment.id.clone(),
+                of_refund: case.class == BreakClass::RefundMismatch,
+            };
             Plan {
-                preview: lines(kind, vec![line], vec![], vec!["The next run closes the case if the ledger then agrees.".into()]),
+                preview: lines(kind, vec![line], vec![], vec![PreviewLine::NextRunCloses]),
                 action: Action::Adjust(Adjustment { payment_id: payment.id, purpose, fiat, local }),
             }
         }
@@ -230,9 +223,9 @@ async fn plan(tx: &mut DbTx, id: &str, kind: FixKind, transaction_id: Option<&st
             if !linkable(target.kind) {
                 return Err(AppError::validation("transaction_id", "only payments and invoice payments have Payment Records"));
             }
-            let line = format!("{} is matched to transaction {t} by hand", record.record.id);
+            let line = PreviewLine::Linked { record: record.record.id.clone(), transaction: t.to_string() };
             Plan {
-                preview: lines(kind, vec![line], vec![], state_line("closed (undo the link to reopen it)")),
+                preview: lines(kind, vec![line], vec![], vec![PreviewLine::CaseClosedByLink]),
                 action: Action::Link { record_id: record.record.id.clone(), transaction_id: t.to_string() },
             }
         }
@@ -240,11 +233,11 @@ async fn plan(tx: &mut DbTx, id: &str, kind: FixKind, transaction_id: Option<&st
             let record = record.ok_or_else(|| refused(kind, &case))?;
             let reopen = recon_cases::latest_closed(tx, BreakClass::OrphanInStripe, &record.record.id).await?;
             let case_lines = match reopen {
-                Some(_) => vec!["The orphan case of this record reopens.".to_string()],
-                None => vec!["The next run finds the record unmatched.".to_string()],
+                Some(_) => vec![PreviewLine::OrphanReopens],
+                None => vec![PreviewLine::NextRunFindsUnmatched],
             };
             Plan {
-                preview: lines(kind, vec![format!("{} is no longer matched to any transaction", record.record.id)], vec![], case_lines),
+                preview: lines(kind, vec![PreviewLine::Unlinked { record: record.record.id.clone() }], vec![], case_lines),
                 action: Action::Unlink { record_id: record.record.id.clone(), reopen },
             }
         }

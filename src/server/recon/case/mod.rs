@@ -59,6 +59,7 @@ pub fn row_of(case: &CaseRecord, exponents: &HashMap<String, u32>, now: i64) -> 
         amount: format_amount(case.amount.minor, exponents.get(&case.amount.currency).copied().unwrap_or(0)),
         currency: case.amount.currency.clone(),
         summary: case.summary.clone(),
+        differs: case.differs.clone(),
         first_seen: format_ms(case.first_seen),
         last_seen: format_ms(case.last_seen),
         age: AgeBucket::of_age(now - case.first_seen),
