@@ -7,8 +7,8 @@ use crate::components::notice::{ActionReport, ErrorNotice};
 use crate::components::shell::PendingChanged;
 use crate::domain::money::{Peg, format_amount, format_fiat, parse_amount};
 use crate::domain::refunds::{RefundPayer, RefundPreview, RefundReason, RefundView, Refundable};
-use crate::i18n::money::{Money as MoneyTexts, reason_name, stage_name};
-use crate::i18n::{fill, use_texts, use_texts_of};
+use crate::i18n::money::{Money as MoneyTexts, reason_name, refund_stripe_text, stage_name};
+use crate::i18n::{fill, use_locale, use_texts, use_texts_of};
 use leptos::prelude::*;
 use rust_decimal::Decimal;
 use std::str::FromStr;
@@ -218,6 +218,7 @@ fn RefundForm(r: StoredValue<Refundable>, draft: Draft, preview: ServerAction<Pr
 fn RefundReview(p: RefundPreview, r: StoredValue<Refundable>, draft: Draft, amount: Signal<String>, request: ServerAction<RequestRefund>) -> impl IntoView {
     let RefundPreview { amount: previewed, fiat, needs_approval, ledger, stripe } = p;
     let Refundable { payment_id, currency, approval_threshold: threshold, .. } = r.get_value();
+    let locale = use_locale();
     let lines = |lines: Vec<String>| lines.into_iter().map(|line| view! { <li>{line}</li> }).collect_view();
     let t = use_texts();
     let m = use_texts_of::<MoneyTexts>();
@@ -235,7 +236,7 @@ fn RefundReview(p: RefundPreview, r: StoredValue<Refundable>, draft: Draft, amou
             {approval_notice}
             <div class="fix-preview">
                 <div><h3>{t.ledger}</h3><ul>{lines(ledger)}</ul></div>
-                <div><h3>"Stripe"</h3><ul>{lines(stripe)}</ul></div>
+                <div><h3>"Stripe"</h3><ul>{lines(stripe.iter().map(|l| refund_stripe_text(locale, l)).collect())}</ul></div>
             </div>
             <p class="muted">{m.nothing_moved}</p>
             <ActionForm action=request attr:class="form-row confirm">

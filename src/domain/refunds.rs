@@ -122,7 +122,29 @@ pub struct RefundPreview {
     /// Balance changes, one line per account.
     pub ledger: Vec<String>,
     /// What Stripe will be told.
-    pub stripe: Vec<String>,
+    pub stripe: Vec<RefundStripeLine>,
+}
+
+/// What Stripe will be told of a refund, as data: the page words it in its language.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "line", rename_all = "snake_case")]
+pub enum RefundStripeLine {
+    /// The refund is worth nothing in fiat after rounding.
+    NotTold {
+        amount: String,
+        fiat_currency: String,
+    },
+    Reported {
+        fiat: String,
+        record: String,
+    },
+    /// The payment has no Payment Record yet: the refund waits behind it in the outbox.
+    ReportedOnceRecorded {
+        fiat: String,
+    },
+    CreditNote {
+        invoice: String,
+    },
 }
 
 /// One refund: a console request (any state), or a refund that came in through the API or a

@@ -355,6 +355,14 @@ mod tests {
     }
 
     #[test]
+    fn a_cases_history_names_events_and_fixes_in_the_language() {
+        let r = <recon::Recon as TextGroup>::of(Locale::Ja);
+        assert_eq!(recon::case_event_name(r, "opened"), "オープン");
+        assert_eq!(recon::case_event_name(r, "ignore"), "無視");
+        assert_eq!(recon::case_event_name(r, "something_new"), "something_new");
+    }
+
+    #[test]
     fn ages_read_in_both_languages() {
         assert_eq!(age(Locale::En, -5), "0 s");
         assert_eq!(age(Locale::En, 59_999), "59 s");

@@ -2,7 +2,7 @@
 
 use crate::domain::ledger::{AccountKind, AccountStatus, AttemptOutcome, TimelineWhat, TransactionKind};
 use crate::domain::locale::Locale;
-use crate::domain::refunds::{RefundReason, RefundStage};
+use crate::domain::refunds::{RefundReason, RefundStage, RefundStripeLine};
 
 texts! { Money {
     // The accounts list.
@@ -89,6 +89,10 @@ texts! { Money {
     outcome: "Outcome", "結果";
     error: "Error", "エラー";
     worker: "Worker", "ワーカー";
+    stripe_not_told: "Stripe is not told: {} is worth nothing in {} after rounding.", "Stripe には報告しません：{} は丸めると {} で 0 になります。";
+    stripe_reported: "report_refund of {} on {}, its refund_reference the refund transaction's id.", "{1} に {0} の report_refund を送信します（refund_reference は返金取引の ID）。";
+    stripe_reported_later: "report_refund of {} on the payment's Payment Record, once Stripe has it: the refund waits in the outbox behind the payment.", "支払いの Payment Record が Stripe に届いた後、{} の report_refund を送信します（返金は送信待ちの列で支払いの後に並びます）。";
+    stripe_credit_note: "A credit note on {} linking that refund (payment_record_refund), so the invoice shows it.", "{} にその返金を結び付けるクレジットノート（payment_record_refund）を作成し、請求書に表示されるようにします。";
     timeline_occurred: "{} occurred (from {})", "{}が発生（登録元：{}）";
     timeline_delivery: "Stripe delivery: {}", "Stripe への送信：{}";
     attempt_delivered: "delivered", "完了";
@@ -255,6 +259,17 @@ pub fn attempt_name(m: &'static Money, outcome: AttemptOutcome) -> &'static str 
         AttemptOutcome::Delivered => m.attempt_delivered,
         AttemptOutcome::Retry => m.attempt_retry,
         AttemptOutcome::Failed => m.attempt_failed,
+    }
+}
+
+/// What Stripe will be told of a refund, in `locale`.
+pub fn refund_stripe_text(locale: Locale, line: &RefundStripeLine) -> String {
+    let m = <Money as super::TextGroup>::of(locale);
+    match line {
+        RefundStripeLine::NotTold { amount, fiat_currency } => super::fill(m.stripe_not_told, &[amount, fiat_currency]),
+        RefundStripeLine::Reported { fiat, record } => super::fill(m.stripe_reported, &[fiat, record]),
+        RefundStripeLine::ReportedOnceRecorded { fiat } => super::fill(m.stripe_reported_later, &[fiat]),
+        RefundStripeLine::CreditNote { invoice } => super::fill(m.stripe_credit_note, &[invoice]),
     }
 }
 

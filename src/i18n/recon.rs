@@ -163,6 +163,12 @@ texts! { Recon {
     assignment_saved: "Assignment saved.", "担当者を保存しました。";
     history: "History", "履歴";
     nothing_yet: "Nothing yet.", "まだ何もありません。";
+    event_opened: "opened", "オープン";
+    event_changed: "changed", "内容が変化";
+    event_closed: "closed", "クローズ";
+    event_reopened: "reopened", "再オープン";
+    event_assigned: "assigned", "担当を変更";
+    event_remark: "remark", "メモ";
 }}
 
 /// A case's state, as the page's language says it.
@@ -241,5 +247,19 @@ pub fn record_status_name(r: &'static Recon, status: RecordStatus) -> &'static s
         RecordStatus::Failed => r.record_failed,
         RecordStatus::Canceled => r.record_canceled,
         RecordStatus::Pending => r.record_pending,
+    }
+}
+
+/// What happened to a case, as its history names it in the page's language: a fix by the
+/// fix's name; an event this console does not know shows as stored.
+pub fn case_event_name<'a>(r: &'static Recon, what: &'a str) -> &'a str {
+    match what {
+        "opened" => r.event_opened,
+        "changed" => r.event_changed,
+        "closed" => r.event_closed,
+        "reopened" => r.event_reopened,
+        "assigned" => r.event_assigned,
+        "remark" => r.event_remark,
+        other => other.parse().map_or(other, |kind| fix_name(r, kind)),
     }
 }

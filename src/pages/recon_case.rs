@@ -3,7 +3,7 @@ use crate::components::ids::ShortId;
 use crate::components::notice::{ActionOutcome, ErrorNotice};
 use crate::components::time::Time;
 use crate::domain::recon::{Candidate, CaseDetail, CaseEventView, FieldDiff, FixKind, FixPreview, PreviewLine, UserChoice};
-use crate::i18n::recon::{Recon, field_name, fix_name};
+use crate::i18n::recon::{Recon, case_event_name, field_name, fix_name};
 use crate::i18n::{fill, use_locale, use_texts, use_texts_of};
 use crate::pages::reconciliation::CaseBadge;
 use leptos::prelude::*;
@@ -362,7 +362,7 @@ fn History(events: Vec<CaseEventView>) -> impl IntoView {
                     <ol class="timeline case-history">
                         {events.into_iter().map(|e| view! {
                             <li>
-                                <Time at=e.at/> " " <strong>{e.actor}</strong> " " {e.what}
+                                <Time at=e.at/> " " <strong>{e.actor}</strong> " " {case_event_name(r, &e.what).to_string()}
                                 {e.detail.map(|d| view! { " — " <span class="muted">{d}</span> })}
                             </li>
                         }).collect_view()}

@@ -9,7 +9,9 @@ pub use search::search;
 
 use crate::domain::ledger::{AccountStatus, Source, TransactionKind};
 use crate::domain::money::{Money, Peg, format_amount, format_fiat, parse_amount};
-use crate::domain::refunds::{RefundFilter, RefundPage, RefundPayer, RefundPreview, RefundReason, RefundStage, RefundState, RefundView, Refundable};
+use crate::domain::refunds::{
+    RefundFilter, RefundPage, RefundPayer, RefundPreview, RefundReason, RefundStage, RefundState, RefundStripeLine, RefundView, Refundable,
+};
 use crate::domain::{AppError, Role};
 use crate::server::db::accounts::{self, Account};
 use crate::server::db::audit::{self, Actor, AuditEvent};
@@ -90,14 +92,12 @@ impl Plan {
         let line = |a: &Account, before: i64, after: i64| format!("{} ({}): {} → {}", a.display_name, a.external_ref, self.money(before), self.money(after));
         let fiat = format_fiat(self.fiat, &self.fiat_currency());
         let mut stripe = vec![match (&self.record, self.fiat) {
-            (_, 0) => format!("Stripe is not told: {} is worth nothing in {} after rounding.", self.money(self.amount), self.fiat_currency().to_uppercase()),
-            (Some(record), _) => format!("report_refund of {fiat} on {record}, its refund_reference the refund transaction's id."),
-            (None, _) => {
-                format!("report_refund of {fiat} on the payment's Payment Record, once Stripe has it: the refund waits in the outbox behind the payment.")
-            }
+            (_, 0) => RefundStripeLine::NotTold { amount: self.money(self.amount), fiat_currency: self.fiat_currency().to_uppercase() },
+            (Some(record), _) => RefundStripeLine::Reported { fiat: fiat.clone(), record: record.clone() },
+            (None, _) => RefundStripeLine::ReportedOnceRecorded { fiat: fiat.clone() },
         }];
         if let Some(invoice) = &self.payment.stripe_invoice {
-            stripe.push(format!("A credit note on {invoice} linking that refund (payment_record_refund), so the invoice shows it."));
+            stripe.push(RefundStripeLine::CreditNote { invoice: invoice.clone() });
         }
         RefundPreview {
             amount: self.money(self.amount),
