@@ -346,6 +346,29 @@ pub struct CaseEventView {
     pub detail: Option<String>,
 }
 
+/// Why a transaction could be the one an orphan record mirrors.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "reason", rename_all = "snake_case")]
+pub enum CandidateReason {
+    SameAmount,
+    DaysApart { days: i64 },
+    SameCustomer,
+    SameDescription,
+}
+
+impl CandidateReason {
+    pub fn text_in(&self, locale: Locale) -> String {
+        use crate::i18n::{TextGroup, fill, recon::Recon};
+        let r = Recon::of(locale);
+        match self {
+            Self::SameAmount => r.reason_same_amount.to_string(),
+            Self::DaysApart { days } => fill(r.reason_days_apart, &[&days.to_string()]),
+            Self::SameCustomer => r.reason_same_customer.to_string(),
+            Self::SameDescription => r.reason_same_description.to_string(),
+        }
+    }
+}
+
 /// A ledger transaction that could be the one an orphan record mirrors.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Candidate {
@@ -356,7 +379,7 @@ pub struct Candidate {
     pub account_name: String,
     /// 0–100: higher is likelier.
     pub score: i64,
-    pub reasons: Vec<String>,
+    pub reasons: Vec<CandidateReason>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

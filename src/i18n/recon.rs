@@ -163,6 +163,16 @@ texts! { Recon {
     assignment_saved: "Assignment saved.", "担当者を保存しました。";
     history: "History", "履歴";
     nothing_yet: "Nothing yet.", "まだ何もありません。";
+    value_settled: "settled", "決済済み";
+    value_nothing: "nothing", "なし";
+    matched_stored: "stored", "Regio が保存した ID";
+    matched_reference: "reference", "決済の参照番号";
+    matched_metadata: "metadata", "メタデータ";
+    matched_manual: "manual", "手動";
+    reason_same_amount: "same amount and currency", "金額と通貨が同じ";
+    reason_days_apart: "{} day(s) apart", "{}日の差";
+    reason_same_customer: "same Stripe customer", "Stripe の顧客が同じ";
+    reason_same_description: "same description", "説明が同じ";
     event_opened: "opened", "オープン";
     event_changed: "changed", "内容が変化";
     event_closed: "closed", "クローズ";
@@ -237,6 +247,20 @@ pub fn field_name<'a>(r: &'static Recon, field: &'a str) -> &'a str {
         "Payment reference" => r.field_payment_reference,
         "Matched by" => r.field_matched_by,
         other => other,
+    }
+}
+
+/// A compared value the server words (a status, how a record was matched), as the page's
+/// language says it; amounts, ids and what this console does not know show as they are.
+pub fn field_value<'a>(r: &'static Recon, value: &'a str) -> &'a str {
+    match value {
+        "settled" => r.value_settled,
+        "nothing" => r.value_nothing,
+        "stored" => r.matched_stored,
+        "reference" => r.matched_reference,
+        "metadata" => r.matched_metadata,
+        "manual" => r.matched_manual,
+        other => other.parse().map_or(other, |status| record_status_name(r, status)),
     }
 }
 

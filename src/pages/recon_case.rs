@@ -3,7 +3,7 @@ use crate::components::ids::ShortId;
 use crate::components::notice::{ActionOutcome, ErrorNotice};
 use crate::components::time::Time;
 use crate::domain::recon::{Candidate, CaseDetail, CaseEventView, FieldDiff, FixKind, FixPreview, PreviewLine, UserChoice};
-use crate::i18n::recon::{Recon, case_event_name, field_name, fix_name};
+use crate::i18n::recon::{Recon, case_event_name, field_name, field_value, fix_name};
 use crate::i18n::{fill, use_locale, use_texts, use_texts_of};
 use crate::pages::reconciliation::CaseBadge;
 use leptos::prelude::*;
@@ -149,7 +149,7 @@ fn FieldTable(fields: Vec<FieldDiff>) -> impl IntoView {
     if fields.is_empty() {
         return view! { <p class="muted">{r.nothing_to_compare}</p> }.into_any();
     }
-    let value = |v: Option<String>| v.map_or_else(|| view! { <span class="muted">"—"</span> }.into_any(), |v| v.into_any());
+    let value = |v: Option<String>| v.map_or_else(|| view! { <span class="muted">"—"</span> }.into_any(), |v| field_value(r, &v).to_string().into_any());
     view! {
         <table class="data side-by-side diff">
             <thead>
@@ -175,6 +175,7 @@ fn Candidates(candidates: Vec<Candidate>, case_id: String, can_link: bool, fix: 
     let case_id = StoredValue::new(case_id);
     let t = use_texts();
     let r = use_texts_of::<Recon>();
+    let locale = use_locale();
     view! {
         <section class="panel">
             <h2>{r.candidates}</h2>
@@ -197,7 +198,7 @@ fn Candidates(candidates: Vec<Candidate>, case_id: String, can_link: bool, fix: 
                                 <td class="num nowrap">{c.amount}</td>
                                 <td class="num nowrap">{c.fiat_amount}</td>
                                 <td>{c.account_name}</td>
-                                <td>{c.reasons.join("; ")}</td>
+                                <td>{c.reasons.iter().map(|reason| reason.text_in(locale)).collect::<Vec<_>>().join("; ")}</td>
                                 {can_link.then(|| view! {
                                     <td>
                                         <button type="button" on:click=move |_| fix.choose(&case_id.read_value(), FixKind::Link, Some(link_to.clone()))>{r.link}</button>

@@ -29,12 +29,15 @@ pub fn SettingsPage() -> impl IntoView {
         <Title text=t.nav_settings/>
         <h1>{t.nav_settings}</h1>
         <Suspense fallback=move || view! { <p class="muted">{t.loading}</p> }>
-            {move || Suspend::new(async move {
+            {move || {
+                // Read before the await, so following an Edit link renders its form.
+                let edit = query.read().get("edit");
+                Suspend::new(async move {
                 let (keys, currencies) = settings.await;
                 match keys.and_then(|k| currencies.map(|c| (k, c))) {
                     Err(e) => view! { <ErrorNotice error=e/> }.into_any(),
                     Ok((keys, currencies)) => {
-                        let editing = query.get_untracked().get("edit").and_then(|code| currencies.iter().find(|c| c.code == code).cloned());
+                        let editing = edit.and_then(|code| currencies.iter().find(|c| c.code == code).cloned());
                         view! {
                             <CurrencySection currencies=currencies.clone() editing save/>
                             <RefundApprovalSection currencies threshold/>
@@ -42,7 +45,7 @@ pub fn SettingsPage() -> impl IntoView {
                         }.into_any()
                     }
                 }
-            })}
+            })}}
         </Suspense>
     }
 }

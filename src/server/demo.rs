@@ -295,7 +295,7 @@ pub async fn stage_breaks(db: Db, stripe: StripeClient, emulator_url: String) ->
         }
         tokio::time::sleep(std::time::Duration::from_millis(500)).await;
     }
-    let payments = outbox_rows::delivered_payments(&db, 7).await.map_err(|e| e.to_string())?;
+    let payments = outbox_rows::delivered_demo_payments(&db, 7).await.map_err(|e| e.to_string())?;
     let [amount, refund, status, customer, deleted, duplicate, currency] =
         <[outbox_rows::DeliveredPayment; 7]>::try_from(payments).map_err(|_| "the demo ledger has too few payments".to_string())?;
     let http = reqwest::Client::new();

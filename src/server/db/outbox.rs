@@ -353,11 +353,12 @@ pub struct DeliveredPayment {
     pub fiat_amount: i64,
 }
 
-/// The newest payments delivered to Stripe that have no refunds, up to `limit`.
-pub async fn delivered_payments(db: &Db, limit: i64) -> Result<Vec<DeliveredPayment>, sqlx::Error> {
+/// The newest payments demo mode seeded that reached Stripe and have no refunds, up to
+/// `limit`. Only the demo's own: a person's first payment may reach Stripe meanwhile.
+pub async fn delivered_demo_payments(db: &Db, limit: i64) -> Result<Vec<DeliveredPayment>, sqlx::Error> {
     let sql = format!(
         "SELECT o.transaction_id, o.stripe_id, t.fiat_amount FROM outbox o JOIN transactions t ON t.id = o.transaction_id \
-         WHERE o.operation = 'report_payment' AND o.state = 'delivered' AND t.kind = 'payment' AND t.fiat_amount > 200 \
+         WHERE o.operation = 'report_payment' AND o.state = 'delivered' AND t.kind = 'payment' AND t.source = 'demo' AND t.fiat_amount > 200 \
          AND NOT EXISTS (SELECT 1 FROM transactions r WHERE r.corrects_id = t.id) ORDER BY t.occurred_at DESC, t.id LIMIT {limit}"
     );
     sqlx::query(&sql)

@@ -4,7 +4,7 @@
 use super::fixes::applicable;
 use super::{begin_change, exponents, finish_change, load, parse_filter, row_of};
 use crate::domain::money::{format_amount, format_fiat};
-use crate::domain::recon::{BreakClass, Candidate, CaseDetail, CaseEventView, CaseFilter, CasePage, CaseState, FieldDiff, UserChoice};
+use crate::domain::recon::{BreakClass, Candidate, CandidateReason, CaseDetail, CaseEventView, CaseFilter, CasePage, CaseState, FieldDiff, UserChoice};
 use crate::domain::{AppError, Role};
 use crate::server::db::audit::Actor;
 use crate::server::db::recon_cases;
@@ -106,14 +106,14 @@ async fn candidates(tx: &mut DbTx, record: &StoredRecord) -> Result<Vec<Candidat
         .map(|c| {
             let days = (c.occurred_at - r.created * 1000).abs() / 86_400_000;
             let mut score = 60 - (days * 5).min(40);
-            let mut reasons = vec!["same amount and currency".to_string(), format!("{days} day(s) apart")];
+            let mut reasons = vec![CandidateReason::SameAmount, CandidateReason::DaysApart { days }];
             if c.account_customer.is_some() && c.account_customer == r.customer {
                 score += 30;
-                reasons.push("same Stripe customer".into());
+                reasons.push(CandidateReason::SameCustomer);
             }
             if r.description.as_deref().is_some_and(|d| !d.is_empty() && d == c.description) {
                 score += 10;
-                reasons.push("same description".into());
+                reasons.push(CandidateReason::SameDescription);
             }
             Candidate {
                 transaction_id: c.id,
