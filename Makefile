@@ -21,10 +21,6 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 SSR := --no-default-features --features ssr
 HYDRATE := --no-default-features --features hydrate --lib --target wasm32-unknown-unknown
-# Leptos' erased mode for the bundle: every component and reactive closure behind one type, so
-# the views are not compiled once per nested type (1,014,831 bytes brotli before, 639,277
-# after, 2026-11-27). The server keeps its typed views: the HTML is the same either way.
-BUNDLE_RUSTFLAGS := --cfg erase_components
 # Cargo's output folder (CARGO_TARGET_DIR when set).
 TARGET := $(or $(CARGO_TARGET_DIR),target)
 WASM_DIR := $(TARGET)/wasm32-unknown-unknown/wasm-release
@@ -58,7 +54,7 @@ server: rust-tools
 
 ## The browser bundle: the wasm-release profile (opt-level z, LTO), wasm-bindgen, then wasm-opt -Oz.
 site: rust-tools build-tools
-	RUSTFLAGS="$(BUNDLE_RUSTFLAGS)" cargo build --profile wasm-release $(HYDRATE)
+	cargo build --profile wasm-release $(HYDRATE)
 	rm -rf $(SITE) && mkdir -p $(SITE)/pkg
 	wasm-bindgen --target web --no-typescript --out-dir $(SITE)/pkg --out-name regio $(WASM_DIR)/regio.wasm
 	$(WASM_OPT) -Oz --enable-reference-types --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals -o $(SITE)/pkg/regio.wasm $(SITE)/pkg/regio_bg.wasm
