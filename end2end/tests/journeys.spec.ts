@@ -33,6 +33,7 @@ test('an admin sets up a currency, edits it and its refund approval, and adds a 
   await adding.getByLabel('Name on Payment Records').fill('Forest Points');
   await adding.getByRole('button', { name: 'Save currency' }).click();
   await expect(page.getByText('Currency saved.')).toBeVisible();
+  await expect(adding.getByLabel('Code', { exact: true })).toHaveValue('');
   const row = page.locator(`tr[data-code="${code}"]`);
   for (const shown of ['Hida Forest Points', '2', 'JPY', '0.5', 'Forest Points', `cpmt_e2e_${stamp}`]) {
     await expect(row).toContainText(shown);

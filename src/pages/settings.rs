@@ -56,6 +56,19 @@ fn CurrencySection(currencies: Vec<CurrencyView>, editing: Option<CurrencyView>,
     let locked_code = editing.is_some();
     let heading = editing.as_ref().map_or_else(|| a.add_a_currency.to_string(), |c| fill(a.edit_currency, &[&c.code]));
     let field = move |pick: fn(&CurrencyView) -> String| editing.as_ref().map(pick).unwrap_or_default();
+    // A saved form starts over: the values typed would otherwise stay, as if not yet saved.
+    let form = NodeRef::<leptos::html::Form>::new();
+    Effect::watch(
+        move || save.version().get(),
+        move |_, _, _| {
+            if matches!(save.value().get_untracked(), Some(Ok(_)))
+                && let Some(form) = form.get_untracked()
+            {
+                form.reset();
+            }
+        },
+        false,
+    );
     view! {
         <h2>{t.currency}</h2>
         {if currencies.is_empty() {
@@ -82,7 +95,7 @@ fn CurrencySection(currencies: Vec<CurrencyView>, editing: Option<CurrencyView>,
         }}
         <section class="panel">
             <h2>{heading}</h2>
-            <ActionForm action=save attr:class="form-row">
+            <ActionForm action=save node_ref=form attr:class="form-row">
                 <label>{a.code} <input type="text" name="code" required maxlength="8" placeholder="SRB" value=field(|c| c.code.clone()) readonly=locked_code/></label>
                 <label>{a.name} <input type="text" name="name" required maxlength="100" value=field(|c| c.name.clone())/></label>
                 <label>{a.decimals} <input type="number" name="exponent" required min="0" max="6" value=field(|c| c.exponent.to_string())/></label>
