@@ -17,6 +17,57 @@ both_databases!(
     transactions_can_be_listed_and_retrieved,
 );
 
+/// PostgreSQL posts API batches holding their accounts shared, so two batches debiting the same
+/// member both read its balance before either writes. Here both are held at their balance
+/// updates until each has checked against 100: one pays 60, and the other, finding the balance
+/// no longer covers it, is checked again the exclusive way and refused.
+mod concurrent_debits_never_overdraw {
+    use super::*;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn postgres() {
+        crate::support::unless_stuck(concurrent_debits_never_overdraw()).await
+    }
+}
+
+async fn concurrent_debits_never_overdraw() {
+    let app = spawn_app(Backend::Postgres).await;
+    let key = ledger_fixture(&app).await;
+    assert_eq!(post(&app, &key, vec![item("t-1", "top_up", "100", "op-1", "m-1")]).await.0, 200);
+    let mut holder = app.sql.begin().await.expect("begin");
+    sqlx::query("SELECT balance FROM account_balances WHERE account_id = (SELECT id FROM accounts WHERE external_ref = 'm-1') FOR UPDATE")
+        .fetch_one(&mut *holder)
+        .await
+        .expect("hold the balance");
+    let pay = |reference: &'static str| {
+        let (app_url, key) = (app.url("/api/v1/transactions"), key.clone());
+        tokio::spawn(async move {
+            let response = reqwest::Client::new()
+                .post(app_url)
+                .bearer_auth(key)
+                .json(&json!({ "transactions": [item(reference, "payment", "60", "m-1", "shop-1")] }))
+                .send()
+                .await
+                .expect("post");
+            (response.status().as_u16(), response.json::<Value>().await.unwrap_or(Value::Null))
+        })
+    };
+    let (first, second) = (pay("p-1"), pay("p-2"));
+    let waiting = "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'";
+    crate::support::until("both batches at their balance update", std::time::Duration::from_secs(30), || async {
+        (scalar(&app, waiting).await == 2).then_some(())
+    })
+    .await;
+    holder.commit().await.expect("release");
+    let answers = [first.await.expect("first"), second.await.expect("second")];
+    let paid = answers.iter().filter(|(status, _)| *status == 200).count();
+    let refused: Vec<&Value> = answers.iter().filter(|(status, _)| *status == 422).map(|(_, body)| body).collect();
+    assert_eq!((paid, refused.len()), (1, 1), "{answers:?}");
+    assert!(refused[0]["error"]["errors"][0]["message"].as_str().unwrap_or("").contains("holds 40"), "{answers:?}");
+    assert_eq!(balance(&app, "m-1").await, 40);
+    assert_ledger_consistent(&app).await;
+}
+
 /// SRB pegged 1:1 to JPY, an operator, two members and a shop, and an API key.
 pub async fn ledger_fixture(app: &TestApp) -> String {
     set_peg(app, "1").await;

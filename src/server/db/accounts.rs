@@ -104,10 +104,11 @@ async fn own_balances(tx: &mut DbTx, id: &str) -> Result<HashMap<String, i64>, s
     Ok(balances(tx, &[id.to_string()]).await?.into_iter().map(|((_, currency), balance)| (currency, balance)).collect())
 }
 
-/// Loads accounts by id inside `tx`, locking them on PostgreSQL so that balance checks and the
-/// writes that follow them cannot interleave with another writer's.
-pub async fn lock_by_ids(tx: &mut DbTx, db: &Db, ids: &[String]) -> Result<HashMap<String, Account>, sqlx::Error> {
-    let select = format!("SELECT {COLUMNS} FROM accounts WHERE id IN ({{in}}) ORDER BY id{}", db.for_update());
+/// Loads accounts by id inside `tx`, locking them on PostgreSQL with `lock` (`Db::for_update`
+/// or `Db::for_share`, in id order) so that balance checks and the writes that follow them
+/// cannot interleave with another writer's.
+pub async fn lock_by_ids(tx: &mut DbTx, ids: &[String], lock: &str) -> Result<HashMap<String, Account>, sqlx::Error> {
+    let select = format!("SELECT {COLUMNS} FROM accounts WHERE id IN ({{in}}) ORDER BY id{lock}");
     let rows = select_in(tx, &select, ids).await?;
     rows.iter().map(|r| from_row(r).map(|a| (a.id.clone(), a))).collect()
 }

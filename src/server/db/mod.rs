@@ -132,6 +132,15 @@ impl Db {
         }
     }
 
+    /// ` FOR SHARE` on PostgreSQL (held by many transactions at once, never beside
+    /// ` FOR UPDATE`), nothing on SQLite.
+    pub fn for_share(&self) -> &'static str {
+        match self.kind {
+            DbKind::Postgres => " FOR SHARE",
+            DbKind::Sqlite => "",
+        }
+    }
+
     /// The database and its version, as benchmarks print them.
     pub async fn server_version(&self) -> Result<String, sqlx::Error> {
         let (name, sql) = match self.kind {

@@ -65,7 +65,7 @@ fn snapshot(a: &Account) -> serde_json::Value {
 /// Freezes (no debits) or reactivates an account, audited.
 pub async fn set_status(db: &Db, actor: &Actor, id: &str, status: AccountStatus) -> Result<AccountView, AppError> {
     let mut tx = db.begin_write().await?;
-    let locked = accounts::lock_by_ids(&mut tx.tx, db, &[id.to_string()]).await?;
+    let locked = accounts::lock_by_ids(&mut tx.tx, &[id.to_string()], db.for_update()).await?;
     let before = locked.get(id).cloned().ok_or_else(|| AppError::not_found("account"))?;
     if before.status == AccountStatus::Closed {
         return Err(AppError::conflict("A closed account cannot change status."));

@@ -51,6 +51,14 @@ pub async fn post_batch(db: &Db, source: Source, inputs: Vec<TransferInput>, act
     if inputs.len() > MAX_BATCH {
         return Err(BatchError::Invalid(vec![ItemError::new(0, "transactions", format!("send at most {MAX_BATCH} per batch"))]));
     }
+    // Refunds are checked against what their payment has had refunded, which only holding its
+    // accounts exclusively keeps still.
+    if db.kind == DbKind::Postgres
+        && inputs.iter().all(|i| trimmed(&i.refund_of).is_none())
+        && let Some(posted) = post_sharing_accounts(db, source, &inputs, actor).await?
+    {
+        return Ok(posted);
+    }
     let mut tx = db.begin_write().await?;
     let (posted, errors) = post_in(&mut tx.tx, db, source, inputs, actor, 0).await?;
     if !errors.is_empty() {
@@ -58,6 +66,40 @@ pub async fn post_batch(db: &Db, source: Source, inputs: Vec<TransferInput>, act
     }
     tx.commit().await?;
     Ok(posted)
+}
+
+/// PostgreSQL: posts a batch while holding its accounts shared instead of exclusively, so that
+/// concurrent batches through the same accounts (every batch of a busy payment system touches
+/// most members) are checked and written side by side instead of taking turns. Statuses cannot
+/// change under a shared lock, but balances can: other batches posted this way may debit the
+/// same accounts (every other writer holds them exclusively and waits). So once its own changes
+/// are in, the batch checks that each balance it debits still covered it at its lowest point.
+///
+/// Answers `None`, having written nothing, when that check fails, when an item is refused, or
+/// when a concurrent batch recorded one of its references first: the caller then posts it
+/// holding the accounts exclusively, and that answer is the one given.
+async fn post_sharing_accounts(db: &Db, source: Source, inputs: &[TransferInput], actor: &Actor) -> Result<Option<Vec<Posted>>, sqlx::Error> {
+    let mut tx = db.begin_write().await?;
+    let checked = check_all(&mut tx.tx, db, Sources::one(source), inputs.to_vec(), 0, &Pending::default(), db.for_share()).await?;
+    if !checked.errors.is_empty() {
+        return Ok(None);
+    }
+    match write(&mut tx.tx, source, actor, &checked).await {
+        Err(sqlx::Error::Database(e)) if e.is_unique_violation() => return Ok(None),
+        written => written?,
+    }
+    let debited: Vec<String> = checked.must_cover.keys().map(|(account, _)| account.clone()).collect();
+    // This batch's balance updates hold those rows until it ends, so they read as they stay.
+    let balances = accounts::balances(&mut tx.tx, &debited).await?;
+    let still_covered = checked.must_cover.iter().all(|(key, need)| {
+        let after = balances.get(key).copied().unwrap_or(0);
+        after.saturating_sub(checked.deltas.get(key).copied().unwrap_or(0)) >= *need
+    });
+    if !still_covered {
+        return Ok(None);
+    }
+    tx.commit().await?;
+    Ok(Some(checked.posted))
 }
 
 /// An item whose fields parsed; what remains is checking it against the ledger.
@@ -165,7 +207,7 @@ impl Pending {
     }
 }
 
-async fn snapshot(tx: &mut DbTx, db: &Db, sources: Sources, parsed: &[Parsed], pending: &Pending) -> Result<Snapshot, sqlx::Error> {
+async fn snapshot(tx: &mut DbTx, db: &Db, sources: Sources, parsed: &[Parsed], pending: &Pending, lock: &str) -> Result<Snapshot, sqlx::Error> {
     let source = sources.posting;
     let account_refs: Vec<String> =
         parsed.iter().flat_map(|p| [trimmed(&p.input.from), trimmed(&p.input.to)]).flatten().collect::<HashSet<_>>().into_iter().collect();
@@ -195,7 +237,7 @@ async fn snapshot(tx: &mut DbTx, db: &Db, sources: Sources, parsed: &[Parsed], p
             account_ids.iter().filter(|id| !known.contains(id)).cloned().collect()
         }
     };
-    for account in accounts::lock_by_ids(tx, db, &to_read).await?.into_values() {
+    for account in accounts::lock_by_ids(tx, &to_read, lock).await?.into_values() {
         accounts_by_ref.insert(account.external_ref.clone(), account);
     }
     let mut existing = ledger::by_external_refs(tx, source, &tx_refs).await?;
@@ -231,7 +273,7 @@ pub async fn post_in(
     actor: &Actor,
     first_index: usize,
 ) -> Result<(Vec<Posted>, Vec<ItemError>), sqlx::Error> {
-    let checked = check_all(tx, db, Sources::one(source), inputs, first_index, &Pending::default()).await?;
+    let checked = check_all(tx, db, Sources::one(source), inputs, first_index, &Pending::default(), db.for_update()).await?;
     write(tx, source, actor, &checked).await?;
     Ok((checked.posted, checked.errors))
 }
@@ -246,7 +288,7 @@ pub async fn post_console_refund(
     actor: &Actor,
 ) -> Result<(Vec<Posted>, Vec<ItemError>), sqlx::Error> {
     let sources = Sources { posting: Source::Console, refunded: payment_source };
-    let checked = check_all(tx, db, sources, vec![input], 0, &Pending::default()).await?;
+    let checked = check_all(tx, db, sources, vec![input], 0, &Pending::default(), db.for_update()).await?;
     write(tx, Source::Console, actor, &checked).await?;
     Ok((checked.posted, checked.errors))
 }
@@ -275,7 +317,7 @@ pub async fn check_in(
     first_index: usize,
     pending: &mut Pending,
 ) -> Result<(Vec<Posted>, Vec<ItemError>), sqlx::Error> {
-    let checked = check_all(tx, db, Sources::one(source), inputs, first_index, pending).await?;
+    let checked = check_all(tx, db, Sources::one(source), inputs, first_index, pending, db.for_update()).await?;
     pending.absorb(&checked);
     Ok((checked.posted, checked.errors))
 }
@@ -286,6 +328,9 @@ struct Checked {
     errors: Vec<ItemError>,
     new_transactions: Vec<LedgerTransaction>,
     deltas: HashMap<(String, String), i64>,
+    /// For each balance that may not go negative and that the batch debits: the most the batch
+    /// has taken from it at any point (its lowest running change, negated).
+    must_cover: HashMap<(String, String), i64>,
 }
 
 async fn check_all(
@@ -295,6 +340,7 @@ async fn check_all(
     inputs: Vec<TransferInput>,
     first_index: usize,
     pending: &Pending,
+    lock: &str,
 ) -> Result<Checked, sqlx::Error> {
     let source = sources.posting;
     let now = now_ms();
@@ -312,13 +358,14 @@ async fn check_all(
             Err(e) => errors.push(e),
         }
     }
-    let mut snap = snapshot(tx, db, sources, &parsed, pending).await?;
+    let mut snap = snapshot(tx, db, sources, &parsed, pending, lock).await?;
     let accounts_by_id: HashMap<String, Account> = snap.accounts_by_ref.values().map(|a| (a.id.clone(), a.clone())).collect();
 
     let mut posted = Vec::new();
     let mut new_transactions: Vec<LedgerTransaction> = Vec::new();
     let mut new_by_ref: HashMap<String, usize> = HashMap::new();
     let mut deltas: HashMap<(String, String), i64> = HashMap::new();
+    let mut must_cover: HashMap<(String, String), i64> = HashMap::new();
     for item in &parsed {
         let external_ref = item.input.external_ref.trim().to_string();
         if let Some(existing) = snap.existing.get(&external_ref) {
@@ -336,7 +383,12 @@ async fn check_all(
                 let moved = &transaction.amount;
                 for (account, delta) in [(&transaction.from_account, -moved.minor), (&transaction.to_account, moved.minor)] {
                     let key = (account.clone(), moved.currency.clone());
-                    *deltas.entry(key.clone()).or_default() += delta;
+                    let change = deltas.entry(key.clone()).or_default();
+                    *change += delta;
+                    if *change < 0 && accounts_by_id.get(account).is_some_and(|a| !a.kind.may_go_negative()) {
+                        let need = must_cover.entry(key.clone()).or_default();
+                        *need = (*need).max(-*change);
+                    }
                     *snap.balances.entry(key).or_default() += delta;
                 }
                 posted.push(Posted { index: item.index, id: transaction.id.clone(), external_ref: external_ref.clone(), created: true });
@@ -347,7 +399,7 @@ async fn check_all(
     }
     errors.sort_by_key(|e| e.index);
     posted.sort_by_key(|p| p.index);
-    Ok(Checked { posted, errors, new_transactions, deltas })
+    Ok(Checked { posted, errors, new_transactions, deltas, must_cover })
 }
 
 /// Writes what `check_all` accepted: transactions, balances, the outbox, one audit row.
