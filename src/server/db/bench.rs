@@ -178,11 +178,25 @@ pub async fn recon_baseline(db: &Db) -> Result<u64, sqlx::Error> {
 /// The plan the database chooses for `query`: SQLite's `EXPLAIN QUERY PLAN` steps, or
 /// PostgreSQL's `EXPLAIN` lines.
 pub async fn plan(db: &Db, query: &SqlFilter) -> Result<Vec<String>, sqlx::Error> {
-    let (explain, column) = match db.kind {
+    let (explain, column) = explain(db.kind);
+    let rows = query.clone().wrap(explain, "").fetch_all(db).await?;
+    Ok(rows.iter().filter_map(|row| row.try_get::<String, _>(column).ok()).collect())
+}
+
+/// The words asking for a plan, and the column each line of it comes back in.
+fn explain(kind: DbKind) -> (&'static str, &'static str) {
+    match kind {
         DbKind::Sqlite => ("EXPLAIN QUERY PLAN ", "detail"),
         DbKind::Postgres => ("EXPLAIN ", "QUERY PLAN"),
-    };
-    let rows = query.clone().wrap(explain, "").fetch_all(db).await?;
+    }
+}
+
+/// The plan of a full reconciliation's comparing query, planned as the run plans it.
+pub async fn full_comparison_plan(db: &Db, sql: &str) -> Result<Vec<String>, sqlx::Error> {
+    let mut tx = db.begin_snapshot().await?;
+    super::recon_compare::expect_few_back(&mut tx).await?;
+    let (explain, column) = explain(db.kind);
+    let rows = sqlx::query(&format!("{explain}{sql}")).fetch_all(&mut *tx).await?;
     Ok(rows.iter().filter_map(|row| row.try_get::<String, _>(column).ok()).collect())
 }
 
