@@ -174,7 +174,7 @@ mod tests {
 pub struct TransactionView {
     pub id: String,
     pub external_ref: String,
-    pub source: String,
+    pub source: Source,
     pub kind: TransactionKind,
     pub currency: String,
     pub amount_minor: i64,
@@ -259,7 +259,7 @@ pub struct TimelineEvent {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum TimelineWhat {
-    Occurred { kind: TransactionKind, source: String },
+    Occurred { kind: TransactionKind, source: Source },
     Delivery { outcome: AttemptOutcome, error: Option<String> },
     Correction { kind: TransactionKind, amount: String, currency: String, external_ref: String },
 }

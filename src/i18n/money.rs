@@ -1,6 +1,6 @@
 //! Accounts, a transaction's page and refunds.
 
-use crate::domain::ledger::{AccountKind, AccountStatus, AttemptOutcome, TimelineWhat, TransactionKind};
+use crate::domain::ledger::{AccountKind, AccountStatus, AttemptOutcome, Source, TimelineWhat, TransactionKind};
 use crate::domain::locale::Locale;
 use crate::domain::refunds::{RefundReason, RefundStage, RefundStripeLine};
 
@@ -94,6 +94,10 @@ texts! { Money {
     stripe_reported_later: "report_refund of {} on the payment's Payment Record, once Stripe has it: the refund waits in the outbox behind the payment.", "支払いの Payment Record が Stripe に届いた後、{} の report_refund を送信します（返金は送信待ちの列で支払いの後に並びます）。";
     stripe_credit_note: "A credit note on {} linking that refund (payment_record_refund), so the invoice shows it.", "{} にその返金を結び付けるクレジットノート（payment_record_refund）を作成し、請求書に表示されるようにします。";
     timeline_occurred: "{} occurred (from {})", "{}が発生（登録元：{}）";
+    source_api: "the API", "API";
+    source_csv: "a CSV import", "CSVインポート";
+    source_demo: "demo data", "デモデータ";
+    source_console: "the console", "管理画面";
     timeline_delivery: "Stripe delivery: {}", "Stripe への送信：{}";
     attempt_delivered: "delivered", "完了";
     attempt_retry: "to be retried", "再試行予定";
@@ -262,6 +266,16 @@ pub fn attempt_name(m: &'static Money, outcome: AttemptOutcome) -> &'static str 
     }
 }
 
+/// Where a transaction entered Regio, as the page's language says it.
+pub fn source_name(m: &'static Money, source: Source) -> &'static str {
+    match source {
+        Source::Api => m.source_api,
+        Source::Csv => m.source_csv,
+        Source::Demo => m.source_demo,
+        Source::Console => m.source_console,
+    }
+}
+
 /// What Stripe will be told of a refund, in `locale`.
 pub fn refund_stripe_text(locale: Locale, line: &RefundStripeLine) -> String {
     let m = <Money as super::TextGroup>::of(locale);
@@ -277,7 +291,7 @@ pub fn refund_stripe_text(locale: Locale, line: &RefundStripeLine) -> String {
 pub fn timeline_text(locale: Locale, what: &TimelineWhat) -> String {
     let m = <Money as super::TextGroup>::of(locale);
     match what {
-        TimelineWhat::Occurred { kind, source } => super::fill(m.timeline_occurred, &[kind_text(locale, *kind), source]),
+        TimelineWhat::Occurred { kind, source } => super::fill(m.timeline_occurred, &[kind_text(locale, *kind), source_name(m, *source)]),
         TimelineWhat::Delivery { outcome, error } => {
             let line = super::fill(m.timeline_delivery, &[attempt_name(m, *outcome)]);
             match error {

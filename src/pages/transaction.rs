@@ -5,7 +5,7 @@ use crate::components::refund_panel::RefundPanel;
 use crate::components::time::Time;
 use crate::domain::ledger::{MirrorState, MirrorView, StripeRecordView, TransactionDetail, TransactionKind};
 use crate::domain::money::format_fiat;
-use crate::i18n::money::{Money as MoneyTexts, attempt_name, kind_text, timeline_text};
+use crate::i18n::money::{Money as MoneyTexts, attempt_name, kind_text, source_name, timeline_text};
 use crate::i18n::{use_locale, use_texts, use_texts_of};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -48,7 +48,7 @@ fn Detail(d: TransactionDetail, retry: ServerAction<RetryDelivery>) -> impl Into
             <section class="panel">
                 <h2>{tx.ledger}</h2>
                 <dl class="facts">
-                    <dt>{tx.reference}</dt><dd>{t.external_ref.clone()} <span class="muted">" (" {t.source.clone()} ")"</span></dd>
+                    <dt>{tx.reference}</dt><dd>{t.external_ref.clone()} <span class="muted">" (" {source_name(m, t.source)} ")"</span></dd>
                     <dt>{m.occurred}</dt><dd><Time at=t.occurred_at.clone()/></dd>
                     <dt>{tx.from_to}</dt><dd>{t.from_account.clone()} " → " {t.to_account.clone()}</dd>
                     <dt>{tx.amount}</dt><dd>{t.amount.clone()} " " {t.currency.clone()}</dd>

@@ -27,9 +27,8 @@ impl Sighting {
         self.differs.english()
     }
 
-    fn differs_json(&self) -> String {
-        // A plain enum of strings: serializing it cannot fail.
-        serde_json::to_string(&self.differs).unwrap_or_default()
+    fn differs_json(&self) -> Result<String, sqlx::Error> {
+        serde_json::to_string(&self.differs).map_err(|e| sqlx::Error::Encode(Box::new(e)))
     }
 }
 
@@ -115,7 +114,7 @@ pub async fn open(tx: &mut DbTx, sightings: &[Sighting], now: i64) -> Result<Vec
         .iter()
         .zip(&ids)
         .map(|(s, id)| {
-            vec![
+            Ok(vec![
                 Param::Text(id.clone()),
                 Param::Text(s.class.as_str().into()),
                 Param::Text(s.subject.clone()),
@@ -125,14 +124,14 @@ pub async fn open(tx: &mut DbTx, sightings: &[Sighting], now: i64) -> Result<Vec
                 Param::Text(s.amount.currency.clone()),
                 Param::Int(s.amount.minor),
                 Param::Text(s.summary()),
-                Param::Text(s.differs_json()),
+                Param::Text(s.differs_json()?),
                 Param::Text("open".into()),
                 Param::Int(now),
                 Param::Int(now),
                 Param::Int(now),
-            ]
+            ])
         })
-        .collect();
+        .collect::<Result<_, sqlx::Error>>()?;
     let columns = [
         "id",
         "class",
@@ -177,7 +176,7 @@ pub async fn seen(tx: &mut DbTx, updates: &[(String, &Sighting)], now: i64) -> R
             sqlx::query("UPDATE recon_cases SET summary = $2, differs = $3, record_id = $4, amount = $5, updated_at = $6, last_seen = $6 WHERE id = $1")
                 .bind(id)
                 .bind(&summary_now)
-                .bind(sighting.differs_json())
+                .bind(sighting.differs_json()?)
                 .bind(&sighting.record_id)
                 .bind(sighting.amount.minor)
                 .bind(now)

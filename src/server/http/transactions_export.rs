@@ -77,6 +77,6 @@ fn line(t: &TransactionView) -> String {
         fiat(t.stripe_refunded),
         t.corrects_id.clone().unwrap_or_default(),
         t.description.clone(),
-        t.source.clone(),
+        t.source.as_str().to_string(),
     ])
 }

@@ -33,7 +33,7 @@ pub async fn transaction_detail(db: &Db, stripe: Option<&StripeClient>, id: &str
     let mirror = outbox::mirror_of(db, id).await?;
     let refunds = ledger::corrections_of(db, id).await?;
 
-    let occurred = TimelineWhat::Occurred { kind: transaction.kind, source: transaction.source.clone() };
+    let occurred = TimelineWhat::Occurred { kind: transaction.kind, source: transaction.source };
     let mut timeline = vec![TimelineEvent { at: transaction.occurred_at.clone(), what: occurred }];
     for attempt in mirror.iter().flat_map(|m| m.attempts.iter()) {
         let what = TimelineWhat::Delivery { outcome: attempt.outcome, error: attempt.error.clone() };

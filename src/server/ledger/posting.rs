@@ -577,7 +577,7 @@ fn check(
         occurred_at: item.occurred_at,
         recorded_at: now,
         description: item.input.description.clone().unwrap_or_default().trim().to_string(),
-        source: source.as_str().to_string(),
+        source,
         external_ref: item.input.external_ref.trim().to_string(),
         corrects_id,
         stripe_invoice: trimmed(&item.input.invoice),

@@ -7,7 +7,7 @@ mod search;
 
 pub use search::search;
 
-use crate::domain::ledger::{AccountStatus, Source, TransactionKind};
+use crate::domain::ledger::{AccountStatus, TransactionKind};
 use crate::domain::money::{Money, Peg, format_amount, format_fiat, parse_amount};
 use crate::domain::refunds::{
     RefundFilter, RefundPage, RefundPayer, RefundPreview, RefundReason, RefundStage, RefundState, RefundStripeLine, RefundView, Refundable,
@@ -201,8 +201,7 @@ async fn post(tx: &mut DbTx, db: &Db, actor: &Actor, plan: &Plan, request_id: &s
         invoice: None,
         settles_fiat: None,
     };
-    let source: Source = plan.payment.source.parse().map_err(|e: String| AppError::conflict(e))?;
-    let (posted, errors) = post_console_refund(tx, db, source, input, actor).await?;
+    let (posted, errors) = post_console_refund(tx, db, plan.payment.source, input, actor).await?;
     if let Some(e) = errors.first() {
         return Err(AppError::conflict(format!("The ledger refused the refund: {} {}", e.field, e.message)));
     }

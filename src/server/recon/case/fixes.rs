@@ -4,7 +4,7 @@
 
 use super::{begin_change, finish_change, linkable, load, parse_filter};
 use crate::domain::AppError;
-use crate::domain::ledger::{MirrorState, Source};
+use crate::domain::ledger::MirrorState;
 use crate::domain::money::{Money, Peg, format_amount, format_fiat};
 use crate::domain::recon::{BreakClass, BulkPreview, CaseFilter, CaseState, FixKind, FixPreview, PreviewLine};
 use crate::server::db::audit::Actor;
@@ -258,7 +258,7 @@ async fn post_adjustment(tx: &mut DbTx, db: &Db, actor: &Actor, case_id: &str, a
     let payee = accounts::find_tx(tx, &payment.to_account).await?.ok_or_else(|| AppError::not_found("account"))?;
     let (from, to) = if a.fiat > 0 { (payer, payee) } else { (payee, payer) };
     let exponent = currencies::find_tx(tx, &payment.amount.currency).await?.map_or(0, |c| c.exponent);
-    let source: Source = payment.source.parse().map_err(|e: String| AppError::conflict(e))?;
+    let source = payment.source;
     let input = TransferInput {
         external_ref: format!("recon/{case_id}/{}", crate::server::db::new_id()),
         kind: "adjustment".into(),
