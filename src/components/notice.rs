@@ -1,5 +1,6 @@
 use crate::domain::AppError;
-use crate::i18n::use_texts;
+use crate::i18n::errors::error_text;
+use crate::i18n::{use_locale, use_texts};
 use leptos::prelude::*;
 
 /// Shows an error the way a person can act on it; access errors get a page of their own.
@@ -21,8 +22,14 @@ pub fn ErrorNotice(error: AppError) -> impl IntoView {
             </section>
         }
         .into_any(),
-        other => view! { <p class="notice error" role="alert">{other.to_string()}</p> }.into_any(),
+        other => view! { <ErrorLine error=other/> }.into_any(),
     }
+}
+
+/// An error beside the form or button that caused it, in the page's language.
+#[component]
+pub fn ErrorLine(error: AppError) -> impl IntoView {
+    view! { <p class="notice error" role="alert">{error_text(use_locale(), &error)}</p> }
 }
 
 /// The outcome of the last submission of an action: its error, or `done` once it succeeded.
@@ -40,7 +47,7 @@ where
 {
     move || match value.get() {
         Some(Ok(result)) => view! { <p class="notice ok" role="status">{done(result)}</p> }.into_any(),
-        Some(Err(e)) => view! { <p class="notice error" role="alert">{e.to_string()}</p> }.into_any(),
+        Some(Err(e)) => view! { <ErrorLine error=e/> }.into_any(),
         None => ().into_any(),
     }
 }

@@ -3,7 +3,7 @@
 
 use crate::api::refunds::{PreviewRefund, RequestRefund, get_refundable};
 use crate::components::money::with_currency;
-use crate::components::notice::{ActionReport, ErrorNotice};
+use crate::components::notice::{ActionReport, ErrorLine, ErrorNotice};
 use crate::components::shell::PendingChanged;
 use crate::domain::money::{Peg, format_amount, format_fiat, parse_amount};
 use crate::domain::refunds::{RefundPayer, RefundPreview, RefundReason, RefundView, Refundable};
@@ -206,7 +206,7 @@ fn RefundForm(r: StoredValue<Refundable>, draft: Draft, preview: ServerAction<Pr
             </ActionForm>
             {move || match preview.value().get() {
                 None => ().into_any(),
-                Some(Err(e)) => view! { <p class="notice error" role="alert">{e.to_string()}</p> }.into_any(),
+                Some(Err(e)) => view! { <ErrorLine error=e/> }.into_any(),
                 Some(Ok(p)) => view! { <RefundReview p r draft amount request/> }.into_any(),
             }}
         </div>

@@ -1,6 +1,54 @@
+use super::locale::Locale;
 use leptos::server_fn::codec::JsonEncoding;
 use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
 use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// Words for a person, in both languages the console speaks. An error is worded where it
+/// arises, which only the server knows, and the page shows the language its reader reads.
+/// Words given in English only (API answers, messages not translated yet) read in English in both.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Message {
+    pub en: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ja: Option<String>,
+}
+
+impl Message {
+    pub fn in_locale(&self, locale: Locale) -> &str {
+        match locale {
+            Locale::Ja => self.ja.as_deref().unwrap_or(&self.en),
+            Locale::En => &self.en,
+        }
+    }
+}
+
+impl fmt::Display for Message {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.en)
+    }
+}
+
+impl From<String> for Message {
+    fn from(en: String) -> Self {
+        Self { en, ja: None }
+    }
+}
+
+impl From<&str> for Message {
+    fn from(en: &str) -> Self {
+        Self { en: en.to_string(), ja: None }
+    }
+}
+
+/// A [`Message`] in English and Japanese, each written as for `format!` with the same values
+/// (Japanese may take them in its own order: `{1}の{0}`).
+#[macro_export]
+macro_rules! say {
+    ($en:literal, $ja:literal $(, $value:expr)* $(,)?) => {
+        $crate::domain::Message { en: format!($en $(, $value)*), ja: Some(format!($ja $(, $value)*)) }
+    };
+}
 
 /// The one error type every server function and API route returns.
 ///
@@ -16,11 +64,11 @@ pub enum AppError {
     #[error("Your role does not allow this.")]
     Forbidden,
     #[error("{field}: {message}")]
-    Validation { field: String, message: String },
+    Validation { field: String, message: Message },
     #[error("Not found: {what}.")]
     NotFound { what: String },
     #[error("{message}")]
-    Conflict { message: String },
+    Conflict { message: Message },
     /// Answered with `Retry-After: retry_after_secs`.
     #[error("{message}")]
     TooManyRequests { message: String, retry_after_secs: u64 },
@@ -31,7 +79,7 @@ pub enum AppError {
 }
 
 impl AppError {
-    pub fn validation(field: impl Into<String>, message: impl Into<String>) -> Self {
+    pub fn validation(field: impl Into<String>, message: impl Into<Message>) -> Self {
         Self::Validation { field: field.into(), message: message.into() }
     }
 
@@ -39,7 +87,7 @@ impl AppError {
         Self::NotFound { what: what.into() }
     }
 
-    pub fn conflict(message: impl Into<String>) -> Self {
+    pub fn conflict(message: impl Into<Message>) -> Self {
         Self::Conflict { message: message.into() }
     }
 

@@ -12,6 +12,6 @@ pub mod refunds;
 mod role;
 mod users;
 
-pub use error::AppError;
+pub use error::{AppError, Message};
 pub use role::Role;
 pub use users::{AuditEventView, AuditPage, UserView};

@@ -34,6 +34,7 @@ macro_rules! texts {
 /// The pages' own texts, a group each, so each page's texts sit in one short file.
 pub mod admin;
 pub mod billing;
+pub mod errors;
 pub mod money;
 pub mod recon;
 
@@ -336,7 +337,7 @@ mod tests {
 
     #[test]
     fn every_text_is_translated_with_the_same_blanks() {
-        let groups = [ALL, admin::ALL, billing::ALL, money::ALL, recon::ALL];
+        let groups = [ALL, admin::ALL, billing::ALL, errors::ALL, money::ALL, recon::ALL];
         for (key, en, ja) in groups.into_iter().flatten() {
             assert!(!en.trim().is_empty() && !ja.trim().is_empty(), "{key} is empty in a language");
             assert!(en != ja || SAME_IN_BOTH.contains(key), "{key} is not translated: {en}");

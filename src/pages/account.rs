@@ -4,7 +4,7 @@ use crate::api::settings::list_currencies;
 use crate::components::customer_panel::CustomerPanel;
 use crate::components::ids::ShortId;
 use crate::components::money::Balances;
-use crate::components::notice::ErrorNotice;
+use crate::components::notice::{ErrorLine, ErrorNotice};
 use crate::components::pager::page_href;
 use crate::components::time::Time;
 use crate::domain::ledger::{AccountStatus, AccountView, CurrencyView, StatementLine, StatementPage};
@@ -104,7 +104,7 @@ fn StatusChange(account: AccountView, set_status: ServerAction<SetAccountStatus>
             </ActionForm>
             {move || match set_status.value().get() {
                 Some(Ok(changed)) => view! { <p class="notice ok" role="status">{now_before} {account_status_name(m, changed.status)} {now_after}</p> }.into_any(),
-                Some(Err(e)) => view! { <p class="notice error" role="alert">{e.to_string()}</p> }.into_any(),
+                Some(Err(e)) => view! { <ErrorLine error=e/> }.into_any(),
                 None => ().into_any(),
             }}
         </section>

@@ -2,7 +2,7 @@ use crate::api::accounts::{OpenAccount, list_accounts};
 use crate::api::auth::me;
 use crate::api::settings::list_currencies;
 use crate::components::money::Balances;
-use crate::components::notice::ErrorNotice;
+use crate::components::notice::{ErrorLine, ErrorNotice};
 use crate::components::pager::page_href;
 use crate::domain::Role;
 use crate::domain::ledger::{AccountKind, AccountStatus, AccountView, CurrencyView};
@@ -136,7 +136,7 @@ fn OpenAccountForm(open: ServerAction<OpenAccount>) -> impl IntoView {
                         {opened_before} <a href=format!("/accounts/{}", account.id)>{account.display_name}</a> {opened_after}
                     </p>
                 }.into_any(),
-                Some(Err(e)) => view! { <p class="notice error" role="alert">{e.to_string()}</p> }.into_any(),
+                Some(Err(e)) => view! { <ErrorLine error=e/> }.into_any(),
                 None => ().into_any(),
             }}
         </section>

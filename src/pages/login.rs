@@ -1,5 +1,6 @@
 use crate::api::auth::Login;
-use crate::i18n::use_texts;
+use crate::i18n::errors::error_text;
+use crate::i18n::{use_locale, use_texts};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
@@ -9,7 +10,8 @@ pub fn LoginPage() -> impl IntoView {
     let login = ServerAction::<Login>::new();
     let query = use_query_map();
     let next = move || query.read().get("next").unwrap_or_else(|| "/".into());
-    let error = move || login.value().get().and_then(Result::err).map(|e| e.to_string());
+    let locale = use_locale();
+    let error = move || login.value().get().and_then(Result::err).map(|e| error_text(locale, &e));
     let t = use_texts();
     view! {
         <Title text=t.sign_in/>

@@ -1,6 +1,6 @@
 use crate::api::recon::{AddCaseRemark, ApplyFix, AssignCase, PreviewFix, get_case};
 use crate::components::ids::ShortId;
-use crate::components::notice::{ActionOutcome, ErrorNotice};
+use crate::components::notice::{ActionOutcome, ErrorLine, ErrorNotice};
 use crate::components::time::Time;
 use crate::domain::recon::{Candidate, CaseDetail, CaseEventView, FieldDiff, FixKind, FixPreview, PreviewLine, UserChoice};
 use crate::i18n::recon::{Recon, case_event_name, field_name, field_value, fix_name};
@@ -268,7 +268,7 @@ fn FixForm(case_id: String, kind: FixKind, fix: FixFlow) -> impl IntoView {
         })}
         {move || match fix.preview.value().get() {
             None => fix.preview.pending().get().then(|| view! { <p class="muted">{r.preparing_preview}</p> }).into_any(),
-            Some(Err(e)) => view! { <p class="notice error" role="alert">{e.to_string()}</p> }.into_any(),
+            Some(Err(e)) => view! { <ErrorLine error=e/> }.into_any(),
             Some(Ok(p)) if p.kind == kind => view! { <Preview p/> <ApplyFixForm case_id=case_id.clone() kind fix/> }.into_any(),
             Some(Ok(_)) => ().into_any(),
         }}

@@ -3,7 +3,7 @@ use crate::api::recon::{ApplyBulkFix, PreviewBulkFix, RunRecon, get_recon_summar
 use crate::api::users::list_users;
 use crate::components::filters::AmountFilters;
 use crate::components::ids::ShortId;
-use crate::components::notice::ErrorNotice;
+use crate::components::notice::{ErrorLine, ErrorNotice};
 use crate::components::pager::page_href;
 use crate::components::recon_summary::{SummaryGrid, breaks_text, duration_text};
 use crate::components::time::{Time, local_time};
@@ -344,13 +344,13 @@ fn BulkFix(filter: Memo<CaseFilter>, bulk: ServerAction<ApplyBulkFix>) -> impl I
             </ActionForm>
             {move || match preview.value().get() {
                 None => ().into_any(),
-                Some(Err(e)) => view! { <p class="notice error" role="alert">{e.to_string()}</p> }.into_any(),
+                Some(Err(e)) => view! { <ErrorLine error=e/> }.into_any(),
                 Some(Ok(p)) => view! { <BulkApply p filter=filter.get_untracked() bulk/> }.into_any(),
             }}
             {move || match bulk.value().get() {
                 None => ().into_any(),
                 Some(Ok(n)) => view! { <p class="notice ok" role="status">{fill(r.fixed_cases, &[&n.to_string()])}</p> }.into_any(),
-                Some(Err(e)) => view! { <p class="notice error" role="alert">{e.to_string()}</p> }.into_any(),
+                Some(Err(e)) => view! { <ErrorLine error=e/> }.into_any(),
             }}
         </section>
     }

@@ -1,5 +1,5 @@
 use crate::api::settings::{CreateApiKey, RevokeApiKey, SaveCurrency, SetRefundThreshold, list_api_keys, list_currencies};
-use crate::components::notice::{ActionOutcome, ErrorNotice};
+use crate::components::notice::{ActionOutcome, ErrorLine, ErrorNotice};
 use crate::components::time::Time;
 use crate::domain::api_keys::ApiKeyView;
 use crate::domain::ledger::CurrencyView;
@@ -176,7 +176,7 @@ fn ApiKeySection(keys: Vec<ApiKeyView>, create_key: ServerAction<CreateApiKey>, 
                         <input type="text" class="secret-key" readonly value=created.secret aria-label=a.new_api_key on:focus=select_all/>
                     </div>
                 }.into_any(),
-                Some(Err(e)) => view! { <p class="notice error" role="alert">{e.to_string()}</p> }.into_any(),
+                Some(Err(e)) => view! { <ErrorLine error=e/> }.into_any(),
                 None => ().into_any(),
             }}
         </section>

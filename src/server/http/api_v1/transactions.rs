@@ -95,7 +95,7 @@ pub async fn open_accounts(client: ApiClient, State(state): State<AppState>, bod
         let text = |name: &str| item.get(name).and_then(Value::as_str).unwrap_or_default();
         match accounts::NewAccount::parse(text("kind"), text("display_name"), text("external_ref")) {
             Ok(n) => new.push(n),
-            Err(crate::domain::AppError::Validation { field, message }) => errors.push(ItemError { index, field, message }),
+            Err(crate::domain::AppError::Validation { field, message }) => errors.push(ItemError { index, field, message: message.en }),
             Err(other) => return Err(other.into()),
         }
     }
