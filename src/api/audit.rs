@@ -2,7 +2,7 @@ use crate::domain::{AppError, AuditPage};
 use leptos::prelude::*;
 
 /// One page of the audit log, newest first. Dates are `YYYY-MM-DD` (UTC, `to` inclusive).
-#[server(prefix = "/rpc", endpoint = "list_audit")]
+#[server(prefix = "/rpc", endpoint = "list_audit", output = crate::api::codec::Json)]
 pub async fn list_audit(
     actor: Option<String>,
     action: Option<String>,

@@ -12,7 +12,7 @@ pub fn safe_next(next: Option<&str>) -> &str {
     }
 }
 
-#[server(prefix = "/rpc", endpoint = "login")]
+#[server(prefix = "/rpc", endpoint = "login", output = crate::api::codec::Json)]
 pub async fn login(email: String, password: String, next: Option<String>) -> Result<(), AppError> {
     use super::guard::{caller, respond};
     use crate::server::auth::session;
@@ -28,7 +28,7 @@ pub async fn login(email: String, password: String, next: Option<String>) -> Res
     )
 }
 
-#[server(prefix = "/rpc", endpoint = "logout")]
+#[server(prefix = "/rpc", endpoint = "logout", output = crate::api::codec::Json)]
 pub async fn logout() -> Result<(), AppError> {
     use super::guard::guarded;
     use crate::domain::Role;
@@ -42,7 +42,7 @@ pub async fn logout() -> Result<(), AppError> {
 }
 
 /// The signed-in user, or `None`.
-#[server(prefix = "/rpc", endpoint = "me")]
+#[server(prefix = "/rpc", endpoint = "me", output = crate::api::codec::Json)]
 pub async fn me() -> Result<Option<UserView>, AppError> {
     let (_, caller) = super::guard::caller().await?;
     Ok(caller.user.map(|u| u.view()))

@@ -1,6 +1,7 @@
 //! Reading form fields the way people fill them in.
 
 use crate::domain::AppError;
+use crate::say;
 
 /// The trimmed value, or `None` for a field left empty.
 pub fn non_empty(value: Option<String>) -> Option<String> {
@@ -17,6 +18,6 @@ pub fn choice<T: std::str::FromStr<Err = String>>(field: &str, value: Option<Str
 pub fn confirmed(confirm: Option<String>) -> Result<(), AppError> {
     match non_empty(confirm).as_deref() {
         Some("yes") => Ok(()),
-        _ => Err(AppError::validation("confirm", "tick the box to confirm")),
+        _ => Err(AppError::validation("confirm", say!("tick the box to confirm", "チェックボックスをオンにして確認してください"))),
     }
 }

@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod audit;
 pub mod auth;
 pub mod billing;
+pub mod codec;
 pub mod dashboard;
 pub mod imports;
 pub mod recon;

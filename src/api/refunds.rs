@@ -11,16 +11,17 @@ use {
     super::form::{confirmed, non_empty},
     super::guard::guarded,
     crate::domain::Role,
+    crate::say,
     crate::server::refunds::{self, RefundInput},
 };
 
-#[server(prefix = "/rpc", endpoint = "refundable")]
+#[server(prefix = "/rpc", endpoint = "refundable", output = crate::api::codec::Json)]
 pub async fn get_refundable(payment_id: String) -> Result<Refundable, AppError> {
     guarded(Role::Viewer, |ctx| async move { refunds::refundable(&ctx.state.db, ctx.user.role, &payment_id).await }).await
 }
 
 /// What the refund would move; nothing moves.
-#[server(prefix = "/rpc", endpoint = "preview_refund")]
+#[server(prefix = "/rpc", endpoint = "preview_refund", output = crate::api::codec::Json)]
 pub async fn preview_refund(
     payment_id: String,
     amount: String,
@@ -37,7 +38,7 @@ pub async fn preview_refund(
 
 /// Posts the refund, or files it for approval when it is above the currency's threshold;
 /// `confirm=yes` is required.
-#[server(prefix = "/rpc", endpoint = "request_refund")]
+#[server(prefix = "/rpc", endpoint = "request_refund", output = crate::api::codec::Json)]
 pub async fn request_refund(
     payment_id: String,
     amount: String,
@@ -56,7 +57,7 @@ pub async fn request_refund(
 
 /// `decision` is `approve` (posts it; `confirm=yes` required) or `reject` (a note is required).
 /// The requester cannot decide their own refund.
-#[server(prefix = "/rpc", endpoint = "decide_refund")]
+#[server(prefix = "/rpc", endpoint = "decide_refund", output = crate::api::codec::Json)]
 pub async fn decide_refund(id: String, decision: String, note: Option<String>, confirm: Option<String>) -> Result<RefundView, AppError> {
     guarded(Role::Admin, |ctx| async move {
         let approve = match decision.trim() {
@@ -65,7 +66,7 @@ pub async fn decide_refund(id: String, decision: String, note: Option<String>, c
                 true
             }
             "reject" => false,
-            _ => return Err(AppError::validation("decision", "choose approve or reject")),
+            _ => return Err(AppError::validation("decision", say!("choose approve or reject", "承認または却下を選択してください"))),
         };
         refunds::decide(&ctx.state.db, &ctx.actor(), &id, approve, non_empty(note)).await
     })
@@ -73,25 +74,25 @@ pub async fn decide_refund(id: String, decision: String, note: Option<String>, c
 }
 
 /// The requester takes back a refund still awaiting approval.
-#[server(prefix = "/rpc", endpoint = "withdraw_refund")]
+#[server(prefix = "/rpc", endpoint = "withdraw_refund", output = crate::api::codec::Json)]
 pub async fn withdraw_refund(id: String) -> Result<RefundView, AppError> {
     guarded(Role::Support, |ctx| async move { refunds::withdraw(&ctx.state.db, &ctx.actor(), &id).await }).await
 }
 
-#[server(prefix = "/rpc", endpoint = "list_refunds")]
+#[server(prefix = "/rpc", endpoint = "list_refunds", output = crate::api::codec::Json)]
 pub async fn list_refunds(#[server(default)] filter: RefundFilter, after: Option<String>) -> Result<RefundPage, AppError> {
     guarded(Role::Viewer, |ctx| async move { refunds::page(&ctx.state.db, &filter, non_empty(after)).await }).await
 }
 
 /// How many refunds await approval (the navigation's count).
-#[server(prefix = "/rpc", endpoint = "pending_approvals")]
+#[server(prefix = "/rpc", endpoint = "pending_approvals", output = crate::api::codec::Json)]
 pub async fn pending_approvals() -> Result<i64, AppError> {
     guarded(Role::Viewer, |ctx| async move { refunds::pending_count(&ctx.state.db).await }).await
 }
 
 /// Transactions whose id, external reference, Payment Record, account (reference or name) or
 /// exact amount match `q`; at most 20, newest first.
-#[server(prefix = "/rpc", endpoint = "search_transactions")]
+#[server(prefix = "/rpc", endpoint = "search_transactions", output = crate::api::codec::Json)]
 pub async fn search_transactions(q: String) -> Result<Vec<SearchHit>, AppError> {
     guarded(Role::Viewer, |ctx| async move { refunds::search(&ctx.state.db, &q).await }).await
 }

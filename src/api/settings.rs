@@ -15,14 +15,14 @@ use {
     crate::server::ledger::currencies::{self, CurrencyInput},
 };
 
-#[server(prefix = "/rpc", endpoint = "list_currencies")]
+#[server(prefix = "/rpc", endpoint = "list_currencies", output = crate::api::codec::Json)]
 pub async fn list_currencies() -> Result<Vec<CurrencyView>, AppError> {
     guarded(Role::Viewer, |ctx| async move { Ok(db::currencies::list(&ctx.state.db).await?.iter().map(|c| c.view()).collect()) }).await
 }
 
 /// Refunds of `code` above `threshold` (a decimal in the currency; empty: none) wait for a
 /// second person.
-#[server(prefix = "/rpc", endpoint = "set_refund_threshold")]
+#[server(prefix = "/rpc", endpoint = "set_refund_threshold", output = crate::api::codec::Json)]
 pub async fn set_refund_threshold(code: String, threshold: Option<String>) -> Result<(), AppError> {
     guarded(Role::Admin, |ctx| async move {
         let threshold = threshold.map(|t| t.trim().to_string()).filter(|t| !t.is_empty());
@@ -32,7 +32,7 @@ pub async fn set_refund_threshold(code: String, threshold: Option<String>) -> Re
 }
 
 /// Creates the currency `code` or changes it; the peg rate is a decimal string (local → fiat).
-#[server(prefix = "/rpc", endpoint = "save_currency")]
+#[server(prefix = "/rpc", endpoint = "save_currency", output = crate::api::codec::Json)]
 pub async fn save_currency(
     code: String,
     name: String,
@@ -58,13 +58,13 @@ pub async fn save_currency(
     .await
 }
 
-#[server(prefix = "/rpc", endpoint = "list_api_keys")]
+#[server(prefix = "/rpc", endpoint = "list_api_keys", output = crate::api::codec::Json)]
 pub async fn list_api_keys() -> Result<Vec<ApiKeyView>, AppError> {
     guarded(Role::Admin, |ctx| async move { Ok(db::api_keys::list(&ctx.state.db).await?.iter().map(|k| k.view()).collect()) }).await
 }
 
 /// Creates a key; the response is the only place the whole key ever appears.
-#[server(prefix = "/rpc", endpoint = "create_api_key")]
+#[server(prefix = "/rpc", endpoint = "create_api_key", output = crate::api::codec::Json)]
 pub async fn create_api_key(name: String) -> Result<CreatedApiKey, AppError> {
     guarded(Role::Admin, |ctx| async move {
         let (row, secret) = api_keys::create(&ctx.state.db, &ctx.actor(), &name).await?;
@@ -74,7 +74,7 @@ pub async fn create_api_key(name: String) -> Result<CreatedApiKey, AppError> {
 }
 
 /// Revokes the key with this id; `confirm=yes` is required.
-#[server(prefix = "/rpc", endpoint = "revoke_api_key")]
+#[server(prefix = "/rpc", endpoint = "revoke_api_key", output = crate::api::codec::Json)]
 pub async fn revoke_api_key(id: String, confirm: Option<String>) -> Result<(), AppError> {
     guarded(Role::Admin, |ctx| async move {
         confirmed(confirm)?;

@@ -8,7 +8,7 @@ use leptos::prelude::*;
 
 /// A page of the ledger, newest first, each row beside its Stripe mirror. Dates are
 /// `YYYY-MM-DD` (UTC, `to` inclusive); amounts are decimals in the local currency.
-#[server(prefix = "/rpc", endpoint = "list_transactions")]
+#[server(prefix = "/rpc", endpoint = "list_transactions", output = crate::api::codec::Json)]
 pub async fn list_transactions(
     from: Option<String>,
     to: Option<String>,
@@ -30,7 +30,7 @@ pub async fn list_transactions(
     .await
 }
 
-#[server(prefix = "/rpc", endpoint = "transaction_detail")]
+#[server(prefix = "/rpc", endpoint = "transaction_detail", output = crate::api::codec::Json)]
 pub async fn get_transaction(id: String) -> Result<TransactionDetail, AppError> {
     use crate::domain::Role;
     super::guard::guarded(
@@ -41,7 +41,7 @@ pub async fn get_transaction(id: String) -> Result<TransactionDetail, AppError> 
 }
 
 /// Puts a delivery that failed for good back in the queue (support or admin; audited).
-#[server(prefix = "/rpc", endpoint = "retry_delivery")]
+#[server(prefix = "/rpc", endpoint = "retry_delivery", output = crate::api::codec::Json)]
 pub async fn retry_delivery(outbox_id: String) -> Result<(), AppError> {
     use crate::domain::Role;
     super::guard::guarded(Role::Support, |ctx| async move { crate::server::mirror::retry(&ctx.state.db, &ctx.actor(), &outbox_id).await }).await

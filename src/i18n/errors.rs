@@ -47,8 +47,8 @@ texts! { Errors {
     field_memo: "memo", "メモ";
     field_display_name: "display name", "表示名";
     field_decision: "decision", "判断";
-    field_from: "from", "送金元";
-    field_to: "to", "送金先";
+    field_from: "from", "開始日";
+    field_to: "to", "終了日";
 }}
 
 /// A form field's name in `locale`, for the fields forms name when they refuse something.
@@ -88,6 +88,7 @@ fn field_label(e: &'static Errors, field: &str) -> Option<&'static str> {
         "memo" => e.field_memo,
         "display_name" => e.field_display_name,
         "decision" => e.field_decision,
+        // Only a statement's period names these fields: its first and last day.
         "from" => e.field_from,
         "to" => e.field_to,
         _ => return None,

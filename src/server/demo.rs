@@ -17,6 +17,7 @@ use super::stripe::setup::DEMO_KEY;
 use crate::domain::billing::{InvoiceAction, InvoiceStatus, LineInput, PlanInterval};
 use crate::domain::ledger::Source;
 use crate::domain::{AppError, Role};
+use crate::say;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use std::time::Duration;
@@ -83,10 +84,12 @@ async fn claim_database(db: &Db, actor: &Actor) -> Result<(), AppError> {
     let mut tx = db.begin_write().await?;
     if !settings::exists(&mut tx.tx, DEMO_MARKER).await? {
         if settings::holds_anything(&mut tx.tx).await? {
-            return Err(AppError::conflict(
+            return Err(AppError::conflict(say!(
                 "REGIO_DEMO=1 refuses this database: demo mode did not create it, and it already holds users or a ledger. \
                  Demo mode would add an admin whose password is published. Start without REGIO_DEMO, or point DATABASE_URL at an empty database.",
-            ));
+                "REGIO_DEMO=1 ではこのデータベースを使用できません。デモモードで作成したものではなく、既にユーザーまたは台帳が登録されています。\
+                 デモモードはパスワードが公開された管理者を追加します。REGIO_DEMO を指定せずに起動するか、DATABASE_URL に空のデータベースを指定してください。"
+            )));
         }
         let now = now_ms();
         settings::insert(&mut tx.tx, DEMO_MARKER, &now.to_string(), now).await?;

@@ -86,7 +86,8 @@ async fn partial_refunds_add_up_and_an_over_refund_states_the_remainder(backend:
     assert_eq!(second["stage"], "posted");
     let (status, over) = refund(&app, &support, &payment, "500", &[]).await;
     assert_eq!((status, over["field"].as_str()), (422, Some("amount")), "{over}");
-    assert!(over["message"].as_str().unwrap_or("").contains("only 400 SRB is left"), "{over}");
+    assert!(over["message"]["en"].as_str().unwrap_or("").contains("only 400 SRB is left"), "{over}");
+    assert!(over["message"]["ja"].as_str().unwrap_or("").contains("400 SRB"), "the Japanese reader is told too: {over}");
     assert_eq!(refunded(&app, &payment).await, 600);
     assert_eq!((balance(&app, "shop-1").await, balance(&app, "m-1").await), (400, 49_600));
     let (status, other) = refund(&app, &support, &payment, "10", &[("reason", "other")]).await;
@@ -104,7 +105,7 @@ async fn concurrent_refunds_never_exceed_the_payment(backend: Backend) {
     let posted = outcomes.iter().filter(|(status, _)| *status == 200).count();
     for (status, body) in outcomes.iter().filter(|(status, _)| *status != 200) {
         assert_eq!((*status, body["field"].as_str()), (422, Some("amount")), "every refusal is explained: {body}");
-        assert!(body["message"].as_str().unwrap_or("").contains("left to refund"), "{body}");
+        assert!(body["message"]["en"].as_str().unwrap_or("").contains("left to refund"), "{body}");
     }
     assert_eq!(posted, 14, "14 × 70 = 980 fits in 1,000; a 15th does not");
     assert_eq!(refunded(&app, &payment).await, 980);
@@ -205,7 +206,7 @@ async fn who_may_refund_and_from_which_balance(backend: Backend) {
     assert_eq!(post(&app, &key, vec![redeem]).await.0, 200);
     let (status, short) = refund(&app, &support, &payment, "100", &[]).await;
     assert_eq!((status, short["field"].as_str()), (422, Some("amount")), "{short}");
-    assert!(short["message"].as_str().unwrap_or("").contains("50 SRB short"), "the shortfall is stated: {short}");
+    assert!(short["message"]["en"].as_str().unwrap_or("").contains("50 SRB short"), "the shortfall is stated: {short}");
     let (status, posted) = refund(&app, &ann, &payment, "100", &[("payer", "operator")]).await;
     assert_eq!((status, posted["payer"].as_str()), (200, Some("operator")), "{posted}");
     assert_eq!((balance(&app, "shop-1").await, balance(&app, "m-1").await), (50, 49_100), "the shop kept its balance");
@@ -214,7 +215,7 @@ async fn who_may_refund_and_from_which_balance(backend: Backend) {
     assert_eq!(rpc(&app, &ann, "set_account_status", &[("id", &member), ("status", "frozen"), ("confirm", "yes")]).await.0, 200);
     let (status, frozen) = refund(&app, &ann, &payment, "10", &[("payer", "operator")]).await;
     assert_eq!((status, frozen["field"].as_str()), (422, Some("payment_id")), "{frozen}");
-    assert!(frozen["message"].as_str().unwrap_or("").contains("(m-1) is frozen"), "the account is named: {frozen}");
+    assert!(frozen["message"]["en"].as_str().unwrap_or("").contains("(m-1) is frozen"), "the account is named: {frozen}");
     crate::ledger::assert_ledger_consistent(&app).await;
 }
 

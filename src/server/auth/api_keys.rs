@@ -2,6 +2,7 @@
 //! once, stored as SHA-256.
 
 use crate::domain::AppError;
+use crate::say;
 use crate::server::db::api_keys::{self, ApiKeyRow};
 use crate::server::db::audit::{self, Actor, AuditEvent};
 use crate::server::db::{Db, new_id, now_ms};
@@ -19,7 +20,7 @@ pub fn hash(key: &str) -> String {
 pub async fn create(db: &Db, actor: &Actor, name: &str) -> Result<(ApiKeyRow, String), AppError> {
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 100 {
-        return Err(AppError::validation("name", "enter a name of at most 100 characters"));
+        return Err(AppError::validation("name", say!("enter a name of at most 100 characters", "100文字以内で名前を入力してください")));
     }
     let key = format!("{PREFIX}{}", Alphanumeric.sample_string(&mut rand::rngs::OsRng, 40));
     let row = ApiKeyRow {

@@ -1,6 +1,7 @@
 //! Input types that can only exist when valid (parse, don't validate).
 
 use crate::domain::AppError;
+use crate::say;
 
 pub const MIN_PASSWORD_LEN: usize = 12;
 const MAX_PASSWORD_LEN: usize = 256;
@@ -15,7 +16,11 @@ impl Email {
         let valid = email.len() <= 254
             && !email.chars().any(char::is_whitespace)
             && matches!(email.split_once('@'), Some((local, domain)) if !local.is_empty() && !domain.is_empty() && !domain.contains('@'));
-        if valid { Ok(Self(email)) } else { Err(AppError::validation("email", "enter an address like name@example.org")) }
+        if valid {
+            Ok(Self(email))
+        } else {
+            Err(AppError::validation("email", say!("enter an address like name@example.org", "name@example.org のような形式で入力してください")))
+        }
     }
 
     pub fn as_str(&self) -> &str {
@@ -31,10 +36,10 @@ impl Password {
     pub fn parse(raw: &str) -> Result<Self, AppError> {
         let len = raw.chars().count();
         if len < MIN_PASSWORD_LEN {
-            return Err(AppError::validation("password", format!("use at least {MIN_PASSWORD_LEN} characters")));
+            return Err(AppError::validation("password", say!("use at least {MIN_PASSWORD_LEN} characters", "{MIN_PASSWORD_LEN}文字以上で入力してください")));
         }
         if len > MAX_PASSWORD_LEN {
-            return Err(AppError::validation("password", format!("use at most {MAX_PASSWORD_LEN} characters")));
+            return Err(AppError::validation("password", say!("use at most {MAX_PASSWORD_LEN} characters", "{MAX_PASSWORD_LEN}文字以内で入力してください")));
         }
         Ok(Self(raw.to_string()))
     }
@@ -54,9 +59,9 @@ impl std::fmt::Debug for Password {
 pub fn parse_name(raw: &str) -> Result<String, AppError> {
     let name = raw.trim();
     match name.chars().count() {
-        0 => Err(AppError::validation("name", "enter a name")),
+        0 => Err(AppError::validation("name", say!("enter a name", "名前を入力してください"))),
         1..=100 => Ok(name.to_string()),
-        _ => Err(AppError::validation("name", "use at most 100 characters")),
+        _ => Err(AppError::validation("name", say!("use at most 100 characters", "100文字以内で入力してください"))),
     }
 }
 

@@ -4,6 +4,7 @@ use super::credentials::{Email, Password, parse_name};
 use super::password;
 use crate::domain::locale::Locale;
 use crate::domain::{AppError, Role, UserView};
+use crate::say;
 use crate::server::db::audit::{self, Actor, AuditEvent};
 use crate::server::db::sessions;
 use crate::server::db::users::{self, UserRow};
@@ -35,7 +36,7 @@ fn snapshot(user: &UserRow) -> Value {
 
 pub async fn create(db: &Db, actor: &Actor, input: NewUser) -> Result<UserView, AppError> {
     if users::find_by_email(db, input.email.as_str()).await?.is_some() {
-        return Err(AppError::validation("email", "a user with this email already exists"));
+        return Err(AppError::validation("email", say!("a user with this email already exists", "このメールアドレスのユーザーは既に存在します")));
     }
     let password_hash = password::hash(&input.password).await.map_err(|e| internal("hashing a password", e))?;
     let user = UserRow {
@@ -141,7 +142,10 @@ async fn change(
 
 async fn ensure_another_admin(tx: &mut DbTx, db: &Db, user_id: &str) -> Result<(), AppError> {
     if users::other_active_admins(tx, db.kind, user_id).await? == 0 {
-        return Err(AppError::conflict("This is the last active admin: make someone else an admin first."));
+        return Err(AppError::conflict(say!(
+            "This is the last active admin: make someone else an admin first.",
+            "有効な管理者はこのユーザーのみです。先に他のユーザーを管理者にしてください。"
+        )));
     }
     Ok(())
 }

@@ -7,6 +7,7 @@ use super::steps::{queue, queue_at};
 use crate::domain::AppError;
 use crate::domain::billing::{ChangePreview, StepKind};
 use crate::domain::money::{MAX_AMOUNT, Money};
+use crate::say;
 use crate::server::db::audit::{self, Actor, AuditEvent};
 use crate::server::db::subscriptions::{self as store, Plan, PlanChange, Subscription};
 use crate::server::db::{Db, DbTx, billing_steps, currencies, format_ms, new_id, now_ms};
@@ -23,16 +24,18 @@ pub fn parse_quantity(quantity: &str) -> Result<i64, AppError> {
         .parse()
         .ok()
         .filter(|q| (1..=MAX_QUANTITY).contains(q))
-        .ok_or_else(|| AppError::validation("quantity", format!("a whole number from 1 to {MAX_QUANTITY}")))
+        .ok_or_else(|| AppError::validation("quantity", say!("a whole number from 1 to {MAX_QUANTITY}", "1から{MAX_QUANTITY}までの整数で入力してください")))
 }
 
 /// A subscription Stripe runs and that has not ended.
 async fn running(tx: &mut DbTx, id: &str) -> Result<(Subscription, String), AppError> {
     let sub = store::find_subscription(tx, id).await?.ok_or_else(|| AppError::not_found(format!("subscription {id}")))?;
     if matches!(sub.status.as_str(), "canceled" | "incomplete_expired") {
-        return Err(AppError::conflict("The subscription has ended"));
+        return Err(AppError::conflict(say!("The subscription has ended", "サブスクリプションは終了しています")));
     }
-    let Some(stripe_id) = sub.stripe_id.clone() else { return Err(AppError::conflict("The subscription has not started in Stripe yet")) };
+    let Some(stripe_id) = sub.stripe_id.clone() else {
+        return Err(AppError::conflict(say!("The subscription has not started in Stripe yet", "サブスクリプションはまだ Stripe で開始されていません")));
+    };
     Ok((sub, stripe_id))
 }
 
@@ -43,12 +46,19 @@ pub async fn set_paused(db: &Db, actor: &Actor, id: &str, paused: bool) -> Resul
     store::lock_paused(&mut wtx.tx, id, db.for_update()).await?;
     let (sub, _) = running(&mut wtx.tx, id).await?;
     if sub.paused == paused {
-        return Err(AppError::conflict(if paused { "Collection is paused already" } else { "Collection is not paused" }));
+        return Err(AppError::conflict(if paused {
+            say!("Collection is paused already", "回収はすでに一時停止しています")
+        } else {
+            say!("Collection is not paused", "回収は一時停止していません")
+        }));
     }
     // One pause or resume at a time, so Stripe gets them in the order they were asked for.
     for kind in [StepKind::PauseSubscription, StepKind::ResumeSubscription] {
         if billing_steps::pending(&mut wtx.tx, id, kind).await? {
-            return Err(AppError::conflict("The last pause or resume is still on its way to Stripe: try again in a moment"));
+            return Err(AppError::conflict(say!(
+                "The last pause or resume is still on its way to Stripe: try again in a moment",
+                "直前の一時停止または再開を Stripe に送信中です。しばらくしてからもう一度お試しください"
+            )));
         }
     }
     store::set_paused(&mut wtx.tx, id, paused).await?;
@@ -70,18 +80,24 @@ pub async fn set_paused(db: &Db, actor: &Actor, id: &str, paused: bool) -> Resul
 /// The plan a subscription may move to: active, in Stripe, same currency and interval.
 async fn target_plan(tx: &mut DbTx, sub: &Subscription, plan_id: &str, quantity: i64) -> Result<(Plan, Plan), AppError> {
     let current = store::find_plan(tx, &sub.plan_id).await?.ok_or_else(|| AppError::not_found(format!("plan {}", sub.plan_id)))?;
-    let next = store::find_plan(tx, plan_id).await?.filter(|p| p.active).ok_or_else(|| AppError::validation("plan_id", "choose an active plan"))?;
+    let next = store::find_plan(tx, plan_id)
+        .await?
+        .filter(|p| p.active)
+        .ok_or_else(|| AppError::validation("plan_id", say!("choose an active plan", "有効なプランを選んでください")))?;
     if next.currency != current.currency || next.interval != current.interval {
-        return Err(AppError::validation("plan_id", "choose a plan in the same currency and billing interval"));
+        return Err(AppError::validation(
+            "plan_id",
+            say!("choose a plan in the same currency and billing interval", "通貨と請求間隔が同じプランを選んでください"),
+        ));
     }
     if next.stripe_price.is_none() {
-        return Err(AppError::validation("plan_id", "the plan's price is not in Stripe yet"));
+        return Err(AppError::validation("plan_id", say!("the plan's price is not in Stripe yet", "プランの価格がまだ Stripe に登録されていません")));
     }
     if next.id == current.id && quantity == sub.quantity {
-        return Err(AppError::validation("plan_id", "choose another plan or quantity"));
+        return Err(AppError::validation("plan_id", say!("choose another plan or quantity", "別のプランまたは数量を選んでください")));
     }
     if next.local_amount.checked_mul(quantity).is_none_or(|total| total > MAX_AMOUNT) {
-        return Err(AppError::validation("quantity", "the period's total is too large"));
+        return Err(AppError::validation("quantity", say!("the period's total is too large", "1期間の合計額が大きすぎます")));
     }
     Ok((current, next))
 }
@@ -115,19 +131,21 @@ pub async fn preview_change(db: &Db, stripe: &StripeClient, id: &str, plan_id: &
         return Ok(preview);
     }
     let subscription = stripe.subscriptions().retrieve(&stripe_id, &[]).await.map_err(unreachable_stripe)?;
-    let item = subscription.items.data.first().ok_or_else(|| AppError::conflict("The Stripe subscription has no item"))?;
+    let item = subscription
+        .items
+        .data
+        .first()
+        .ok_or_else(|| AppError::conflict(say!("The Stripe subscription has no item", "Stripe のサブスクリプションに項目がありません")))?;
     // Stripe prorates for its own "now" (a test clock's, in the demo) and says which instant it
     // took; the confirmation sends that instant back.
     let change =
         PreviewChange { items: vec![item_change(&item.id, &next, quantity)], proration_behavior: Some(ProrationBehavior::AlwaysInvoice), proration_date: None };
     let key = IdempotencyKey::new(format!("subscription/{id}/preview/{}/{quantity}/{}", next.id, new_id())).map_err(|e| internal("billing: preview key", e))?;
     let invoice = stripe.subscriptions().preview_change(&stripe_id, &change, &key).await.map_err(unreachable_stripe)?;
-    preview.proration_date = invoice
-        .parent
-        .as_ref()
-        .and_then(|p| p.subscription_details.as_ref())
-        .and_then(|d| d.subscription_proration_date)
-        .ok_or_else(|| AppError::conflict("Stripe's preview did not say when it prorated from"))?;
+    preview.proration_date =
+        invoice.parent.as_ref().and_then(|p| p.subscription_details.as_ref()).and_then(|d| d.subscription_proration_date).ok_or_else(|| {
+            AppError::conflict(say!("Stripe's preview did not say when it prorated from", "Stripe のプレビューに日割り計算の起点が含まれていません"))
+        })?;
     preview.lines = invoice
         .lines
         .map(|l| l.data)
@@ -150,11 +168,11 @@ pub async fn change_plan(db: &Db, actor: &Actor, id: &str, plan_id: &str, quanti
     let mut wtx = db.begin_write().await?;
     let (sub, _) = running(&mut wtx.tx, id).await?;
     if sub.change.is_some() {
-        return Err(AppError::conflict("A change of plan is already on its way to Stripe"));
+        return Err(AppError::conflict(say!("A change of plan is already on its way to Stripe", "プランの変更をすでに Stripe に送信中です")));
     }
     let (current, next) = target_plan(&mut wtx.tx, &sub, plan_id, quantity).await?;
     if prorated(&sub, &current, &next, quantity) && proration_date <= 0 {
-        return Err(AppError::validation("proration_date", "preview the change first"));
+        return Err(AppError::validation("proration_date", say!("preview the change first", "先に変更内容をプレビューしてください")));
     }
     let change = PlanChange { plan_id: next.id.clone(), quantity, proration_date };
     store::set_change(&mut wtx.tx, id, Some(&change)).await?;
@@ -193,10 +211,10 @@ pub fn start_of(starts_on: &str) -> Result<Option<i64>, AppError> {
     let at = crate::server::ledger::queries::day_start_ms("starts_on", starts_on)?;
     let now = now_ms();
     if at + 86_400_000 <= now {
-        return Err(AppError::validation("starts_on", "choose today or a later day"));
+        return Err(AppError::validation("starts_on", say!("choose today or a later day", "今日以降の日付を選んでください")));
     }
     if at > now + 366 * 86_400_000 {
-        return Err(AppError::validation("starts_on", "choose a day within a year"));
+        return Err(AppError::validation("starts_on", say!("choose a day within a year", "1年以内の日付を選んでください")));
     }
     Ok((at > now).then_some(at))
 }

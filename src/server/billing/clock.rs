@@ -5,6 +5,7 @@
 use super::customers::unreachable_stripe;
 use crate::domain::AppError;
 use crate::domain::billing::TestClockView;
+use crate::say;
 use crate::server::db::audit::{self, Actor, AuditEvent};
 use crate::server::db::{Db, format_ms, settings};
 use crate::server::error::internal;
@@ -50,9 +51,12 @@ fn month_after(t: i64) -> Option<i64> {
 
 /// Moves the test clock one month ahead: Stripe bills every renewal due by then.
 pub async fn advance_month(db: &Db, stripe: Option<&StripeClient>, actor: &Actor) -> Result<TestClockView, AppError> {
-    let (Some(stripe), Some(id)) = (usable(stripe), test_clock(db).await?) else { return Err(AppError::conflict("There is no test clock to advance")) };
+    let (Some(stripe), Some(id)) = (usable(stripe), test_clock(db).await?) else {
+        return Err(AppError::conflict(say!("There is no test clock to advance", "進めるテストクロックがありません")));
+    };
     let clock = stripe.test_clocks().retrieve(&id).await.map_err(unreachable_stripe)?;
-    let to = month_after(clock.frozen_time).ok_or_else(|| AppError::conflict("The test clock cannot move further"))?;
+    let to = month_after(clock.frozen_time)
+        .ok_or_else(|| AppError::conflict(say!("The test clock cannot move further", "テストクロックをこれ以上進められません")))?;
     let key = IdempotencyKey::new(format!("test_clock/{id}/advance/{to}")).map_err(|e| internal("billing: test clock key", e))?;
     let moved = stripe.test_clocks().advance(&id, to, &key).await.map_err(unreachable_stripe)?;
     let mut wtx = db.begin_write().await?;

@@ -7,6 +7,7 @@ use crate::domain::AppError;
 use crate::domain::billing::{CollectionPreview, InvoiceOrigin, InvoiceStatus};
 use crate::domain::ledger::{AccountStatus, Source, TransactionKind};
 use crate::domain::money::{Money, format_amount};
+use crate::say;
 use crate::server::db::accounts::{self, Account};
 use crate::server::db::audit::{self, Actor, AuditEvent};
 use crate::server::db::currencies::{self, Currency};
@@ -46,31 +47,51 @@ impl Plan {
 async fn plan(tx: &mut DbTx, id: &str, lock: &str) -> Result<Plan, AppError> {
     let invoice = store::find(tx, id, lock).await?.ok_or_else(|| AppError::not_found(format!("invoice {id}")))?;
     if invoice.status != InvoiceStatus::Open {
-        return Err(AppError::conflict(format!("The invoice is {}: only an open invoice can be collected", invoice.status)));
+        return Err(AppError::conflict(say!(
+            "The invoice is {}: only an open invoice can be collected",
+            "請求書の状態は {} です。回収できるのは未払い（open）の請求書だけです",
+            invoice.status
+        )));
     }
     let Some(stripe_id) = invoice.stripe_id.clone() else {
-        return Err(AppError::conflict("Stripe does not have the invoice yet"));
+        return Err(AppError::conflict(say!("Stripe does not have the invoice yet", "この請求書はまだ Stripe に登録されていません")));
     };
     if invoice.fiat_remaining <= 0 {
-        return Err(AppError::conflict("Nothing is left to pay on this invoice"));
+        return Err(AppError::conflict(say!("Nothing is left to pay on this invoice", "この請求書に未払いの残額はありません")));
     }
     if store::payments(tx, &stripe_id).await?.iter().any(|p| p.mirror.as_deref() != Some("delivered")) {
-        return Err(AppError::conflict("A collection of this invoice is still on its way to Stripe; wait for it to land"));
+        return Err(AppError::conflict(say!(
+            "A collection of this invoice is still on its way to Stripe; wait for it to land",
+            "この請求書の回収を Stripe に送信中です。反映されるまでお待ちください"
+        )));
     }
     let currency = currencies::find_tx(tx, &invoice.currency).await?.ok_or_else(|| AppError::not_found(format!("currency {}", invoice.currency)))?;
     let member = store::billable_account(tx, &invoice.account_id, lock).await?.ok_or_else(|| AppError::not_found("the invoice's member account"))?;
     if member.status != AccountStatus::Active {
-        return Err(AppError::conflict(format!("{} is {}: their wallet cannot be debited", member.display_name, member.status)));
+        return Err(AppError::conflict(say!(
+            "{} is {}: their wallet cannot be debited",
+            "{}の口座は {} です。ウォレットから引き落とせません",
+            member.display_name,
+            member.status
+        )));
     }
-    let operator = accounts::operator_tx(tx).await?.ok_or_else(|| AppError::conflict("There is no active operator account to receive the payment"))?;
+    let operator = accounts::operator_tx(tx).await?.ok_or_else(|| {
+        AppError::conflict(say!("There is no active operator account to receive the payment", "支払いを受け取る有効な運営者口座がありません"))
+    })?;
     // A Regio invoice not yet part-paid costs what its lines were priced at; anything else is
     // what Stripe says is left, converted back at the peg.
     let amount = match invoice.origin {
         InvoiceOrigin::Regio if invoice.fiat_remaining == invoice.fiat_total => invoice.local_total,
-        _ => currency.peg().to_local(invoice.fiat_remaining).ok_or_else(|| AppError::conflict("The amount left is too large to convert"))?,
+        _ => currency
+            .peg()
+            .to_local(invoice.fiat_remaining)
+            .ok_or_else(|| AppError::conflict(say!("The amount left is too large to convert", "残額が大きすぎて換算できません")))?,
     };
     if amount <= 0 {
-        return Err(AppError::conflict("What is left is worth nothing in local currency at the peg"));
+        return Err(AppError::conflict(say!(
+            "What is left is worth nothing in local currency at the peg",
+            "残額をペッグレートで換算すると地域通貨で0になります"
+        )));
     }
     let balance = accounts::balances(tx, std::slice::from_ref(&member.id)).await?.get(&(member.id.clone(), currency.code.clone())).copied().unwrap_or(0);
     Ok(Plan { fiat: invoice.fiat_remaining, invoice, stripe_id, currency, member, operator, amount, balance })
@@ -161,7 +182,7 @@ pub async fn collect_with(db: &Db, actor: &Actor, id: &str, short: Shortfall) ->
     }
     let posted = posted.first().ok_or(AppError::Internal)?;
     if !posted.created {
-        return Err(AppError::conflict("This invoice was already collected for this amount"));
+        return Err(AppError::conflict(say!("This invoice was already collected for this amount", "この請求書はこの金額ですでに回収済みです")));
     }
     let event = AuditEvent {
         action: "billing.invoice_collect",
@@ -178,6 +199,13 @@ fn short_wallet(p: &Plan) -> AppError {
     let short = p.shortfall().unwrap_or_default();
     AppError::validation(
         "amount",
-        format!("{} holds {}: {} short of the {} this invoice needs", p.member.display_name, p.local(p.balance), p.local(short), p.local(p.amount)),
+        say!(
+            "{} holds {}: {} short of the {} this invoice needs",
+            "{0}の残高は {1} で、この請求書に必要な {3} に {2} 不足しています",
+            p.member.display_name,
+            p.local(p.balance),
+            p.local(short),
+            p.local(p.amount)
+        ),
     )
 }

@@ -5,6 +5,7 @@ use super::step_view;
 use crate::domain::AppError;
 use crate::domain::billing::{CustomerLink, StepKind};
 use crate::domain::ledger::{AccountKind, AccountStatus};
+use crate::say;
 use crate::server::db::audit::{self, Actor, AuditEvent};
 use crate::server::db::invoices::{self as store, Billable};
 use crate::server::db::{Db, DbTx, billing_steps, new_id};
@@ -43,13 +44,16 @@ async fn account(tx: &mut DbTx, id: &str, lock: &str) -> Result<Billable, AppErr
 async fn linkable(db: &Db, tx: &mut DbTx, id: &str) -> Result<Billable, AppError> {
     let account = account(tx, id, db.for_update()).await?;
     if account.kind != AccountKind::Member {
-        return Err(AppError::validation("account_id", format!("{} is a {} account: only members are billed", account.display_name, account.kind)));
+        return Err(AppError::validation(
+            "account_id",
+            say!("{} is a {} account: only members are billed", "{}の口座種別は {} です。請求できるのは会員だけです", account.display_name, account.kind),
+        ));
     }
     if account.status == AccountStatus::Closed {
-        return Err(AppError::validation("account_id", format!("{} is closed", account.display_name)));
+        return Err(AppError::validation("account_id", say!("{} is closed", "{}は解約済みです", account.display_name)));
     }
     if let Some(customer) = &account.customer {
-        return Err(AppError::conflict(format!("{} is already linked to {customer}", account.display_name)));
+        return Err(AppError::conflict(say!("{} is already linked to {customer}", "{}はすでに {customer} と紐付いています", account.display_name)));
     }
     Ok(account)
 }
@@ -60,13 +64,18 @@ fn parse_email(email: Option<String>) -> Result<Option<String>, AppError> {
         && !email.chars().any(|c| c.is_whitespace() || c.is_control())
         && email.split_once('@').is_some_and(|(user, domain)| !user.is_empty() && domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.'));
     if !shaped {
-        return Err(AppError::validation("email", "must be an address like hanako@example.jp"));
+        return Err(AppError::validation("email", say!("must be an address like hanako@example.jp", "hanako@example.jp のような形式で入力してください")));
     }
     Ok(Some(email))
 }
 
 fn needs_stripe(stripe: Option<&StripeClient>) -> Result<&StripeClient, AppError> {
-    stripe.ok_or_else(|| AppError::conflict("Stripe is not configured (no STRIPE_SECRET_KEY): customers cannot be linked"))
+    stripe.ok_or_else(|| {
+        AppError::conflict(say!(
+            "Stripe is not configured (no STRIPE_SECRET_KEY): customers cannot be linked",
+            "Stripe が設定されていません（STRIPE_SECRET_KEY がありません）。顧客を紐付けられません"
+        ))
+    })
 }
 
 /// Saves `email` on the account and queues the customer's creation; the worker links it.
@@ -76,7 +85,7 @@ pub async fn create_customer(db: &Db, stripe: Option<&StripeClient>, actor: &Act
     let mut wtx = db.begin_write().await?;
     let account = linkable(db, &mut wtx.tx, account_id).await?;
     if billing_steps::pending(&mut wtx.tx, account_id, StepKind::CreateCustomer).await? {
-        return Err(AppError::conflict(format!("A Stripe customer for {} is already being created", account.display_name)));
+        return Err(AppError::conflict(say!("A Stripe customer for {} is already being created", "{}の Stripe 顧客はすでに作成中です", account.display_name)));
     }
     store::set_email(&mut wtx.tx, account_id, email.as_deref()).await?;
     let step = new_id();
@@ -99,18 +108,28 @@ pub async fn create_customer(db: &Db, stripe: Option<&StripeClient>, actor: &Act
 pub async fn attach_customer(db: &Db, stripe: Option<&StripeClient>, actor: &Actor, account_id: &str, customer: &str) -> Result<CustomerLink, AppError> {
     let client = needs_stripe(stripe)?;
     if !customer.starts_with("cus_") || customer.len() > 255 || !customer.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
-        return Err(AppError::validation("customer", "must be a Stripe customer id such as cus_NffrFeUfNV2Hib"));
+        return Err(AppError::validation(
+            "customer",
+            say!("must be a Stripe customer id such as cus_NffrFeUfNV2Hib", "cus_NffrFeUfNV2Hib のような Stripe の顧客 ID を入力してください"),
+        ));
     }
     match client.customers().retrieve(customer, &[]).await {
-        Ok(found) if found.deleted => return Err(AppError::validation("customer", format!("{customer} was deleted in Stripe"))),
+        Ok(found) if found.deleted => {
+            return Err(AppError::validation("customer", say!("{customer} was deleted in Stripe", "{customer} は Stripe で削除されています")));
+        }
         Ok(_) => {}
-        Err(e) if e.code() == Some("resource_missing") => return Err(AppError::validation("customer", format!("Stripe has no customer {customer}"))),
+        Err(e) if e.code() == Some("resource_missing") => {
+            return Err(AppError::validation("customer", say!("Stripe has no customer {customer}", "Stripe に顧客 {customer} が見つかりません")));
+        }
         Err(e) => return Err(unreachable_stripe(e)),
     }
     let mut wtx = db.begin_write().await?;
     linkable(db, &mut wtx.tx, account_id).await?;
     if let Some(other) = store::account_of_customer(&mut wtx.tx, customer).await? {
-        return Err(AppError::validation("customer", format!("{customer} is already linked to {} ({})", other.display_name, other.external_ref)));
+        return Err(AppError::validation(
+            "customer",
+            say!("{customer} is already linked to {} ({})", "{customer} はすでに {}（{}）と紐付いています", other.display_name, other.external_ref),
+        ));
     }
     store::set_customer(&mut wtx.tx, account_id, Some(customer)).await?;
     super::steps::queue_payment_method(&mut wtx.tx, account_id, customer, &actor.label).await?;
@@ -132,11 +151,14 @@ pub async fn unlink_customer(db: &Db, stripe: Option<&StripeClient>, actor: &Act
     let mut wtx = db.begin_write().await?;
     let account = account(&mut wtx.tx, account_id, db.for_update()).await?;
     let Some(customer) = account.customer.clone() else {
-        return Err(AppError::conflict(format!("{} is not linked to a Stripe customer", account.display_name)));
+        return Err(AppError::conflict(say!("{} is not linked to a Stripe customer", "{}は Stripe の顧客と紐付いていません", account.display_name)));
     };
     let open = store::open_count(&mut wtx.tx, account_id).await?;
     if open > 0 {
-        return Err(AppError::conflict(format!("{customer} has {open} invoice(s) still draft or open: void them or mark them uncollectible before unlinking")));
+        return Err(AppError::conflict(say!(
+            "{customer} has {open} invoice(s) still draft or open: void them or mark them uncollectible before unlinking",
+            "{customer} には下書きまたは未払いの請求書が {open} 件あります。紐付けを解除する前に、無効にするか回収不能にしてください"
+        )));
     }
     store::set_customer(&mut wtx.tx, account_id, None).await?;
     let event = AuditEvent {

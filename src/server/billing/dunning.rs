@@ -8,6 +8,7 @@ use super::collect::{Shortfall, collect_with};
 use crate::domain::AppError;
 use crate::domain::billing::{AwaitingFunds, DunningFinal, DunningRules, StepKind, TopUpReminder};
 use crate::domain::money::Money;
+use crate::say;
 use crate::server::db::audit::{self, Actor, AuditEvent};
 use crate::server::db::subscriptions::{self as plans, Rules};
 use crate::server::db::{DAY_MS, Db, billing_steps, currencies, format_ms, invoices as store, new_id, now_ms};
@@ -181,22 +182,25 @@ pub async fn set_dunning_rules(
 ) -> Result<DunningRules, AppError> {
     let mut days = Vec::new();
     for part in retry_days.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-        let day: i64 = part
-            .parse()
-            .ok()
-            .filter(|d| (0..=MAX_RETRY_DAY).contains(d))
-            .ok_or_else(|| AppError::validation("retry_days", format!("'{part}' is not a number of days from 0 to {MAX_RETRY_DAY}")))?;
+        let day: i64 = part.parse().ok().filter(|d| (0..=MAX_RETRY_DAY).contains(d)).ok_or_else(|| {
+            AppError::validation(
+                "retry_days",
+                say!("'{part}' is not a number of days from 0 to {MAX_RETRY_DAY}", "「{part}」は0から{MAX_RETRY_DAY}までの日数ではありません"),
+            )
+        })?;
         if days.last().is_some_and(|last| *last > day) {
-            return Err(AppError::validation("retry_days", "list the days in order, like 1,3,7"));
+            return Err(AppError::validation("retry_days", say!("list the days in order, like 1,3,7", "1,3,7 のように日数を小さい順に並べてください")));
         }
         days.push(day);
     }
     if days.len() > MAX_RETRIES {
-        return Err(AppError::validation("retry_days", format!("at most {MAX_RETRIES} retries")));
+        return Err(AppError::validation("retry_days", say!("at most {MAX_RETRIES} retries", "再試行は{MAX_RETRIES}回までです")));
     }
     let rules = Rules { retry_days: days, final_rule, partial };
     let mut wtx = db.begin_write().await?;
-    let before = plans::rules(&mut wtx.tx, currency).await?.ok_or_else(|| AppError::validation("currency", format!("'{currency}' is not set up")))?;
+    let before = plans::rules(&mut wtx.tx, currency)
+        .await?
+        .ok_or_else(|| AppError::validation("currency", say!("'{currency}' is not set up", "「{currency}」は登録されていません")))?;
     plans::set_rules(&mut wtx.tx, currency, &rules).await?;
     let event = AuditEvent {
         action: "billing.dunning_rules",

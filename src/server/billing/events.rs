@@ -6,6 +6,7 @@ use super::customers::unreachable_stripe;
 use super::{dunning, sync};
 use crate::domain::AppError;
 use crate::domain::billing::{EventFilter, EventPage, EventRow, EventState, EventVia};
+use crate::say;
 use crate::server::db::audit::{self, Actor, AuditEvent};
 use crate::server::db::invoices as store;
 use crate::server::db::stripe_events::{self, StoredEvent};
@@ -231,7 +232,7 @@ pub async fn event_rows(db: &Db, filter: &EventFilter, after: Option<String>, li
     let state = given(filter.state.clone()).map(|s| s.parse::<EventState>().map_err(|e| AppError::validation("state", e))).transpose()?;
     let kind = given(filter.kind.clone());
     if kind.as_ref().is_some_and(|k| k.len() > 100) {
-        return Err(AppError::validation("kind", "is not an event type"));
+        return Err(AppError::validation("kind", say!("is not an event type", "イベントの種類として正しくありません")));
     }
     let cursor = after.map(|c| parse_cursor("after", &c)).transpose()?;
     let mut rows = stripe_events::page(db, state, kind.as_deref(), cursor, limit).await?;
@@ -242,7 +243,9 @@ pub async fn event_rows(db: &Db, filter: &EventFilter, after: Option<String>, li
 }
 
 pub async fn reprocess_event(db: &Db, stripe: Option<&StripeClient>, actor: &Actor, id: &str) -> Result<EventRow, AppError> {
-    let stripe = stripe.ok_or_else(|| AppError::conflict("Stripe is not configured: events cannot be processed"))?;
+    let stripe = stripe.ok_or_else(|| {
+        AppError::conflict(say!("Stripe is not configured: events cannot be processed", "Stripe が設定されていません。イベントを処理できません"))
+    })?;
     let mut tx = db.begin().await?;
     let before = stripe_events::find(&mut tx, id).await?.ok_or_else(|| AppError::not_found(format!("event {id}")))?;
     drop(tx);

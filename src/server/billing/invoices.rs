@@ -9,6 +9,7 @@ use crate::domain::billing::{
 };
 use crate::domain::money::{MAX_AMOUNT, Money, parse_amount};
 use crate::domain::{AppError, Role};
+use crate::say;
 use crate::server::db::audit::{self, Actor, AuditEvent};
 use crate::server::db::invoices::{self as store, Invoice, Line, ListFilter, Listed};
 use crate::server::db::{DAY_MS, Db, billing_steps, currencies, format_ms, new_id, now_ms};
@@ -67,10 +68,10 @@ fn price_lines(lines: &[LineInput], exponent: u32, peg: &crate::domain::money::P
         .filter(|(_, l)| !(l.description.trim().is_empty() && l.unit_amount.trim().is_empty() && matches!(l.quantity.trim(), "" | "1")))
         .collect();
     if typed.is_empty() {
-        return Err(AppError::validation("lines", "add at least one line"));
+        return Err(AppError::validation("lines", say!("add at least one line", "明細を1行以上追加してください")));
     }
     if typed.len() > MAX_LINES {
-        return Err(AppError::validation("lines", format!("use at most {MAX_LINES} lines")));
+        return Err(AppError::validation("lines", say!("use at most {MAX_LINES} lines", "明細は{MAX_LINES}行以内にしてください")));
     }
     let mut priced = Vec::with_capacity(typed.len());
     let mut total = 0i64;
@@ -78,28 +79,41 @@ fn price_lines(lines: &[LineInput], exponent: u32, peg: &crate::domain::money::P
         let field = |name: &str| format!("lines[{n}][{name}]");
         let description = line.description.trim();
         if description.is_empty() || description.chars().count() > MAX_DESCRIPTION_LEN || description.chars().any(char::is_control) {
-            return Err(AppError::validation(field("description"), format!("line {}: say what it is for, in at most {MAX_DESCRIPTION_LEN} characters", n + 1)));
+            return Err(AppError::validation(
+                field("description"),
+                say!(
+                    "line {}: say what it is for, in at most {MAX_DESCRIPTION_LEN} characters",
+                    "{}行目：内容を{MAX_DESCRIPTION_LEN}文字以内で入力してください",
+                    n + 1
+                ),
+            ));
         }
-        let quantity: i64 = line
-            .quantity
-            .trim()
-            .parse()
-            .ok()
-            .filter(|q| (1..=MAX_QUANTITY).contains(q))
-            .ok_or_else(|| AppError::validation(field("quantity"), format!("line {}: a whole number from 1 to {MAX_QUANTITY}", n + 1)))?;
+        let quantity: i64 = line.quantity.trim().parse().ok().filter(|q| (1..=MAX_QUANTITY).contains(q)).ok_or_else(|| {
+            AppError::validation(
+                field("quantity"),
+                say!("line {}: a whole number from 1 to {MAX_QUANTITY}", "{}行目：1から{MAX_QUANTITY}までの整数で入力してください", n + 1),
+            )
+        })?;
         let unit_amount = parse_amount(&line.unit_amount, exponent).map_err(|e| AppError::validation(field("unit_amount"), format!("line {}: {e}", n + 1)))?;
         if unit_amount == 0 {
-            return Err(AppError::validation(field("unit_amount"), format!("line {}: must be more than zero", n + 1)));
+            return Err(AppError::validation(field("unit_amount"), say!("line {}: must be more than zero", "{}行目：0より大きい値を入力してください", n + 1)));
         }
         let local_amount = unit_amount.checked_mul(quantity).filter(|a| *a <= MAX_AMOUNT);
-        let local_amount = local_amount.ok_or_else(|| AppError::validation(field("quantity"), format!("line {}: the line's total is too large", n + 1)))?;
-        let fiat_amount =
-            peg.to_fiat(local_amount).ok_or_else(|| AppError::validation(field("unit_amount"), format!("line {}: too large to convert", n + 1)))?;
+        let local_amount = local_amount
+            .ok_or_else(|| AppError::validation(field("quantity"), say!("line {}: the line's total is too large", "{}行目：小計が大きすぎます", n + 1)))?;
+        let fiat_amount = peg.to_fiat(local_amount).ok_or_else(|| {
+            AppError::validation(field("unit_amount"), say!("line {}: too large to convert", "{}行目：金額が大きすぎて換算できません", n + 1))
+        })?;
         if fiat_amount == 0 {
-            return Err(AppError::validation(field("unit_amount"), format!("line {}: worth nothing in fiat at the peg", n + 1)));
+            return Err(AppError::validation(
+                field("unit_amount"),
+                say!("line {}: worth nothing in fiat at the peg", "{}行目：ペッグレートで換算すると法定通貨で0になります", n + 1),
+            ));
         }
-        total =
-            total.checked_add(local_amount).filter(|t| *t <= MAX_AMOUNT).ok_or_else(|| AppError::validation("lines", "the invoice's total is too large"))?;
+        total = total
+            .checked_add(local_amount)
+            .filter(|t| *t <= MAX_AMOUNT)
+            .ok_or_else(|| AppError::validation("lines", say!("the invoice's total is too large", "請求書の合計額が大きすぎます")))?;
         priced.push(Line { description: description.to_string(), quantity, unit_amount, local_amount, fiat_amount });
     }
     Ok(priced)
@@ -110,22 +124,26 @@ fn price_lines(lines: &[LineInput], exponent: u32, peg: &crate::domain::money::P
 pub async fn create_invoice(db: &Db, actor: &Actor, input: &NewInvoice) -> Result<String, AppError> {
     let memo = input.memo.trim();
     if memo.chars().count() > MAX_MEMO_LEN {
-        return Err(AppError::validation("memo", format!("use at most {MAX_MEMO_LEN} characters")));
+        return Err(AppError::validation("memo", say!("use at most {MAX_MEMO_LEN} characters", "{MAX_MEMO_LEN}文字以内で入力してください")));
     }
     let due_at = day_start_ms("due_date", input.due_date.trim())?;
     let today = day_start_ms("due_date", &time::OffsetDateTime::now_utc().date().to_string())?;
     if due_at < today {
-        return Err(AppError::validation("due_date", "is in the past"));
+        return Err(AppError::validation("due_date", say!("is in the past", "過去の日付です")));
     }
     let mut wtx = db.begin_write().await?;
-    let currency = currencies::find_tx(&mut wtx.tx, input.currency.trim())
-        .await?
-        .ok_or_else(|| AppError::validation("currency", format!("'{}' is not a currency set up in Regio", input.currency)))?;
+    let currency = currencies::find_tx(&mut wtx.tx, input.currency.trim()).await?.ok_or_else(|| {
+        AppError::validation("currency", say!("'{}' is not a currency set up in Regio", "「{}」は Regio に登録された通貨ではありません", input.currency))
+    })?;
     let lines = price_lines(&input.lines, currency.exponent, &currency.peg())?;
-    let account =
-        store::billable_account(&mut wtx.tx, &input.account_id, db.for_update()).await?.ok_or_else(|| AppError::validation("account_id", "choose a member"))?;
+    let account = store::billable_account(&mut wtx.tx, &input.account_id, db.for_update())
+        .await?
+        .ok_or_else(|| AppError::validation("account_id", say!("choose a member", "会員を選んでください")))?;
     let Some(customer) = account.customer.clone() else {
-        return Err(AppError::validation("account_id", format!("{} is not linked to a Stripe customer", account.display_name)));
+        return Err(AppError::validation(
+            "account_id",
+            say!("{} is not linked to a Stripe customer", "{}は Stripe の顧客と紐付いていません", account.display_name),
+        ));
     };
     let id = new_id();
     let invoice = Invoice {
@@ -191,18 +209,26 @@ pub async fn invoice_action(db: &Db, actor: &Actor, id: &str, action: InvoiceAct
     let mut wtx = db.begin_write().await?;
     let invoice = store::find(&mut wtx.tx, id, db.for_update()).await?.ok_or_else(|| AppError::not_found(format!("invoice {id}")))?;
     if !allowed(invoice.status, action) {
-        return Err(AppError::conflict(format!("The invoice is {}: it cannot be {}", invoice.status, action.as_str().replace('_', " "))));
+        return Err(AppError::conflict(say!(
+            "The invoice is {}: it cannot be {}",
+            "請求書の状態は {} です。{} はできません",
+            invoice.status,
+            action.as_str().replace('_', " ")
+        )));
     }
     if action == InvoiceAction::Void
         && invoice.status == InvoiceStatus::Open
         && !store::payments(&mut wtx.tx, invoice.stripe_id.as_deref().unwrap_or_default()).await?.is_empty()
     {
-        return Err(AppError::conflict("The invoice has a payment from the member's wallet: refund it instead of voiding the invoice"));
+        return Err(AppError::conflict(say!(
+            "The invoice has a payment from the member's wallet: refund it instead of voiding the invoice",
+            "この請求書には会員のウォレットからの支払いがあります。請求書を無効にする代わりに、支払いを返金してください"
+        )));
     }
     let step = step_of(action);
     let queued = billing_steps::enqueue(&mut wtx.tx, &new_id(), id, step, &format!("invoice/{id}/{}", action.as_str()), &actor.label).await?;
     if !queued {
-        return Err(AppError::conflict(format!("{} was already asked for this invoice", step.label())));
+        return Err(AppError::conflict(say!("{} was already asked for this invoice", "この請求書にはすでに「{}」を依頼済みです", step.label())));
     }
     let event = AuditEvent {
         action: "billing.invoice_action",

@@ -7,6 +7,7 @@ use super::steps::queue;
 use crate::domain::AppError;
 use crate::domain::billing::{PlanInterval, PlanView, StepKind, SubscriptionFilter, SubscriptionPage, SubscriptionRow};
 use crate::domain::money::{MAX_AMOUNT, Money, parse_amount};
+use crate::say;
 use crate::server::db::audit::{self, Actor, AuditEvent};
 use crate::server::db::subscriptions::{self as store, ListedSubscription, Plan, Subscription, SubscriptionQuery};
 use crate::server::db::{Db, currencies, format_ms, invoices, new_id, now_ms};
@@ -44,17 +45,16 @@ pub async fn list_plans(db: &Db) -> Result<Vec<PlanView>, AppError> {
 pub async fn create_plan(db: &Db, actor: &Actor, name: &str, currency: &str, amount: &str, interval: PlanInterval) -> Result<String, AppError> {
     let name = name.trim();
     if name.is_empty() || name.chars().count() > MAX_NAME_LEN || name.chars().any(char::is_control) {
-        return Err(AppError::validation("name", format!("name the plan in 1 to {MAX_NAME_LEN} characters")));
+        return Err(AppError::validation("name", say!("name the plan in 1 to {MAX_NAME_LEN} characters", "1〜{MAX_NAME_LEN}文字で入力してください")));
     }
     let mut wtx = db.begin_write().await?;
-    let currency =
-        currencies::find_tx(&mut wtx.tx, currency.trim()).await?.ok_or_else(|| AppError::validation("currency", format!("'{currency}' is not set up")))?;
+    let currency = currencies::find_tx(&mut wtx.tx, currency.trim())
+        .await?
+        .ok_or_else(|| AppError::validation("currency", say!("'{currency}' is not set up", "「{currency}」は登録されていません")))?;
     let local = parse_amount(amount, currency.exponent).map_err(|e| AppError::validation("amount", e.to_string()))?;
-    let fiat = currency
-        .peg()
-        .to_fiat(local)
-        .filter(|f| *f > 0 && local > 0)
-        .ok_or_else(|| AppError::validation("amount", "must be worth something in fiat at the peg"))?;
+    let fiat = currency.peg().to_fiat(local).filter(|f| *f > 0 && local > 0).ok_or_else(|| {
+        AppError::validation("amount", say!("must be worth something in fiat at the peg", "ペッグレートで換算して法定通貨で0より大きい金額にしてください"))
+    })?;
     let plan = Plan {
         id: new_id(),
         name: name.to_string(),
@@ -87,7 +87,7 @@ pub async fn archive_plan(db: &Db, actor: &Actor, id: &str) -> Result<(), AppErr
     let mut wtx = db.begin_write().await?;
     let plan = store::find_plan(&mut wtx.tx, id).await?.ok_or_else(|| AppError::not_found(format!("plan {id}")))?;
     if !plan.active {
-        return Err(AppError::conflict("The plan is archived already"));
+        return Err(AppError::conflict(say!("The plan is archived already", "このプランはすでにアーカイブ済みです")));
     }
     store::set_plan_active(&mut wtx.tx, id, false).await?;
     queue(&mut wtx.tx, id, StepKind::ArchivePlan, &format!("plan/{id}/archive"), &actor.label).await?;
@@ -108,14 +108,21 @@ pub async fn subscribe(db: &Db, actor: &Actor, account_id: &str, plan_id: &str, 
     let quantity = changes::parse_quantity(quantity)?;
     let starts_at = changes::start_of(starts_on)?;
     let mut wtx = db.begin_write().await?;
-    let plan = store::find_plan(&mut wtx.tx, plan_id).await?.filter(|p| p.active).ok_or_else(|| AppError::validation("plan_id", "choose an active plan"))?;
+    let plan = store::find_plan(&mut wtx.tx, plan_id)
+        .await?
+        .filter(|p| p.active)
+        .ok_or_else(|| AppError::validation("plan_id", say!("choose an active plan", "有効なプランを選んでください")))?;
     if plan.local_amount.checked_mul(quantity).is_none_or(|total| total > MAX_AMOUNT) {
-        return Err(AppError::validation("quantity", "the period's total is too large"));
+        return Err(AppError::validation("quantity", say!("the period's total is too large", "1期間の合計額が大きすぎます")));
     }
-    let account =
-        invoices::billable_account(&mut wtx.tx, account_id, db.for_update()).await?.ok_or_else(|| AppError::validation("account_id", "choose a member"))?;
+    let account = invoices::billable_account(&mut wtx.tx, account_id, db.for_update())
+        .await?
+        .ok_or_else(|| AppError::validation("account_id", say!("choose a member", "会員を選んでください")))?;
     if account.customer.is_none() {
-        return Err(AppError::validation("account_id", format!("{} is not linked to a Stripe customer", account.display_name)));
+        return Err(AppError::validation(
+            "account_id",
+            say!("{} is not linked to a Stripe customer", "{}は Stripe の顧客と紐付いていません", account.display_name),
+        ));
     }
     let sub = Subscription {
         id: new_id(),
@@ -150,12 +157,12 @@ pub async fn cancel_subscription(db: &Db, actor: &Actor, id: &str, at_period_end
     let mut wtx = db.begin_write().await?;
     let sub = store::find_subscription(&mut wtx.tx, id).await?.ok_or_else(|| AppError::not_found(format!("subscription {id}")))?;
     if matches!(sub.status.as_str(), "canceled" | "incomplete_expired") {
-        return Err(AppError::conflict("The subscription has ended already"));
+        return Err(AppError::conflict(say!("The subscription has ended already", "サブスクリプションはすでに終了しています")));
     }
     let (kind, action) = if at_period_end { (StepKind::CancelAtPeriodEnd, "cancel_at_period_end") } else { (StepKind::CancelSubscription, "cancel") };
     let before_start = changes::cancel_before_start(&mut wtx.tx, &sub).await?;
     if !before_start && !queue(&mut wtx.tx, id, kind, &format!("subscription/{id}/{action}"), &actor.label).await? {
-        return Err(AppError::conflict(format!("{} was already asked for", kind.label())));
+        return Err(AppError::conflict(say!("{} was already asked for", "「{}」はすでに依頼済みです", kind.label())));
     }
     let event = AuditEvent {
         action: "billing.subscription_cancel",

@@ -3,6 +3,7 @@
 
 use super::caller::Caller;
 use crate::domain::{AppError, Role};
+use crate::say;
 use crate::server::AppState;
 use crate::server::ledger::import;
 use axum::extract::{DefaultBodyLimit, Multipart, State};
@@ -35,8 +36,9 @@ async fn receive(state: &AppState, caller: &Caller, mut multipart: Multipart) ->
         }
         let filename = field.file_name().unwrap_or("upload.csv").to_string();
         let bytes = field.bytes().await.map_err(|e| AppError::validation("file", e.body_text()))?;
-        let text = String::from_utf8(bytes.to_vec()).map_err(|_| AppError::validation("file", "the file is not UTF-8 text"))?;
+        let text = String::from_utf8(bytes.to_vec())
+            .map_err(|_| AppError::validation("file", say!("the file is not UTF-8 text", "UTF-8 のテキストファイルではありません")))?;
         return import::upload(&state.db, &state.imports, &caller.actor(user), &filename, text).await;
     }
-    Err(AppError::validation("file", "choose a CSV file"))
+    Err(AppError::validation("file", say!("choose a CSV file", "CSV ファイルを選択してください")))
 }

@@ -2,6 +2,7 @@
 
 use crate::domain::AppError;
 use crate::domain::ledger::{AccountKind, AccountStatus, AccountView};
+use crate::say;
 use crate::server::db::accounts::{self, Account};
 use crate::server::db::audit::{self, Actor, AuditEvent};
 use crate::server::db::{Db, new_id};
@@ -18,11 +19,14 @@ impl NewAccount {
         let kind = kind.trim().parse().map_err(|e: String| AppError::validation("kind", e))?;
         let display_name = display_name.trim();
         if display_name.is_empty() || display_name.chars().count() > 200 {
-            return Err(AppError::validation("display_name", "enter a name of at most 200 characters"));
+            return Err(AppError::validation("display_name", say!("enter a name of at most 200 characters", "200文字以内で名前を入力してください")));
         }
         let external_ref = external_ref.trim();
         if external_ref.is_empty() || external_ref.len() > 128 || external_ref.chars().any(char::is_control) {
-            return Err(AppError::validation("external_ref", "use 1 to 128 printable characters"));
+            return Err(AppError::validation(
+                "external_ref",
+                say!("use 1 to 128 printable characters", "口座番号は1〜128文字の印字可能な文字で入力してください"),
+            ));
         }
         Ok(Self { kind, display_name: display_name.into(), external_ref: external_ref.into() })
     }
@@ -68,7 +72,7 @@ pub async fn set_status(db: &Db, actor: &Actor, id: &str, status: AccountStatus)
     let locked = accounts::lock_by_ids(&mut tx.tx, &[id.to_string()], db.for_update()).await?;
     let before = locked.get(id).cloned().ok_or_else(|| AppError::not_found("account"))?;
     if before.status == AccountStatus::Closed {
-        return Err(AppError::conflict("A closed account cannot change status."));
+        return Err(AppError::conflict(say!("A closed account cannot change status.", "解約済みの口座は状態を変更できません。")));
     }
     let after = Account { status, ..before.clone() };
     accounts::update(&mut tx.tx, &after).await?;

@@ -5,6 +5,7 @@ use super::input::{ItemError, TransferInput};
 use super::posting::{Pending, check_in, post_in};
 use crate::domain::AppError;
 use crate::domain::ledger::{ImportRowError, ImportStatus, Source};
+use crate::say;
 use crate::server::db::audit::{self, Actor, AuditEvent};
 use crate::server::db::imports::{self, NewImport};
 use crate::server::db::{Db, new_id};
@@ -43,23 +44,23 @@ impl ImportJobs {
 /// required). Empty cells are absent values.
 pub fn parse_csv(text: &str) -> Result<Vec<TransferInput>, AppError> {
     let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).flexible(false).from_reader(text.as_bytes());
-    let headers = reader.headers().map_err(|e| AppError::validation("file", format!("the header row cannot be read: {e}")))?.clone();
+    let headers =
+        reader.headers().map_err(|e| AppError::validation("file", say!("the header row cannot be read: {e}", "ヘッダー行を読み取れません：{e}")))?.clone();
     let mut position: HashMap<&str, usize> = HashMap::new();
     for (i, name) in headers.iter().enumerate() {
-        let column = COLUMNS
-            .iter()
-            .find(|c| **c == name.trim_start_matches('\u{feff}'))
-            .ok_or_else(|| AppError::validation("file", format!("unknown column '{name}' (expected: {})", COLUMNS.join(", "))))?;
+        let column = COLUMNS.iter().find(|c| **c == name.trim_start_matches('\u{feff}')).ok_or_else(|| {
+            AppError::validation("file", say!("unknown column '{name}' (expected: {})", "不明な列「{name}」です（使用できる列：{}）", COLUMNS.join(", ")))
+        })?;
         position.insert(column, i);
     }
     if let Some(missing) = REQUIRED.iter().find(|c| !position.contains_key(**c)) {
-        return Err(AppError::validation("file", format!("the header has no '{missing}' column")));
+        return Err(AppError::validation("file", say!("the header has no '{missing}' column", "ヘッダーに「{missing}」列がありません")));
     }
     let mut rows = Vec::new();
     for (n, record) in reader.records().enumerate() {
-        let record = record.map_err(|e| AppError::validation("file", format!("row {}: {e}", n + 1)))?;
+        let record = record.map_err(|e| AppError::validation("file", say!("row {}: {e}", "{}行目：{e}", n + 1)))?;
         if rows.len() == MAX_ROWS {
-            return Err(AppError::validation("file", format!("import at most {MAX_ROWS} rows per file")));
+            return Err(AppError::validation("file", say!("import at most {MAX_ROWS} rows per file", "1ファイルにつき{MAX_ROWS}行までインポートできます")));
         }
         let cell = |name: &str| position.get(name).and_then(|i| record.get(*i)).map(str::to_string).filter(|v| !v.is_empty());
         rows.push(TransferInput {
@@ -78,7 +79,7 @@ pub fn parse_csv(text: &str) -> Result<Vec<TransferInput>, AppError> {
         });
     }
     if rows.is_empty() {
-        return Err(AppError::validation("file", "the file has a header but no rows"));
+        return Err(AppError::validation("file", say!("the file has a header but no rows", "ヘッダー行のみで、データ行がありません")));
     }
     Ok(rows)
 }
@@ -99,11 +100,18 @@ pub async fn upload(db: &Db, jobs: &ImportJobs, actor: &Actor, filename: &str, t
 pub async fn commit(db: &Db, jobs: &ImportJobs, actor: &Actor, id: &str) -> Result<(), AppError> {
     let import = imports::find(db, id).await?.ok_or_else(|| AppError::not_found("import"))?;
     if import.status == ImportStatus::Checked && import.error_count > 0 {
-        return Err(AppError::conflict("Fix the rows with errors and upload the file again: an import is committed whole."));
+        return Err(AppError::conflict(say!(
+            "Fix the rows with errors and upload the file again: an import is committed whole.",
+            "エラーのある行を修正して、ファイルをアップロードし直してください。インポートはファイル全体を一括で確定します。"
+        )));
     }
     let committable = matches!(import.status, ImportStatus::Checked | ImportStatus::Failed);
     if !committable || !imports::transition(db, id, import.status, ImportStatus::Committing).await? {
-        return Err(AppError::conflict(format!("This import is {} and cannot be committed.", import.status)));
+        return Err(AppError::conflict(say!(
+            "This import is {} and cannot be committed.",
+            "このインポートは状態が「{}」のため確定できません。",
+            import.status
+        )));
     }
     let text = imports::content(db, id).await?.unwrap_or_default();
     let rows = parse_csv(&text)?;

@@ -4,6 +4,7 @@ use crate::api::form::choice;
 use crate::domain::AppError;
 use crate::domain::ledger::{MirrorState, TransactionKind, TransactionPage};
 use crate::domain::money::parse_amount;
+use crate::say;
 use crate::server::db::accounts::AccountFilter;
 use crate::server::db::audit::AuditFilter;
 use crate::server::db::currencies::Currency;
@@ -83,7 +84,12 @@ pub struct AmountRange {
 /// chosen, and with one it is implied.
 pub fn amount_range(known: &[Currency], currency: Option<String>, min: Option<String>, max: Option<String>) -> Result<AmountRange, AppError> {
     let chosen = match given(currency) {
-        Some(code) => Some(known.iter().find(|c| c.code == code).ok_or_else(|| AppError::validation("currency", format!("there is no currency '{code}'")))?),
+        Some(code) => Some(
+            known
+                .iter()
+                .find(|c| c.code == code)
+                .ok_or_else(|| AppError::validation("currency", say!("there is no currency '{code}'", "通貨「{code}」は存在しません")))?,
+        ),
         None => None,
     };
     let (min, max) = (given(min), given(max));
@@ -94,7 +100,7 @@ pub fn amount_range(known: &[Currency], currency: Option<String>, min: Option<St
             [only] => Some(only),
             _ => {
                 let field = if min.is_some() { "min_amount" } else { "max_amount" };
-                return Err(AppError::validation(field, "choose the currency the amount is in"));
+                return Err(AppError::validation(field, say!("choose the currency the amount is in", "金額の通貨を選択してください")));
             }
         },
     };
@@ -110,13 +116,14 @@ pub fn amount_range(known: &[Currency], currency: Option<String>, min: Option<St
 /// A keyset page cursor `<ms>_<id>`: where the last row shown sat in a newest-first order.
 pub fn parse_cursor(field: &str, cursor: &str) -> Result<(i64, String), AppError> {
     let parsed = cursor.split_once('_').and_then(|(at, id)| at.parse::<i64>().ok().map(|at| (at, id.to_string())));
-    parsed.ok_or_else(|| AppError::validation(field, "is not a page cursor"))
+    parsed.ok_or_else(|| AppError::validation(field, say!("is not a page cursor", "ページの指定が正しくありません")))
 }
 
 const DAY_FORMAT: &[time::format_description::BorrowedFormatItem<'static>] = time::macros::format_description!("[year]-[month]-[day]");
 
 fn parse_day(field: &str, date: &str) -> Result<time::Date, AppError> {
-    time::Date::parse(date, DAY_FORMAT).map_err(|_| AppError::validation(field, "use a date like 2026-11-26"))
+    time::Date::parse(date, DAY_FORMAT)
+        .map_err(|_| AppError::validation(field, say!("use a date like 2026-11-26", "2026-11-26 のような形式で日付を入力してください")))
 }
 
 fn midnight_ms(day: time::Date) -> i64 {
@@ -141,16 +148,19 @@ pub struct StatementPeriod {
 /// The period `from`..=`to` as typed, each side defaulting to the first or the last day of the
 /// month `now_ms` falls in.
 pub fn statement_period(from: Option<String>, to: Option<String>, now_ms: i64) -> Result<StatementPeriod, AppError> {
-    let today = time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(now_ms) * 1_000_000).map_err(|_| AppError::validation("to", "no such time"))?.date();
+    let today = time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(now_ms) * 1_000_000)
+        .map_err(|_| AppError::validation("to", say!("no such time", "存在しない日時です")))?
+        .date();
     let (year, month) = (today.year(), today.month());
-    let first = time::Date::from_calendar_date(year, month, 1).map_err(|_| AppError::validation("from", "no such day"))?;
-    let last = time::Date::from_calendar_date(year, month, month.length(year)).map_err(|_| AppError::validation("to", "no such day"))?;
+    let first = time::Date::from_calendar_date(year, month, 1).map_err(|_| AppError::validation("from", say!("no such day", "存在しない日付です")))?;
+    let last =
+        time::Date::from_calendar_date(year, month, month.length(year)).map_err(|_| AppError::validation("to", say!("no such day", "存在しない日付です")))?;
     let from = given(from).map(|d| parse_day("from", &d)).transpose()?.unwrap_or(first);
     let to = given(to).map(|d| parse_day("to", &d)).transpose()?.unwrap_or(last);
     if to < from {
-        return Err(AppError::validation("to", "the period ends before it starts"));
+        return Err(AppError::validation("to", say!("the period ends before it starts", "期間の終了日が開始日より前です")));
     }
-    let after_last = to.next_day().ok_or_else(|| AppError::validation("to", "is too far in the future"))?;
+    let after_last = to.next_day().ok_or_else(|| AppError::validation("to", say!("is too far in the future", "遠すぎる将来の日付です")))?;
     let text = |day: time::Date| day.format(DAY_FORMAT).unwrap_or_default();
     Ok(StatementPeriod { from: text(from), to: text(to), from_ms: midnight_ms(from), to_ms: midnight_ms(after_last) })
 }

@@ -10,6 +10,7 @@ pub use worker::{MirrorWorker, WorkerOptions, backoff_ms};
 
 use crate::domain::AppError;
 use crate::domain::ledger::MirrorState;
+use crate::say;
 use crate::server::db::audit::{self, Actor, AuditEvent};
 use crate::server::db::outbox::Operation;
 use crate::server::db::{Db, outbox};
@@ -34,7 +35,7 @@ pub async fn retry(db: &Db, actor: &Actor, outbox_id: &str) -> Result<(), AppErr
     let item = outbox::find(db, outbox_id).await?.ok_or_else(|| AppError::not_found("delivery"))?;
     let mut tx = db.begin_write().await?;
     if !outbox::requeue_failed(&mut tx.tx, outbox_id).await? {
-        return Err(AppError::conflict("Only a failed delivery can be retried."));
+        return Err(AppError::conflict(say!("Only a failed delivery can be retried.", "再送信できるのは、送信に失敗したもののみです。")));
     }
     let event = AuditEvent {
         action: "mirror.retry",

@@ -11,6 +11,7 @@ pub mod sync;
 
 use crate::domain::AppError;
 use crate::domain::recon::{AgeBucket, BreakClass, CaseState, ReconSummary, RunStatus, RunView, SummaryCell};
+use crate::say;
 use crate::server::AppState;
 use crate::server::db::audit::{self, Actor, AuditEvent};
 use crate::server::db::recon_compare::Scope;
@@ -39,8 +40,11 @@ pub enum ReconError {
 impl From<ReconError> for AppError {
     fn from(e: ReconError) -> Self {
         match e {
-            ReconError::AlreadyRunning => AppError::conflict("A reconciliation run is already under way."),
-            ReconError::NoStripe => AppError::conflict("No Stripe account is configured: set STRIPE_SECRET_KEY."),
+            ReconError::AlreadyRunning => AppError::conflict(say!("A reconciliation run is already under way.", "照合は既に実行中です。")),
+            ReconError::NoStripe => AppError::conflict(say!(
+                "No Stripe account is configured: set STRIPE_SECRET_KEY.",
+                "Stripe アカウントが設定されていません。STRIPE_SECRET_KEY を設定してください。"
+            )),
             other => crate::server::error::internal("reconciliation", other),
         }
     }

@@ -13,6 +13,7 @@ use crate::domain::refunds::{
     RefundFilter, RefundPage, RefundPayer, RefundPreview, RefundReason, RefundStage, RefundState, RefundStripeLine, RefundView, Refundable,
 };
 use crate::domain::{AppError, Role};
+use crate::say;
 use crate::server::db::accounts::{self, Account};
 use crate::server::db::audit::{self, Actor, AuditEvent};
 use crate::server::db::currencies::{self, Currency};
@@ -50,17 +51,20 @@ fn choices(input: &RefundInput, role: Role) -> Result<Choices, AppError> {
     let reason: RefundReason = input.reason.trim().parse().map_err(|e: String| AppError::validation("reason", e))?;
     let note = input.note.as_deref().map(str::trim).filter(|n| !n.is_empty()).map(str::to_string);
     if reason == RefundReason::Other && note.is_none() {
-        return Err(AppError::validation("note", "say why: the reason is “Other”"));
+        return Err(AppError::validation("note", say!("say why: the reason is “Other”", "理由が「その他」の場合は、理由を入力してください")));
     }
     if note.as_ref().is_some_and(|n| n.chars().count() > NOTE_LIMIT) {
-        return Err(AppError::validation("note", "keep it under 1,000 characters"));
+        return Err(AppError::validation("note", say!("keep it under 1,000 characters", "1,000文字以内で入力してください")));
     }
     let payer = match input.payer.as_deref().map(str::trim).filter(|p| !p.is_empty()) {
         None => RefundPayer::Merchant,
         Some(p) => p.parse().map_err(|e: String| AppError::validation("payer", e))?,
     };
     if payer == RefundPayer::Operator && !role.includes(Role::Admin) {
-        return Err(AppError::validation("payer", "only admins give goodwill refunds from the operator"));
+        return Err(AppError::validation(
+            "payer",
+            say!("only admins give goodwill refunds from the operator", "運営者負担の特別対応の返金は、管理者のみが行えます"),
+        ));
     }
     Ok(Choices { reason, note, payer })
 }
@@ -113,9 +117,14 @@ impl Plan {
 }
 
 async fn payment(tx: &mut DbTx, id: &str) -> Result<LedgerTransaction, AppError> {
-    let payment = ledger::find_tx(tx, id.trim()).await?.ok_or_else(|| AppError::validation("payment_id", "there is no such transaction"))?;
+    let payment = ledger::find_tx(tx, id.trim())
+        .await?
+        .ok_or_else(|| AppError::validation("payment_id", say!("there is no such transaction", "該当する取引が存在しません")))?;
     if !matches!(payment.kind, TransactionKind::Payment | TransactionKind::InvoicePayment) {
-        return Err(AppError::validation("payment_id", format!("a {} is not refunded; only payments are", payment.kind)));
+        return Err(AppError::validation(
+            "payment_id",
+            say!("a {} is not refunded; only payments are", "種類が「{}」の取引は返金できません。返金できるのは支払いのみです", payment.kind),
+        ));
     }
     Ok(payment)
 }
@@ -123,11 +132,11 @@ async fn payment(tx: &mut DbTx, id: &str) -> Result<LedgerTransaction, AppError>
 async fn currency_of(tx: &mut DbTx, payment: &LedgerTransaction) -> Result<Currency, AppError> {
     currencies::find_tx(tx, &payment.amount.currency)
         .await?
-        .ok_or_else(|| AppError::conflict(format!("The currency {} is not set up.", payment.amount.currency)))
+        .ok_or_else(|| AppError::conflict(say!("The currency {} is not set up.", "通貨 {} は登録されていません。", payment.amount.currency)))
 }
 
 async fn account(tx: &mut DbTx, id: &str) -> Result<Account, AppError> {
-    accounts::find_tx(tx, id).await?.ok_or_else(|| AppError::conflict("An account of the payment is missing."))
+    accounts::find_tx(tx, id).await?.ok_or_else(|| AppError::conflict(say!("An account of the payment is missing.", "支払いの口座が見つかりません。")))
 }
 
 fn unusable(a: &Account) -> String {
@@ -146,21 +155,27 @@ async fn plan(tx: &mut DbTx, payment: LedgerTransaction, amount: &str, choices: 
     if amount > remainder {
         return Err(AppError::validation(
             "amount",
-            format!("only {} is left to refund ({} refunded, {} awaiting approval)", money(remainder.max(0)), money(refunded), money(reserved)),
+            say!(
+                "only {} is left to refund ({} refunded, {} awaiting approval)",
+                "返金できる残額は {} です（返金済み {}、承認待ち {}）",
+                money(remainder.max(0)),
+                money(refunded),
+                money(reserved)
+            ),
         ));
     }
     let to = account(tx, &payment.from_account).await?;
     let from = match choices.payer {
         RefundPayer::Merchant => account(tx, &payment.to_account).await?,
-        RefundPayer::Operator => {
-            accounts::operator_tx(tx).await?.ok_or_else(|| AppError::conflict("There is no active operator account to pay a goodwill refund."))?
-        }
+        RefundPayer::Operator => accounts::operator_tx(tx).await?.ok_or_else(|| {
+            AppError::conflict(say!("There is no active operator account to pay a goodwill refund.", "特別対応の返金を支払う有効な運営者口座がありません。"))
+        })?,
     };
     if from.status != AccountStatus::Active {
-        return Err(AppError::validation("payer", format!("{}: it cannot pay a refund", unusable(&from))));
+        return Err(AppError::validation("payer", say!("{}: it cannot pay a refund", "{}：この口座からは返金を支払えません", unusable(&from))));
     }
     if to.status != AccountStatus::Active {
-        return Err(AppError::validation("payment_id", format!("{}: unfreeze it before refunding it", unusable(&to))));
+        return Err(AppError::validation("payment_id", say!("{}: unfreeze it before refunding it", "{}：返金する前に凍結を解除してください", unusable(&to))));
     }
     let balances = accounts::balances(tx, &[from.id.clone(), to.id.clone()]).await?;
     let balance = |a: &Account| balances.get(&(a.id.clone(), currency.code.clone())).copied().unwrap_or(0);
@@ -168,13 +183,21 @@ async fn plan(tx: &mut DbTx, payment: LedgerTransaction, amount: &str, choices: 
     if !from.kind.may_go_negative() && from_balance < amount {
         return Err(AppError::validation(
             "amount",
-            format!("{} ({}) holds {}: {} short of this refund", from.display_name, from.external_ref, money(from_balance), money(amount - from_balance)),
+            say!(
+                "{} ({}) holds {}: {} short of this refund",
+                "{}（{}）の残高は {} で、この返金には {} 不足しています",
+                from.display_name,
+                from.external_ref,
+                money(from_balance),
+                money(amount - from_balance)
+            ),
         ));
     }
     // The payment's own rate, and the posting rule: the fiat of the refunded total after, less before.
     let rate = payment.peg_rate.as_deref().and_then(|r| Decimal::from_str(r).ok()).unwrap_or(currency.peg_rate);
     let peg = Peg { rate, ..currency.peg() };
-    let fiat = peg.refund_to_fiat(refunded, amount).ok_or_else(|| AppError::validation("amount", "is too large to convert"))?;
+    let fiat =
+        peg.refund_to_fiat(refunded, amount).ok_or_else(|| AppError::validation("amount", say!("is too large to convert", "大きすぎて換算できません")))?;
     let needs_approval = currency.refund_approval_threshold.is_some_and(|threshold| amount > threshold);
     let record = outbox::payment_record_of_tx(tx, &payment.id).await?;
     Ok(Plan { payment, currency, amount, fiat, from, to, from_balance, to_balance, needs_approval, record })
@@ -203,7 +226,7 @@ async fn post(tx: &mut DbTx, db: &Db, actor: &Actor, plan: &Plan, request_id: &s
     };
     let (posted, errors) = post_console_refund(tx, db, plan.payment.source, input, actor).await?;
     if let Some(e) = errors.first() {
-        return Err(AppError::conflict(format!("The ledger refused the refund: {} {}", e.field, e.message)));
+        return Err(AppError::conflict(say!("The ledger refused the refund: {} {}", "台帳が返金を受け付けませんでした：{} {}", e.field, e.message)));
     }
     Ok(posted.first().ok_or(AppError::Internal)?.id.clone())
 }
@@ -319,14 +342,17 @@ pub async fn request(db: &Db, actor: &Actor, role: Role, expiry: Duration, input
 /// Approves (posting it) or rejects a pending refund. The requester cannot decide their own.
 pub async fn decide(db: &Db, actor: &Actor, id: &str, approve: bool, note: Option<String>) -> Result<RefundView, AppError> {
     if !approve && note.is_none() {
-        return Err(AppError::validation("note", "say why the refund is rejected"));
+        return Err(AppError::validation("note", say!("say why the refund is rejected", "却下の理由を入力してください")));
     }
     let now = now_ms();
     let mut tx = db.begin_write().await?;
     expire(&mut tx.tx, now).await?;
     let request = pending(&mut tx.tx, db, id).await?;
     if request.requested_by_id.is_some() && request.requested_by_id == actor.user_id {
-        return Err(AppError::conflict("A refund is approved or rejected by an admin other than the one who requested it."));
+        return Err(AppError::conflict(say!(
+            "A refund is approved or rejected by an admin other than the one who requested it.",
+            "返金の承認・却下は、申請者とは別の管理者が行います。"
+        )));
     }
     let transaction_id = match approve {
         true => {
@@ -342,7 +368,7 @@ pub async fn decide(db: &Db, actor: &Actor, id: &str, approve: bool, note: Optio
     let to = if approve { RefundState::Posted } else { RefundState::Rejected };
     let decision = Decision { by_id: actor.user_id.as_deref(), by: &actor.label, at: now, note: note.as_deref(), transaction_id: transaction_id.as_deref() };
     if !store::decide(&mut tx.tx, id, to, &decision).await? {
-        return Err(AppError::conflict("The refund changed meanwhile; look again."));
+        return Err(AppError::conflict(say!("The refund changed meanwhile; look again.", "その間に返金が変更されました。もう一度確認してください。")));
     }
     let event = AuditEvent {
         action: if approve { "refund.approved" } else { "refund.rejected" },
@@ -362,11 +388,11 @@ pub async fn withdraw(db: &Db, actor: &Actor, id: &str) -> Result<RefundView, Ap
     expire(&mut tx.tx, now).await?;
     let request = pending(&mut tx.tx, db, id).await?;
     if request.requested_by_id.is_none() || request.requested_by_id != actor.user_id {
-        return Err(AppError::conflict("Only the person who requested a refund can withdraw it."));
+        return Err(AppError::conflict(say!("Only the person who requested a refund can withdraw it.", "返金申請を取り下げられるのは、申請者本人のみです。")));
     }
     let decision = Decision { by_id: actor.user_id.as_deref(), by: &actor.label, at: now, note: None, transaction_id: None };
     if !store::decide(&mut tx.tx, id, RefundState::Withdrawn, &decision).await? {
-        return Err(AppError::conflict("The refund changed meanwhile; look again."));
+        return Err(AppError::conflict(say!("The refund changed meanwhile; look again.", "その間に返金が変更されました。もう一度確認してください。")));
     }
     let event = AuditEvent {
         action: "refund.withdrawn",
@@ -382,7 +408,11 @@ pub async fn withdraw(db: &Db, actor: &Actor, id: &str) -> Result<RefundView, Ap
 async fn pending(tx: &mut DbTx, db: &Db, id: &str) -> Result<RefundRequest, AppError> {
     let request = store::find_for_update(tx, db, id).await?.ok_or_else(|| AppError::not_found("refund"))?;
     if request.state != RefundState::PendingApproval {
-        return Err(AppError::conflict(format!("This refund is {}; only one awaiting approval can change.", request.state)));
+        return Err(AppError::conflict(say!(
+            "This refund is {}; only one awaiting approval can change.",
+            "この返金の状態は「{}」です。変更できるのは承認待ちの返金のみです。",
+            request.state
+        )));
     }
     Ok(request)
 }
@@ -476,7 +506,9 @@ pub async fn pending_count(db: &Db) -> Result<i64, AppError> {
 /// Sets (or with `None` clears) the amount above which a currency's refunds need approval.
 pub async fn set_approval_threshold(db: &Db, actor: &Actor, currency: &str, threshold: Option<&str>) -> Result<(), AppError> {
     let mut tx = db.begin_write().await?;
-    let found = currencies::find_tx(&mut tx.tx, currency).await?.ok_or_else(|| AppError::validation("currency", "there is no such currency"))?;
+    let found = currencies::find_tx(&mut tx.tx, currency)
+        .await?
+        .ok_or_else(|| AppError::validation("currency", say!("there is no such currency", "該当する通貨が存在しません")))?;
     let minor = threshold.map(|t| parse_amount(t, found.exponent).map_err(|e| AppError::validation("threshold", e.to_string()))).transpose()?;
     let before = found.refund_approval_threshold;
     store::set_approval_threshold(&mut tx.tx, currency, minor).await?;

@@ -3,6 +3,7 @@
 use crate::domain::AppError;
 use crate::domain::money::parse_amount;
 use crate::domain::refunds::SearchHit;
+use crate::say;
 use crate::server::db::{Db, currencies, ledger};
 
 const LIMIT: i64 = 20;
@@ -17,7 +18,7 @@ pub async fn search(db: &Db, q: &str) -> Result<Vec<SearchHit>, AppError> {
         return Ok(Vec::new());
     }
     if q.chars().count() > QUERY_LIMIT {
-        return Err(AppError::validation("q", "search for at most 200 characters"));
+        return Err(AppError::validation("q", say!("search for at most 200 characters", "検索語は200文字以内で入力してください")));
     }
     // An amount is read in each currency whose decimals it fits.
     let amounts: Vec<(String, i64)> =

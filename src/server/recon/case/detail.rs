@@ -6,6 +6,7 @@ use super::{begin_change, exponents, finish_change, load, parse_filter, row_of};
 use crate::domain::money::{format_amount, format_fiat};
 use crate::domain::recon::{BreakClass, Candidate, CandidateReason, CaseDetail, CaseEventView, CaseFilter, CasePage, CaseState, FieldDiff, UserChoice};
 use crate::domain::{AppError, Role};
+use crate::say;
 use crate::server::db::audit::Actor;
 use crate::server::db::recon_cases;
 use crate::server::db::recon_compare::{self, Pair};
@@ -25,7 +26,7 @@ pub async fn page(db: &Db, filter: &CaseFilter, after: Option<String>) -> Result
     let after = match after {
         Some(cursor) => {
             let parsed = cursor.split_once(':').and_then(|(at, id)| at.parse::<i64>().ok().map(|at| (at, id.to_string())));
-            Some(parsed.ok_or_else(|| AppError::validation("after", "is not a page cursor"))?)
+            Some(parsed.ok_or_else(|| AppError::validation("after", say!("is not a page cursor", "ページの指定が正しくありません")))?)
         }
         None => None,
     };
@@ -171,9 +172,13 @@ pub async fn detail(db: &Db, stripe: Option<&StripeClient>, id: &str) -> Result<
 pub async fn assign(db: &Db, actor: &Actor, id: &str, user_id: Option<String>) -> Result<(), AppError> {
     let assignee = match &user_id {
         Some(u) => {
-            let user = users::find_by_id(db, u).await?.ok_or_else(|| AppError::validation("user_id", "no such user"))?;
+            let user =
+                users::find_by_id(db, u).await?.ok_or_else(|| AppError::validation("user_id", say!("no such user", "該当するユーザーが存在しません")))?;
             if user.disabled || !user.role.includes(Role::Support) {
-                return Err(AppError::validation("user_id", "cases go to active support staff or admins"));
+                return Err(AppError::validation(
+                    "user_id",
+                    say!("cases go to active support staff or admins", "ケースを割り当てられるのは、有効なサポート担当者または管理者のみです"),
+                ));
             }
             Some(user)
         }
@@ -187,7 +192,7 @@ pub async fn assign(db: &Db, actor: &Actor, id: &str, user_id: Option<String>) -
 
 pub async fn remark(db: &Db, actor: &Actor, id: &str, remark: &str) -> Result<(), AppError> {
     if remark.chars().count() > 2000 {
-        return Err(AppError::validation("remark", "keep it under 2,000 characters"));
+        return Err(AppError::validation("remark", say!("keep it under 2,000 characters", "2,000文字以内で入力してください")));
     }
     let (tx, case) = begin_change(db, id).await?;
     finish_change(tx, actor, &case, "remark", remark, json!(null), json!({ "remark": remark })).await

@@ -7,6 +7,7 @@ use crate::domain::AppError;
 use crate::domain::ledger::MirrorState;
 use crate::domain::money::{Money, Peg, format_amount, format_fiat};
 use crate::domain::recon::{BreakClass, BulkPreview, CaseFilter, CaseState, FixKind, FixPreview, PreviewLine};
+use crate::say;
 use crate::server::db::audit::Actor;
 use crate::server::db::outbox::{self, FixRefund, Operation};
 use crate::server::db::recon_cases::{self, CaseRecord};
@@ -95,7 +96,13 @@ fn lines(kind: FixKind, ledger: Vec<PreviewLine>, stripe: Vec<PreviewLine>, case
 }
 
 fn refused(kind: FixKind, case: &CaseRecord) -> AppError {
-    AppError::conflict(format!("“{}” does not apply to a {} case in state {}.", kind.label(), case.class.label().to_lowercase(), case.state))
+    AppError::conflict(say!(
+        "“{}” does not apply to a {} case in state {}.",
+        "「{0}」は、状態が「{2}」の「{1}」ケースには適用できません。",
+        kind.label(),
+        case.class.label().to_lowercase(),
+        case.state
+    ))
 }
 
 async fn plan(tx: &mut DbTx, id: &str, kind: FixKind, transaction_id: Option<&str>) -> Result<Plan, AppError> {
@@ -124,7 +131,12 @@ async fn plan(tx: &mut DbTx, id: &str, kind: FixKind, transaction_id: Option<&st
                     let again = PreviewLine::PaymentReportedAgain { amount, transaction: t.clone(), key: key.to_string() };
                     Plan { preview: lines(kind, vec![], vec![again], vec![]), action: Action::Resend { outbox_id: d.id.clone(), key } }
                 }
-                _ => return Err(AppError::conflict("The payment is already queued for Stripe; wait for the delivery.")),
+                _ => {
+                    return Err(AppError::conflict(say!(
+                        "The payment is already queued for Stripe; wait for the delivery.",
+                        "この支払いは既に Stripe への送信待ちです。送信が終わるまでお待ちください。"
+                    )));
+                }
             }
         }
         FixKind::ReportRefund => {
@@ -136,7 +148,10 @@ async fn plan(tx: &mut DbTx, id: &str, kind: FixKind, transaction_id: Option<&st
             // Every refund of the payment on its way counts, the ledger's and earlier fixes'.
             let fix_refunds = outbox::fix_refunds_of_payment(tx, t).await?;
             if deliveries.iter().chain(&fix_refunds).any(|d| d.state == MirrorState::Pending) {
-                return Err(AppError::conflict("A refund of this payment is still on its way to Stripe; wait for it, then run again."));
+                return Err(AppError::conflict(say!(
+                    "A refund of this payment is still on its way to Stripe; wait for it, then run again.",
+                    "この支払いの返金はまだ Stripe に送信中です。送信が終わってから、もう一度照合を実行してください。"
+                )));
             }
             let failed: Vec<String> = deliveries.into_iter().chain(fix_refunds).filter(|d| d.state == MirrorState::Failed).map(|d| d.id).collect();
             if !failed.is_empty() {
@@ -199,10 +214,14 @@ async fn plan(tx: &mut DbTx, id: &str, kind: FixKind, transaction_id: Option<&st
             let currency = currencies::find_tx(tx, &payment.amount.currency).await?.ok_or_else(|| AppError::not_found("currency"))?;
             let rate = payment.peg_rate.as_deref().and_then(|r| Decimal::from_str(r).ok()).unwrap_or(currency.peg_rate);
             let peg = Peg { local_exponent: currency.exponent, fiat_exponent: currency.fiat_exponent, rate };
-            let local = peg
-                .to_local(fiat.abs())
-                .filter(|v| *v > 0)
-                .ok_or_else(|| AppError::conflict(format!("{} is too small to post in {}; ignore the case instead.", money(fiat.abs()), currency.code)))?;
+            let local = peg.to_local(fiat.abs()).filter(|v| *v > 0).ok_or_else(|| {
+                AppError::conflict(say!(
+                    "{} is too small to post in {}; ignore the case instead.",
+                    "{} は {} では小さすぎて計上できません。代わりにケースを無視してください。",
+                    money(fiat.abs()),
+                    currency.code
+                ))
+            })?;
             let toward_payee = fiat > 0;
             let line = PreviewLine::Adjustment {
                 amount: format!("{} {}", format_amount(local, currency.exponent), currency.code),
@@ -218,10 +237,16 @@ async fn plan(tx: &mut DbTx, id: &str, kind: FixKind, transaction_id: Option<&st
         }
         FixKind::Link => {
             let record = record.ok_or_else(|| refused(kind, &case))?;
-            let t = transaction_id.ok_or_else(|| AppError::validation("transaction_id", "name the ledger transaction to link"))?;
-            let target = ledger::find_tx(tx, t).await?.ok_or_else(|| AppError::validation("transaction_id", "no such transaction"))?;
+            let t = transaction_id
+                .ok_or_else(|| AppError::validation("transaction_id", say!("name the ledger transaction to link", "紐付ける台帳の取引を指定してください")))?;
+            let target = ledger::find_tx(tx, t)
+                .await?
+                .ok_or_else(|| AppError::validation("transaction_id", say!("no such transaction", "該当する取引が存在しません")))?;
             if !linkable(target.kind) {
-                return Err(AppError::validation("transaction_id", "only payments and invoice payments have Payment Records"));
+                return Err(AppError::validation(
+                    "transaction_id",
+                    say!("only payments and invoice payments have Payment Records", "Payment Record があるのは支払いと請求書の支払いのみです"),
+                ));
             }
             let line = PreviewLine::Linked { record: record.record.id.clone(), transaction: t.to_string() };
             Plan {
@@ -275,7 +300,12 @@ async fn post_adjustment(tx: &mut DbTx, db: &Db, actor: &Actor, case_id: &str, a
     };
     let (posted, errors) = post_in(tx, db, source, vec![input], actor, 0).await?;
     if let Some(error) = errors.first() {
-        return Err(AppError::conflict(format!("The ledger refused the adjustment: {} {}", error.field, error.message)));
+        return Err(AppError::conflict(say!(
+            "The ledger refused the adjustment: {} {}",
+            "台帳が調整を受け付けませんでした：{} {}",
+            error.field,
+            error.message
+        )));
     }
     let adjustment = posted.first().ok_or(AppError::Internal)?;
     let row = vec![
@@ -300,7 +330,10 @@ async fn execute(tx: &mut DbTx, db: &Db, actor: &Actor, case: &CaseRecord, actio
         }
         Action::Resend { outbox_id, key } => {
             if !outbox::resend_with_key(tx, outbox_id, key).await? {
-                return Err(AppError::conflict("The delivery changed meanwhile; look again."));
+                return Err(AppError::conflict(say!(
+                    "The delivery changed meanwhile; look again.",
+                    "その間に送信の状態が変わりました。もう一度確認してください。"
+                )));
             }
             json!({ "resent": outbox_id, "idempotency_key": key })
         }
@@ -331,7 +364,7 @@ async fn execute(tx: &mut DbTx, db: &Db, actor: &Actor, case: &CaseRecord, actio
         Action::SetState(to) => {
             let from = if *to == CaseState::Ignored { CaseState::Open } else { CaseState::Ignored };
             if !recon_cases::set_state(tx, &case.id, &[from], *to, now).await? {
-                return Err(AppError::conflict("The case changed meanwhile; look again."));
+                return Err(AppError::conflict(say!("The case changed meanwhile; look again.", "その間にケースが変更されました。もう一度確認してください。")));
             }
             json!({ "state": to })
         }
@@ -342,7 +375,7 @@ async fn execute(tx: &mut DbTx, db: &Db, actor: &Actor, case: &CaseRecord, actio
 pub async fn apply(db: &Db, actor: &Actor, id: &str, request: FixRequest) -> Result<(), AppError> {
     let reason = request.reason.clone().unwrap_or_default();
     if request.kind.needs_reason() && reason.trim().is_empty() {
-        return Err(AppError::validation("reason", "say why"));
+        return Err(AppError::validation("reason", say!("say why", "理由を入力してください")));
     }
     let kind = request.kind;
     let detail = match reason.trim() {
@@ -360,7 +393,7 @@ pub async fn apply(db: &Db, actor: &Actor, id: &str, request: FixRequest) -> Res
 /// Which filtered cases `kind` applies to, and their total.
 async fn bulk_scope(tx: &mut DbTx, db: &Db, filter: &CaseFilter, kind: FixKind) -> Result<(Vec<CaseRecord>, i64), AppError> {
     if !kind.is_bulk() {
-        return Err(AppError::validation("kind", "this fix is made one case at a time"));
+        return Err(AppError::validation("kind", say!("this fix is made one case at a time", "この修正はケースごとに1件ずつ行ってください")));
     }
     let query = parse_filter(db, filter).await?;
     let cases = recon_cases::all(tx, &query).await?;
@@ -388,7 +421,12 @@ async fn total_of(db: &Db, cases: &[CaseRecord]) -> Result<String, AppError> {
     let mut sums: std::collections::BTreeMap<&str, Money> = std::collections::BTreeMap::new();
     for c in cases {
         let sum = sums.entry(c.amount.currency.as_str()).or_insert_with(|| c.amount.with_minor(0));
-        *sum = sum.checked_add(&c.amount).ok_or_else(|| AppError::conflict("The selection's total is too large to show; narrow it."))?;
+        *sum = sum.checked_add(&c.amount).ok_or_else(|| {
+            AppError::conflict(say!(
+                "The selection's total is too large to show; narrow it.",
+                "選択したケースの合計が大きすぎて表示できません。条件を絞り込んでください。"
+            ))
+        })?;
     }
     let parts: Vec<String> = sums.into_values().map(|sum| sum.format(exponents.get(&sum.currency).copied().unwrap_or(0))).collect();
     Ok(if parts.is_empty() { "0".into() } else { parts.join(" + ") })
@@ -399,12 +437,16 @@ async fn total_of(db: &Db, cases: &[CaseRecord]) -> Result<String, AppError> {
 pub async fn bulk_apply(db: &Db, actor: &Actor, filter: &CaseFilter, kind: FixKind, reason: Option<String>, expected: i64) -> Result<i64, AppError> {
     let reason = reason.unwrap_or_default();
     if kind.needs_reason() && reason.trim().is_empty() {
-        return Err(AppError::validation("reason", "say why"));
+        return Err(AppError::validation("reason", say!("say why", "理由を入力してください")));
     }
     let mut tx = db.begin_write().await?;
     let (cases, _) = bulk_scope(&mut tx.tx, db, filter, kind).await?;
     if cases.len() as i64 != expected {
-        return Err(AppError::conflict(format!("The selection changed: it now holds {} cases. Preview again.", cases.len())));
+        return Err(AppError::conflict(say!(
+            "The selection changed: it now holds {} cases. Preview again.",
+            "選択内容が変わり、現在の対象は {} 件です。もう一度プレビューしてください。",
+            cases.len()
+        )));
     }
     let now = now_ms();
     let detail = match reason.trim() {
