@@ -105,6 +105,14 @@ test('an admin sets up a currency, edits it and its refund approval, and adds a 
   await adding.getByLabel('ペッグレート（地域通貨1単位あたりの法定通貨額）').fill('0.5');
   await adding.getByLabel('Stripe の決済手段タイプ').fill(`cpmt_e2e_ja_${stamp}`);
   await adding.getByLabel('Payment Record に表示する名称').fill('森ポイント');
+  // A refused field is named, and the refusal worded, in Japanese.
+  await adding.getByLabel('コード', { exact: true }).fill('X');
+  await adding.getByRole('button', { name: '通貨を保存' }).click();
+  await expect(adding.getByRole('alert')).toHaveText('コード：SRB のように、2〜8文字の英数字で入力してください');
+  // The refusal is a 422 answer, which Chromium logs as a failed resource: expected once, here.
+  await expect.poll(() => trouble.findIndex((t) => t.includes('status of 422'))).toBeGreaterThanOrEqual(0);
+  trouble.splice(trouble.findIndex((t) => t.includes('status of 422')), 1);
+  await adding.getByLabel('コード', { exact: true }).fill(code);
   await adding.getByRole('button', { name: '通貨を保存' }).click();
   await expect(page.getByText('通貨を保存しました。')).toBeVisible();
   const row = page.locator(`tr[data-code="${code}"]`);

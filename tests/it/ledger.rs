@@ -68,6 +68,52 @@ async fn concurrent_debits_never_overdraw() {
     assert_ledger_consistent(&app).await;
 }
 
+/// Two copies of one batch sent at once, the second in reverse order, both held at their
+/// accounts until released together: each records half of the references and then waits for
+/// the other's half, which PostgreSQL ends as a deadlock (in most runs: when both wrote their
+/// first half before either wrote its second; without the fallback it failed 2 runs of 3).
+/// Both are answered with the same ids.
+mod resent_batches_in_another_order_are_answered_alike {
+    use super::*;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn postgres() {
+        crate::support::unless_stuck(resent_batches_in_another_order_are_answered_alike()).await
+    }
+}
+
+async fn resent_batches_in_another_order_are_answered_alike() {
+    let app = spawn_app(Backend::Postgres).await;
+    let key = ledger_fixture(&app).await;
+    assert_eq!(post(&app, &key, vec![item("t-1", "top_up", "100000", "op-1", "m-1")]).await.0, 200);
+    let items: Vec<Value> = (0..1000).map(|n| item(&format!("p-{n}"), "payment", "1", "m-1", "shop-1")).collect();
+    let mut holder = app.sql.begin().await.expect("begin");
+    sqlx::query("SELECT id FROM accounts WHERE external_ref = 'm-1' FOR UPDATE").fetch_one(&mut *holder).await.expect("hold the member");
+    let send = |items: Vec<Value>| {
+        let (url, key) = (app.url("/api/v1/transactions"), key.clone());
+        tokio::spawn(async move {
+            let response = reqwest::Client::new().post(url).bearer_auth(key).json(&json!({ "transactions": items })).send().await.expect("post");
+            (response.status().as_u16(), response.json::<Value>().await.unwrap_or(Value::Null))
+        })
+    };
+    let (forward, backward) = (send(items.clone()), send(items.into_iter().rev().collect()));
+    let waiting = "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'";
+    crate::support::until("both batches at the member's lock", std::time::Duration::from_secs(30), || async {
+        (scalar(&app, waiting).await == 2).then_some(())
+    })
+    .await;
+    holder.commit().await.expect("release");
+    let (forward, backward) = (forward.await.expect("forward"), backward.await.expect("backward"));
+    assert_eq!((forward.0, backward.0), (200, 200), "{forward:?} {backward:?}");
+    let ids = |body: &Value| -> std::collections::BTreeMap<String, String> {
+        body["data"].as_array().expect("data").iter().map(|p| (p["external_ref"].to_string(), p["id"].to_string())).collect()
+    };
+    assert_eq!(ids(&forward.1), ids(&backward.1));
+    assert_eq!(scalar(&app, "SELECT COUNT(*) FROM transactions WHERE kind = 'payment'").await, 1000);
+    assert_eq!(balance(&app, "m-1").await, 99_000);
+    assert_ledger_consistent(&app).await;
+}
+
 /// SRB pegged 1:1 to JPY, an operator, two members and a shop, and an API key.
 pub async fn ledger_fixture(app: &TestApp) -> String {
     set_peg(app, "1").await;

@@ -18,6 +18,8 @@ use std::collections::{HashMap, HashSet};
 use std::str::FromStr;
 
 pub const MAX_BATCH: usize = 1_000;
+/// PostgreSQL's SQLSTATE for a transaction it ended to break a deadlock.
+const DEADLOCK: &str = "40P01";
 const MAX_REF_LEN: usize = 128;
 const MAX_DESCRIPTION_LEN: usize = 500;
 /// How far in the future `occurred_at` may be (clock skew between systems).
@@ -85,7 +87,9 @@ async fn post_sharing_accounts(db: &Db, source: Source, inputs: &[TransferInput]
         return Ok(None);
     }
     match write(&mut tx.tx, source, actor, &checked).await {
-        Err(sqlx::Error::Database(e)) if e.is_unique_violation() => return Ok(None),
+        // Two batches resending the same references in different orders can each wait for the
+        // other's row: PostgreSQL ends one as a deadlock, which then goes the exclusive way.
+        Err(sqlx::Error::Database(e)) if e.is_unique_violation() || e.code().as_deref() == Some(DEADLOCK) => return Ok(None),
         written => written?,
     }
     let debited: Vec<String> = checked.must_cover.keys().map(|(account, _)| account.clone()).collect();
