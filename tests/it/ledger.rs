@@ -39,25 +39,9 @@ async fn concurrent_debits_never_overdraw() {
         .fetch_one(&mut *holder)
         .await
         .expect("hold the balance");
-    let pay = |reference: &'static str| {
-        let (app_url, key) = (app.url("/api/v1/transactions"), key.clone());
-        tokio::spawn(async move {
-            let response = reqwest::Client::new()
-                .post(app_url)
-                .bearer_auth(key)
-                .json(&json!({ "transactions": [item(reference, "payment", "60", "m-1", "shop-1")] }))
-                .send()
-                .await
-                .expect("post");
-            (response.status().as_u16(), response.json::<Value>().await.unwrap_or(Value::Null))
-        })
-    };
+    let pay = |reference: &str| post_in_background(&app, &key, vec![item(reference, "payment", "60", "m-1", "shop-1")]);
     let (first, second) = (pay("p-1"), pay("p-2"));
-    let waiting = "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'";
-    crate::support::until("both batches at their balance update", std::time::Duration::from_secs(30), || async {
-        (scalar(&app, waiting).await == 2).then_some(())
-    })
-    .await;
+    until_waiting_on_locks(&app, 2).await;
     holder.commit().await.expect("release");
     let answers = [first.await.expect("first"), second.await.expect("second")];
     let paid = answers.iter().filter(|(status, _)| *status == 200).count();
@@ -89,19 +73,8 @@ async fn resent_batches_in_another_order_are_answered_alike() {
     let items: Vec<Value> = (0..1000).map(|n| item(&format!("p-{n}"), "payment", "1", "m-1", "shop-1")).collect();
     let mut holder = app.sql.begin().await.expect("begin");
     sqlx::query("SELECT id FROM accounts WHERE external_ref = 'm-1' FOR UPDATE").fetch_one(&mut *holder).await.expect("hold the member");
-    let send = |items: Vec<Value>| {
-        let (url, key) = (app.url("/api/v1/transactions"), key.clone());
-        tokio::spawn(async move {
-            let response = reqwest::Client::new().post(url).bearer_auth(key).json(&json!({ "transactions": items })).send().await.expect("post");
-            (response.status().as_u16(), response.json::<Value>().await.unwrap_or(Value::Null))
-        })
-    };
-    let (forward, backward) = (send(items.clone()), send(items.into_iter().rev().collect()));
-    let waiting = "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'";
-    crate::support::until("both batches at the member's lock", std::time::Duration::from_secs(30), || async {
-        (scalar(&app, waiting).await == 2).then_some(())
-    })
-    .await;
+    let (forward, backward) = (post_in_background(&app, &key, items.clone()), post_in_background(&app, &key, items.into_iter().rev().collect()));
+    until_waiting_on_locks(&app, 2).await;
     holder.commit().await.expect("release");
     let (forward, backward) = (forward.await.expect("forward"), backward.await.expect("backward"));
     assert_eq!((forward.0, backward.0), (200, 200), "{forward:?} {backward:?}");
@@ -112,6 +85,22 @@ async fn resent_batches_in_another_order_are_answered_alike() {
     assert_eq!(scalar(&app, "SELECT COUNT(*) FROM transactions WHERE kind = 'payment'").await, 1000);
     assert_eq!(balance(&app, "m-1").await, 99_000);
     assert_ledger_consistent(&app).await;
+}
+
+/// Posts `items` from a task of its own, so that the test can hold it at a lock meanwhile.
+fn post_in_background(app: &TestApp, key: &str, items: Vec<Value>) -> tokio::task::JoinHandle<(u16, Value)> {
+    let (url, key) = (app.url("/api/v1/transactions"), key.to_string());
+    tokio::spawn(async move {
+        let response = reqwest::Client::new().post(url).bearer_auth(key).json(&json!({ "transactions": items })).send().await.expect("post");
+        (response.status().as_u16(), response.json::<Value>().await.unwrap_or(Value::Null))
+    })
+}
+
+/// Waits until `count` of the test database's sessions wait for a lock (PostgreSQL).
+async fn until_waiting_on_locks(app: &TestApp, count: i64) {
+    let waiting = "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'";
+    crate::support::until("sessions waiting for a lock", std::time::Duration::from_secs(30), || async { (scalar(app, waiting).await == count).then_some(()) })
+        .await;
 }
 
 /// SRB pegged 1:1 to JPY, an operator, two members and a shop, and an API key.
