@@ -1,7 +1,7 @@
 //! The ledger through the ingestion API: atomic batches, idempotent resends, the rules.
 
-use crate::both_databases;
 use crate::support::{Backend, TestApp, spawn_app};
+use crate::{both_databases, postgres_only};
 use regio::server::auth::api_keys;
 use regio::server::db::audit::Actor;
 use regio::server::ledger::{accounts, currencies};
@@ -17,19 +17,12 @@ both_databases!(
     transactions_can_be_listed_and_retrieved,
 );
 
+postgres_only!(concurrent_debits_never_overdraw);
+
 /// PostgreSQL posts API batches holding their accounts shared, so two batches debiting the same
 /// member both read its balance before either writes. Here both are held at their balance
 /// updates until each has checked against 100: one pays 60, and the other, finding the balance
 /// no longer covers it, is checked again the exclusive way and refused.
-mod concurrent_debits_never_overdraw {
-    use super::*;
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn postgres() {
-        crate::support::unless_stuck(concurrent_debits_never_overdraw()).await
-    }
-}
-
 async fn concurrent_debits_never_overdraw() {
     let app = spawn_app(Backend::Postgres).await;
     let key = ledger_fixture(&app).await;
@@ -52,20 +45,13 @@ async fn concurrent_debits_never_overdraw() {
     assert_ledger_consistent(&app).await;
 }
 
+postgres_only!(resent_batches_in_another_order_are_answered_alike);
+
 /// Two copies of one batch sent at once, the second in reverse order, both held at their
 /// accounts until released together: each records half of the references and then waits for
 /// the other's half, which PostgreSQL ends as a deadlock (in most runs: when both wrote their
 /// first half before either wrote its second; without the fallback it failed 2 runs of 3).
 /// Both are answered with the same ids.
-mod resent_batches_in_another_order_are_answered_alike {
-    use super::*;
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn postgres() {
-        crate::support::unless_stuck(resent_batches_in_another_order_are_answered_alike()).await
-    }
-}
-
 async fn resent_batches_in_another_order_are_answered_alike() {
     let app = spawn_app(Backend::Postgres).await;
     let key = ledger_fixture(&app).await;

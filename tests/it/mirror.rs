@@ -1,8 +1,8 @@
 //! Exactly-once mirroring into the Stripe emulator, with faults injected on its side.
 
-use crate::both_databases;
 use crate::ledger::{assert_ledger_consistent, item, ledger_fixture, post, set_peg};
 use crate::support::{Backend, TestApp, spawn_app, spawn_emulator};
+use crate::{both_databases, postgres_only};
 use regio::server::auth::api_keys;
 use regio::server::db::audit::Actor;
 use regio::server::db::outbox::{self, Outcome};
@@ -30,14 +30,8 @@ both_databases!(
     a_retry_after_stripe_forgot_its_key_adopts_the_record_it_made,
 );
 
-/// PostgreSQL only, where concurrent claims rest on `FOR UPDATE SKIP LOCKED`; named `…::postgres`
-/// like every PostgreSQL test, so `REGIO_SKIP_POSTGRES=1 make test` leaves it out.
-mod two_workers_never_deliver_one_item_twice {
-    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-    async fn postgres() {
-        super::two_workers_never_deliver_one_item_twice().await
-    }
-}
+// PostgreSQL only, where concurrent claims rest on `FOR UPDATE SKIP LOCKED`.
+postgres_only!(two_workers_never_deliver_one_item_twice);
 
 async fn two_workers_never_deliver_one_item_twice() {
     let (app, emulator) = scenario(Backend::Postgres).await;

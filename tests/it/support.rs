@@ -43,6 +43,21 @@ macro_rules! both_databases {
     )*};
 }
 
+/// Runs a scenario on PostgreSQL only (one that rests on its row locks): `postgres_only!(name)`
+/// makes `name::postgres` from `async fn name()`, named like every PostgreSQL test so that
+/// `REGIO_SKIP_POSTGRES=1 make test` leaves it out.
+#[macro_export]
+macro_rules! postgres_only {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn postgres() {
+                $crate::support::unless_stuck(super::$name()).await
+            }
+        }
+    )*};
+}
+
 /// Far beyond any scenario's run time even on a loaded 2-core machine: a scenario still running
 /// then is stuck, and failing it by name beats holding CI until its overall limit.
 const STUCK_AFTER: Duration = Duration::from_secs(300);
