@@ -1,6 +1,7 @@
 //! Reconciliation vocabulary shared by the server and the pages: break classes, cases, runs,
 //! fixes and their previews.
 
+use super::error::Message;
 use super::ledger::text_enum;
 use super::locale::Locale;
 use crate::i18n::texts;
@@ -343,7 +344,7 @@ pub struct CaseEventView {
     pub at: String,
     pub actor: String,
     pub what: String,
-    pub detail: Option<String>,
+    pub detail: Option<Message>,
 }
 
 /// Why a transaction could be the one an orphan record mirrors.

@@ -353,6 +353,7 @@ fn Assignment(case_id: String, assignee_id: Option<String>, assignable: Vec<User
 #[component]
 fn History(events: Vec<CaseEventView>) -> impl IntoView {
     let r = use_texts_of::<Recon>();
+    let locale = use_locale();
     view! {
         <section class="panel">
             <h2>{r.history}</h2>
@@ -364,7 +365,7 @@ fn History(events: Vec<CaseEventView>) -> impl IntoView {
                         {events.into_iter().map(|e| view! {
                             <li>
                                 <Time at=e.at/> " " <strong>{e.actor}</strong> " " {case_event_name(r, &e.what).to_string()}
-                                {e.detail.map(|d| view! { " — " <span class="muted">{d}</span> })}
+                                {e.detail.map(|d| view! { " — " <span class="muted">{d.in_locale(locale).to_string()}</span> })}
                             </li>
                         }).collect_view()}
                     </ol>

@@ -530,6 +530,17 @@ async fn linking_an_orphan_closes_both_cases_and_unlinking_reopens_them(backend:
     w.reconcile(false).await;
     assert_eq!(w.assert_cases(&open).await[0], ids[0], "the same orphan case, reopened");
     w.assert_audited("recon.unlink").await;
+
+    // The history reads in the reader's language where Regio wrote it, and in the person's own
+    // words where a person did.
+    let detail: Value = w.app.call(&viewer, "case_detail", &[("id", &ids[0])]).await.json().await.expect("detail");
+    let history = detail["history"].as_array().expect("history");
+    let event = |what: &str| history.iter().find(|e| e["what"] == what).unwrap_or_else(|| panic!("a {what} event in {history:?}"));
+    let opened = &event("opened")["detail"];
+    assert!(opened["en"].as_str().is_some_and(|t| t.contains("no ledger transaction")), "{opened}");
+    assert!(opened["ja"].as_str().is_some_and(|t| t.chars().any(|c| ('\u{3040}'..='\u{30ff}').contains(&c))), "Japanese: {opened}");
+    assert_eq!(event("unlink")["detail"], serde_json::json!({ "en": "wrong payment" }));
+    assert_eq!(event("reopened")["detail"], serde_json::json!({ "en": "The link was undone.", "ja": "紐付けが取り消されました。" }));
 }
 
 /// Moves everything Regio stamped a day into the past, as if the ledger had a history and the

@@ -2,8 +2,11 @@
 
 use super::DAY_MS;
 use super::{DbTx, Param, SqlFilter, insert_rows, new_id, select_in};
+use crate::domain::Message;
+use crate::domain::locale::Locale;
 use crate::domain::money::Money;
 use crate::domain::recon::{BreakClass, CaseState, Differs};
+use crate::say;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 use std::collections::HashMap;
@@ -25,6 +28,11 @@ impl Sighting {
     /// What differs in English, kept in `summary` for exports and the history.
     pub fn summary(&self) -> String {
         self.differs.english()
+    }
+
+    /// The description in both languages, for the case's history.
+    fn described(&self) -> Message {
+        Message { en: self.summary(), ja: Some(self.differs.text_in(Locale::Ja)) }
     }
 
     fn differs_json(&self) -> Result<String, sqlx::Error> {
@@ -149,7 +157,7 @@ pub async fn open(tx: &mut DbTx, sightings: &[Sighting], now: i64) -> Result<Vec
         "updated_at",
     ];
     insert_rows(tx, "recon_cases", &columns, rows).await?;
-    let events = sightings.iter().zip(&ids).map(|(s, id)| (id.clone(), s.summary())).collect::<Vec<_>>();
+    let events = sightings.iter().zip(&ids).map(|(s, id)| (id.clone(), s.described())).collect::<Vec<_>>();
     add_events(tx, &events, now, None, "reconciliation", "opened").await?;
     Ok(ids)
 }
@@ -184,7 +192,7 @@ pub async fn seen(tx: &mut DbTx, updates: &[(String, &Sighting)], now: i64) -> R
                 .await?;
         }
         if changed {
-            add_events(tx, &[(id.clone(), summary_now)], now, None, "reconciliation", "changed").await?;
+            add_events(tx, &[(id.clone(), sighting.described())], now, None, "reconciliation", "changed").await?;
         }
     }
     Ok(())
@@ -198,12 +206,14 @@ pub async fn close_gone(tx: &mut DbTx, ids: &[String], now: i64) -> Result<usize
         last_seen("")
     );
     select_in(tx, &sql, ids).await?;
-    let events: Vec<(String, String)> = ids.iter().map(|id| (id.clone(), "The break is gone.".to_string())).collect();
+    let gone = say!("The break is gone.", "差異は解消しました。");
+    let events: Vec<(String, Message)> = ids.iter().map(|id| (id.clone(), gone.clone())).collect();
     add_events(tx, &events, now, None, "reconciliation", "closed").await?;
     Ok(ids.len())
 }
 
-pub async fn add_events(tx: &mut DbTx, events: &[(String, String)], at: i64, actor_id: Option<&str>, actor: &str, what: &str) -> Result<(), sqlx::Error> {
+/// Adds one event per case to the cases' histories; an empty detail is stored as none.
+pub async fn add_events(tx: &mut DbTx, events: &[(String, Message)], at: i64, actor_id: Option<&str>, actor: &str, what: &str) -> Result<(), sqlx::Error> {
     let rows = events
         .iter()
         .map(|(case_id, detail)| {
@@ -214,27 +224,32 @@ pub async fn add_events(tx: &mut DbTx, events: &[(String, String)], at: i64, act
                 Param::OptText(actor_id.map(str::to_string)),
                 Param::Text(actor.to_string()),
                 Param::Text(what.to_string()),
-                Param::OptText(Some(detail.clone()).filter(|d| !d.is_empty())),
+                Param::OptText(Some(detail.en.clone()).filter(|d| !d.is_empty())),
+                Param::OptText(detail.ja.clone().filter(|d| !d.is_empty())),
             ]
         })
         .collect();
-    insert_rows(tx, "recon_case_events", &["id", "case_id", "at", "actor_id", "actor", "what", "detail"], rows).await
+    insert_rows(tx, "recon_case_events", &["id", "case_id", "at", "actor_id", "actor", "what", "detail", "detail_ja"], rows).await
 }
 
 pub struct EventRow {
     pub at: i64,
     pub actor: String,
     pub what: String,
-    pub detail: Option<String>,
+    pub detail: Option<Message>,
 }
 
 pub async fn events(tx: &mut DbTx, case_id: &str) -> Result<Vec<EventRow>, sqlx::Error> {
-    sqlx::query("SELECT at, actor, what, detail FROM recon_case_events WHERE case_id = $1 ORDER BY at, id")
+    sqlx::query("SELECT at, actor, what, detail, detail_ja FROM recon_case_events WHERE case_id = $1 ORDER BY at, id")
         .bind(case_id)
         .fetch_all(&mut **tx)
         .await?
         .iter()
-        .map(|row| Ok(EventRow { at: row.try_get("at")?, actor: row.try_get("actor")?, what: row.try_get("what")?, detail: row.try_get("detail")? }))
+        .map(|row| {
+            let detail: Option<String> = row.try_get("detail")?;
+            let ja: Option<String> = row.try_get("detail_ja")?;
+            Ok(EventRow { at: row.try_get("at")?, actor: row.try_get("actor")?, what: row.try_get("what")?, detail: detail.map(|en| Message { en, ja }) })
+        })
         .collect()
 }
 

@@ -3,6 +3,7 @@
 
 use super::fixes::applicable;
 use super::{begin_change, exponents, finish_change, load, parse_filter, row_of};
+use crate::domain::Message;
 use crate::domain::money::{format_amount, format_fiat};
 use crate::domain::recon::{BreakClass, Candidate, CandidateReason, CaseDetail, CaseEventView, CaseFilter, CasePage, CaseState, FieldDiff, UserChoice};
 use crate::domain::{AppError, Role};
@@ -184,10 +185,10 @@ pub async fn assign(db: &Db, actor: &Actor, id: &str, user_id: Option<String>) -
         }
         None => None,
     };
-    let detail = assignee.as_ref().map_or("Unassigned".to_string(), |u| format!("Assigned to {}", u.name));
+    let detail = assignee.as_ref().map_or_else(|| say!("Unassigned", "割り当てを外しました"), |u| say!("Assigned to {}", "{}に割り当てました", u.name));
     let (mut tx, case) = begin_change(db, id).await?;
     recon_cases::set_assignee(&mut tx.tx, &case.id, user_id.as_deref(), now_ms()).await?;
-    finish_change(tx, actor, &case, "assigned", &detail, json!({ "assignee_id": case.assignee_id }), json!({ "assignee_id": user_id })).await
+    finish_change(tx, actor, &case, "assigned", detail, json!({ "assignee_id": case.assignee_id }), json!({ "assignee_id": user_id })).await
 }
 
 pub async fn remark(db: &Db, actor: &Actor, id: &str, remark: &str) -> Result<(), AppError> {
@@ -195,5 +196,5 @@ pub async fn remark(db: &Db, actor: &Actor, id: &str, remark: &str) -> Result<()
         return Err(AppError::validation("remark", say!("keep it under 2,000 characters", "2,000文字以内で入力してください")));
     }
     let (tx, case) = begin_change(db, id).await?;
-    finish_change(tx, actor, &case, "remark", remark, json!(null), json!({ "remark": remark })).await
+    finish_change(tx, actor, &case, "remark", Message::from(remark), json!(null), json!({ "remark": remark })).await
 }

@@ -4,6 +4,7 @@
 
 use super::{begin_change, finish_change, linkable, load, parse_filter};
 use crate::domain::AppError;
+use crate::domain::Message;
 use crate::domain::ledger::MirrorState;
 use crate::domain::money::{Money, Peg, format_amount, format_fiat};
 use crate::domain::recon::{BreakClass, BulkPreview, CaseFilter, CaseState, FixKind, FixPreview, PreviewLine};
@@ -356,8 +357,15 @@ async fn execute(tx: &mut DbTx, db: &Db, actor: &Actor, case: &CaseRecord, actio
             stripe_records::set_match(tx, record_id, None).await?;
             if let Some(orphan_case) = reopen {
                 recon_cases::set_state(tx, orphan_case, &[CaseState::Closed], CaseState::Open, now).await?;
-                recon_cases::add_events(tx, &[(orphan_case.clone(), "The link was undone.".into())], now, actor.user_id.as_deref(), &actor.label, "reopened")
-                    .await?;
+                recon_cases::add_events(
+                    tx,
+                    &[(orphan_case.clone(), say!("The link was undone.", "紐付けが取り消されました。"))],
+                    now,
+                    actor.user_id.as_deref(),
+                    &actor.label,
+                    "reopened",
+                )
+                .await?;
             }
             json!({ "record": record_id, "reopened": reopen })
         }
@@ -378,16 +386,15 @@ pub async fn apply(db: &Db, actor: &Actor, id: &str, request: FixRequest) -> Res
         return Err(AppError::validation("reason", say!("say why", "理由を入力してください")));
     }
     let kind = request.kind;
-    let detail = match reason.trim() {
-        "" => kind.label().to_string(),
-        r => format!("{}: {r}", kind.label()),
-    };
+    // The history names the fix in the reader's language from the event's kind; the detail
+    // is the person's reason, in their own words.
+    let detail = Message::from(reason.trim());
     let (mut tx, case) = begin_change(db, id).await?;
     let plan = plan(&mut tx.tx, id, kind, request.transaction_id.as_deref()).await?;
     let done = execute(&mut tx.tx, db, actor, &case, &plan.action, &reason).await?;
     let before = json!({ "state": case.state, "class": case.class });
     let after = json!({ "fix": kind, "done": done, "preview": plan.preview });
-    finish_change(tx, actor, &case, kind.as_str(), &detail, before, after).await
+    finish_change(tx, actor, &case, kind.as_str(), detail, before, after).await
 }
 
 /// Which filtered cases `kind` applies to, and their total.
@@ -450,8 +457,8 @@ pub async fn bulk_apply(db: &Db, actor: &Actor, filter: &CaseFilter, kind: FixKi
     }
     let now = now_ms();
     let detail = match reason.trim() {
-        "" => format!("{} (bulk)", kind.label()),
-        r => format!("{} (bulk): {r}", kind.label()),
+        "" => say!("in a bulk fix", "一括修正で"),
+        r => say!("in a bulk fix: {}", "一括修正で：{}", r),
     };
     for case in &cases {
         let plan = plan(&mut tx.tx, &case.id, kind, None).await?;

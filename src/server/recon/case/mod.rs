@@ -8,6 +8,7 @@ pub mod fixes;
 pub use detail::{assign, detail, page, remark};
 
 use crate::domain::AppError;
+use crate::domain::Message;
 use crate::domain::ledger::TransactionKind;
 use crate::domain::money::format_amount;
 use crate::domain::recon::{AgeBucket, CaseFilter, CaseRow};
@@ -97,11 +98,11 @@ pub async fn finish_change(
     actor: &Actor,
     case: &CaseRecord,
     what: &str,
-    detail: &str,
+    detail: Message,
     before: serde_json::Value,
     after: serde_json::Value,
 ) -> Result<(), AppError> {
-    recon_cases::add_events(&mut tx.tx, &[(case.id.clone(), detail.to_string())], now_ms(), actor.user_id.as_deref(), &actor.label, what).await?;
+    recon_cases::add_events(&mut tx.tx, &[(case.id.clone(), detail)], now_ms(), actor.user_id.as_deref(), &actor.label, what).await?;
     let target = format!("recon_case:{}", case.id);
     audit::record(&mut tx.tx, actor, AuditEvent { action: &format!("recon.{what}"), target: &target, before: Some(before), after: Some(after) }).await?;
     tx.commit().await?;
