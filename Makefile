@@ -33,32 +33,54 @@ export LEPTOS_SITE_ROOT := $(SITE)
 RELEASE_DIR := $(TARGET)/regio-release
 WASM_OPT := $(TARGET)/tools/node_modules/.bin/wasm-opt
 
-.PHONY: run test build site server tools rust-tools build-tools browser-tools e2e-tools lint unit-and-integration e2e \
+.PHONY: run demo-server test build site server tools rust-tools build-tools browser-tools e2e-tools lint unit-and-integration e2e \
 	release release-check conformance postgres-check clean-data bench watch
 
 ## Start Regio in demo mode on SQLite (data/regio.db) and print the URL and a login. The demo
 ## server is built in the dev profile (about 4 minutes from a fresh clone, against 10 for the
 ## optimized one); the browser still gets the optimized bundle.
-run: site
-	cargo build $(SSR)
+run: rust-tools build-tools
+	@echo "building the demo server and the browser bundle at once (each one's output shows when it is done)"
+	$(MAKE) --no-print-directory -j2 --output-sync=target site demo-server
 	REGIO_DEMO=1 $(TARGET)/debug/regio serve
+
+demo-server:
+	cargo build $(SSR)
 
 ## Every test: lints, unit and integration on SQLite and PostgreSQL, the browser suite against the
 ## release build, the release directory started from scratch, Stripe conformance.
-test: tools postgres-check lint unit-and-integration build e2e release-check conformance
+##
+## The three builds run at once (make -j3): each has its own profile folder (target/debug,
+## target/release, target/wasm-release), which cargo locks apart, and on two cores one build's
+## single-threaded stretches (the crate's own front end, the bundle's LTO, wasm-opt) leave a core
+## another fills; the tests start as soon as theirs is built. With LINT=1 the crate's own code is
+## compiled by clippy-driver (rustc with Clippy's lints), so the builds lint as they compile
+## instead of `cargo clippy` checking every dependency twice more.
+test: tools postgres-check
+	cargo fmt --check
+	@echo "building the tests, the release server and the browser bundle at once, linting as they compile; each one's output shows when it is done"
+	$(MAKE) --no-print-directory -j3 --output-sync=target LINT=1 unit-and-integration server site
+	$(MAKE) --no-print-directory LINT=1 e2e release-check conformance
+
+## `cargo clippy -- -D warnings` hands its arguments to clippy-driver in CLIPPY_ARGS, each followed
+## by this separator; the workspace wrapper applies it to Regio's code only.
+LINTING := $(if $(filter 1,$(LINT)),RUSTC_WORKSPACE_WRAPPER=clippy-driver CLIPPY_ARGS=-D__CLIPPY_HACKERY__warnings__CLIPPY_HACKERY__)
 
 build: server site
 
 server: rust-tools
 	cargo build --release $(SSR)
 
-## The browser bundle: the wasm-release profile (opt-level z, LTO), wasm-bindgen, then wasm-opt -Oz.
+## The browser bundle: the wasm-release profile (opt-level z, LTO), wasm-bindgen, then wasm-opt -Oz
+## (a minute: skipped while the bundle is newer than what cargo linked).
 site: rust-tools build-tools
-	cargo build --profile wasm-release $(HYDRATE)
-	rm -rf $(SITE) && mkdir -p $(SITE)/pkg
-	wasm-bindgen --target web --no-typescript --out-dir $(SITE)/pkg --out-name regio $(WASM_DIR)/regio.wasm
-	$(WASM_OPT) -Oz --enable-reference-types --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals -o $(SITE)/pkg/regio.wasm $(SITE)/pkg/regio_bg.wasm
-	rm $(SITE)/pkg/regio_bg.wasm
+	$(LINTING) cargo build --profile wasm-release $(HYDRATE)
+	if [ ! $(SITE)/pkg/regio.wasm -nt $(WASM_DIR)/regio.wasm ]; then \
+		rm -rf $(SITE) && mkdir -p $(SITE)/pkg; \
+		wasm-bindgen --target web --no-typescript --out-dir $(SITE)/pkg --out-name regio $(WASM_DIR)/regio.wasm; \
+		$(WASM_OPT) -Oz --enable-reference-types --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals -o $(SITE)/pkg/regio.opt.wasm $(SITE)/pkg/regio_bg.wasm; \
+		rm $(SITE)/pkg/regio_bg.wasm && mv $(SITE)/pkg/regio.opt.wasm $(SITE)/pkg/regio.wasm; \
+	fi
 	cp style/main.css $(SITE)/pkg/regio.css
 	cp -r public/. $(SITE)/
 	@printf 'hydrate bundle: %s bytes, %s gzip, %s brotli\n' "$$(stat -c %s $(SITE)/pkg/regio.wasm)" \
@@ -102,7 +124,7 @@ postgres-check:
 		echo "PostgreSQL is not reachable on 127.0.0.1:5432: the tests need it (or set REGIO_SKIP_POSTGRES=1 on a machine without it)."; exit 1; fi
 
 ## Formatting, and clippy on both halves of the crate with warnings as errors (the crate's lints
-## forbid unwrap/expect outside tests).
+## forbid unwrap/expect outside tests). `make test` gets the same lints from its builds (LINT=1).
 lint:
 	cargo fmt --check
 	cargo clippy $(SSR) --all-targets -- -D warnings
@@ -112,8 +134,8 @@ lint:
 ## The run is bounded apart from the build: a stuck test fails here in minutes, named by the
 ## harness's "has been running for over 60 seconds", instead of holding CI until its own limit.
 unit-and-integration:
-	cargo test $(SSR) --no-run
-	timeout --kill-after=30 900 cargo test $(SSR)$(if $(filter 1,$(REGIO_SKIP_POSTGRES)), -- --skip ::postgres)
+	$(LINTING) cargo test $(SSR) --no-run
+	$(LINTING) timeout --kill-after=30 900 cargo test $(SSR)$(if $(filter 1,$(REGIO_SKIP_POSTGRES)), -- --skip ::postgres)
 
 ## Browser tests: Playwright drives Debian's Chromium against a freshly started demo Regio (release build).
 e2e:
