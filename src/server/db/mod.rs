@@ -245,17 +245,6 @@ pub enum Param {
     OptInt(Option<i64>),
 }
 
-impl Param {
-    fn to_json(&self) -> serde_json::Value {
-        match self {
-            Param::Text(v) => v.as_str().into(),
-            Param::Int(v) => (*v).into(),
-            Param::OptText(v) => v.as_deref().into(),
-            Param::OptInt(v) => (*v).into(),
-        }
-    }
-}
-
 type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>;
 
 fn bind_param(query: AnyQuery<'_>, param: Param) -> AnyQuery<'_> {
@@ -281,17 +270,14 @@ fn placeholder_marks(tx: &DbTx, offset: usize, count: usize) -> Vec<String> {
     (offset + 1..=offset + count).map(|n| format!("${n}")).collect()
 }
 
-/// Inserts many rows: on SQLite with multi-row `INSERT … VALUES (…), (…)` in chunks that stay
-/// under its limit on bound parameters, on PostgreSQL as JSON (`insert_json_rows`).
+/// Inserts many rows with multi-row `INSERT … VALUES (…), (…)`, in chunks that stay under both
+/// databases' limit on bound parameters.
 pub async fn insert_rows(tx: &mut DbTx, table: &str, columns: &[&str], rows: Vec<Vec<Param>>) -> Result<(), sqlx::Error> {
     insert_rows_then(tx, table, columns, rows, "").await
 }
 
-/// `insert_rows` with a clause after the rows, such as `ON CONFLICT … DO UPDATE …`.
+/// `insert_rows` with a clause after `VALUES …`, such as `ON CONFLICT … DO UPDATE …`.
 pub async fn insert_rows_then(tx: &mut DbTx, table: &str, columns: &[&str], rows: Vec<Vec<Param>>, then: &str) -> Result<(), sqlx::Error> {
-    if tx.backend_name() == "PostgreSQL" {
-        return insert_json_rows(tx, table, columns, rows, then).await;
-    }
     const MAX_PARAMS: usize = 30_000;
     let per_chunk = (MAX_PARAMS / columns.len().max(1)).clamp(1, 500);
     let mut rows = rows.into_iter().peekable();
@@ -304,25 +290,6 @@ pub async fn insert_rows_then(tx: &mut DbTx, table: &str, columns: &[&str], rows
             query = bind_param(query, param);
         }
         query.execute(&mut **tx).await?;
-    }
-    Ok(())
-}
-
-/// PostgreSQL's way of `insert_rows_then`: each chunk of rows travels as one JSON parameter
-/// that `json_populate_recordset` turns back into rows of the table. Binding every value
-/// separately cost more than the writing itself: 11,000 new cases were 160,000 parameters, 126 ms
-/// to insert that way.
-async fn insert_json_rows(tx: &mut DbTx, table: &str, columns: &[&str], rows: Vec<Vec<Param>>, then: &str) -> Result<(), sqlx::Error> {
-    const ROWS_PER_STATEMENT: usize = 5_000;
-    let list = columns.join(", ");
-    let sql = format!("INSERT INTO {table} ({list}) SELECT {list} FROM json_populate_recordset(NULL::{table}, $1::json) {then}");
-    for chunk in rows.chunks(ROWS_PER_STATEMENT) {
-        let objects: Vec<serde_json::Value> = chunk
-            .iter()
-            .map(|row| serde_json::Value::Object(columns.iter().zip(row).map(|(column, param)| (column.to_string(), param.to_json())).collect()))
-            .collect();
-        let json = serde_json::to_string(&objects).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
-        sqlx::query(&sql).bind(json).execute(&mut **tx).await?;
     }
     Ok(())
 }
