@@ -42,11 +42,15 @@ impl From<&str> for Message {
 }
 
 /// A [`Message`] in English and Japanese, each written as for `format!` with the same values
-/// (Japanese may take them in its own order: `{1}の{0}`).
+/// (Japanese may take them in its own order: `{1}の{0}`). A value that is itself a word, such as
+/// a status, is given in each language after a semicolon: `say!("is {}", "は{}"; status => 名前)`.
 #[macro_export]
 macro_rules! say {
     ($en:literal, $ja:literal $(, $value:expr)* $(,)?) => {
         $crate::domain::Message { en: format!($en $(, $value)*), ja: Some(format!($ja $(, $value)*)) }
+    };
+    ($en:literal, $ja:literal; $($en_value:expr => $ja_value:expr),+ $(,)?) => {
+        $crate::domain::Message { en: format!($en $(, $en_value)*), ja: Some(format!($ja $(, $ja_value)*)) }
     };
 }
 

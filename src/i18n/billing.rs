@@ -1,6 +1,6 @@
 //! Billing: invoices, subscriptions, plans, dunning and Stripe events.
 
-use crate::domain::billing::{DunningFinal, EventState, EventVia, InvoiceOrigin, PlanInterval, StepKind, StepState};
+use crate::domain::billing::{DunningFinal, EventState, EventVia, InvoiceAction, InvoiceOrigin, PlanInterval, StepKind, StepState};
 
 texts! { Billing {
     // The section's navigation.
@@ -223,6 +223,15 @@ texts! { Billing {
     via_webhook: "webhook", "Webhook";
     via_catch_up: "catch_up", "定期取得";
 }}
+
+/// An invoice action as the page's language names it (the words on its button).
+pub fn action_name(b: &'static Billing, action: InvoiceAction) -> &'static str {
+    match action {
+        InvoiceAction::Finalize => b.finalize,
+        InvoiceAction::Void => b.void,
+        InvoiceAction::MarkUncollectible => b.mark_uncollectible,
+    }
+}
 
 /// An invoice, subscription or plan status as the page's language names it; `None` for one
 /// this console does not know (shown as Stripe wrote it).

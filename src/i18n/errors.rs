@@ -137,6 +137,13 @@ mod tests {
     }
 
     #[test]
+    fn a_word_given_in_each_language_reads_in_each() {
+        let status = "void";
+        let refused = say!("The invoice is {}", "請求書の状態は「{}」です"; status => "無効");
+        assert_eq!((refused.in_locale(Locale::En), refused.in_locale(Locale::Ja)), ("The invoice is void", "請求書の状態は「無効」です"));
+    }
+
+    #[test]
     fn the_english_frames_match_what_the_server_logs() {
         for error in [AppError::Unauthenticated, AppError::InvalidCredentials, AppError::Forbidden, AppError::Internal] {
             assert_eq!(error_text(Locale::En, &error), error.to_string());

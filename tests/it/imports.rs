@@ -71,7 +71,14 @@ async fn a_checked_file_is_committed_whole(backend: Backend) {
     let committed = settled(&app, &admin, &id).await;
     assert_eq!(committed["status"], "committed", "{committed}");
     assert_eq!(count(&app).await, 2_502);
-    assert_eq!(app.call(&admin, "commit_import", &[("id", &id), ("confirm", "yes")]).await.status(), 409, "committed once only");
+    let again = app.call(&admin, "commit_import", &[("id", &id), ("confirm", "yes")]).await;
+    assert_eq!(again.status(), 409, "committed once only");
+    let refused: serde_json::Value = again.json().await.expect("error");
+    assert_eq!(
+        refused["message"],
+        serde_json::json!({ "en": "This import is committed and cannot be committed.", "ja": "このインポートは状態が「確定済み」のため確定できません。" }),
+        "the state is named in each language"
+    );
     assert!(app.audit_actions().await.iter().any(|(a, _)| a == "import.commit"));
     crate::ledger::assert_ledger_consistent(&app).await;
 }

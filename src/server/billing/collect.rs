@@ -6,7 +6,10 @@
 use crate::domain::AppError;
 use crate::domain::billing::{CollectionPreview, InvoiceOrigin, InvoiceStatus};
 use crate::domain::ledger::{AccountStatus, Source, TransactionKind};
+use crate::domain::locale::Locale;
 use crate::domain::money::{Money, format_amount};
+use crate::i18n::TextGroup;
+use crate::i18n::billing::{Billing, status_label};
 use crate::say;
 use crate::server::db::accounts::{self, Account};
 use crate::server::db::audit::{self, Actor, AuditEvent};
@@ -49,8 +52,8 @@ async fn plan(tx: &mut DbTx, id: &str, lock: &str) -> Result<Plan, AppError> {
     if invoice.status != InvoiceStatus::Open {
         return Err(AppError::conflict(say!(
             "The invoice is {}: only an open invoice can be collected",
-            "請求書の状態は {} です。回収できるのは未払い（open）の請求書だけです",
-            invoice.status
+            "請求書の状態は「{}」です。回収できるのは未払いの請求書だけです";
+            invoice.status => status_label(Billing::of(Locale::Ja), invoice.status.as_str()).unwrap_or(invoice.status.as_str())
         )));
     }
     let Some(stripe_id) = invoice.stripe_id.clone() else {

@@ -5,6 +5,9 @@ use super::step_view;
 use crate::domain::AppError;
 use crate::domain::billing::{CustomerLink, StepKind};
 use crate::domain::ledger::{AccountKind, AccountStatus};
+use crate::domain::locale::Locale;
+use crate::i18n::TextGroup;
+use crate::i18n::money::{Money as MoneyTexts, account_kind_name};
 use crate::say;
 use crate::server::db::audit::{self, Actor, AuditEvent};
 use crate::server::db::invoices::{self as store, Billable};
@@ -46,7 +49,7 @@ async fn linkable(db: &Db, tx: &mut DbTx, id: &str) -> Result<Billable, AppError
     if account.kind != AccountKind::Member {
         return Err(AppError::validation(
             "account_id",
-            say!("{} is a {} account: only members are billed", "{}の口座種別は {} です。請求できるのは会員だけです", account.display_name, account.kind),
+            say!("{} is a {} account: only members are billed", "{}の口座種別は「{}」です。請求できるのは会員だけです"; &account.display_name => &account.display_name, account.kind => account_kind_name(MoneyTexts::of(Locale::Ja), account.kind)),
         ));
     }
     if account.status == AccountStatus::Closed {

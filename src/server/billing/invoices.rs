@@ -7,8 +7,11 @@ use crate::domain::billing::{
     BillableMember, BillingCurrency, BillingSetup, CreditNoteView, InvoiceAction, InvoiceDetail, InvoiceFilter, InvoiceLineView, InvoiceOrigin, InvoicePage,
     InvoicePaymentView, InvoiceRow, InvoiceStatus, LineInput, MAX_LINES, StepKind,
 };
+use crate::domain::locale::Locale;
 use crate::domain::money::{MAX_AMOUNT, Money, parse_amount};
 use crate::domain::{AppError, Role};
+use crate::i18n::TextGroup;
+use crate::i18n::billing::{Billing, action_name, status_label};
 use crate::say;
 use crate::server::db::audit::{self, Actor, AuditEvent};
 use crate::server::db::invoices::{self as store, Invoice, Line, ListFilter, Listed};
@@ -211,9 +214,9 @@ pub async fn invoice_action(db: &Db, actor: &Actor, id: &str, action: InvoiceAct
     if !allowed(invoice.status, action) {
         return Err(AppError::conflict(say!(
             "The invoice is {}: it cannot be {}",
-            "請求書の状態は {} です。{} はできません",
-            invoice.status,
-            action.as_str().replace('_', " ")
+            "請求書の状態は「{}」です。「{}」はできません";
+            invoice.status => status_label(Billing::of(Locale::Ja), invoice.status.as_str()).unwrap_or(invoice.status.as_str()),
+            action.as_str().replace('_', " ") => action_name(Billing::of(Locale::Ja), action)
         )));
     }
     if action == InvoiceAction::Void

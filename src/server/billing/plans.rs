@@ -6,7 +6,10 @@ use super::changes;
 use super::steps::queue;
 use crate::domain::AppError;
 use crate::domain::billing::{PlanInterval, PlanView, StepKind, SubscriptionFilter, SubscriptionPage, SubscriptionRow};
+use crate::domain::locale::Locale;
 use crate::domain::money::{MAX_AMOUNT, Money, parse_amount};
+use crate::i18n::TextGroup;
+use crate::i18n::billing::{Billing, step_kind_name};
 use crate::say;
 use crate::server::db::audit::{self, Actor, AuditEvent};
 use crate::server::db::subscriptions::{self as store, ListedSubscription, Plan, Subscription, SubscriptionQuery};
@@ -162,7 +165,9 @@ pub async fn cancel_subscription(db: &Db, actor: &Actor, id: &str, at_period_end
     let (kind, action) = if at_period_end { (StepKind::CancelAtPeriodEnd, "cancel_at_period_end") } else { (StepKind::CancelSubscription, "cancel") };
     let before_start = changes::cancel_before_start(&mut wtx.tx, &sub).await?;
     if !before_start && !queue(&mut wtx.tx, id, kind, &format!("subscription/{id}/{action}"), &actor.label).await? {
-        return Err(AppError::conflict(say!("{} was already asked for", "「{}」はすでに依頼済みです", kind.label())));
+        return Err(AppError::conflict(
+            say!("{} was already asked for", "「{}」はすでに依頼済みです"; kind.label() => step_kind_name(Billing::of(Locale::Ja), kind)),
+        ));
     }
     let event = AuditEvent {
         action: "billing.subscription_cancel",

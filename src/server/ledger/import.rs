@@ -5,6 +5,9 @@ use super::input::{ItemError, TransferInput};
 use super::posting::{Pending, check_in, post_in};
 use crate::domain::AppError;
 use crate::domain::ledger::{ImportRowError, ImportStatus, Source};
+use crate::domain::locale::Locale;
+use crate::i18n::TextGroup;
+use crate::i18n::admin::{Admin, import_status_name};
 use crate::say;
 use crate::server::db::audit::{self, Actor, AuditEvent};
 use crate::server::db::imports::{self, NewImport};
@@ -109,8 +112,8 @@ pub async fn commit(db: &Db, jobs: &ImportJobs, actor: &Actor, id: &str) -> Resu
     if !committable || !imports::transition(db, id, import.status, ImportStatus::Committing).await? {
         return Err(AppError::conflict(say!(
             "This import is {} and cannot be committed.",
-            "このインポートは状態が「{}」のため確定できません。",
-            import.status
+            "このインポートは状態が「{}」のため確定できません。";
+            import.status => import_status_name(Admin::of(Locale::Ja), import.status)
         )));
     }
     let text = imports::content(db, id).await?.unwrap_or_default();

@@ -8,11 +8,14 @@ mod search;
 pub use search::search;
 
 use crate::domain::ledger::{AccountStatus, TransactionKind};
+use crate::domain::locale::Locale;
 use crate::domain::money::{Money, Peg, format_amount, format_fiat, parse_amount};
 use crate::domain::refunds::{
     RefundFilter, RefundPage, RefundPayer, RefundPreview, RefundReason, RefundStage, RefundState, RefundStripeLine, RefundView, Refundable,
 };
 use crate::domain::{AppError, Role};
+use crate::i18n::TextGroup;
+use crate::i18n::money::{Money as MoneyTexts, kind_text, stage_name};
 use crate::say;
 use crate::server::db::accounts::{self, Account};
 use crate::server::db::audit::{self, Actor, AuditEvent};
@@ -123,7 +126,7 @@ async fn payment(tx: &mut DbTx, id: &str) -> Result<LedgerTransaction, AppError>
     if !matches!(payment.kind, TransactionKind::Payment | TransactionKind::InvoicePayment) {
         return Err(AppError::validation(
             "payment_id",
-            say!("a {} is not refunded; only payments are", "種類が「{}」の取引は返金できません。返金できるのは支払いのみです", payment.kind),
+            say!("a {} is not refunded; only payments are", "種類が「{}」の取引は返金できません。返金できるのは支払いのみです"; payment.kind => kind_text(Locale::Ja, payment.kind)),
         ));
     }
     Ok(payment)
@@ -410,8 +413,8 @@ async fn pending(tx: &mut DbTx, db: &Db, id: &str) -> Result<RefundRequest, AppE
     if request.state != RefundState::PendingApproval {
         return Err(AppError::conflict(say!(
             "This refund is {}; only one awaiting approval can change.",
-            "この返金の状態は「{}」です。変更できるのは承認待ちの返金のみです。",
-            request.state
+            "この返金の状態は「{}」です。変更できるのは承認待ちの返金のみです。";
+            request.state => request.state.as_str().parse().map_or("", |stage| stage_name(MoneyTexts::of(Locale::Ja), stage))
         )));
     }
     Ok(request)

@@ -6,8 +6,11 @@ use super::{begin_change, finish_change, linkable, load, parse_filter};
 use crate::domain::AppError;
 use crate::domain::Message;
 use crate::domain::ledger::MirrorState;
+use crate::domain::locale::Locale;
 use crate::domain::money::{Money, Peg, format_amount, format_fiat};
 use crate::domain::recon::{BreakClass, BulkPreview, CaseFilter, CaseState, FixKind, FixPreview, PreviewLine};
+use crate::i18n::TextGroup;
+use crate::i18n::recon::{Recon, case_state_name, fix_name};
 use crate::say;
 use crate::server::db::audit::Actor;
 use crate::server::db::outbox::{self, FixRefund, Operation};
@@ -99,10 +102,10 @@ fn lines(kind: FixKind, ledger: Vec<PreviewLine>, stripe: Vec<PreviewLine>, case
 fn refused(kind: FixKind, case: &CaseRecord) -> AppError {
     AppError::conflict(say!(
         "“{}” does not apply to a {} case in state {}.",
-        "「{0}」は、状態が「{2}」の「{1}」ケースには適用できません。",
-        kind.label(),
-        case.class.label().to_lowercase(),
-        case.state
+        "「{0}」は、状態が「{2}」の「{1}」ケースには適用できません。";
+        kind.label() => fix_name(Recon::of(Locale::Ja), kind),
+        case.class.label().to_lowercase() => case.class.label_in(Locale::Ja),
+        case.state => case_state_name(Recon::of(Locale::Ja), case.state)
     ))
 }
 
