@@ -82,11 +82,26 @@ pub async fn post_batch(db: &Db, source: Source, inputs: Vec<TransferInput>, act
 /// holding the accounts exclusively, and that answer is the one given.
 async fn post_sharing_accounts(db: &Db, source: Source, inputs: &[TransferInput], actor: &Actor) -> Result<Option<Vec<Posted>>, sqlx::Error> {
     let mut tx = db.begin_write().await?;
-    let checked = check_all(&mut tx.tx, db, Sources::one(source), inputs.to_vec(), 0, &Pending::default(), db.for_share()).await?;
+    match write_sharing_accounts(&mut tx.tx, db, source, inputs, actor).await? {
+        Some(posted) => {
+            tx.commit().await?;
+            Ok(Some(posted))
+        }
+        // The exclusive way waits for the shared locks this held: they go before it starts.
+        None => {
+            tx.rollback().await?;
+            Ok(None)
+        }
+    }
+}
+
+/// `post_sharing_accounts` inside its transaction: `None` when the batch must go the exclusive way.
+async fn write_sharing_accounts(tx: &mut DbTx, db: &Db, source: Source, inputs: &[TransferInput], actor: &Actor) -> Result<Option<Vec<Posted>>, sqlx::Error> {
+    let checked = check_all(tx, db, Sources::one(source), inputs.to_vec(), 0, &Pending::default(), db.for_share()).await?;
     if !checked.errors.is_empty() {
         return Ok(None);
     }
-    match write(&mut tx.tx, source, actor, &checked).await {
+    match write(tx, source, actor, &checked).await {
         // Two batches resending the same references in different orders can each wait for the
         // other's row: PostgreSQL ends one as a deadlock, which then goes the exclusive way.
         Err(sqlx::Error::Database(e)) if e.is_unique_violation() || e.code().as_deref() == Some(DEADLOCK) => return Ok(None),
@@ -94,16 +109,12 @@ async fn post_sharing_accounts(db: &Db, source: Source, inputs: &[TransferInput]
     }
     let debited: Vec<String> = checked.must_cover.keys().map(|(account, _)| account.clone()).collect();
     // This batch's balance updates hold those rows until it ends, so they read as they stay.
-    let balances = accounts::balances(&mut tx.tx, &debited).await?;
+    let balances = accounts::balances(tx, &debited).await?;
     let still_covered = checked.must_cover.iter().all(|(key, need)| {
         let after = balances.get(key).copied().unwrap_or(0);
         after.saturating_sub(checked.deltas.get(key).copied().unwrap_or(0)) >= *need
     });
-    if !still_covered {
-        return Ok(None);
-    }
-    tx.commit().await?;
-    Ok(Some(checked.posted))
+    Ok(still_covered.then_some(checked.posted))
 }
 
 /// An item whose fields parsed; what remains is checking it against the ledger.
