@@ -45,7 +45,7 @@ run: rust-tools build-tools
 	REGIO_DEMO=1 $(TARGET)/debug/regio serve
 
 demo-server:
-	cargo build $(SSR)
+	$(CARGO) build $(SSR)
 
 ## Every test: lints, unit and integration on SQLite and PostgreSQL, the browser suite against the
 ## release build, the release directory started from scratch, Stripe conformance.
@@ -62,6 +62,10 @@ test: tools postgres-check
 	$(MAKE) --no-print-directory -j3 --output-sync=target LINT=1 unit-and-integration server site
 	$(MAKE) --no-print-directory LINT=1 e2e release-check conformance
 
+## The builds above run under make -j, whose jobserver pipes reach sub-makes only: cargo would
+## find them named in MAKEFLAGS, closed, and warn. It counts its own jobs.
+CARGO := env -u MAKEFLAGS -u MFLAGS cargo
+
 ## `cargo clippy -- -D warnings` hands its arguments to clippy-driver in CLIPPY_ARGS, each followed
 ## by this separator; the workspace wrapper applies it to Regio's code only.
 LINTING := $(if $(filter 1,$(LINT)),RUSTC_WORKSPACE_WRAPPER=clippy-driver CLIPPY_ARGS=-D__CLIPPY_HACKERY__warnings__CLIPPY_HACKERY__)
@@ -69,12 +73,12 @@ LINTING := $(if $(filter 1,$(LINT)),RUSTC_WORKSPACE_WRAPPER=clippy-driver CLIPPY
 build: server site
 
 server: rust-tools
-	cargo build --release $(SSR)
+	$(CARGO) build --release $(SSR)
 
 ## The browser bundle: the wasm-release profile (opt-level z, LTO), wasm-bindgen, then wasm-opt -Oz
 ## (a minute: skipped while the bundle is newer than what cargo linked).
 site: rust-tools build-tools
-	$(LINTING) cargo build --profile wasm-release $(HYDRATE)
+	$(LINTING) $(CARGO) build --profile wasm-release $(HYDRATE)
 	if [ ! $(SITE)/pkg/regio.wasm -nt $(WASM_DIR)/regio.wasm ]; then \
 		rm -rf $(SITE) && mkdir -p $(SITE)/pkg; \
 		wasm-bindgen --target web --no-typescript --out-dir $(SITE)/pkg --out-name regio $(WASM_DIR)/regio.wasm; \
@@ -134,8 +138,8 @@ lint:
 ## The run is bounded apart from the build: a stuck test fails here in minutes, named by the
 ## harness's "has been running for over 60 seconds", instead of holding CI until its own limit.
 unit-and-integration:
-	$(LINTING) cargo test $(SSR) --no-run
-	$(LINTING) timeout --kill-after=30 900 cargo test $(SSR)$(if $(filter 1,$(REGIO_SKIP_POSTGRES)), -- --skip ::postgres)
+	$(LINTING) $(CARGO) test $(SSR) --no-run
+	$(LINTING) timeout --kill-after=30 900 $(CARGO) test $(SSR)$(if $(filter 1,$(REGIO_SKIP_POSTGRES)), -- --skip ::postgres)
 
 ## Browser tests: Playwright drives Debian's Chromium against a freshly started demo Regio (release build).
 e2e:

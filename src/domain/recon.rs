@@ -339,6 +339,9 @@ pub struct FieldDiff {
     pub differs: bool,
 }
 
+/// Who a case event says acted when a reconciliation run opened, changed or closed the case.
+pub const RUN_ACTOR: &str = "reconciliation";
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CaseEventView {
     pub at: String,

@@ -173,6 +173,7 @@ texts! { Recon {
     reason_days_apart: "{} day(s) apart", "{}日の差";
     reason_same_customer: "same Stripe customer", "Stripe の顧客が同じ";
     reason_same_description: "same description", "説明が同じ";
+    run_actor: "reconciliation", "自動照合";
     event_opened: "opened", "オープン";
     event_changed: "changed", "内容が変化";
     event_closed: "closed", "クローズ";

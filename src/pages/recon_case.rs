@@ -2,7 +2,7 @@ use crate::api::recon::{AddCaseRemark, ApplyFix, AssignCase, PreviewFix, get_cas
 use crate::components::ids::ShortId;
 use crate::components::notice::{ActionOutcome, ErrorLine, ErrorNotice};
 use crate::components::time::Time;
-use crate::domain::recon::{Candidate, CaseDetail, CaseEventView, FieldDiff, FixKind, FixPreview, PreviewLine, UserChoice};
+use crate::domain::recon::{Candidate, CaseDetail, CaseEventView, FieldDiff, FixKind, FixPreview, PreviewLine, RUN_ACTOR, UserChoice};
 use crate::i18n::recon::{Recon, case_event_name, field_name, field_value, fix_name};
 use crate::i18n::{fill, use_locale, use_texts, use_texts_of};
 use crate::pages::reconciliation::CaseBadge;
@@ -364,7 +364,7 @@ fn History(events: Vec<CaseEventView>) -> impl IntoView {
                     <ol class="timeline case-history">
                         {events.into_iter().map(|e| view! {
                             <li>
-                                <Time at=e.at/> " " <strong>{e.actor}</strong> " " {case_event_name(r, &e.what).to_string()}
+                                <Time at=e.at/> " " <strong>{if e.actor == RUN_ACTOR { r.run_actor.to_string() } else { e.actor }}</strong> " " {case_event_name(r, &e.what).to_string()}
                                 {e.detail.map(|d| view! { " — " <span class="muted">{d.in_locale(locale).to_string()}</span> })}
                             </li>
                         }).collect_view()}

@@ -5,7 +5,7 @@ use super::{DbTx, Param, SqlFilter, insert_rows, new_id, select_in};
 use crate::domain::Message;
 use crate::domain::locale::Locale;
 use crate::domain::money::Money;
-use crate::domain::recon::{BreakClass, CaseState, Differs};
+use crate::domain::recon::{BreakClass, CaseState, Differs, RUN_ACTOR};
 use crate::say;
 use sqlx::Row;
 use sqlx::any::AnyRow;
@@ -158,7 +158,7 @@ pub async fn open(tx: &mut DbTx, sightings: &[Sighting], now: i64) -> Result<Vec
     ];
     insert_rows(tx, "recon_cases", &columns, rows).await?;
     let events = sightings.iter().zip(&ids).map(|(s, id)| (id.clone(), s.described())).collect::<Vec<_>>();
-    add_events(tx, &events, now, None, "reconciliation", "opened").await?;
+    add_events(tx, &events, now, None, RUN_ACTOR, "opened").await?;
     Ok(ids)
 }
 
@@ -192,7 +192,7 @@ pub async fn seen(tx: &mut DbTx, updates: &[(String, &Sighting)], now: i64) -> R
                 .await?;
         }
         if changed {
-            add_events(tx, &[(id.clone(), sighting.described())], now, None, "reconciliation", "changed").await?;
+            add_events(tx, &[(id.clone(), sighting.described())], now, None, RUN_ACTOR, "changed").await?;
         }
     }
     Ok(())
@@ -208,7 +208,7 @@ pub async fn close_gone(tx: &mut DbTx, ids: &[String], now: i64) -> Result<usize
     select_in(tx, &sql, ids).await?;
     let gone = say!("The break is gone.", "差異は解消しました。");
     let events: Vec<(String, Message)> = ids.iter().map(|id| (id.clone(), gone.clone())).collect();
-    add_events(tx, &events, now, None, "reconciliation", "closed").await?;
+    add_events(tx, &events, now, None, RUN_ACTOR, "closed").await?;
     Ok(ids.len())
 }
 
