@@ -138,7 +138,7 @@ impl Differs {
             Self::InvoicePaidByOther { invoice, paid_by, record } => fill(r.differs_invoice_paid_by, &[invoice, &paid_by.join(", "), record]),
             Self::InvoiceStatus { invoice, status, record } => {
                 let b = crate::i18n::billing::Billing::of(locale);
-                let status = crate::i18n::billing::status_label(b, status).unwrap_or(status);
+                let status = crate::i18n::billing::status_label(b, status);
                 fill(r.differs_invoice_status, &[invoice, status, record])
             }
         }

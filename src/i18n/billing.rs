@@ -233,10 +233,10 @@ pub fn action_name(b: &'static Billing, action: InvoiceAction) -> &'static str {
     }
 }
 
-/// An invoice, subscription or plan status as the page's language names it; `None` for one
-/// this console does not know (shown as Stripe wrote it).
-pub fn status_label(b: &'static Billing, status: &str) -> Option<&'static str> {
-    Some(match status {
+/// An invoice, subscription or plan status as the page's language names it; one this console
+/// does not know reads as Stripe wrote it.
+pub fn status_label<'a>(b: &'static Billing, status: &'a str) -> &'a str {
+    match status {
         "draft" => b.status_draft,
         "open" => b.status_open,
         "paid" => b.status_paid,
@@ -255,8 +255,8 @@ pub fn status_label(b: &'static Billing, status: &str) -> Option<&'static str> {
         "archived" => b.status_archived,
         "Stripe call failed" => b.step_failed,
         "Stripe call queued" => b.step_queued,
-        _ => return None,
-    })
+        unknown => unknown,
+    }
 }
 
 /// Where an invoice was made.

@@ -35,7 +35,7 @@ pub fn InvoicesPage() -> impl IntoView {
         <h1>{t.nav_billing}</h1>
         <BillingNav/>
         <form method="get" class="filters">
-            <ChoiceFilter label=b.status name="status" choices=InvoiceStatus::ALL.iter().map(|s| (s.as_str(), status_label(b, s.as_str()).unwrap_or(s.as_str()))).collect()/>
+            <ChoiceFilter label=b.status name="status" choices=InvoiceStatus::ALL.iter().map(|s| (s.as_str(), status_label(b, s.as_str()))).collect()/>
             <ChoiceFilter label=b.made_in name="origin" choices=InvoiceOrigin::ALL.iter().map(|&o| (o.as_str(), origin_name(b, o))).collect()/>
             <label>{b.member} " " <input type="text" name="account" placeholder=b.member_reference prop:value=text("account")/></label>
             <label>{b.due_on_or_before} " " <input type="date" name="due_to" prop:value=text("due_to")/></label>

@@ -48,7 +48,7 @@ pub fn StatusBadge(#[prop(into)] status: String) -> impl IntoView {
 /// A status as the page's language names it; one this console does not know shows as Stripe
 /// wrote it.
 pub fn status_text(status: &str) -> String {
-    status_label(use_texts_of::<Billing>(), status).map_or_else(|| status.replace('_', " "), str::to_string)
+    status_label(use_texts_of::<Billing>(), status).replace('_', " ")
 }
 
 /// Whether the signed-in person is an administrator (who may change billing).

@@ -53,7 +53,7 @@ async fn plan(tx: &mut DbTx, id: &str, lock: &str) -> Result<Plan, AppError> {
         return Err(AppError::conflict(say!(
             "The invoice is {}: only an open invoice can be collected",
             "請求書の状態は「{}」です。回収できるのは未払いの請求書だけです";
-            invoice.status => status_label(Billing::of(Locale::Ja), invoice.status.as_str()).unwrap_or(invoice.status.as_str())
+            invoice.status => status_label(Billing::of(Locale::Ja), invoice.status.as_str())
         )));
     }
     let Some(stripe_id) = invoice.stripe_id.clone() else {

@@ -215,7 +215,7 @@ pub async fn invoice_action(db: &Db, actor: &Actor, id: &str, action: InvoiceAct
         return Err(AppError::conflict(say!(
             "The invoice is {}: it cannot be {}",
             "請求書の状態は「{}」です。「{}」はできません";
-            invoice.status => status_label(Billing::of(Locale::Ja), invoice.status.as_str()).unwrap_or(invoice.status.as_str()),
+            invoice.status => status_label(Billing::of(Locale::Ja), invoice.status.as_str()),
             action.as_str().replace('_', " ") => action_name(Billing::of(Locale::Ja), action)
         )));
     }
