@@ -5,6 +5,8 @@ use crate::api::refunds::{PreviewRefund, RequestRefund, get_refundable};
 use crate::components::money::with_currency;
 use crate::components::notice::{ActionReport, ErrorLine, ErrorNotice};
 use crate::components::shell::PendingChanged;
+use crate::domain::Message;
+use crate::domain::locale::Locale;
 use crate::domain::money::{Peg, format_amount, format_fiat, parse_amount};
 use crate::domain::refunds::{RefundPayer, RefundPreview, RefundReason, RefundView, Refundable};
 use crate::i18n::money::{Money as MoneyTexts, reason_name, refund_stripe_text, stage_name};
@@ -51,8 +53,8 @@ impl Draft {
 
 /// The refund's fiat equivalent by the posting rule (the running refunded total converted at the
 /// payment's rate), or what is wrong with the amount.
-fn refund_fiat(m: &'static MoneyTexts, r: &Refundable, amount: &str) -> Result<String, String> {
-    let minor = parse_amount(amount, r.exponent).map_err(|e| e.to_string())?;
+fn refund_fiat(m: &'static MoneyTexts, locale: Locale, r: &Refundable, amount: &str) -> Result<String, String> {
+    let minor = parse_amount(amount, r.exponent).map_err(|e| Message::from(e).in_locale(locale).to_string())?;
     if minor > r.remainder_minor {
         return Err(fill(m.at_most_left, &[&with_currency(&r.remainder, &r.currency)]));
     }
@@ -156,7 +158,8 @@ fn RefundForm(r: StoredValue<Refundable>, draft: Draft, preview: ServerAction<Pr
     let m = use_texts_of::<MoneyTexts>();
     let default_amount = format_amount(remainder_minor, exponent);
     let amount = Signal::derive(move || draft.amount.get().unwrap_or_else(|| default_amount.clone()));
-    let fiat = Memo::new(move |_| r.with_value(|r| refund_fiat(m, r, &amount.get())));
+    let locale = use_locale();
+    let fiat = Memo::new(move |_| r.with_value(|r| refund_fiat(m, locale, r, &amount.get())));
     // The fiat line changes with every key typed: announced politely, not as an alert.
     let payer_option = move |payer: RefundPayer, text: String| {
         view! {

@@ -294,7 +294,7 @@ pub struct ImportRowError {
     /// 1-based data row number in the file (the header is row 0).
     pub row: usize,
     pub field: String,
-    pub message: String,
+    pub message: super::Message,
 }
 
 /// A CSV import, its check results, and its progress while work is running.

@@ -69,6 +69,20 @@ pub enum AmountError {
     TooLarge(String),
 }
 
+impl From<AmountError> for super::Message {
+    fn from(e: AmountError) -> Self {
+        let en = e.to_string();
+        let ja = match e {
+            AmountError::NotANumber => "1500 や 12.50 のような数値を入力してください".into(),
+            AmountError::TooManyDecimals(0) => "この通貨では小数を使えません".into(),
+            AmountError::TooManyDecimals(places) => format!("この通貨では小数点以下{places}桁までにしてください"),
+            AmountError::NotPositive => "金額は0より大きくしてください".into(),
+            AmountError::TooLarge(most) => format!("金額が大きすぎます（上限 {most}）"),
+        };
+        Self { en, ja: Some(ja) }
+    }
+}
+
 /// Parses a decimal string (`"1500"`, `"12.50"`) into minor units of a currency with `exponent`
 /// decimal places. Refuses signs, exponents, separators, anything that would round, and amounts
 /// above [`MAX_AMOUNT`].

@@ -3,7 +3,7 @@ use crate::components::notice::{ActionOutcome, ErrorNotice};
 use crate::components::time::{Time, local_time};
 use crate::domain::ledger::{ImportStatus, ImportView, TransactionKind};
 use crate::i18n::admin::{Admin, import_status_name};
-use crate::i18n::{fill, kind_name, use_texts, use_texts_of};
+use crate::i18n::{fill, kind_name, use_locale, use_texts, use_texts_of};
 use leptos::prelude::*;
 use leptos_meta::{Meta, Title};
 use leptos_router::hooks::{use_params_map, use_query_map};
@@ -87,7 +87,7 @@ fn ImportDetail(i: ImportView, commit: ServerAction<CommitImport>, ask_again: Rw
     }
     let can_commit = (i.status == ImportStatus::Checked && i.error_count == 0) || i.status == ImportStatus::Failed;
     let (done, total) = i.progress.unwrap_or((0, i.rows as usize));
-    let (t, a) = (use_texts(), use_texts_of::<Admin>());
+    let (t, a, locale) = (use_texts(), use_texts_of::<Admin>(), use_locale());
     let facts = fill(a.import_facts, &[&i.rows.to_string(), &i.created_by, &local_time(&i.created_at)]);
     // Kinds as the file wrote them: a known kind reads in the page's language.
     let kind_text = move |kind: String| kind.parse::<TransactionKind>().map_or(kind, |k| kind_name(t, k).to_string());
@@ -133,7 +133,7 @@ fn ImportDetail(i: ImportView, commit: ServerAction<CommitImport>, ask_again: Rw
                 <table class="data">
                     <thead><tr><th class="num">{a.row}</th><th>{a.field}</th><th>{a.problem}</th></tr></thead>
                     <tbody>
-                        {i.errors.into_iter().map(|e| view! { <tr><td class="num">{e.row}</td><td><code>{e.field}</code></td><td>{e.message}</td></tr> }).collect_view()}
+                        {i.errors.into_iter().map(|e| view! { <tr><td class="num">{e.row}</td><td><code>{e.field}</code></td><td>{e.message.in_locale(locale).to_string()}</td></tr> }).collect_view()}
                     </tbody>
                 </table>
             </section>

@@ -95,6 +95,15 @@ async fn a_file_with_bad_rows_records_nothing(backend: Backend) {
     let errors: Vec<(i64, String)> =
         checked["errors"].as_array().expect("errors").iter().map(|e| (e["row"].as_i64().unwrap_or(0), e["field"].as_str().unwrap_or("").to_string())).collect();
     assert_eq!(errors, vec![(2, "amount".to_string()), (3, "amount".to_string())], "overdraft and decimals: {checked}");
+    let messages: Vec<&serde_json::Value> = checked["errors"].as_array().expect("errors").iter().map(|e| &e["message"]).collect();
+    assert_eq!(
+        messages,
+        [
+            &serde_json::json!({ "en": "account 'm-1' holds 100 and cannot pay 500", "ja": "口座「m-1」の残高は100のため、500は支払えません" }),
+            &serde_json::json!({ "en": "use at most 0 decimal place(s) for this currency", "ja": "この通貨では小数を使えません" }),
+        ],
+        "each row's refusal in both languages"
+    );
     assert_eq!(app.call(&admin, "commit_import", &[("id", &id), ("confirm", "yes")]).await.status(), 409);
     assert_eq!(count(&app).await, 0);
 
@@ -166,7 +175,7 @@ async fn an_import_interrupted_by_a_restart_fails_and_can_be_retried(backend: Ba
     for id in [&committing, &checking] {
         let failed = status(&app, &admin, id).await;
         assert_eq!(failed["status"], "failed", "{failed}");
-        assert!(failed["errors"][0]["message"].as_str().unwrap_or("").contains("restarted"), "{failed}");
+        assert!(failed["errors"][0]["message"]["en"].as_str().unwrap_or("").contains("restarted"), "{failed}");
     }
     assert_eq!(app.audit_actions().await.iter().filter(|(a, _)| a == "import.interrupted").count(), 2);
 

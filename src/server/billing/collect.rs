@@ -181,7 +181,8 @@ pub async fn collect_with(db: &Db, actor: &Actor, id: &str, short: Shortfall) ->
     };
     let (posted, errors) = post_in(&mut wtx.tx, db, Source::Console, vec![input], actor, 0).await?;
     if let Some(e) = errors.first() {
-        return Err(AppError::validation(e.field.clone(), format!("the ledger refused the collection: {}", e.message)));
+        let refused = say!("the ledger refused the collection: {}", "台帳が回収を受け付けませんでした：{}"; &e.message.en => e.message.in_locale(Locale::Ja));
+        return Err(AppError::validation(e.field.clone(), refused));
     }
     let posted = posted.first().ok_or(AppError::Internal)?;
     if !posted.created {

@@ -85,6 +85,22 @@ pub async fn record_check(
         .map(|_| ())
 }
 
+/// Row errors as stored; those stored before they were kept in both languages read in English.
+fn stored_errors(json: &str) -> Vec<ImportRowError> {
+    #[derive(serde::Deserialize)]
+    struct EnglishOnly {
+        row: usize,
+        field: String,
+        message: String,
+    }
+    serde_json::from_str(json)
+        .or_else(|_| {
+            serde_json::from_str::<Vec<EnglishOnly>>(json)
+                .map(|old| old.into_iter().map(|e| ImportRowError { row: e.row, field: e.field, message: e.message.into() }).collect())
+        })
+        .unwrap_or_default()
+}
+
 fn view(row: &AnyRow) -> Result<ImportView, sqlx::Error> {
     let errors: String = row.try_get("errors_json")?;
     let summary: String = row.try_get("summary_json")?;
@@ -97,7 +113,7 @@ fn view(row: &AnyRow) -> Result<ImportView, sqlx::Error> {
         rows: row.try_get("row_count")?,
         valid: row.try_get("valid_count")?,
         error_count: row.try_get("error_count")?,
-        errors: serde_json::from_str(&errors).unwrap_or_default(),
+        errors: stored_errors(&errors),
         summary: serde_json::from_str(&summary).unwrap_or_default(),
         progress: None,
     })

@@ -47,8 +47,7 @@ impl ImportJobs {
 /// required). Empty cells are absent values.
 pub fn parse_csv(text: &str) -> Result<Vec<TransferInput>, AppError> {
     let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).flexible(false).from_reader(text.as_bytes());
-    let headers =
-        reader.headers().map_err(|e| AppError::validation("file", say!("the header row cannot be read: {e}", "ヘッダー行を読み取れません：{e}")))?.clone();
+    let headers = reader.headers().map_err(|e| AppError::validation("file", unreadable("the header row", "ヘッダー行", e)))?.clone();
     let mut position: HashMap<&str, usize> = HashMap::new();
     for (i, name) in headers.iter().enumerate() {
         let column = COLUMNS.iter().find(|c| **c == name.trim_start_matches('\u{feff}')).ok_or_else(|| {
@@ -61,7 +60,7 @@ pub fn parse_csv(text: &str) -> Result<Vec<TransferInput>, AppError> {
     }
     let mut rows = Vec::new();
     for (n, record) in reader.records().enumerate() {
-        let record = record.map_err(|e| AppError::validation("file", say!("row {}: {e}", "{}行目：{e}", n + 1)))?;
+        let record = record.map_err(|e| AppError::validation("file", unreadable(&format!("row {}", n + 1), &format!("{}行目", n + 1), e)))?;
         if rows.len() == MAX_ROWS {
             return Err(AppError::validation("file", say!("import at most {MAX_ROWS} rows per file", "1ファイルにつき{MAX_ROWS}行までインポートできます")));
         }
@@ -85,6 +84,18 @@ pub fn parse_csv(text: &str) -> Result<Vec<TransferInput>, AppError> {
         return Err(AppError::validation("file", say!("the file has a header but no rows", "ヘッダー行のみで、データ行がありません")));
     }
     Ok(rows)
+}
+
+/// Why the CSV reader refused `what` (named in each language): a row whose cells do not line up
+/// with the header is the refusal a person meets, so it is said in their language; the reader's
+/// other refusals (text it cannot decode) pass on its own words.
+fn unreadable(what: &str, what_ja: &str, error: csv::Error) -> crate::domain::Message {
+    match error.kind() {
+        csv::ErrorKind::UnequalLengths { expected_len, len, .. } => {
+            say!("{what} has {len} cells where the header has {expected_len}", "{what_ja}のセルは{len}個ですが、ヘッダーは{expected_len}列です")
+        }
+        _ => say!("{what} cannot be read: {error}", "{what_ja}を読み取れません：{error}"),
+    }
 }
 
 /// Stores an uploaded file and starts checking it; returns the import's id.
@@ -133,7 +144,11 @@ pub async fn fail_interrupted(db: &Db) -> Result<usize, sqlx::Error> {
         let error = ImportRowError {
             row: 0,
             field: "file".into(),
-            message: format!("Regio restarted while this import was {status}; nothing was recorded. Commit it to check and record it again."),
+            message: say!(
+                "Regio restarted while this import was {}; nothing was recorded. Commit it to check and record it again.",
+                "インポートが「{}」の間に Regio が再起動したため、何も記録されていません。確定し直すと、もう一度確認して記録します。";
+                status => import_status_name(Admin::of(Locale::Ja), status)
+            ),
         };
         if imports::fail(&mut tx.tx, &id, status, &error).await? {
             let event = AuditEvent {
@@ -155,7 +170,11 @@ async fn run(db: Db, jobs: ImportJobs, actor: Actor, id: String, rows: Vec<Trans
     jobs.finish(&id);
     if let Err(e) = result {
         tracing::error!(error = %e, import = %id, "CSV import failed");
-        let failed = [ImportRowError { row: 0, field: "file".into(), message: "the import stopped on a server error; it has been logged".into() }];
+        let failed = [ImportRowError {
+            row: 0,
+            field: "file".into(),
+            message: say!("the import stopped on a server error; it has been logged", "サーバーのエラーでインポートが止まりました。記録済みです"),
+        }];
         let _ = imports::record_check(&db, &id, ImportStatus::Failed, 0, &failed, 1, "[]").await;
     }
 }
@@ -245,6 +264,17 @@ mod tests {
                 Err(AppError::Validation { field, .. }) => assert_eq!(field, "file"),
                 other => panic!("{bad:?}: {other:?}"),
             }
+        }
+    }
+
+    #[test]
+    fn a_ragged_row_is_named_in_both_languages() {
+        match parse_csv("external_ref,kind,currency,amount\nx,payment,SRB,1\ny,payment,SRB\n") {
+            Err(AppError::Validation { message, .. }) => assert_eq!(
+                (message.in_locale(Locale::En), message.in_locale(Locale::Ja)),
+                ("row 2 has 3 cells where the header has 4", "2行目のセルは3個ですが、ヘッダーは4列です")
+            ),
+            other => panic!("{other:?}"),
         }
     }
 }

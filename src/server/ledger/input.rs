@@ -1,6 +1,8 @@
 //! A transfer as it arrives from the payment system (API JSON or a CSV row), and its errors.
 
-use serde::{Deserialize, Serialize};
+use crate::domain::Message;
+use crate::domain::locale::Locale;
+use crate::say;
 
 /// One incoming transaction. Amounts are decimal strings in the local currency; accounts are
 /// the payment system's own references.
@@ -30,16 +32,22 @@ pub struct TransferInput {
 }
 
 /// What is wrong with one item of a batch.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ItemError {
     pub index: usize,
     pub field: String,
-    pub message: String,
+    pub message: Message,
 }
 
 impl ItemError {
-    pub fn new(index: usize, field: &str, message: impl Into<String>) -> Self {
+    pub fn new(index: usize, field: &str, message: impl Into<Message>) -> Self {
         Self { index, field: field.to_string(), message: message.into() }
+    }
+
+    /// The ledger's refusal of a `what` Regio posted itself (a refund, an adjustment), naming the field.
+    pub fn refusal_of(&self, what: &str, what_ja: &str) -> Message {
+        say!("The ledger refused the {what}: {} {}", "台帳が{what_ja}を受け付けませんでした：{} {}";
+            &self.field => &self.field, &self.message.en => self.message.in_locale(Locale::Ja))
     }
 }
 

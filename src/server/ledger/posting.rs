@@ -2,9 +2,14 @@
 //! each payment and refund queued for Stripe in the same database transaction.
 
 use super::input::{ItemError, TransferInput};
+use crate::domain::Message;
 use crate::domain::ledger::{AccountKind, AccountStatus, Source, TransactionKind};
+use crate::domain::locale::Locale;
 use crate::domain::money::Peg;
 use crate::domain::money::{Money, format_fiat, parse_amount};
+use crate::i18n::money::{Money as MoneyTexts, account_kind_name, account_status_name};
+use crate::i18n::{TextGroup, Texts, kind_name};
+use crate::say;
 use crate::server::db::accounts::{self, Account};
 use crate::server::db::audit::{self, Actor, AuditEvent};
 use crate::server::db::currencies::{self, Currency};
@@ -51,7 +56,11 @@ impl From<sqlx::Error> for BatchError {
 /// answers with the same ids.
 pub async fn post_batch(db: &Db, source: Source, inputs: Vec<TransferInput>, actor: &Actor) -> Result<Vec<Posted>, BatchError> {
     if inputs.len() > MAX_BATCH {
-        return Err(BatchError::Invalid(vec![ItemError::new(0, "transactions", format!("send at most {MAX_BATCH} per batch"))]));
+        return Err(BatchError::Invalid(vec![ItemError::new(
+            0,
+            "transactions",
+            say!("send at most {MAX_BATCH} per batch", "1バッチにつき{MAX_BATCH}件までにしてください"),
+        )]));
     }
     // Refunds are checked against what their payment has had refunded, which only holding its
     // accounts exclusively keeps still.
@@ -128,47 +137,73 @@ struct Parsed {
 }
 
 fn parse_item(index: usize, input: TransferInput, currencies: &HashMap<String, Currency>, now: i64) -> Result<Parsed, ItemError> {
-    let err = |field: &str, message: String| ItemError::new(index, field, message);
+    let err = |field: &str, message: Message| ItemError::new(index, field, message);
     let external_ref = input.external_ref.trim();
     if external_ref.is_empty() || external_ref.len() > MAX_REF_LEN || external_ref.chars().any(char::is_control) {
-        return Err(err("external_ref", format!("must be 1 to {MAX_REF_LEN} printable characters")));
+        return Err(err("external_ref", say!("must be 1 to {MAX_REF_LEN} printable characters", "印字可能な1〜{MAX_REF_LEN}文字にしてください")));
     }
-    let kind: TransactionKind = input.kind.trim().parse().map_err(|e| err("kind", e))?;
-    let currency =
-        currencies.get(input.currency.trim()).cloned().ok_or_else(|| err("currency", format!("'{}' is not a currency set up in Regio", input.currency)))?;
-    let amount = parse_amount(&input.amount, currency.exponent).map_err(|e| err("amount", e.to_string()))?;
+    let kind: TransactionKind = input.kind.trim().parse().map_err(|_| {
+        let known = TransactionKind::ALL.iter().map(|k| k.as_str()).collect::<Vec<_>>().join(", ");
+        err("kind", say!("'{}' is not one of: {known}", "「{}」は使用できません（使用できる種類：{known}）", input.kind.trim()))
+    })?;
+    let currency = currencies
+        .get(input.currency.trim())
+        .cloned()
+        .ok_or_else(|| err("currency", say!("'{}' is not a currency set up in Regio", "「{}」は Regio に設定された通貨ではありません", input.currency)))?;
+    let amount = parse_amount(&input.amount, currency.exponent).map_err(|e| err("amount", e.into()))?;
     let occurred_at = match input.occurred_at.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         None => now,
-        Some(text) => parse_time(text).ok_or_else(|| err("occurred_at", "use RFC 3339, like 2026-11-26T09:30:00Z".into()))?,
+        Some(text) => parse_time(text)
+            .ok_or_else(|| err("occurred_at", say!("use RFC 3339, like 2026-11-26T09:30:00Z", "2026-11-26T09:30:00Z のような RFC 3339 形式にしてください")))?,
     };
     if occurred_at > now + MAX_FUTURE_MS {
-        return Err(err("occurred_at", "is in the future".into()));
+        return Err(err("occurred_at", say!("is in the future", "未来の日時です")));
     }
     if input.description.as_ref().is_some_and(|d| d.chars().count() > MAX_DESCRIPTION_LEN) {
-        return Err(err("description", format!("use at most {MAX_DESCRIPTION_LEN} characters")));
+        return Err(err("description", say!("use at most {MAX_DESCRIPTION_LEN} characters", "{MAX_DESCRIPTION_LEN}文字以内にしてください")));
     }
     if kind == TransactionKind::Adjustment && input.description.as_deref().is_none_or(|d| d.trim().is_empty()) {
-        return Err(err("description", "an adjustment needs the reason for it".into()));
+        return Err(err("description", say!("an adjustment needs the reason for it", "調整には理由が必要です")));
     }
     if let Some(invoice) = trimmed(&input.invoice) {
         if kind != TransactionKind::InvoicePayment {
-            return Err(err("invoice", "only an invoice payment names an invoice".into()));
+            return Err(err("invoice", say!("only an invoice payment names an invoice", "請求書を指定できるのは請求書の支払いだけです")));
         }
         if !invoice.starts_with("in_") || invoice.len() > MAX_REF_LEN || invoice.chars().any(|c| !c.is_ascii_alphanumeric() && c != '_') {
-            return Err(err("invoice", "must be a Stripe invoice id such as in_1P…".into()));
+            return Err(err("invoice", say!("must be a Stripe invoice id such as in_1P…", "in_1P… のような Stripe の請求書 ID にしてください")));
         }
     }
     if kind == TransactionKind::Refund && input.refund_of.as_deref().is_none_or(|r| r.trim().is_empty()) {
-        return Err(err("refund_of", "a refund names the payment it refunds".into()));
+        return Err(err("refund_of", say!("a refund names the payment it refunds", "返金には返金する支払いの指定が必要です")));
     }
     if kind != TransactionKind::Refund {
         for (field, value) in [("from", &input.from), ("to", &input.to)] {
             if value.as_deref().is_none_or(|v| v.trim().is_empty()) {
-                return Err(err(field, "is required".into()));
+                return Err(err(field, required()));
             }
         }
     }
     Ok(Parsed { index, input, kind, currency, amount, occurred_at })
+}
+
+fn required() -> Message {
+    say!("is required", "必須です")
+}
+
+fn too_large_to_convert() -> Message {
+    say!("is too large to convert", "大きすぎて換算できません")
+}
+
+fn no_transaction(reference: &str) -> Message {
+    say!("no transaction '{reference}' from this source", "この送信元に取引「{reference}」はありません")
+}
+
+fn kind_ja(kind: TransactionKind) -> &'static str {
+    kind_name(Texts::of(Locale::Ja), kind)
+}
+
+fn account_kind_ja(kind: AccountKind) -> &'static str {
+    account_kind_name(MoneyTexts::of(Locale::Ja), kind)
 }
 
 pub fn parse_time(text: &str) -> Option<i64> {
@@ -365,7 +400,7 @@ async fn check_all(
     let mut seen = HashSet::new();
     for (index, input) in (first_index..).zip(inputs) {
         if !seen.insert(input.external_ref.trim().to_string()) {
-            errors.push(ItemError::new(index, "external_ref", "appears more than once in this batch"));
+            errors.push(ItemError::new(index, "external_ref", say!("appears more than once in this batch", "このバッチ内で重複しています")));
             continue;
         }
         match parse_item(index, input, &currencies, now) {
@@ -386,7 +421,11 @@ async fn check_all(
         if let Some(existing) = snap.existing.get(&external_ref) {
             match same_transfer(existing, item, &snap.accounts_by_ref, &accounts_by_id) {
                 true => posted.push(Posted { index: item.index, id: existing.id.clone(), external_ref, created: false }),
-                false => errors.push(ItemError::new(item.index, "external_ref", "was already used for a different transaction")),
+                false => errors.push(ItemError::new(
+                    item.index,
+                    "external_ref",
+                    say!("was already used for a different transaction", "別の取引ですでに使われています"),
+                )),
             }
             continue;
         }
@@ -473,15 +512,18 @@ fn check(
     batch: &[LedgerTransaction],
     batch_by_ref: &HashMap<String, usize>,
 ) -> Result<LedgerTransaction, ItemError> {
-    let err = |field: &str, message: String| ItemError::new(item.index, field, message);
+    let err = |field: &str, message: Message| ItemError::new(item.index, field, message);
     let find_transaction = |reference: &str| -> Option<LedgerTransaction> {
         batch_by_ref.get(reference).map(|i| batch[*i].clone()).or_else(|| snap.existing.get(reference).cloned())
     };
     let original = match trimmed(&item.input.refund_of) {
         Some(reference) if item.kind == TransactionKind::Refund => {
-            let original = find_transaction(&reference).ok_or_else(|| err("refund_of", format!("no transaction '{reference}' from this source")))?;
+            let original = find_transaction(&reference).ok_or_else(|| err("refund_of", no_transaction(&reference)))?;
             if !matches!(original.kind, TransactionKind::Payment | TransactionKind::InvoicePayment) {
-                return Err(err("refund_of", format!("'{reference}' is a {}, not a payment", original.kind)));
+                return Err(err(
+                    "refund_of",
+                    say!("'{reference}' is a {}, not a payment", "「{reference}」は{}で、支払いではありません"; original.kind => kind_ja(original.kind)),
+                ));
             }
             Some(original)
         }
@@ -489,35 +531,50 @@ fn check(
     };
     let account = |field: &str, given: &Option<String>, derived: Option<&String>| -> Result<Account, ItemError> {
         match (trimmed(given), derived) {
-            (Some(reference), _) => snap.accounts_by_ref.get(&reference).cloned().ok_or_else(|| err(field, format!("no account '{reference}'"))),
-            (None, Some(id)) => accounts_by_id.get(id).cloned().ok_or_else(|| err(field, "the refunded payment's account is missing".into())),
-            (None, None) => Err(err(field, "is required".into())),
+            (Some(reference), _) => {
+                snap.accounts_by_ref.get(&reference).cloned().ok_or_else(|| err(field, say!("no account '{reference}'", "口座「{reference}」はありません")))
+            }
+            (None, Some(id)) => accounts_by_id
+                .get(id)
+                .cloned()
+                .ok_or_else(|| err(field, say!("the refunded payment's account is missing", "返金する支払いの口座が見つかりません"))),
+            (None, None) => Err(err(field, required())),
         }
     };
     let from = account("from", &item.input.from, original.as_ref().map(|o| &o.to_account))?;
     let to = account("to", &item.input.to, original.as_ref().map(|o| &o.from_account))?;
     if from.id == to.id {
-        return Err(err("to", "must differ from 'from'".into()));
+        return Err(err("to", say!("must differ from 'from'", "「from」と別の口座にしてください")));
     }
     let (from_kinds, to_kinds) = item.kind.allowed_flow();
     if !from_kinds.contains(&from.kind) {
-        return Err(err("from", format!("a {} cannot come from a {} account", item.kind, from.kind)));
+        return Err(err(
+            "from",
+            say!("a {} cannot come from a {} account", "{}は{}口座からは行えません"; item.kind => kind_ja(item.kind), from.kind => account_kind_ja(from.kind)),
+        ));
     }
     if !to_kinds.contains(&to.kind) {
-        return Err(err("to", format!("a {} cannot go to a {} account", item.kind, to.kind)));
+        return Err(err(
+            "to",
+            say!("a {} cannot go to a {} account", "{}は{}口座へは行えません"; item.kind => kind_ja(item.kind), to.kind => account_kind_ja(to.kind)),
+        ));
     }
     if from.status != AccountStatus::Active {
-        return Err(err("from", format!("account '{}' is {} and cannot be debited", from.external_ref, from.status)));
+        return Err(err(
+            "from",
+            say!("account '{}' is {} and cannot be debited", "口座「{}」は{}のため引き落とせません";
+                &from.external_ref => &from.external_ref, from.status => account_status_name(MoneyTexts::of(Locale::Ja), from.status)),
+        ));
     }
     if to.status == AccountStatus::Closed {
-        return Err(err("to", format!("account '{}' is closed", to.external_ref)));
+        return Err(err("to", say!("account '{}' is closed", "口座「{}」は解約済みです", to.external_ref)));
     }
     let currency = &item.currency.code;
     let mut refund_total = None;
     let mut fiat_currency = Some(item.currency.fiat_currency.clone());
     let (fiat_amount, peg_rate, corrects_id) = match item.kind {
         TransactionKind::Payment | TransactionKind::InvoicePayment => {
-            let at_peg = item.currency.peg().to_fiat(item.amount).ok_or_else(|| err("amount", "is too large to convert".into()))?;
+            let at_peg = item.currency.peg().to_fiat(item.amount).ok_or_else(|| err("amount", too_large_to_convert()))?;
             let fiat = match item.input.settles_fiat {
                 Some(settled) if item.kind == TransactionKind::InvoicePayment => settled,
                 _ => at_peg,
@@ -527,30 +584,40 @@ fn check(
                 let peg = format!("1 {currency} = {} {}", item.currency.peg_rate, item.currency.fiat_currency.to_uppercase());
                 return Err(err(
                     "amount",
-                    format!("is worth {} at the peg ({peg}): too small a payment to report to Stripe", format_fiat(0, &item.currency.fiat_currency)),
+                    say!(
+                        "is worth {} at the peg ({peg}): too small a payment to report to Stripe",
+                        "固定レート（{peg}）で{}にしかならず、Stripe に報告するには小さすぎます",
+                        format_fiat(0, &item.currency.fiat_currency)
+                    ),
                 ));
             }
             (Some(fiat), Some(item.currency.peg_rate.to_string()), None)
         }
         TransactionKind::Refund => {
-            let original = original.ok_or_else(|| err("refund_of", "is required".into()))?;
+            let original = original.ok_or_else(|| err("refund_of", required()))?;
             if original.amount.currency != *currency {
-                return Err(err("currency", format!("the payment was in {}", original.amount.currency)));
+                return Err(err("currency", say!("the payment was in {}", "支払いの通貨は{}です", original.amount.currency)));
             }
             // The payee pays it back, or the operator as a goodwill gesture.
             let goodwill = from.kind == AccountKind::Operator;
             if (from.id != original.to_account && !goodwill) || to.id != original.from_account {
-                return Err(err("from", "a refund goes back to the payer of the payment, from its payee or (goodwill) the operator".into()));
+                return Err(err(
+                    "from",
+                    say!(
+                        "a refund goes back to the payer of the payment, from its payee or (goodwill) the operator",
+                        "返金は支払いの受取人（または好意として運営者）から支払った人へ戻します"
+                    ),
+                ));
             }
             let (refunded_local, refunded_fiat) = snap.refunded.get(&original.id).copied().unwrap_or((0, 0));
             let remaining = original.amount.minor - refunded_local;
             if item.amount > remaining {
-                return Err(err("amount", format!("only {remaining} of the payment is left to refund")));
+                return Err(err("amount", say!("only {remaining} of the payment is left to refund", "この支払いで返金できる残りは{remaining}だけです")));
             }
             // Refunds convert at the payment's own rate, whatever the peg is today.
             let rate = original.peg_rate.as_deref().and_then(|r| Decimal::from_str(r).ok()).unwrap_or(item.currency.peg_rate);
             let peg = Peg { rate, ..item.currency.peg() };
-            let fiat = peg.refund_to_fiat(refunded_local, item.amount).ok_or_else(|| err("amount", "is too large to convert".into()))?;
+            let fiat = peg.refund_to_fiat(refunded_local, item.amount).ok_or_else(|| err("amount", too_large_to_convert()))?;
             refund_total = Some((original.id.clone(), (refunded_local + item.amount, refunded_fiat + fiat)));
             // A refund goes back in the payment's own fiat currency.
             fiat_currency = original.fiat.as_ref().map(|f| f.currency.clone()).or(fiat_currency);
@@ -559,9 +626,7 @@ fn check(
         _ => {
             let corrects = match trimmed(&item.input.corrects) {
                 None => None,
-                Some(reference) => {
-                    Some(find_transaction(&reference).ok_or_else(|| err("corrects", format!("no transaction '{reference}' from this source")))?.id)
-                }
+                Some(reference) => Some(find_transaction(&reference).ok_or_else(|| err("corrects", no_transaction(&reference)))?.id),
             };
             (None, None, corrects)
         }
@@ -569,13 +634,28 @@ fn check(
     let balance = |account: &Account| snap.balances.get(&(account.id.clone(), currency.clone())).copied().unwrap_or(0);
     let from_balance = balance(&from);
     if !from.kind.may_go_negative() && from_balance < item.amount {
-        return Err(err("amount", format!("account '{}' holds {from_balance} and cannot pay {}", from.external_ref, item.amount)));
+        return Err(err(
+            "amount",
+            say!(
+                "account '{}' holds {from_balance} and cannot pay {}",
+                "口座「{}」の残高は{from_balance}のため、{}は支払えません",
+                from.external_ref,
+                item.amount
+            ),
+        ));
     }
     // Balances must stay `i64`: on SQLite an overflowing `balance + delta` is stored as a REAL,
     // and every later posting touching the account would fail.
     for (account, after) in [(&from, from_balance.checked_sub(item.amount)), (&to, balance(&to).checked_add(item.amount))] {
         if after.is_none() {
-            return Err(err("amount", format!("would take the balance of account '{}' beyond what the ledger can hold", account.external_ref)));
+            return Err(err(
+                "amount",
+                say!(
+                    "would take the balance of account '{}' beyond what the ledger can hold",
+                    "口座「{}」の残高が台帳で扱える範囲を超えます",
+                    account.external_ref
+                ),
+            ));
         }
     }
     if let Some((original_id, totals)) = refund_total {

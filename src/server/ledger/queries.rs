@@ -106,7 +106,7 @@ pub fn amount_range(known: &[Currency], currency: Option<String>, min: Option<St
     };
     let read = |field: &str, raw: Option<String>| -> Result<Option<i64>, AppError> {
         match (raw, in_currency) {
-            (Some(r), Some(c)) => parse_amount(&r, c.exponent).map(Some).map_err(|e| AppError::validation(field, e.to_string())),
+            (Some(r), Some(c)) => parse_amount(&r, c.exponent).map(Some).map_err(|e| AppError::validation(field, e)),
             _ => Ok(None),
         }
     };

@@ -150,7 +150,7 @@ fn unusable(a: &Account) -> String {
 /// (leaving out the request `except`), the accounts and the payer's balance.
 async fn plan(tx: &mut DbTx, payment: LedgerTransaction, amount: &str, choices: &Choices, except: Option<&str>, now: i64) -> Result<Plan, AppError> {
     let currency = currency_of(tx, &payment).await?;
-    let amount = parse_amount(amount, currency.exponent).map_err(|e| AppError::validation("amount", e.to_string()))?;
+    let amount = parse_amount(amount, currency.exponent).map_err(|e| AppError::validation("amount", e))?;
     let refunded = ledger::refunded_totals(tx, std::slice::from_ref(&payment.id)).await?.get(&payment.id).map_or(0, |(local, _)| *local);
     let reserved = store::reserved(tx, &payment.id, except, now).await?;
     let remainder = payment.amount.minor - refunded - reserved;
@@ -229,7 +229,7 @@ async fn post(tx: &mut DbTx, db: &Db, actor: &Actor, plan: &Plan, request_id: &s
     };
     let (posted, errors) = post_console_refund(tx, db, plan.payment.source, input, actor).await?;
     if let Some(e) = errors.first() {
-        return Err(AppError::conflict(say!("The ledger refused the refund: {} {}", "台帳が返金を受け付けませんでした：{} {}", e.field, e.message)));
+        return Err(AppError::conflict(e.refusal_of("refund", "返金")));
     }
     Ok(posted.first().ok_or(AppError::Internal)?.id.clone())
 }
@@ -512,7 +512,7 @@ pub async fn set_approval_threshold(db: &Db, actor: &Actor, currency: &str, thre
     let found = currencies::find_tx(&mut tx.tx, currency)
         .await?
         .ok_or_else(|| AppError::validation("currency", say!("there is no such currency", "該当する通貨が存在しません")))?;
-    let minor = threshold.map(|t| parse_amount(t, found.exponent).map_err(|e| AppError::validation("threshold", e.to_string()))).transpose()?;
+    let minor = threshold.map(|t| parse_amount(t, found.exponent).map_err(|e| AppError::validation("threshold", e))).transpose()?;
     let before = found.refund_approval_threshold;
     store::set_approval_threshold(&mut tx.tx, currency, minor).await?;
     let event = AuditEvent {

@@ -19,7 +19,8 @@ fn actor(client: &ApiClient) -> Actor {
 fn invalid(errors: Vec<ItemError>) -> ApiError {
     let count = errors.len();
     let mut e = ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed", format!("{count} item(s) are invalid; nothing was recorded"));
-    e.body["error"]["errors"] = json!(errors);
+    // The API answers in English, whatever language a person would read the same refusal in.
+    e.body["error"]["errors"] = errors.iter().map(|e| json!({ "index": e.index, "field": e.field, "message": e.message.en })).collect();
     e
 }
 
@@ -95,7 +96,7 @@ pub async fn open_accounts(client: ApiClient, State(state): State<AppState>, bod
         let text = |name: &str| item.get(name).and_then(Value::as_str).unwrap_or_default();
         match accounts::NewAccount::parse(text("kind"), text("display_name"), text("external_ref")) {
             Ok(n) => new.push(n),
-            Err(crate::domain::AppError::Validation { field, message }) => errors.push(ItemError { index, field, message: message.en }),
+            Err(crate::domain::AppError::Validation { field, message }) => errors.push(ItemError { index, field, message }),
             Err(other) => return Err(other.into()),
         }
     }

@@ -304,12 +304,7 @@ async fn post_adjustment(tx: &mut DbTx, db: &Db, actor: &Actor, case_id: &str, a
     };
     let (posted, errors) = post_in(tx, db, source, vec![input], actor, 0).await?;
     if let Some(error) = errors.first() {
-        return Err(AppError::conflict(say!(
-            "The ledger refused the adjustment: {} {}",
-            "台帳が調整を受け付けませんでした：{} {}",
-            error.field,
-            error.message
-        )));
+        return Err(AppError::conflict(error.refusal_of("adjustment", "調整")));
     }
     let adjustment = posted.first().ok_or(AppError::Internal)?;
     let row = vec![
