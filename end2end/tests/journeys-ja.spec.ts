@@ -35,6 +35,18 @@ test('an admin adds support and records a payment; support finds it and refunds 
   await form.getByRole('button', { name: '追加' }).click();
   await expect(page.locator(`tr[data-email="${support.email}"]`)).toContainText('サポート');
 
+  // A file with a bad row is refused row by row in Japanese, the ledger's own words included.
+  await page.goto('/import');
+  await page.getByLabel(IMPORT_WORDS.ja.file).setInputFiles({
+    name: 'bad.csv',
+    mimeType: 'text/csv',
+    buffer: Buffer.from(`external_ref,kind,currency,amount,from,to\n${payment}-bad,payment,SRB,12.5,member-001,shop-01\n`),
+  });
+  await page.getByRole('button', { name: IMPORT_WORDS.ja.upload }).click();
+  await expect(page.getByRole('heading', { name: '受け付けられない行：1 行' })).toBeVisible({ timeout: 20_000 });
+  await expect(page.locator('table.data').last()).toContainText('この通貨では小数を使えません');
+  await page.screenshot({ path: testInfo.outputPath('import-refused-ja.png'), fullPage: true });
+
   await importPayment(page, payment, IMPORT_WORDS.ja);
   await signOut(page);
 

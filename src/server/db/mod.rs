@@ -304,8 +304,13 @@ pub async fn insert_rows_then(tx: &mut DbTx, table: &str, columns: &[&str], rows
 /// of the values (`WHERE column IN ({in})`), `{rows}` for one-column rows of them
 /// (`FROM (VALUES {rows}) AS v`, whose column is `v.column1` on both databases).
 pub async fn select_in(tx: &mut DbTx, select: &str, values: &[String]) -> Result<Vec<sqlx::any::AnyRow>, sqlx::Error> {
+    select_in_chunks(tx, select, values, 500).await
+}
+
+/// `select_in`, `per_chunk` values at a time.
+pub async fn select_in_chunks(tx: &mut DbTx, select: &str, values: &[String], per_chunk: usize) -> Result<Vec<sqlx::any::AnyRow>, sqlx::Error> {
     let mut rows = Vec::new();
-    for chunk in values.chunks(500) {
+    for chunk in values.chunks(per_chunk.max(1)) {
         let marks = placeholder_marks(tx, 0, chunk.len());
         let sql = select.replace("{in}", &marks.join(", ")).replace("{rows}", &format!("({})", marks.join("), (")));
         let mut query = sqlx::query(&sql);

@@ -64,7 +64,7 @@ async fn bench_once(url: &str, rows: usize, incremental: Option<usize>) -> Resul
     let Some(added) = incremental else { return Ok(()) };
     let since = now_ms();
     add_recon_payments(&db, rows + 1, rows + added, Some(since + 1)).await.map_err(|e| format!("adding payments: {e}"))?;
-    println!("  plan of finding what changed (then compared by the same query, 500 payments at a time):");
+    println!("  plan of finding what changed (then compared by the same query, 2,000 payments at a time):");
     print_plan(&db, CHANGED_SINCE, &[since]).await?;
     let (compared, ours, breaks) = reconcile(&db, Scope::ChangedSince(since)).await?;
     println!(
