@@ -13,6 +13,8 @@ macro_rules! text_enum {
 
         impl $name {
             pub const ALL: &'static [$name] = &[$($name::$variant),+];
+            /// Each value as written in requests and files, for refusals that list them.
+            pub const NAMES: &'static [&'static str] = &[$($text),+];
 
             pub fn as_str(self) -> &'static str {
                 match self { $($name::$variant => $text),+ }
@@ -31,10 +33,7 @@ macro_rules! text_enum {
             fn from_str(s: &str) -> Result<Self, Self::Err> {
                 match s {
                     $($text => Ok($name::$variant),)+
-                    other => Err(format!(
-                        "'{other}' is not one of: {}",
-                        [$($text),+].join(", ")
-                    )),
+                    other => Err(format!("'{other}' is not one of: {}", Self::NAMES.join(", "))),
                 }
             }
         }

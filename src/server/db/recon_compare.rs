@@ -67,7 +67,7 @@ pub enum Among<'a> {
 /// spent more on each statement (parsing, binding, planning: about 30 ms for 500 payments on the
 /// bench machine) than on its rows; at 2,000 the rows are most of it (27 ms), and the plans
 /// still walk the indexes from each payment.
-const COMPARED_AT_ONCE: usize = 2_000;
+pub const COMPARED_AT_ONCE: usize = 2_000;
 
 impl Among<'_> {
     /// The condition keeping rows whose `column` is one of the payments, with the list as

@@ -143,7 +143,7 @@ fn parse_item(index: usize, input: TransferInput, currencies: &HashMap<String, C
         return Err(err("external_ref", say!("must be 1 to {MAX_REF_LEN} printable characters", "印字可能な1〜{MAX_REF_LEN}文字にしてください")));
     }
     let kind: TransactionKind = input.kind.trim().parse().map_err(|_| {
-        let known = TransactionKind::ALL.iter().map(|k| k.as_str()).collect::<Vec<_>>().join(", ");
+        let known = TransactionKind::NAMES.join(", ");
         err("kind", say!("'{}' is not one of: {known}", "「{}」は使用できません（使用できる種類：{known}）", input.kind.trim()))
     })?;
     let currency = currencies

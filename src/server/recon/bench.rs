@@ -7,7 +7,7 @@
 use super::reconcile::{find_breaks, update_cases};
 use crate::server::bench::{BenchDb, machine_facts};
 use crate::server::db::bench::{add_recon_payments, build_recon_tables, full_comparison_plan, plan, recon_baseline};
-use crate::server::db::recon_compare::{Among, CHANGED_SINCE, Scope, disagreeing_sql};
+use crate::server::db::recon_compare::{Among, CHANGED_SINCE, COMPARED_AT_ONCE, Scope, disagreeing_sql};
 use crate::server::db::{Db, Param, SqlFilter, now_ms, recon_cases};
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
@@ -64,7 +64,7 @@ async fn bench_once(url: &str, rows: usize, incremental: Option<usize>) -> Resul
     let Some(added) = incremental else { return Ok(()) };
     let since = now_ms();
     add_recon_payments(&db, rows + 1, rows + added, Some(since + 1)).await.map_err(|e| format!("adding payments: {e}"))?;
-    println!("  plan of finding what changed (then compared by the same query, 2,000 payments at a time):");
+    println!("  plan of finding what changed (then compared by the same query, {COMPARED_AT_ONCE} payments at a time):");
     print_plan(&db, CHANGED_SINCE, &[since]).await?;
     let (compared, ours, breaks) = reconcile(&db, Scope::ChangedSince(since)).await?;
     println!(
